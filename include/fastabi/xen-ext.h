@@ -1,0 +1,47 @@
+/*
+ * What the Xen 4.17 public headers (Debian's libxen-dev) lack and FastABI
+ * needs, under Xen's own names. Each is guarded so that newer Xen headers,
+ * which define them, win. Include after the <xen/...> headers.
+ */
+#ifndef FASTABI_XEN_EXT_H
+#define FASTABI_XEN_EXT_H
+
+/* reg0 is the hypercall number OR-ed with this bit for a FastABI call. */
+#ifndef __HYPERVISOR_FASTABI_MASK
+#define __HYPERVISOR_FASTABI_MASK 0x40000000u
+#endif
+
+/* Xen HVM CPUID leaf (base + 4), EAX: the hypervisor serves FastABI. */
+#ifndef XEN_HVM_CPUID_FASTABI
+#define XEN_HVM_CPUID_FASTABI (1u << 7)
+#endif
+
+/* Xen 4.18: register runstate / vcpu time areas by guest-physical address. */
+#ifndef VCPUOP_register_runstate_phys_area
+#define VCPUOP_register_runstate_phys_area 14
+#endif
+#ifndef VCPUOP_register_vcpu_time_phys_area
+#define VCPUOP_register_vcpu_time_phys_area 15
+#endif
+
+/*
+ * Memory-map entry types of the fixed memory layout (hvm_start_info memmap
+ * and XENMEM_memory_map), beside XEN_HVM_MEMMAP_TYPE_RAM (1) .. PMEM (7).
+ */
+#ifndef XEN_HVM_MEMMAP_TYPE_SHARED_INFO
+#define XEN_HVM_MEMMAP_TYPE_SHARED_INFO 0xF0000001u
+#endif
+#ifndef XEN_HVM_MEMMAP_TYPE_GRANT_TABLE
+#define XEN_HVM_MEMMAP_TYPE_GRANT_TABLE 0xF0000002u
+#endif
+#ifndef XEN_HVM_MEMMAP_TYPE_GNTTAB_STATUS
+#define XEN_HVM_MEMMAP_TYPE_GNTTAB_STATUS 0xF0000003u
+#endif
+#ifndef XEN_HVM_MEMMAP_TYPE_FOREIGN_REG
+#define XEN_HVM_MEMMAP_TYPE_FOREIGN_REG 0xF0000004u
+#endif
+#ifndef XEN_HVM_MEMMAP_TYPE_HOTPLUG_ZONE
+#define XEN_HVM_MEMMAP_TYPE_HOTPLUG_ZONE 0xF0000005u
+#endif
+
+#endif

@@ -1,0 +1,564 @@
+/*
+ * The hypervisor side of FastABI: `abi-tool gen c-hv-header` and `gen c-hv`.
+ *
+ * The header declares the register frame, the op-table type and one core
+ * function per operation; the source holds one decoder per operation and the
+ * (hypercall, sub-op) table. A decoder is the only place where a register
+ * becomes a typed value, so it refuses every value that would not survive the
+ * conversion: the core functions never see a truncated argument, and the
+ * legacy decoder (which copies the same structs from guest memory) can call
+ * them unchanged. docs/hv-decoders.md is the reader's description.
+ *
+ * Which value lives in a struct member and which is a scalar parameter, and
+ * the parameters' names and types, come from the C view that the guest stubs
+ * use too (abi_c_op_init in emit.c), so a core function's parameters read
+ * like the guest stub's.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+#include "gen.h"
+
+/* One operation with its C view; the table is sorted by (hypercall, sub-op). */
+struct hv_op {
+	const struct abi_family *fam;
+	const struct abi_op *op;
+	struct abi_c_op c;
+};
+
+static const char *op_name(const struct abi_op *op)
+{
+	return op->direct ? "direct" : op->name;
+}
+
+static void emit_c_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+/*
+ * The registers are checked here as well as by the validator, so that no
+ * spec can make a decoder index outside f->reg[] or write reg0 (the caller's)
+ * or, for a sub-op, read reg1 as an argument. A parameter may not take the
+ * name of the core function's first one (hv_vcpu).
+ */
+static int check_op(const struct hv_op *h)
+{
+	const struct abi_op *op = h->op;
+	const char *bad = NULL;
+	int reg = 0;
+
+	for (size_t i = 0; !bad && i < op->nr_in; i++) {
+		reg = op->in[i].reg;
+		if (reg <= ABI_REG_RESULT || reg >= ABI_NR_REGS ||
+		    (reg == ABI_REG_SUBOP && !op->direct))
+			bad = op->in[i].name;
+	}
+	for (size_t i = 0; !bad && i < op->nr_out; i++) {
+		reg = op->out[i].reg;
+		if (reg <= ABI_REG_RESULT || reg >= ABI_NR_REGS)
+			bad = op->out[i].name;
+	}
+	if (bad) {
+		fprintf(stderr, "abi-tool: %s %s: field '%s' uses register %d, which a decoder may not use\n",
+			h->fam->name, op_name(op), bad, reg);
+		return -1;
+	}
+	for (size_t i = 0; i < h->c.nr_params; i++) {
+		if (strcmp(h->c.params[i].name, "hv_vcpu") == 0) {
+			fprintf(stderr, "abi-tool: %s %s: parameter name 'hv_vcpu' is the core function's own\n",
+				h->fam->name, op_name(op));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int cmp_hv_op(const void *a, const void *b)
+{
+	const struct hv_op *x = a, *y = b;
+	if (x->fam->hypercall_index != y->fam->hypercall_index)
+		return x->fam->hypercall_index < y->fam->hypercall_index ? -1 : 1;
+	long xi = x->op->direct ? -1 : x->op->index;
+	long yi = y->op->direct ? -1 : y->op->index;
+	if (xi != yi)
+		return xi < yi ? -1 : 1;
+	int c = strcmp(x->fam->name, y->fam->name);
+	return c ? c : strcmp(op_name(x->op), op_name(y->op));
+}
+
+static void free_ops(struct hv_op *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		abi_c_op_free(&v[i].c);
+	free(v);
+}
+
+/*
+ * Every op of the spec with its C view, sorted by (hypercall, sub-op), a
+ * direct op counting as sub-op -1. The spec is sorted already; sorting here
+ * as well keeps the table's order a property of this file alone.
+ */
+static struct hv_op *collect_ops(const struct abi_spec *spec, size_t *n)
+{
+	size_t max = 0;
+	for (size_t i = 0; i < spec->nr_families; i++)
+		max += spec->families[i].nr_subops + (spec->families[i].direct ? 1 : 0);
+	struct hv_op *v = calloc(max ? max : 1, sizeof(*v));
+	if (!v)
+		abort();
+	*n = 0;
+	for (size_t i = 0; i < spec->nr_families; i++) {
+		const struct abi_family *fam = &spec->families[i];
+		if (fam->direct)
+			v[(*n)++] = (struct hv_op){ .fam = fam, .op = fam->direct };
+		for (size_t s = 0; s < fam->nr_subops; s++)
+			v[(*n)++] = (struct hv_op){ .fam = fam, .op = &fam->subops[s] };
+	}
+	qsort(v, *n, sizeof(*v), cmp_hv_op);
+	for (size_t i = 0; i < *n; i++) {
+		if (abi_c_op_init(&v[i].c, v[i].fam, v[i].op) != 0 || check_op(&v[i]) != 0) {
+			free_ops(v, i + 1);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+static void emit_core_name(FILE *out, const struct hv_op *h)
+{
+	fprintf(out, "%s__%s", h->fam->name, op_name(h->op));
+}
+
+static void emit_reg_list(FILE *out, const struct abi_field *f, size_t n)
+{
+	if (n == 0) {
+		fprintf(out, " -");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, " %s=reg%d", f[i].name, f[i].reg);
+}
+
+static void emit_prototype(FILE *out, const struct hv_op *h)
+{
+	const struct abi_op *op = h->op;
+
+	fprintf(out, "/* %s %s (hypercall %ld", h->fam->name, op_name(op),
+		h->fam->hypercall_index);
+	if (!op->direct)
+		fprintf(out, ", sub-op %ld", op->index);
+	fprintf(out, "%s): in", op->preemptible ? ", preemptible" : "");
+	emit_reg_list(out, op->in, op->nr_in);
+	fprintf(out, "; out");
+	emit_reg_list(out, op->out, op->nr_out);
+	fprintf(out, " */\n");
+
+	fprintf(out, "int64_t ");
+	emit_core_name(out, h);
+	fprintf(out, "(struct hv_vcpu *hv_vcpu");
+	for (size_t i = 0; i < h->c.nr_params; i++)
+		fprintf(out, ", %s %s%s", h->c.params[i].type, h->c.params[i].out ? "*" : "",
+			h->c.params[i].name);
+	if (h->c.struct_name)
+		fprintf(out, ", struct %s *arg", h->c.struct_name);
+	fprintf(out, ");\n");
+}
+
+int abi_gen_c_hv_header(const struct abi_spec *spec, FILE *out)
+{
+	size_t n;
+	struct hv_op *ops = collect_ops(spec, &n);
+	if (!ops)
+		return -1;
+
+	fprintf(out, "/*\n");
+	abi_emit_banner(out, spec, " *");
+	fprintf(out,
+		" *\n"
+		" * Hypervisor side of FastABI: the register frame, the op table and one\n"
+		" * core function per operation. The core functions are written by hand\n"
+		" * (hv/) and shared by the FastABI decoders (fastabi_hv.c) and the legacy\n"
+		" * decoders. See docs/hv-decoders.md.\n"
+		" */\n"
+		"#ifndef FASTABI_HV_H\n"
+		"#define FASTABI_HV_H\n"
+		"\n"
+		"/*\n"
+		" * Like Xen itself, the hypervisor sees the newest interface of its Xen\n"
+		" * headers: the struct layouts (and grant table v2) depend on it.\n"
+		" */\n"
+		"#ifndef __XEN_INTERFACE_VERSION__\n"
+		"#define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__\n"
+		"#endif\n"
+		"\n");
+	abi_emit_c_includes(out, spec);
+	fprintf(out,
+		"\n"
+		"#if __XEN_INTERFACE_VERSION__ != __XEN_LATEST_INTERFACE_VERSION__\n"
+		"#error \"fastabi_hv.h needs the newest Xen interface: include it before other Xen headers\"\n"
+		"#endif\n"
+		"\n"
+		"#include <stdbool.h>\n"
+		"#include <stddef.h>\n"
+		"\n"
+		"struct hv_vcpu;\n"
+		"\n"
+		"#define FASTABI_NR_REGS 8\n"
+		"\n"
+		"/*\n"
+		" * reg[N] is ABI register N (rax, rdi, rsi, r8, r9, r10, r11, r12) as the\n"
+		" * guest left it. A decoder that refuses an input names it in bad_reg and\n"
+		" * bad_field; on success it writes exactly the op's declared outputs.\n"
+		" */\n"
+		"struct fastabi_frame {\n"
+		"\tuint64_t reg[FASTABI_NR_REGS];\n"
+		"\tint bad_reg;\n"
+		"\tconst char *bad_field;\n"
+		"};\n"
+		"\n"
+		"/*\n"
+		" * Xen's internal ERESTART. A preemptible core function returns\n"
+		" * -FASTABI_ERESTART after recording its progress in its struct; the\n"
+		" * decoder then writes the outputs as well, so that executing the same\n"
+		" * trap again continues the work.\n"
+		" */\n"
+		"#define FASTABI_ERESTART 85\n"
+		"\n"
+		"/* Returns what goes into reg0: 0, a negative Xen errno, or a value. */\n"
+		"typedef int64_t fastabi_decode_fn(struct hv_vcpu *hv_vcpu, struct fastabi_frame *f);\n"
+		"\n"
+		"/*\n"
+		" * One operation. Masks: bit N is regN. in_mask has reg0 and, for a sub-op,\n"
+		" * reg1; out_mask has reg0. in_field/out_field name the field of each\n"
+		" * register (NULL where none).\n"
+		" */\n"
+		"struct fastabi_op {\n"
+		"\tconst char *family;\n"
+		"\tconst char *name;\n"
+		"\tuint32_t hypercall;\n"
+		"\tint64_t subop; /* -1: direct */\n"
+		"\tuint8_t in_mask;\n"
+		"\tuint8_t out_mask;\n"
+		"\tbool preemptible;\n"
+		"\tfastabi_decode_fn *decode;\n"
+		"\tconst char *in_field[FASTABI_NR_REGS];\n"
+		"\tconst char *out_field[FASTABI_NR_REGS];\n"
+		"};\n"
+		"\n"
+		"/* Sorted by (hypercall, subop). */\n"
+		"extern const struct fastabi_op fastabi_ops[];\n"
+		"extern const size_t fastabi_nr_ops;\n"
+		"\n"
+		"/*\n"
+		" * The op for a hypercall number (without the FastABI bit) and the value of\n"
+		" * reg1; NULL when unknown. For a family with a direct op, reg1 is ignored.\n"
+		" */\n"
+		"const struct fastabi_op *fastabi_op_find(uint32_t hypercall, uint64_t subop);\n"
+		"\n"
+		"/*\n"
+		" * Core functions, <family>__<op>: scalar parameters in register order\n"
+		" * (outputs by pointer), then the op's struct. They return 0, a negative\n"
+		" * Xen errno or a value.\n"
+		" */\n");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "\n");
+		emit_prototype(out, &ops[i]);
+	}
+	fprintf(out, "\n#endif /* FASTABI_HV_H */\n");
+	free_ops(ops, n);
+	return 0;
+}
+
+/* The union of a packed field's declared ranges. */
+static uint64_t used_bits(const struct abi_field *f)
+{
+	uint64_t used = 0;
+	for (size_t b = 0; b < f->nr_bits; b++)
+		used |= (uint64_t)abi_bits_mask(f->bits[b].width) << f->bits[b].lsb;
+	return used;
+}
+
+/* Where a value lives in the decoder: "arg.<member>" or "p_<param>". */
+static void value_lvalue(char *buf, size_t size, const struct abi_c_value *v)
+{
+	if (v->member)
+		snprintf(buf, size, "arg.%s", v->member);
+	else
+		snprintf(buf, size, "p_%s", v->param);
+}
+
+/*
+ * Convert 'src' (a uint64_t expression) into the value's member or parameter
+ * and refuse it unless it survives the round trip back to 64 bits: then the
+ * destination holds exactly what the guest passed (signed destinations take
+ * sign-extended values).
+ */
+static void emit_input_value(FILE *out, const struct abi_c_value *v)
+{
+	const struct abi_field *f = v->field;
+	char lv[512], src[96];
+
+	value_lvalue(lv, sizeof(lv), v);
+	if (!v->bits)
+		snprintf(src, sizeof(src), "f->reg[%d]", f->reg);
+	else if (v->bits->lsb)
+		snprintf(src, sizeof(src), "((f->reg[%d] >> %u) & UINT64_C(0x%llx))", f->reg,
+			 v->bits->lsb, abi_bits_mask(v->bits->width));
+	else
+		snprintf(src, sizeof(src), "(f->reg[%d] & UINT64_C(0x%llx))", f->reg,
+			 abi_bits_mask(v->bits->width));
+
+	if (v->member)
+		fprintf(out, "\t%s = (__typeof__(%s))%s;\n", lv, lv, src);
+	else
+		fprintf(out, "\t%s = (%s)%s;\n", lv, v->type, src);
+	fprintf(out, "\tif ((uint64_t)%s != %s)\n\t\treturn fastabi_reject(f, %d, ", lv, src,
+		f->reg);
+	if (v->bits) {
+		size_t n = strlen(f->name) + 1 + strlen(v->bits->name) + 1;
+		char what[n];
+		snprintf(what, n, "%s.%s", f->name, v->bits->name);
+		emit_c_string(out, what);
+	} else {
+		emit_c_string(out, f->name);
+	}
+	fprintf(out, ");\n");
+}
+
+/* Reserved bits of a packed input: set bits outside every declared range. */
+static void emit_reserved_check(FILE *out, const struct abi_field *f)
+{
+	uint64_t used = used_bits(f);
+	if (!f->nr_bits || used == UINT64_MAX)
+		return;
+	fprintf(out, "\tif (f->reg[%d] & UINT64_C(0x%016llx))\n\t\treturn fastabi_reject(f, %d, ",
+		f->reg, (unsigned long long)~used, f->reg);
+	emit_c_string(out, f->name);
+	fprintf(out, ");\n");
+}
+
+/*
+ * Write one output field: a plain value converted to 64 bits (so signed
+ * members are sign-extended), or a packed field OR-ed from its ranges, each
+ * masked to its width so that no value spills into a neighbour or into the
+ * reserved bits.
+ */
+static void emit_output_field(FILE *out, const struct hv_op *h, const struct abi_field *f)
+{
+	char lv[512];
+	int first = 1;
+
+	fprintf(out, "\t\tf->reg[%d] =", f->reg);
+	for (size_t i = 0; i < h->c.nr_out; i++) {
+		const struct abi_c_value *v = &h->c.out[i];
+		if (v->field != f)
+			continue;
+		value_lvalue(lv, sizeof(lv), v);
+		fprintf(out, "%s", first ? "" : " |");
+		if (f->nr_bits)
+			fprintf(out, "\n\t\t\t");
+		else
+			fprintf(out, " ");
+		first = 0;
+		if (!v->bits && !f->nr_bits)
+			fprintf(out, "(uint64_t)%s", lv);
+		else if (!v->bits) /* c_lang.params names the whole packed field */
+			fprintf(out, "((uint64_t)%s & UINT64_C(0x%llx))", lv,
+				(unsigned long long)used_bits(f));
+		else if (v->bits->lsb)
+			fprintf(out, "(((uint64_t)%s & UINT64_C(0x%llx)) << %u)", lv,
+				abi_bits_mask(v->bits->width), v->bits->lsb);
+		else
+			fprintf(out, "((uint64_t)%s & UINT64_C(0x%llx))", lv,
+				abi_bits_mask(v->bits->width));
+	}
+	fprintf(out, ";\n");
+}
+
+static void emit_decoder_name(FILE *out, const struct hv_op *h)
+{
+	fprintf(out, "fastabi_decode_%s__%s", h->fam->name, op_name(h->op));
+}
+
+static void emit_decoder(FILE *out, const struct hv_op *h)
+{
+	const struct abi_op *op = h->op;
+	const struct abi_c_op *c = &h->c;
+
+	fprintf(out, "static int64_t ");
+	emit_decoder_name(out, h);
+	fprintf(out, "(struct hv_vcpu *hv_vcpu, struct fastabi_frame *f)\n{\n");
+	if (c->struct_name)
+		fprintf(out, "\tstruct %s arg;\n", c->struct_name);
+	for (size_t i = 0; i < c->nr_params; i++)
+		fprintf(out, "\t%s p_%s;\n", c->params[i].type, c->params[i].name);
+	fprintf(out, "\tint64_t ret;\n\n");
+	/* memset, not '= { 0 }': no initializer warning for any struct or type. */
+	if (c->struct_name)
+		fprintf(out, "\tmemset(&arg, 0, sizeof(arg));\n");
+	for (size_t i = 0; i < c->nr_params; i++)
+		fprintf(out, "\tmemset(&p_%s, 0, sizeof(p_%s));\n", c->params[i].name,
+			c->params[i].name);
+	/* Members FastABI does not carry: the spec fixes their value (c_lang.fixed). */
+	for (size_t i = 0; c->struct_name && i < op->c.nr_fixed; i++)
+		fprintf(out, "\targ.%s = %s;\n", op->c.fixed[i].key, op->c.fixed[i].value);
+	if (op->nr_in == 0 && op->nr_out == 0)
+		fprintf(out, "\t(void)f;\n");
+
+	for (size_t i = 0; i < op->nr_in; i++) {
+		emit_reserved_check(out, &op->in[i]);
+		for (size_t v = 0; v < c->nr_in; v++)
+			if (c->in[v].field == &op->in[i])
+				emit_input_value(out, &c->in[v]);
+	}
+
+	fprintf(out, "\n\tret = ");
+	emit_core_name(out, h);
+	fprintf(out, "(hv_vcpu");
+	for (size_t i = 0; i < c->nr_params; i++)
+		fprintf(out, ", %sp_%s", c->params[i].out ? "&" : "", c->params[i].name);
+	if (c->struct_name)
+		fprintf(out, ", &arg");
+	fprintf(out, ");\n");
+
+	if (op->nr_out) {
+		if (op->preemptible)
+			fprintf(out, "\tif (ret >= 0 || ret == -FASTABI_ERESTART) {\n");
+		else
+			fprintf(out, "\tif (ret >= 0) {\n");
+		for (size_t i = 0; i < op->nr_out; i++)
+			emit_output_field(out, h, &op->out[i]);
+		fprintf(out, "\t}\n");
+	}
+	fprintf(out, "\treturn ret;\n}\n");
+}
+
+static void emit_field_names(FILE *out, const struct abi_field *f, size_t n)
+{
+	fprintf(out, "{");
+	for (int reg = 0; reg < ABI_NR_REGS; reg++) {
+		const struct abi_field *hit = NULL;
+		for (size_t i = 0; i < n; i++)
+			if (f[i].reg == reg)
+				hit = &f[i];
+		fprintf(out, "%s", reg ? ", " : " ");
+		if (hit)
+			emit_c_string(out, hit->name);
+		else
+			fprintf(out, "NULL");
+	}
+	fprintf(out, " }");
+}
+
+static void emit_table_entry(FILE *out, const struct hv_op *h)
+{
+	const struct abi_op *op = h->op;
+
+	fprintf(out, "\t{\n\t\t.family = ");
+	emit_c_string(out, h->fam->name);
+	fprintf(out, ",\n\t\t.name = ");
+	emit_c_string(out, op_name(op));
+	fprintf(out, ",\n\t\t.hypercall = %ld,\n", h->fam->hypercall_index);
+	fprintf(out, "\t\t.subop = %ld,\n", op->direct ? -1L : op->index);
+	fprintf(out, "\t\t.in_mask = 0x%02x,\n", abi_op_in_mask(h->fam, op));
+	fprintf(out, "\t\t.out_mask = 0x%02x,\n", abi_op_out_mask(op));
+	fprintf(out, "\t\t.preemptible = %s,\n", op->preemptible ? "true" : "false");
+	fprintf(out, "\t\t.decode = ");
+	emit_decoder_name(out, h);
+	fprintf(out, ",\n\t\t.in_field = ");
+	emit_field_names(out, op->in, op->nr_in);
+	fprintf(out, ",\n\t\t.out_field = ");
+	emit_field_names(out, op->out, op->nr_out);
+	fprintf(out, ",\n\t},\n");
+}
+
+int abi_gen_c_hv(const struct abi_spec *spec, FILE *out)
+{
+	size_t n;
+	struct hv_op *ops = collect_ops(spec, &n);
+	if (!ops)
+		return -1;
+
+	fprintf(out, "/*\n");
+	abi_emit_banner(out, spec, " *");
+	fprintf(out,
+		" *\n"
+		" * FastABI decoders: registers in, typed arguments to the core function,\n"
+		" * declared outputs back. See docs/hv-decoders.md.\n"
+		" */\n"
+		"#include <string.h>\n"
+		"\n"
+		"#include <xen/errno.h>\n"
+		"\n"
+		"#include \"fastabi_hv.h\"\n"
+		"\n"
+		"__attribute__((unused))\n"
+		"static int64_t fastabi_reject(struct fastabi_frame *f, int reg, const char *field)\n"
+		"{\n"
+		"\tf->bad_reg = reg;\n"
+		"\tf->bad_field = field;\n"
+		"\treturn -XEN_EINVAL;\n"
+		"}\n");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(out, "\n");
+		emit_decoder(out, &ops[i]);
+	}
+
+	fprintf(out, "\nconst struct fastabi_op fastabi_ops[] = {\n");
+	for (size_t i = 0; i < n; i++)
+		emit_table_entry(out, &ops[i]);
+	if (n == 0)
+		fprintf(out, "\t{ .family = NULL },\n");
+	fprintf(out, "};\n\nconst size_t fastabi_nr_ops = %zu;\n", n);
+
+	fprintf(out,
+		"\n"
+		"/*\n"
+		" * Binary search: first the lowest entry of the hypercall, which is its\n"
+		" * direct op if it has one (subop -1 sorts first), then the sub-op from\n"
+		" * there on (later hypercalls sort after every sub-op of this one). reg1 is\n"
+		" * compared as the full 64-bit value.\n"
+		" */\n"
+		"const struct fastabi_op *fastabi_op_find(uint32_t hypercall, uint64_t subop)\n"
+		"{\n"
+		"\tsize_t lo = 0, hi = fastabi_nr_ops;\n"
+		"\n"
+		"\twhile (lo < hi) {\n"
+		"\t\tsize_t mid = lo + (hi - lo) / 2;\n"
+		"\t\tif (fastabi_ops[mid].hypercall < hypercall)\n"
+		"\t\t\tlo = mid + 1;\n"
+		"\t\telse\n"
+		"\t\t\thi = mid;\n"
+		"\t}\n"
+		"\tif (lo == fastabi_nr_ops || fastabi_ops[lo].hypercall != hypercall)\n"
+		"\t\treturn NULL;\n"
+		"\tif (fastabi_ops[lo].subop < 0)\n"
+		"\t\treturn &fastabi_ops[lo];\n"
+		"\n"
+		"\thi = fastabi_nr_ops;\n"
+		"\twhile (lo < hi) {\n"
+		"\t\tsize_t mid = lo + (hi - lo) / 2;\n"
+		"\t\tif (fastabi_ops[mid].hypercall == hypercall &&\n"
+		"\t\t    (uint64_t)fastabi_ops[mid].subop < subop)\n"
+		"\t\t\tlo = mid + 1;\n"
+		"\t\telse\n"
+		"\t\t\thi = mid;\n"
+		"\t}\n"
+		"\tif (lo < fastabi_nr_ops && fastabi_ops[lo].hypercall == hypercall &&\n"
+		"\t    (uint64_t)fastabi_ops[lo].subop == subop)\n"
+		"\t\treturn &fastabi_ops[lo];\n"
+		"\treturn NULL;\n"
+		"}\n");
+	free_ops(ops, n);
+	return 0;
+}
