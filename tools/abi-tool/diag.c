@@ -50,6 +50,37 @@ void abi_diag_file(struct abi_diags *d, const char *file, int line, int col,
 	va_end(ap);
 }
 
+static bool diag_before(const struct abi_diag_entry *a, const struct abi_diag_entry *b)
+{
+	return a->line < b->line || (a->line == b->line && a->col < b->col);
+}
+
+void abi_diags_sort_from(struct abi_diags *d, size_t from)
+{
+	size_t n = d->n - from;
+	if (n < 2)
+		return;
+	struct abi_diag_entry *v = d->v + from;
+	struct abi_diag_entry *tmp = malloc(n * sizeof(*tmp));
+	if (!tmp)
+		abort();
+	for (size_t width = 1; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				tmp[k++] = diag_before(&v[j], &v[i]) ? v[j++] : v[i++];
+			while (i < mid)
+				tmp[k++] = v[i++];
+			while (j < hi)
+				tmp[k++] = v[j++];
+		}
+		memcpy(v, tmp, n * sizeof(*v));
+	}
+	free(tmp);
+}
+
 void abi_diags_print(const struct abi_diags *d, FILE *out)
 {
 	for (size_t i = 0; i < d->n; i++) {

@@ -31,6 +31,13 @@ void abi_diag(struct abi_diags *d, struct abi_pos pos, const char *fmt, ...)
 void abi_diag_file(struct abi_diags *d, const char *file, int line, int col,
 		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/*
+ * Put the problems from index 'from' on in the order of their positions
+ * (stable), so that one file's problems read top to bottom whatever rule
+ * found them. A merge sort: their number is bounded only by the input.
+ */
+void abi_diags_sort_from(struct abi_diags *d, size_t from);
+
 /* "FILE:LINE:COLUMN: message" per problem, in the order found. */
 void abi_diags_print(const struct abi_diags *d, FILE *out);
 

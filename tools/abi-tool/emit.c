@@ -61,6 +61,17 @@ void abi_emit_c_includes(FILE *out, const struct abi_spec *spec)
 	if (!seen)
 		abort();
 
+	fprintf(out,
+		"/*\n"
+		" * Struct members are named as the newest interface of the Xen headers\n"
+		" * has them (the struct layouts, and grant table v2, depend on it), the\n"
+		" * same on the guest and the hypervisor side, unless the includer chose\n"
+		" * that interface already.\n"
+		" */\n"
+		"#ifndef __XEN_INTERFACE_VERSION__\n"
+		"#define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__\n"
+		"#endif\n"
+		"\n");
 	fprintf(out, "#include <stdint.h>\n\n");
 	seen[nr_seen++] = "stdint.h";
 	include_once(out, seen, &nr_seen, "xen/xen.h");

@@ -17,7 +17,8 @@
 void abi_emit_banner(FILE *out, const struct abi_spec *spec, const char *prefix);
 
 /*
- * The #include lines of a generated C file: <stdint.h>, <xen/xen.h>, each
+ * The #include lines of a generated C file, after choosing the newest Xen
+ * interface (unless the includer chose one): <stdint.h>, <xen/xen.h>, each
  * family's Xen headers (its c_headers list, else the default for its name),
  * then fastabi/xen-ext.h, fastabi/trap.h and fastabi/ops.h. Each header once,
  * in spec order.

@@ -319,15 +319,7 @@ int abi_gen_c_guest(const struct abi_spec *spec, FILE *out)
 		"#error \"fastabi_guest.h: FastABI is x86-64 long mode only; a 32-bit guest must use the legacy hypercall ABI\"\n"
 		"#else\n"
 		"\n"
-		"/*\n"
-		" * The stubs name struct members as the newest interface of the Xen\n"
-		" * headers has them (as the hypervisor side does), so that interface it\n"
-		" * is, unless the includer chose the same one already.\n"
-		" */\n"
-		"#ifndef __XEN_INTERFACE_VERSION__\n"
-		"#define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__\n"
-		"#endif\n"
-		"\n");
+		);
 	abi_emit_c_includes(out, spec);
 	fprintf(out,
 		"#include <xen/errno.h>\n"

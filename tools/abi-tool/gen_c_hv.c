@@ -193,14 +193,7 @@ int abi_gen_c_hv_header(const struct abi_spec *spec, FILE *out)
 		"#ifndef FASTABI_HV_H\n"
 		"#define FASTABI_HV_H\n"
 		"\n"
-		"/*\n"
-		" * Like Xen itself, the hypervisor sees the newest interface of its Xen\n"
-		" * headers: the struct layouts (and grant table v2) depend on it.\n"
-		" */\n"
-		"#ifndef __XEN_INTERFACE_VERSION__\n"
-		"#define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__\n"
-		"#endif\n"
-		"\n");
+		);
 	abi_emit_c_includes(out, spec);
 	fprintf(out,
 		"\n"

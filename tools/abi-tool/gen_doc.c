@@ -173,20 +173,6 @@ static const struct abi_op *nth_op(const struct abi_family *fam, size_t i)
 	return &fam->subops[i];
 }
 
-/* A packed field's b-th bit range in lsb order. */
-static const struct abi_bits *nth_bits(const struct abi_field *f, size_t b)
-{
-	for (size_t i = 0; i < f->nr_bits; i++) {
-		size_t rank = 0;
-		for (size_t j = 0; j < f->nr_bits; j++)
-			if (f->bits[j].lsb < f->bits[i].lsb ||
-			    (f->bits[j].lsb == f->bits[i].lsb && j < i))
-				rank++;
-		if (rank == b)
-			return &f->bits[i];
-	}
-	return NULL;
-}
 
 /* The C side of one value: "`member`" or "`type name`". */
 static void md_c_value(FILE *out, const struct abi_c_value *v)
@@ -344,7 +330,7 @@ static void emit_bits_table(FILE *out, const struct abi_c_op *c, const struct ab
 		abi_reg_name(f->reg));
 	fprintf(out, "| bits | range | C | description |\n|---|---|---|---|\n");
 	for (size_t b = 0; b < f->nr_bits; b++) {
-		const struct abi_bits *bits = nth_bits(f, b);
+		const struct abi_bits *bits = abi_field_nth_bits(f, b);
 		fprintf(out, "| %u:%u | ", bits->lsb + bits->width - 1, bits->lsb);
 		md_code(out, bits->name);
 		fprintf(out, " | ");

@@ -341,20 +341,6 @@ static char *value_name(const struct abi_field *f, const struct abi_bits *b)
 	return b ? fmt("%s_%s", f->ident, b->name) : fmt("%s", f->ident);
 }
 
-/* A packed field's b-th bit range in lsb order (the C stubs' order too). */
-static const struct abi_bits *nth_bits(const struct abi_field *f, size_t b)
-{
-	for (size_t i = 0; i < f->nr_bits; i++) {
-		size_t rank = 0;
-		for (size_t j = 0; j < f->nr_bits; j++)
-			if (f->bits[j].lsb < f->bits[i].lsb ||
-			    (f->bits[j].lsb == f->bits[i].lsb && j < i))
-				rank++;
-		if (rank == b)
-			return &f->bits[i];
-	}
-	return NULL;
-}
 
 /* The op's name in Rust: the family name for a direct op (as in C). */
 static const char *op_name(const struct abi_family *fam, const struct abi_op *op)
@@ -389,7 +375,7 @@ static bool check_op_names(const struct abi_op *op, const char *scope)
 			const struct abi_field *f = &fs[i];
 			size_t nb = f->nr_bits ? f->nr_bits : 1;
 			for (size_t b = 0; b < nb; b++) {
-				const struct abi_bits *bits = f->nr_bits ? nth_bits(f, b) : NULL;
+				const struct abi_bits *bits = f->nr_bits ? abi_field_nth_bits(f, b) : NULL;
 				char *v = value_name(f, bits);
 				ok &= names_add(pass ? &members : &args, v, scope,
 						bits ? &bits->pos : &f->pos);
@@ -563,7 +549,7 @@ static void doc_field(FILE *out, const char *dir, const struct abi_field *f)
 		free(v);
 	}
 	for (size_t b = 0; b < f->nr_bits; b++) {
-		const struct abi_bits *bits = nth_bits(f, b);
+		const struct abi_bits *bits = abi_field_nth_bits(f, b);
 		char *v = value_name(f, bits);
 		fprintf(m, "%s`%s` (bits %u:%u)", b ? ", " : "", v, bits->lsb + bits->width - 1,
 			bits->lsb);
@@ -574,7 +560,7 @@ static void doc_field(FILE *out, const char *dir, const struct abi_field *f)
 	free(lead);
 
 	for (size_t b = 0; b < f->nr_bits; b++) {
-		const struct abi_bits *bits = nth_bits(f, b);
+		const struct abi_bits *bits = abi_field_nth_bits(f, b);
 		if (!has_text(bits->description))
 			continue;
 		char *v = value_name(f, bits);
@@ -643,7 +629,7 @@ static void emit_out_struct(FILE *out, const struct abi_op *op, const char *fn_l
 		const struct abi_field *f = &op->out[i];
 		size_t nb = f->nr_bits ? f->nr_bits : 1;
 		for (size_t b = 0; b < nb; b++) {
-			const struct abi_bits *bits = f->nr_bits ? nth_bits(f, b) : NULL;
+			const struct abi_bits *bits = f->nr_bits ? abi_field_nth_bits(f, b) : NULL;
 			const char *desc = bits ? bits->description : f->description;
 			char *lead = bits ? fmt("reg%d (%s) bits %u:%u of `%s`", f->reg,
 						 abi_reg_name(f->reg), bits->lsb + bits->width - 1,
@@ -666,7 +652,7 @@ static void emit_packed_input(FILE *out, const struct abi_field *f)
 {
 	fprintf(out, "        let %s_in: u64 = ", abi_reg_name(f->reg));
 	for (size_t b = 0; b < f->nr_bits; b++) {
-		const struct abi_bits *bits = nth_bits(f, b);
+		const struct abi_bits *bits = abi_field_nth_bits(f, b);
 		char *v = value_name(f, bits);
 		char *id = rust_ident(v);
 		char *m = mask_of(bits->width);
@@ -767,7 +753,7 @@ static void emit_op(FILE *out, const struct abi_family *fam, const struct abi_op
 		const struct abi_field *f = &op->in[i];
 		size_t nb = f->nr_bits ? f->nr_bits : 1;
 		for (size_t b = 0; b < nb; b++) {
-			char *v = value_name(f, f->nr_bits ? nth_bits(f, b) : NULL);
+			char *v = value_name(f, f->nr_bits ? abi_field_nth_bits(f, b) : NULL);
 			len += strlen(v) + strlen(", : u64") + 2;
 			free(v);
 		}
@@ -779,7 +765,7 @@ static void emit_op(FILE *out, const struct abi_family *fam, const struct abi_op
 		const struct abi_field *f = &op->in[i];
 		size_t nb = f->nr_bits ? f->nr_bits : 1;
 		for (size_t b = 0; b < nb; b++) {
-			char *v = value_name(f, f->nr_bits ? nth_bits(f, b) : NULL);
+			char *v = value_name(f, f->nr_bits ? abi_field_nth_bits(f, b) : NULL);
 			char *id = rust_ident(v);
 			fprintf(out, wrap ? ",\n        %s: u64" : ", %s: u64", id);
 			free(id);
@@ -820,7 +806,7 @@ static void emit_op(FILE *out, const struct abi_family *fam, const struct abi_op
 			const struct abi_field *f = &op->out[i];
 			size_t nb = f->nr_bits ? f->nr_bits : 1;
 			for (size_t b = 0; b < nb; b++) {
-				const struct abi_bits *bits = f->nr_bits ? nth_bits(f, b) : NULL;
+				const struct abi_bits *bits = f->nr_bits ? abi_field_nth_bits(f, b) : NULL;
 				char *v = value_name(f, bits);
 				char *id = rust_ident(v);
 				fprintf(out, "            %s: ", id);

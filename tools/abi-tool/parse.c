@@ -923,39 +923,6 @@ static void parse_family(struct pctx *c, struct abi_family *fam, yaml_node_t *ro
 		fam->direct->name = xstrdup(fam->name ? fam->name : "direct");
 }
 
-/*
- * Diagnostics of one file in the order of their positions (stable), so that
- * a problem found late (a duplicate key, a missing key) is listed where it
- * is in the file. A merge sort: the count is bounded only by MAX_ENTRIES.
- */
-static bool diag_before(const struct abi_diag_entry *a, const struct abi_diag_entry *b)
-{
-	return a->line < b->line || (a->line == b->line && a->col < b->col);
-}
-
-static void sort_diags(struct abi_diags *d, size_t from)
-{
-	size_t n = d->n - from;
-	if (n < 2)
-		return;
-	struct abi_diag_entry *v = d->v + from;
-	struct abi_diag_entry *tmp = xrealloc(NULL, n * sizeof(*tmp));
-	for (size_t width = 1; width < n; width *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * width) {
-			size_t mid = lo + width < n ? lo + width : n;
-			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-			size_t i = lo, j = mid, k = lo;
-			while (i < mid && j < hi)
-				tmp[k++] = diag_before(&v[j], &v[i]) ? v[j++] : v[i++];
-			while (i < mid)
-				tmp[k++] = v[i++];
-			while (j < hi)
-				tmp[k++] = v[j++];
-		}
-		memcpy(v, tmp, n * sizeof(*v));
-	}
-	free(tmp);
-}
 
 /* ------------------------------------------------------------------ */
 /* libyaml errors                                                      */
@@ -1058,7 +1025,7 @@ bool abi_parse_buffer(struct abi_spec *spec, const char *file, const unsigned ch
 		struct pctx c = { .doc = &doc, .d = d, .file = fam.file };
 		size_t first = d->n;
 		parse_family(&c, &fam, root);
-		sort_diags(d, first);
+		abi_diags_sort_from(d, first);
 		spec->families = xrealloc(spec->families,
 					  (spec->nr_families + 1) * sizeof(*spec->families));
 		spec->families[spec->nr_families++] = fam;

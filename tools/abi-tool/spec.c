@@ -179,6 +179,20 @@ const char *abi_c_member(const struct abi_op *op, const struct abi_field *f,
 	return m ? m->value : bits->name;
 }
 
+const struct abi_bits *abi_field_nth_bits(const struct abi_field *f, size_t b)
+{
+	for (size_t i = 0; i < f->nr_bits; i++) {
+		size_t rank = 0;
+		for (size_t j = 0; j < f->nr_bits; j++)
+			if (f->bits[j].lsb < f->bits[i].lsb ||
+			    (f->bits[j].lsb == f->bits[i].lsb && j < i))
+				rank++;
+		if (rank == b)
+			return &f->bits[i];
+	}
+	return NULL;
+}
+
 unsigned abi_op_in_mask(const struct abi_family *fam, const struct abi_op *op)
 {
 	(void)fam;

@@ -156,6 +156,9 @@ const struct abi_field *abi_op_output(const struct abi_op *op, int reg);
 const char *abi_c_member(const struct abi_op *op, const struct abi_field *f,
 			 const struct abi_bits *bits);
 
+/* A packed field's b-th bit range in lsb order (the order of every generator). */
+const struct abi_bits *abi_field_nth_bits(const struct abi_field *f, size_t b);
+
 /* Bit masks of the registers an op reads and writes (bit N = regN). reg0 is
  * always in the output mask; reg0 (and reg1 for sub-ops) in the input mask. */
 unsigned abi_op_in_mask(const struct abi_family *fam, const struct abi_op *op);

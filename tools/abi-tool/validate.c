@@ -594,41 +594,6 @@ static void check_family(const struct abi_spec *spec, size_t fi, const size_t *s
 	free(op_index);
 }
 
-/*
- * One family's diagnostics in the order of their positions (stable): the
- * checks run rule by rule, the reader reads top to bottom. All of them are
- * in the family's own file. A merge sort, as their number is not bounded.
- */
-static bool diag_before(const struct abi_diag_entry *a, const struct abi_diag_entry *b)
-{
-	return a->line < b->line || (a->line == b->line && a->col < b->col);
-}
-
-static void sort_diags(struct abi_diags *d, size_t from)
-{
-	size_t n = d->n - from;
-	if (n < 2)
-		return;
-	struct abi_diag_entry *v = d->v + from;
-	struct abi_diag_entry *tmp = malloc(n * sizeof(*tmp));
-	if (!tmp)
-		abort();
-	for (size_t width = 1; width < n; width *= 2) {
-		for (size_t lo = 0; lo < n; lo += 2 * width) {
-			size_t mid = lo + width < n ? lo + width : n;
-			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-			size_t i = lo, j = mid, k = lo;
-			while (i < mid && j < hi)
-				tmp[k++] = diag_before(&v[j], &v[i]) ? v[j++] : v[i++];
-			while (i < mid)
-				tmp[k++] = v[i++];
-			while (j < hi)
-				tmp[k++] = v[j++];
-		}
-		memcpy(v, tmp, n * sizeof(*v));
-	}
-	free(tmp);
-}
 
 void abi_validate(const struct abi_spec *spec, struct abi_diags *d)
 {
@@ -647,7 +612,7 @@ void abi_validate(const struct abi_spec *spec, struct abi_diags *d)
 	for (size_t i = 0; i < n; i++) {
 		size_t first = d->n;
 		check_family(spec, i, same_name, same_index, d);
-		sort_diags(d, first);
+		abi_diags_sort_from(d, first);
 	}
 	free(same_name);
 	free(same_index);

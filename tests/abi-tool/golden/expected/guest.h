@@ -34,9 +34,10 @@
 #else
 
 /*
- * The stubs name struct members as the newest interface of the Xen
- * headers has them (as the hypervisor side does), so that interface it
- * is, unless the includer chose the same one already.
+ * Struct members are named as the newest interface of the Xen headers
+ * has them (the struct layouts, and grant table v2, depend on it), the
+ * same on the guest and the hypervisor side, unless the includer chose
+ * that interface already.
  */
 #ifndef __XEN_INTERFACE_VERSION__
 #define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__

@@ -11,8 +11,10 @@
 #define FASTABI_HV_H
 
 /*
- * Like Xen itself, the hypervisor sees the newest interface of its Xen
- * headers: the struct layouts (and grant table v2) depend on it.
+ * Struct members are named as the newest interface of the Xen headers
+ * has them (the struct layouts, and grant table v2, depend on it), the
+ * same on the guest and the hypervisor side, unless the includer chose
+ * that interface already.
  */
 #ifndef __XEN_INTERFACE_VERSION__
 #define __XEN_INTERFACE_VERSION__ __XEN_LATEST_INTERFACE_VERSION__
