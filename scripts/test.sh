@@ -3,7 +3,9 @@
 #   1. build/      gcc, -Werror: every test
 #   2. build-san/  AddressSanitizer + UndefinedBehaviorSanitizer: every test
 #   3. build-fuzz/ clang with libFuzzer: the same tests plus short bounded
-#                  fuzz runs (scripts/fuzz-abi-spec.sh runs long ones)
+#                  fuzz runs (scripts/fuzz-abi-spec.sh and fuzz-hv.sh run long ones)
+#   4. build-cov/  gcc with coverage: line and branch coverage of hv/ by its
+#                  unit tests (scripts/coverage.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -23,4 +25,5 @@ run_suite() { # DIR [meson setup options...]
 run_suite build
 run_suite build-san -Db_sanitize=address,undefined -Db_lundef=false
 CC=clang run_suite build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
+scripts/coverage.sh
 echo "all test suites passed"

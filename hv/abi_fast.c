@@ -1,0 +1,70 @@
+/*
+ * FastABI: find the op, apply the domain's policy, run the generated
+ * decoder and copy back rax plus exactly the op's declared outputs.
+ */
+#include <stdint.h>
+
+#include "fastabi_hv.h"
+
+#include <xen/errno.h>
+
+#include "abi_fast.h"
+#include "hv.h"
+#include "policy.h"
+
+/* ABI register N <-> the vCPU's registers. */
+static uint64_t *abi_reg(struct hv_regs *r, unsigned n)
+{
+	switch (n) {
+	case 0: return &r->rax;
+	case 1: return &r->rdi;
+	case 2: return &r->rsi;
+	case 3: return &r->r8;
+	case 4: return &r->r9;
+	case 5: return &r->r10;
+	case 6: return &r->r11;
+	default: return &r->r12;
+	}
+}
+
+void fastabi__dispatch(struct hv_vcpu *v, struct hv_call *call)
+{
+	struct fastabi_frame f = { .bad_reg = -1 };
+	const struct fastabi_op *op = NULL;
+	int64_t ret;
+
+	for (unsigned n = 0; n < FASTABI_NR_REGS; n++)
+		f.reg[n] = *abi_reg(&call->regs, n);
+
+	/* Bits above the hypercall number (bit 32 and up) name no op. */
+	if ((f.reg[0] >> 32) == 0)
+		op = fastabi_op_find((uint32_t)f.reg[0] & ~__HYPERVISOR_FASTABI_MASK, f.reg[1]);
+
+	if (!op) {
+		call->why = "unknown FastABI operation";
+		ret = -XEN_ENOSYS;
+	} else if (!policy__allows(v->d->policy, HV_ABI_FAST, op->hypercall,
+				   op->subop < 0 ? 0 : (uint64_t)op->subop)) {
+		call->why = "refused by the domain's FastABI policy";
+		ret = -XEN_EPERM;
+	} else {
+		ret = op->decode(v, &f);
+		if (f.bad_reg >= 0) {
+			call->why = f.bad_field ? f.bad_field : "bad register";
+			call->bad_reg = f.bad_reg;
+		}
+	}
+
+	uint8_t out = op ? op->out_mask : 1;
+	if (op && op->preemptible && ret == -FASTABI_ERESTART) {
+		/* rax keeps the hypercall number: the re-executed trap continues. */
+		call->result = HV_CALL_RESTART;
+		out &= (uint8_t)~1u;
+	} else {
+		f.reg[0] = (uint64_t)ret;
+		out |= 1;
+	}
+	for (unsigned n = 0; n < FASTABI_NR_REGS; n++)
+		if (out & (1u << n))
+			*abi_reg(&call->regs, n) = f.reg[n];
+}

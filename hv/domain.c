@@ -1,0 +1,317 @@
+/*
+ * The world and its domains: creation, lookup, the fixed memory layout and
+ * shutdown. Each family sets up its own per-domain state from here
+ * (evtchn__domain_init, gnttab__domain_init); see docs/hv-core.md.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xen/errno.h>
+#include <xen/vcpu.h>
+#include <xen/arch-x86/hvm/start_info.h>
+
+#include <fastabi/xen-ext.h>
+
+#include "hv.h"
+#include "policy.h"
+
+#define DOMAIN_KNOWN_FLAGS (DOMAIN_FASTABI | DOMAIN_CONFIDENTIAL | DOMAIN_FIXED_LAYOUT | \
+			    DOMAIN_PRIVILEGED)
+
+#define GIB (1ull << 30)
+#define MIB (1ull << 20)
+/* The foreign-mapping window of the fixed layout (FASTABI.md). */
+#define FOREIGN_WINDOW_SIZE (512 * MIB)
+#define FOREIGN_WINDOW_ALIGN (2 * MIB)
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+void hv__init(struct hv *hv, const struct hv_ops *ops)
+{
+	pthread_mutexattr_t attr;
+
+	memset(hv, 0, sizeof(*hv));
+	hv->ops = *ops;
+	/*
+	 * Recursive: the VMM's entry points (domain__shutdown, timers) may be
+	 * reached both from outside and from inside a hypercall.
+	 */
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&hv->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+}
+
+void hv__destroy(struct hv *hv)
+{
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
+		if (hv->domains[i])
+			domain__destroy(hv->domains[i]);
+	pthread_mutex_destroy(&hv->lock);
+}
+
+uint64_t hv__now(struct hv *hv)
+{
+	return hv->ops.now_ns ? hv->ops.now_ns(hv->ops.ctx) : 0;
+}
+
+static void vcpu_setup(struct domain *d, unsigned id, uint64_t now)
+{
+	struct hv_vcpu *v = &d->vcpus[id];
+
+	memset(v, 0, sizeof(*v));
+	v->d = d;
+	v->id = id;
+	v->phys_id = id;
+	/* vCPU 0 boots running; the others wait for VCPUOP_initialise/up. */
+	v->online = id == 0;
+	v->initialised = id == 0;
+	v->runstate.state = id == 0 ? RUNSTATE_running : RUNSTATE_offline;
+	v->runstate.state_entry_time = now;
+}
+
+/* Undo a partly or fully built domain; d is not (or no longer) in hv->domains. */
+static void domain_free(struct domain *d)
+{
+	if (d->gnttab)
+		gnttab__domain_destroy(d);
+	if (d->evtchn)
+		evtchn__domain_destroy(d);
+	guestmem__destroy(&d->mem);
+	free(d->policy);
+	free(d->shared_info);
+	free(d);
+}
+
+int domain__create(struct hv *hv, const struct domain_config *cfg, struct domain **out)
+{
+	int ret;
+
+	if (!cfg || !out || cfg->nr_vcpus < 1 || cfg->nr_vcpus > HV_MAX_VCPUS ||
+	    (cfg->flags & ~DOMAIN_KNOWN_FLAGS))
+		return -XEN_EINVAL;
+	if (cfg->name && strlen(cfg->name) >= HV_NAME_MAX)
+		return -XEN_EINVAL;
+
+	pthread_mutex_lock(&hv->lock);
+	unsigned id = 0;
+	while (id < HV_MAX_DOMAINS && hv->domains[id])
+		id++;
+	if (id == HV_MAX_DOMAINS) {
+		ret = -XEN_ENOSPC;
+		goto out_unlock;
+	}
+
+	struct domain *d = calloc(1, sizeof(*d));
+	if (!d) {
+		ret = -XEN_ENOMEM;
+		goto out_unlock;
+	}
+	d->hv = hv;
+	d->id = (domid_t)id;
+	if (cfg->name)
+		snprintf(d->name, sizeof(d->name), "%s", cfg->name);
+	else
+		snprintf(d->name, sizeof(d->name), "dom%u", id);
+	d->flags = cfg->flags;
+	d->nr_vcpus = cfg->nr_vcpus;
+	guestmem__init(&d->mem);
+	guestmem__set_confidential(&d->mem, cfg->flags & DOMAIN_CONFIDENTIAL);
+
+	uint64_t now = hv__now(hv);
+	for (unsigned i = 0; i < d->nr_vcpus; i++)
+		vcpu_setup(d, i, now);
+
+	ret = -XEN_ENOMEM;
+	d->shared_info = aligned_alloc(PAGE_SIZE, PAGE_SIZE);
+	d->policy = malloc(sizeof(*d->policy));
+	if (!d->shared_info || !d->policy)
+		goto out_free;
+	memset(d->shared_info, 0, PAGE_SIZE);
+	policy__init(d->policy, cfg->flags & DOMAIN_FASTABI);
+
+	/* Families look at the config through the domain; keep it for them. */
+	d->config = *cfg;
+	d->config.name = NULL;
+
+	/* Visible to lookups from here: families may resolve the domain by id. */
+	hv->domains[id] = d;
+	ret = evtchn__domain_init(d);
+	if (ret == 0)
+		ret = gnttab__domain_init(d);
+	if (ret) {
+		hv->domains[id] = NULL;
+		goto out_free;
+	}
+	*out = d;
+	pthread_mutex_unlock(&hv->lock);
+	return 0;
+
+out_free:
+	domain_free(d);
+out_unlock:
+	pthread_mutex_unlock(&hv->lock);
+	return ret;
+}
+
+void domain__destroy(struct domain *d)
+{
+	if (!d)
+		return;
+	struct hv *hv = d->hv;
+
+	pthread_mutex_lock(&hv->lock);
+	/*
+	 * Families drop their links to this domain (bound channels, grants)
+	 * while it can still be looked up; then it leaves the world.
+	 */
+	if (d->gnttab)
+		gnttab__domain_destroy(d);
+	if (d->evtchn)
+		evtchn__domain_destroy(d);
+	d->gnttab = NULL;
+	d->evtchn = NULL;
+	if (d->id < HV_MAX_DOMAINS && hv->domains[d->id] == d)
+		hv->domains[d->id] = NULL;
+	domain_free(d);
+	pthread_mutex_unlock(&hv->lock);
+}
+
+struct domain *domain__lookup(struct domain *self, domid_t domid)
+{
+	if (domid == DOMID_SELF)
+		return self;
+	if (!self || domid >= HV_MAX_DOMAINS)
+		return NULL;
+	return self->hv->domains[domid];
+}
+
+static int memmap_add(struct domain *d, uint64_t addr, uint64_t size, uint32_t type)
+{
+	if (d->nr_memmap == HV_MEMMAP_MAX)
+		return -XEN_ENOSPC;
+	d->memmap[d->nr_memmap++] = (struct hv_memmap_entry){ addr, size, type };
+	return 0;
+}
+
+/*
+ * Registers host pages [first, first + n) of a special kind at gpa,
+ * one region per run of pages that are contiguous in host memory too.
+ */
+static int add_special(struct domain *d, enum guestmem_kind kind, uint64_t gpa_start,
+		       void *(*frame)(struct domain *, unsigned), unsigned n)
+{
+	unsigned i = 0;
+
+	while (i < n) {
+		uint8_t *host = frame(d, i);
+		if (!host)
+			return -XEN_EINVAL;
+		unsigned run = 1;
+		while (i + run < n && frame(d, i + run) == host + (uint64_t)run * PAGE_SIZE)
+			run++;
+		int ret = guestmem__add(&d->mem, kind, gpa(gpa_start + (uint64_t)i * PAGE_SIZE),
+					(uint64_t)run * PAGE_SIZE, host);
+		if (ret)
+			return ret;
+		i += run;
+	}
+	return 0;
+}
+
+int domain__finish_layout(struct domain *d)
+{
+	struct guestmem *gm = &d->mem;
+	int ret = 0;
+
+	pthread_mutex_lock(&d->hv->lock);
+	d->nr_memmap = 0;
+	d->max_pages = 0;
+
+	/* RAM, with adjacent regions merged into one entry. */
+	uint64_t ram_end = 0;
+	for (unsigned i = 0; i < gm->nr_regions; i++) {
+		const struct guestmem_region *r = &gm->regions[i];
+		if (r->kind != GUESTMEM_RAM)
+			continue;
+		d->max_pages += r->size >> PAGE_SHIFT;
+		ram_end = r->start + r->size;
+		if (d->nr_memmap &&
+		    d->memmap[d->nr_memmap - 1].type == XEN_HVM_MEMMAP_TYPE_RAM &&
+		    d->memmap[d->nr_memmap - 1].addr + d->memmap[d->nr_memmap - 1].size == r->start) {
+			d->memmap[d->nr_memmap - 1].size += r->size;
+			continue;
+		}
+		ret = memmap_add(d, r->start, r->size, XEN_HVM_MEMMAP_TYPE_RAM);
+		if (ret)
+			goto out;
+	}
+
+	if (!(d->flags & DOMAIN_FIXED_LAYOUT))
+		goto out;
+	if (d->shared_info_mapped) {
+		ret = -XEN_EEXIST; /* laid out already */
+		goto out;
+	}
+
+	/* The special area: first 1 GiB boundary at or above the end of RAM, above 4 GiB. */
+	uint64_t base = align_up(ram_end > 4 * GIB ? ram_end : 4 * GIB, GIB);
+	uint64_t at = base;
+
+	ret = guestmem__add(gm, GUESTMEM_SHARED_INFO, gpa(at), PAGE_SIZE, d->shared_info);
+	if (ret)
+		goto out;
+	d->shared_info_mapped = true;
+	d->shared_info_gfn = gfn_of(gpa(at));
+	ret = memmap_add(d, at, PAGE_SIZE, XEN_HVM_MEMMAP_TYPE_SHARED_INFO);
+	if (ret)
+		goto out;
+	at += PAGE_SIZE;
+
+	unsigned nr = gnttab__max_frames(d);
+	if (nr) {
+		ret = add_special(d, GUESTMEM_GRANT_TABLE, at, gnttab__frame, nr);
+		for (unsigned i = 0; !ret && i < nr; i++)
+			ret = gnttab__set_frame_gfn(d, false, i, gfn_of(gpa(at + (uint64_t)i * PAGE_SIZE)));
+		if (!ret)
+			ret = memmap_add(d, at, (uint64_t)nr * PAGE_SIZE, XEN_HVM_MEMMAP_TYPE_GRANT_TABLE);
+		if (ret)
+			goto out;
+		at += (uint64_t)nr * PAGE_SIZE;
+	}
+	nr = gnttab__nr_status_frames(d);
+	if (nr) {
+		ret = add_special(d, GUESTMEM_GNTTAB_STATUS, at, gnttab__status_frame, nr);
+		for (unsigned i = 0; !ret && i < nr; i++)
+			ret = gnttab__set_frame_gfn(d, true, i, gfn_of(gpa(at + (uint64_t)i * PAGE_SIZE)));
+		if (!ret)
+			ret = memmap_add(d, at, (uint64_t)nr * PAGE_SIZE, XEN_HVM_MEMMAP_TYPE_GNTTAB_STATUS);
+		if (ret)
+			goto out;
+		at += (uint64_t)nr * PAGE_SIZE;
+	}
+	at = align_up(at, FOREIGN_WINDOW_ALIGN);
+	ret = memmap_add(d, at, FOREIGN_WINDOW_SIZE, XEN_HVM_MEMMAP_TYPE_FOREIGN_REG);
+out:
+	pthread_mutex_unlock(&d->hv->lock);
+	return ret;
+}
+
+void domain__shutdown(struct domain *d, unsigned reason)
+{
+	struct hv *hv = d->hv;
+
+	pthread_mutex_lock(&hv->lock);
+	if (!d->shutdown) {
+		d->shutdown = true;
+		d->shutdown_reason = reason;
+		if (hv->ops.shutdown)
+			hv->ops.shutdown(d, hv->ops.ctx);
+	}
+	pthread_mutex_unlock(&hv->lock);
+}

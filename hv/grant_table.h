@@ -1,0 +1,118 @@
+/*
+ * Grant tables: one domain (the granter) writes entries into its shared
+ * grant frames that let another domain (the grantee) map or copy one of its
+ * frames. The core keeps, per domain, the frames themselves (host memory the
+ * guest sees at the GPAs it placed them at, or at the fixed layout's), the
+ * version (1 or 2), the v2 status frames, an "active" record per granted ref
+ * that counts who has it pinned, and the maptrack: the mappings this domain
+ * holds of other domains' grants, found again by handle.
+ *
+ * The guest writes its entries while other vCPUs run, so every read of an
+ * entry is atomic and the busy bits (GTF_reading / GTF_writing) are set with
+ * compare-and-swap: a concurrent change of the entry is seen, never missed.
+ * Everything else is serialised by hv->lock. See docs/hv-grant-table.md.
+ */
+#ifndef HV_GRANT_TABLE_H
+#define HV_GRANT_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <xen/xen.h>
+#include <xen/grant_table.h>
+
+#include "hv.h"
+
+#define GNTTAB_DEFAULT_MAX_FRAMES 32
+#define GNTTAB_LIMIT_MAX_FRAMES 1024 /* a configuration above this is refused */
+#define GNTTAB_DEFAULT_MAX_MAPTRACK 1024
+#define GNTTAB_LIMIT_MAX_MAPTRACK (1u << 20)
+
+#define GNTTAB_V1_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))     /* 512 */
+#define GNTTAB_V2_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v2_t))     /* 256 */
+#define GNTTAB_STATUS_PER_FRAME (PAGE_SIZE / sizeof(grant_status_t))   /* 2048 */
+
+/* Operations per call before a batch (FastABI page or legacy array) continues. */
+#define GNTTAB_BATCH_STEP 16
+
+/* No handle: what a failed map reports, so both ABIs show the same value. */
+#define GNTTAB_INVALID_HANDLE ((grant_handle_t)~0u)
+
+/* Per granted ref: who holds it and how. */
+struct gnttab_active {
+	uint32_t pin_ro;  /* read-only holds (mappings and copies in progress) */
+	uint32_t pin_rw;  /* writable holds */
+	domid_t domid;    /* the grantee holding it (valid while pinned) */
+	uint64_t frame;   /* the granter's frame, fixed while pinned */
+};
+
+/* One mapping this domain holds of another domain's grant. */
+struct gnttab_maptrack {
+	bool in_use;
+	bool readonly;
+	domid_t granter;
+	grant_ref_t ref;
+	uint64_t host_addr;    /* GPA in this domain */
+	uint64_t dev_bus_addr; /* reported with GNTMAP_device_map, else 0 */
+	uint64_t frame;        /* the granter's frame */
+	uint32_t next_free;
+};
+
+struct gnttab_domain {
+	unsigned version;        /* 1 or 2 */
+	unsigned max_frames;     /* shared frames allocated */
+	unsigned nr_frames;      /* frames in use (query_size); grows up to max_frames */
+	unsigned max_status_frames;
+	uint8_t *shared;         /* max_frames pages, page aligned */
+	uint8_t *status;         /* max_status_frames pages, page aligned */
+	/* Where the guest sees each frame: recorded by the fixed layout
+	 * (domain.c) and add/remove_from_physmap (memory.c). */
+	uint64_t *frame_gfn;     /* [max_frames] */
+	uint64_t *status_gfn;    /* [max_status_frames] */
+	bool *frame_placed;       /* [max_frames]: placed */
+	bool *status_placed;      /* [max_status_frames]: placed */
+
+	struct gnttab_active *active; /* [max_frames * GNTTAB_V1_PER_FRAME] */
+	unsigned nr_pinned;           /* refs with any pin */
+
+	struct gnttab_maptrack *maptrack; /* grows up to max_maptrack */
+	uint32_t maptrack_size;           /* entries allocated */
+	uint32_t maptrack_used;           /* entries in use */
+	uint32_t max_maptrack;
+	uint32_t maptrack_free;           /* head of the free list, or ~0 */
+};
+
+/* Grant refs the table holds now (depends on version and nr_frames). */
+unsigned gnttab__nr_entries(const struct gnttab_domain *gt);
+
+/*
+ * The legacy-only operations, implemented here so that grant_table_legacy.c
+ * only translates. The target domain of 'dom' is the caller's own when dom is
+ * DOMID_SELF or its id; another domain only for a privileged caller (else
+ * -XEN_EPERM, status GNTST_permission_denied; -XEN_ESRCH and GNTST_bad_domain
+ * when it does not exist). On success *target is the domain whose frames the
+ * decoder lists (gnttab__frame_gfn).
+ */
+/* GNTTABOP_setup_table: grow the table to arg->nr_frames frames (status
+ * GNTST_general_error above max_frames). The decoder lists where the guest
+ * sees each frame, INVALID_GFN for one not placed yet. */
+int gnttab__setup_table(struct hv_vcpu *v, struct gnttab_setup_table *arg,
+			struct domain **target);
+/* GNTTABOP_get_status_frames (v2): check that arg->nr_frames status frames are
+ * in use (gnttab__nr_status_in_use). */
+int gnttab__get_status_frames(struct hv_vcpu *v, struct gnttab_get_status_frames *arg,
+			      struct domain **target);
+
+/*
+ * A copy entry read from guest memory (legacy array, FastABI batch) names a
+ * grant in u.ref, as Xen's struct says; the upper half of u.gmfn is not the
+ * guest's to mean anything then (legacy guests leave it as it was), so it is
+ * cleared before grant_table__copy, which refuses refs above 32 bits (the
+ * register form carries the ref in all of u.gmfn).
+ */
+void gnttab__copy_normalise(struct gnttab_copy *c);
+
+/* Status frames in use for the current number of shared frames (v2). */
+unsigned gnttab__nr_status_in_use(const struct gnttab_domain *gt);
+
+#endif

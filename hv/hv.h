@@ -1,0 +1,360 @@
+/*
+ * The hypervisor core's model: the world (struct hv), its domains and their
+ * vCPUs, and the one hypercall entry. The core knows nothing about KVM: the
+ * VMM (or a test) creates domains, registers their memory, supplies a clock
+ * and callbacks, and hands every trapped hypercall to hv_hypercall().
+ *
+ * Each hypercall family keeps its own per-domain and per-vCPU state behind
+ * the opaque pointers below, defined in its own header (evtchn.h,
+ * grant_table.h, ...). Everything is serialised by hv->lock, a recursive
+ * mutex taken by hv_hypercall() and by the entry points the VMM calls
+ * (domain creation and shutdown, timers, console input); callbacks to the
+ * VMM run under it, must return quickly and need not call back into the
+ * core.
+ *
+ * See docs/hv-core.md.
+ */
+#ifndef HV_HV_H
+#define HV_HV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <xen/xen.h>
+#include <xen/event_channel.h>
+#include <xen/hvm/params.h>
+#include <xen/hvm/hvm_vcpu.h>
+
+#include "guestmem.h"
+#include "types.h"
+
+#define HV_MAX_DOMAINS 16
+#define HV_MAX_VCPUS 8
+#define HV_NAME_MAX 32
+/* HVM params are indexed below this (HVM_NR_PARAMS in Xen's params.h). */
+#define HV_NR_HVM_PARAMS HVM_NR_PARAMS
+
+struct hv;
+struct domain;
+struct hv_vcpu;
+/* Per-family state, defined by each family's header. */
+struct evtchn_domain;
+struct evtchn_vcpu;
+struct gnttab_domain;
+
+/* What the VMM (or a test) supplies. Every callback may be NULL but now_ns. */
+struct hv_ops {
+	/* System time in ns since the world started; monotonic. */
+	uint64_t (*now_ns)(void *ctx);
+	/* vCPU v has an upcall pending or must wake from block/poll: kick it. */
+	void (*kick)(struct hv_vcpu *v, void *ctx);
+	/* v's timer deadline changed (hv_vcpu__next_deadline tells the new one). */
+	void (*timer_changed)(struct hv_vcpu *v, void *ctx);
+	/* Console output of a domain (console_io write, PV console). */
+	void (*console_write)(struct domain *d, const char *buf, size_t len, void *ctx);
+	/*
+	 * A legacy guest moved a special page (XENMEM_add_to_physmap): the VMM
+	 * must make the page backed by 'host' visible at 'gfn', replacing
+	 * whatever was there (a RAM page there is gone from the guest, as on
+	 * Xen), and forget the old place, old_gfn, when had_old. gfn is
+	 * HV_GFN_NONE when the page was removed (XENMEM_remove_from_physmap).
+	 * The core has already updated the domain's guestmem; a non-zero
+	 * return undoes the move and fails the call with that error.
+	 */
+	int (*map_special)(struct domain *d, enum guestmem_kind kind, void *host,
+			   gfn_t old_gfn, bool had_old, gfn_t gfn, void *ctx);
+	/* The domain shut down (d->shutdown_reason says why). */
+	void (*shutdown)(struct domain *d, void *ctx);
+	/*
+	 * hvm flush_tlbs: flush the guest TLBs of every vCPU of d before the
+	 * call returns. NULL: the VMM cannot, and the call fails (-EOPNOTSUPP).
+	 */
+	void (*flush_tlbs)(struct domain *d, void *ctx);
+	/*
+	 * Grant mappings (grant_table.c): make frame 'frame' of 'granter' visible
+	 * to 'mapper' at guest-physical 'at' (read-only if asked), or take that
+	 * mapping away again. Return 0, or a GNTST_* value (negative) that the
+	 * mapping guest sees as the op's status. NULL: the core only records the
+	 * mapping in its maptrack.
+	 */
+	int (*map_grant)(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
+			 bool readonly, void *ctx);
+	int (*unmap_grant)(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
+			   void *ctx);
+	void *ctx;
+};
+
+/* map_special's gfn for "no longer mapped". */
+#define HV_GFN_NONE (~0ull)
+
+/* A domain's creation-time properties (xl-style configuration). */
+#define DOMAIN_FASTABI (1u << 0)      /* FastABI calls are served */
+#define DOMAIN_CONFIDENTIAL (1u << 1) /* private memory: only shared pages are touched */
+#define DOMAIN_FIXED_LAYOUT (1u << 2) /* special pages at fixed GPAs, announced in the memmap */
+#define DOMAIN_PRIVILEGED (1u << 3)   /* the hardware/control domain (domid 0) */
+
+struct domain_config {
+	const char *name;
+	unsigned nr_vcpus;      /* 1..HV_MAX_VCPUS */
+	unsigned flags;         /* DOMAIN_* */
+	unsigned max_grant_frames; /* 0: default (32) */
+	unsigned max_maptrack;     /* grant mappings this domain may hold; 0: default (1024) */
+	unsigned max_evtchn_ports; /* event-channel ports 0..n-1; 0: default (1024), see evtchn.h */
+};
+
+/* E820-style memory map entry, as XENMEM_memory_map and hvm_start_info give it. */
+struct hv_memmap_entry {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t type; /* XEN_HVM_MEMMAP_TYPE_* (include/fastabi/xen-ext.h for ours) */
+};
+#define HV_MEMMAP_MAX 16
+
+/* The runstate accounting of a vCPU (RUNSTATE_* from <xen/vcpu.h>). */
+struct hv_runstate {
+	int state;
+	uint64_t state_entry_time;
+	uint64_t time[4];
+};
+
+struct hv_vcpu {
+	struct domain *d;
+	unsigned id;
+	bool online;      /* up and running (VCPUOP_up, or vCPU 0 at boot) */
+	bool initialised; /* has a register context (boot, or VCPUOP_initialise) */
+	struct hv_runstate runstate;
+
+	/* Blocked in SCHEDOP_block / SCHEDOP_poll until an event or deadline. */
+	bool blocked;
+	bool polling;
+	evtchn_port_t poll_port; /* 0: any port (a legacy poll of several ports, as Xen) */
+	uint64_t poll_deadline; /* 0: none */
+
+	/* Timers, as absolute deadlines the VMM arms (hv_vcpu__next_deadline). */
+	uint64_t singleshot_deadline; /* 0: stopped */
+	uint64_t periodic_period;     /* 0: stopped */
+	uint64_t periodic_next;
+
+	/* vcpu_info: in shared_info's slot unless registered elsewhere. */
+	bool vcpu_info_registered;
+	gpa_t vcpu_info_gpa;
+	/* Registered areas the core keeps up to date. */
+	bool runstate_area_phys;
+	gpa_t runstate_area; /* by GPA (phys-area form) */
+	bool runstate_area_virt;
+	gva_t runstate_area_va; /* legacy GVA form, translated with the call's paging */
+	struct x86_paging runstate_area_paging; /* that paging, kept: vcpu.c re-walks it */
+	bool runstate_area_compat; /* registered from 32-bit code: the i386 layout */
+	bool time_area_phys;
+	gpa_t time_area;
+	bool time_area_virt; /* legacy GVA form of the vcpu_time_info copy */
+	gva_t time_area_va;
+	struct x86_paging time_area_paging;
+	/* SCHEDOP_pin_override (hardware domain): the VMM applies it. */
+	bool pinned;
+	uint32_t pinned_pcpu;
+
+	uint8_t upcall_vector; /* 0: the domain-wide callback (HVM_PARAM_CALLBACK_IRQ) */
+	bool nmi_pending;
+	uint64_t phys_id;
+
+	struct evtchn_vcpu *evtchn;
+
+	/*
+	 * The hypercall being served for this vCPU (set by hv_hypercall under
+	 * hv->lock, NULL otherwise) and whether it came through FastABI. A core
+	 * function that takes a guest address as a plain number (memory_map's
+	 * buffer) reads it as a GPA for FastABI and as a GVA, with call->paging,
+	 * for legacy.
+	 */
+	struct hv_call *call;
+	bool call_fast;
+
+	/* The vCPU context given to VCPUOP_initialise (the VMM loads it on up). */
+	uint64_t context_gfn;
+	bool context_pending;
+	/* That context, copied and checked at the call (the guest may free it after). */
+	struct vcpu_hvm_context context;
+};
+
+struct domain {
+	struct hv *hv;
+	domid_t id;
+	char name[HV_NAME_MAX];
+	unsigned flags; /* DOMAIN_* */
+	struct domain_config config; /* as created (config.name is NULL: see name) */
+	xen_domain_handle_t handle;  /* the toolstack's UUID (XENVER_guest_handle); zero by default */
+	struct guestmem mem;
+	struct hv_memmap_entry memmap[HV_MEMMAP_MAX];
+	unsigned nr_memmap;
+	uint64_t max_pages; /* for XENMEM_maximum_reservation */
+
+	struct hv_vcpu vcpus[HV_MAX_VCPUS];
+	unsigned nr_vcpus;
+
+	/* shared_info: a page the core owns; where the guest sees it (if anywhere). */
+	struct shared_info *shared_info;
+	bool shared_info_mapped;
+	gfn_t shared_info_gfn;
+
+	uint64_t hvm_params[HV_NR_HVM_PARAMS];
+
+	struct evtchn_domain *evtchn;
+	struct gnttab_domain *gnttab;
+	struct hv_policy *policy;
+
+	bool shutdown;
+	unsigned shutdown_reason; /* SHUTDOWN_* */
+	bool shutdown_code_set;
+	unsigned shutdown_code;
+
+	/* Console input the VMM queued for console_io read (console.c). */
+#define HV_CONSOLE_IN_MAX 1024
+	char console_in[HV_CONSOLE_IN_MAX];
+	unsigned console_in_len;
+
+	/* SCHEDOP_watchdog: deadlines in ns (0 = free slot). */
+#define HV_NR_WATCHDOGS 2
+	uint64_t watchdog_deadline[HV_NR_WATCHDOGS];
+	uint32_t watchdog_timeout_s[HV_NR_WATCHDOGS];
+};
+
+struct hv {
+	struct hv_ops ops;
+	pthread_mutex_t lock;
+	struct domain *domains[HV_MAX_DOMAINS]; /* index = domid */
+};
+
+/* ---- the world and its domains (domain.c) ---- */
+
+void hv__init(struct hv *hv, const struct hv_ops *ops);
+void hv__destroy(struct hv *hv); /* destroys every domain */
+uint64_t hv__now(struct hv *hv);
+
+/*
+ * Create a domain with the next free domid (0 first). Its memory is added
+ * by the caller with guestmem__add on d->mem, then domain__finish_layout().
+ * Returns 0 and sets *out, or a negative Xen errno.
+ */
+int domain__create(struct hv *hv, const struct domain_config *cfg, struct domain **out);
+void domain__destroy(struct domain *d);
+/* The domain called domid as seen from 'self' (DOMID_SELF resolved), or NULL. */
+struct domain *domain__lookup(struct domain *self, domid_t domid);
+/*
+ * After RAM is registered: with DOMAIN_FIXED_LAYOUT, place shared_info and
+ * the grant frames at the first 1 GiB boundary at or above the end of RAM
+ * (and above 4 GiB), register them in d->mem, and build d->memmap with the
+ * special entries (FASTABI.md "Fixed memory layout"). Without it, the memmap
+ * has the RAM only, and legacy guests place the pages themselves.
+ */
+int domain__finish_layout(struct domain *d);
+/* Stop the domain with a SHUTDOWN_* reason (the first reason sticks). */
+void domain__shutdown(struct domain *d, unsigned reason);
+
+/* ---- the hypercall entry (hypercall.c) ---- */
+
+/* The registers a hypercall reads and writes, as the VMM syncs them. */
+struct hv_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+enum hv_call_result {
+	HV_CALL_DONE,    /* advance rip past the trap */
+	HV_CALL_RESTART, /* leave rip: re-executing the trap continues the work */
+};
+
+/* One trapped hypercall. */
+struct hv_call {
+	struct hv_regs regs;      /* in: as trapped; out: as to resume */
+	struct x86_paging paging; /* for legacy pointers */
+	bool mode64;              /* CS.L: 64-bit code (FastABI possible; 64-bit legacy regs) */
+	enum hv_call_result result;
+	/* Filled for the VMM's log when a call is refused or malformed. */
+	const char *why;
+	int bad_reg; /* FastABI register the complaint is about, or -1 */
+};
+
+/*
+ * Serve one hypercall of vCPU v. FastABI when rax has
+ * __HYPERVISOR_FASTABI_MASK, the vCPU is in 64-bit mode and the domain allows
+ * FastABI; legacy otherwise. Takes hv->lock.
+ */
+void hv_hypercall(struct hv_vcpu *v, struct hv_call *call);
+
+/* ---- the console, for the VMM (console.c) ---- */
+
+/*
+ * Queue console input for d (console_io read), as much as fits; raises
+ * VIRQ_CONSOLE on vCPU 0. Returns the bytes queued. Takes hv->lock.
+ */
+size_t hv_console__input(struct domain *d, const char *buf, size_t len);
+
+/* ---- vCPU timers and wake-ups, for the VMM (vcpu.c) ---- */
+
+/* The earliest deadline (ns) the VMM must wake v at, or 0 for none. */
+uint64_t hv_vcpu__next_deadline(struct hv_vcpu *v);
+/* The VMM's timer for v fired at 'now': raise VIRQ_TIMER, end polls, ... */
+void hv_vcpu__timer_expired(struct hv_vcpu *v);
+/* Whether v may run (not blocked, or an event/deadline ended the block). */
+bool hv_vcpu__runnable(struct hv_vcpu *v);
+/* An upcall is pending for v (evtchn_upcall_pending in its vcpu_info). */
+bool hv_vcpu__upcall_pending(struct hv_vcpu *v);
+
+/*
+ * The vector the VMM injects for v's event-channel upcall (hvm.c): v's own
+ * (hvm set_evtchn_upcall_vector), else the domain's HVM_PARAM_CALLBACK_IRQ
+ * when it is of type vector, else 0 (a GSI or PCI INTx callback, which the
+ * VMM reads from d->hvm_params, or none).
+ */
+uint8_t hv_vcpu__upcall_vector(struct hv_vcpu *v);
+
+/* Update v's runstate to 'state' at the current time (vcpu.c). */
+void hv_vcpu__set_runstate(struct hv_vcpu *v, int state);
+
+/* ---- what families offer each other (each implemented in its own file) ---- */
+
+/* evtchn.c: per-domain state, VIRQs, the pending test sched poll needs. */
+int evtchn__domain_init(struct domain *d);
+void evtchn__domain_destroy(struct domain *d);
+/* Raise a per-vCPU VIRQ (VIRQ_TIMER, VIRQ_DEBUG) or a global one (VIRQ_CONSOLE,
+ * delivered through vCPU 0's binding); 0 if delivered or not bound. */
+int evtchn__raise_virq(struct hv_vcpu *v, unsigned virq);
+bool evtchn__port_pending(struct domain *d, evtchn_port_t port);
+/* Ports d can use now, its limit and its ABI's (Xen's max_evtchns): SCHEDOP_poll
+ * refuses the others with -EINVAL. */
+unsigned evtchn__nr_ports(struct domain *d);
+
+/* grant_table.c: per-domain state and the frames the fixed layout places. */
+int gnttab__domain_init(struct domain *d);
+void gnttab__domain_destroy(struct domain *d);
+unsigned gnttab__max_frames(struct domain *d);
+/* Host memory of shared grant frame idx (v1 entries or v2 shared entries),
+ * allocated page-aligned by gnttab__domain_init for max_frames frames. */
+void *gnttab__frame(struct domain *d, unsigned idx);
+/* Status frames (v2); NULL when the domain has none. */
+unsigned gnttab__nr_status_frames(struct domain *d);
+void *gnttab__status_frame(struct domain *d, unsigned idx);
+/*
+ * Where the guest sees grant frame idx (status: a v2 status frame). memory.c
+ * records it on add_to_physmap (XENMAPSPACE_grant_table) and forgets it on
+ * remove_from_physmap; domain__finish_layout records the fixed places.
+ * set: -XEN_EINVAL for idx out of range (idx < gnttab__max_frames, or
+ * < gnttab__nr_status_frames for status); placing shared frame idx grows the
+ * table to idx + 1 frames. Status frames always exist (a v1 domain may switch
+ * to v2 at any time), so the fixed layout places them whatever the version.
+ */
+int gnttab__set_frame_gfn(struct domain *d, bool status, unsigned idx, gfn_t gfn);
+void gnttab__clear_frame_gfn(struct domain *d, bool status, unsigned idx);
+/* true and *out when placed. */
+bool gnttab__frame_gfn(struct domain *d, bool status, unsigned idx, gfn_t *out);
+/* Which frame the guest placed at gfn (remove_from_physmap): true, *status, *idx. */
+bool gnttab__frame_at(struct domain *d, gfn_t gfn, bool *status, unsigned *idx);
+
+/* sched.c: an event became pending for v on 'port': end a block or a poll of
+ * that port, and kick the vCPU (hv->ops.kick). */
+void hv_vcpu__wake(struct hv_vcpu *v, evtchn_port_t port);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * memory_op beyond fastabi_hv.h: the legacy-only queries, and the size of a
+ * step of the preemptible share/unshare.
+ */
+#ifndef HV_MEMORY_H
+#define HV_MEMORY_H
+
+#include <stdint.h>
+
+#include "hv.h"
+
+/* Frames share/unshare handle per call before they continue. */
+#define MEMORY_SHARE_STEP 256u
+
+/* One XENMEM_memory_map record: Xen's packed E820 entry. */
+struct memory_e820 {
+	uint64_t addr;
+	uint64_t size;
+	uint32_t type;
+} __attribute__((packed));
+_Static_assert(sizeof(struct memory_e820) == 20, "E820 entries are 20 bytes");
+
+/*
+ * XENMEM_current_reservation, maximum_reservation, maximum_gpfn of 'domid'
+ * (DOMID_SELF or the caller's own; any domain for a privileged caller):
+ * the RAM frames the domain has, may have, and its highest mapped frame.
+ * -XEN_ESRCH, -XEN_EPERM.
+ */
+int64_t memory__current_reservation(struct hv_vcpu *v, domid_t domid);
+int64_t memory__maximum_reservation(struct hv_vcpu *v, domid_t domid);
+int64_t memory__maximum_gpfn(struct hv_vcpu *v, domid_t domid);
+
+#endif

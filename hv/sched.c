@@ -1,0 +1,257 @@
+/*
+ * SCHEDOP_*: yielding, blocking and polling, shutting the domain down, the
+ * domain's watchdogs and the hardware domain's pin override, plus the
+ * wake-up that event channels call when an event arrives.
+ *
+ * The core cannot sleep. SCHEDOP_block and SCHEDOP_poll return at once;
+ * what they leave behind is a vCPU marked blocked (hv_vcpu__runnable()
+ * false) that the VMM does not resume until an event (hv_vcpu__wake, which
+ * kicks it) or a deadline (hv_vcpu__timer_expired) ends the block. The
+ * guest then finds 0 in rax, as after Xen's blocking call.
+ * See docs/hv-sched-vcpu.md.
+ */
+#include <stdint.h>
+#include <unistd.h>
+
+#include "fastabi_hv.h"
+
+#include <xen/errno.h>
+
+#include "hv.h"
+#include "sched_vcpu.h"
+
+#define NS_PER_S 1000000000ull
+
+static void lock(struct domain *d)
+{
+	pthread_mutex_lock(&d->hv->lock);
+}
+
+static void unlock(struct domain *d)
+{
+	pthread_mutex_unlock(&d->hv->lock);
+}
+
+/* evtchn_upcall_pending in v's vcpu_info. */
+static bool upcall_pending(struct hv_vcpu *v)
+{
+	struct vcpu_info *vi = vcpu__vcpu_info(v);
+	return vi && __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_ACQUIRE);
+}
+
+void sched__end_block(struct hv_vcpu *v)
+{
+	if (!v->blocked && !v->polling)
+		return;
+	bool had_deadline = v->polling && v->poll_deadline;
+	v->blocked = false;
+	v->polling = false;
+	v->poll_port = HV_POLL_ANY;
+	v->poll_deadline = 0;
+	/*
+	 * Running rather than runnable: nothing here queues vCPUs, the VMM
+	 * resumes the thread as soon as the kick reaches it.
+	 */
+	if (v->online && v->runstate.state == RUNSTATE_blocked)
+		hv_vcpu__set_runstate(v, RUNSTATE_running);
+	if (had_deadline)
+		vcpu__timer_changed(v);
+}
+
+void hv_vcpu__wake(struct hv_vcpu *v, evtchn_port_t port)
+{
+	lock(v->d);
+	bool upcall = upcall_pending(v);
+	/*
+	 * An upcall ends any block (Xen's vcpu_kick unblocks); without one,
+	 * only a poll that waits for this port (or any port) ends.
+	 */
+	if (v->blocked &&
+	    (upcall || (v->polling && (v->poll_port == HV_POLL_ANY || v->poll_port == port)))) {
+		sched__end_block(v);
+		vcpu__kick(v);
+	} else if (upcall) {
+		vcpu__kick(v);
+	}
+	unlock(v->d);
+}
+
+int64_t sched__yield(struct hv_vcpu *hv_vcpu)
+{
+	/* Back in the queue and picked again at once: the host scheduler does the rest. */
+	hv_vcpu__set_runstate(hv_vcpu, RUNSTATE_runnable);
+	hv_vcpu__set_runstate(hv_vcpu, RUNSTATE_running);
+	return 0;
+}
+
+int64_t sched__block(struct hv_vcpu *hv_vcpu)
+{
+	struct vcpu_info *vi = vcpu__vcpu_info(hv_vcpu);
+
+	/*
+	 * As the header promises: event delivery is enabled again and pending
+	 * events checked before blocking, so no wake-up is lost in between.
+	 */
+	if (vi) {
+		__atomic_store_n(&vi->evtchn_upcall_mask, 0, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST))
+			return 0;
+	}
+	hv_vcpu->blocked = true;
+	hv_vcpu__set_runstate(hv_vcpu, RUNSTATE_blocked);
+	return 0;
+}
+
+int64_t sched__poll_ports(struct hv_vcpu *v, uint64_t timeout, const evtchn_port_t *ports,
+			  unsigned nr)
+{
+	struct domain *d = v->d;
+
+	if (nr > SCHED_POLL_MAX_PORTS)
+		return -XEN_EINVAL;
+	/* As Xen: in list order, a bad port refuses, a pending one returns at once. */
+	unsigned nr_ports = evtchn__nr_ports(d);
+	for (unsigned i = 0; i < nr; i++) {
+		if (ports[i] >= nr_ports)
+			return -XEN_EINVAL;
+		if (evtchn__port_pending(d, ports[i]))
+			return 0;
+	}
+	/* An upcall waiting for delivery ends the poll too (Xen's local_events_need_delivery). */
+	if (upcall_pending(v))
+		return 0;
+	if (timeout && timeout <= hv__now(d->hv))
+		return 0;
+
+	v->blocked = true;
+	v->polling = true;
+	v->poll_port = nr == 1 ? ports[0] : HV_POLL_ANY;
+	v->poll_deadline = timeout;
+	hv_vcpu__set_runstate(v, RUNSTATE_blocked);
+	if (timeout)
+		vcpu__timer_changed(v);
+	return 0;
+}
+
+int64_t sched__poll(struct hv_vcpu *hv_vcpu, uint64_t timeout, evtchn_port_t port)
+{
+	return sched__poll_ports(hv_vcpu, timeout, &port, 1);
+}
+
+void sched__shutdown_domain(struct domain *d, unsigned reason)
+{
+	if (d->shutdown)
+		return;
+	if (d->shutdown_code_set)
+		reason = d->shutdown_code;
+	domain__shutdown(d, reason);
+	/* Every vCPU is paused for good: Xen counts that time as offline. */
+	for (unsigned i = 0; i < d->nr_vcpus; i++)
+		if (d->vcpus[i].runstate.state != RUNSTATE_offline)
+			hv_vcpu__set_runstate(&d->vcpus[i], RUNSTATE_offline);
+}
+
+int64_t sched__shutdown(struct hv_vcpu *hv_vcpu, struct sched_shutdown *arg)
+{
+	if (arg->reason > SHUTDOWN_MAX)
+		return -XEN_EINVAL;
+	sched__shutdown_domain(hv_vcpu->d, arg->reason);
+	/* SHUTDOWN_suspend: 0 means "resumed in a new domain"; there is no resume here. */
+	return 0;
+}
+
+int64_t sched__remote_shutdown(struct hv_vcpu *v, struct sched_remote_shutdown *arg)
+{
+	if (!(v->d->flags & DOMAIN_PRIVILEGED))
+		return -XEN_EPERM;
+	struct domain *t = domain__lookup(v->d, arg->domain_id);
+	if (!t)
+		return -XEN_ESRCH;
+	if (arg->reason > SHUTDOWN_MAX)
+		return -XEN_EINVAL;
+	sched__shutdown_domain(t, arg->reason);
+	return 0;
+}
+
+int64_t sched__shutdown_code(struct hv_vcpu *hv_vcpu, struct sched_shutdown *arg)
+{
+	struct domain *d = hv_vcpu->d;
+
+	if (arg->reason > SHUTDOWN_MAX)
+		return -XEN_EINVAL;
+	/* As Xen: the first code latched is the one reported. */
+	if (!d->shutdown_code_set) {
+		d->shutdown_code_set = true;
+		d->shutdown_code = arg->reason;
+	}
+	return 0;
+}
+
+/* Every vCPU's deadline carries the domain's watchdogs. */
+static void watchdogs_changed(struct domain *d)
+{
+	for (unsigned i = 0; i < d->nr_vcpus; i++)
+		vcpu__timer_changed(&d->vcpus[i]);
+}
+
+static uint64_t watchdog_deadline(struct domain *d, uint32_t timeout_s)
+{
+	uint64_t now = hv__now(d->hv);
+	uint64_t ns = (uint64_t)timeout_s * NS_PER_S; /* < 2^63: no overflow */
+	uint64_t t = ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+	return t ? t : 1; /* 0 marks a free slot */
+}
+
+int64_t sched__watchdog(struct hv_vcpu *hv_vcpu, struct sched_watchdog *arg)
+{
+	struct domain *d = hv_vcpu->d;
+
+	if (arg->id > HV_NR_WATCHDOGS)
+		return -XEN_EINVAL;
+	if (arg->id == 0) {
+		/* Allocate; as Xen, a timeout of 0 means it expires at once. */
+		for (unsigned i = 0; i < HV_NR_WATCHDOGS; i++) {
+			if (d->watchdog_deadline[i])
+				continue;
+			d->watchdog_deadline[i] = watchdog_deadline(d, arg->timeout);
+			d->watchdog_timeout_s[i] = arg->timeout;
+			watchdogs_changed(d);
+			return i + 1;
+		}
+		return -XEN_ENOSPC;
+	}
+	unsigned i = arg->id - 1;
+	if (!d->watchdog_deadline[i])
+		return -XEN_EINVAL;
+	if (arg->timeout == 0) {
+		d->watchdog_deadline[i] = 0;
+		d->watchdog_timeout_s[i] = 0;
+	} else {
+		d->watchdog_deadline[i] = watchdog_deadline(d, arg->timeout);
+		d->watchdog_timeout_s[i] = arg->timeout;
+	}
+	watchdogs_changed(d);
+	return 0;
+}
+
+int64_t sched__pin_override(struct hv_vcpu *hv_vcpu, struct sched_pin_override *arg)
+{
+	if (!(hv_vcpu->d->flags & DOMAIN_PRIVILEGED))
+		return -XEN_EPERM;
+	if (arg->pcpu < 0) {
+		/* Undo: only what was done. */
+		if (!hv_vcpu->pinned)
+			return -XEN_EINVAL;
+		hv_vcpu->pinned = false;
+		hv_vcpu->pinned_pcpu = 0;
+		return 0;
+	}
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 1 || arg->pcpu >= cpus)
+		return -XEN_EINVAL;
+	if (hv_vcpu->pinned)
+		return -XEN_EBUSY;
+	hv_vcpu->pinned = true;
+	hv_vcpu->pinned_pcpu = (uint32_t)arg->pcpu;
+	return 0;
+}
