@@ -191,6 +191,18 @@ struct domain *domain__lookup(struct domain *self, domid_t domid)
 	return self->hv->domains[domid];
 }
 
+int domain__target(struct hv_vcpu *caller, domid_t domid, struct domain **out)
+{
+	struct domain *d = domain__lookup(caller->d, domid);
+
+	if (!d)
+		return -XEN_ESRCH;
+	if (d != caller->d && !(caller->d->flags & DOMAIN_PRIVILEGED))
+		return -XEN_EPERM;
+	*out = d;
+	return 0;
+}
+
 static int memmap_add(struct domain *d, uint64_t addr, uint64_t size, uint32_t type)
 {
 	if (d->nr_memmap == HV_MEMMAP_MAX)

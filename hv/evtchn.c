@@ -287,26 +287,11 @@ bool evtchn__port_pending(struct domain *d, evtchn_port_t port)
 
 /* ---- the operations ---- */
 
-/*
- * The domain a guest names in dom (DOMID_SELF or an id): -ESRCH if there is
- * none, -EPERM if it is another domain and the caller is not privileged.
- */
-static int target_domain(struct hv_vcpu *v, domid_t dom, struct domain **out)
-{
-	struct domain *d = domain__lookup(v->d, dom);
-
-	if (!d || !d->evtchn)
-		return -XEN_ESRCH;
-	if (d != v->d && !(v->d->flags & DOMAIN_PRIVILEGED))
-		return -XEN_EPERM;
-	*out = d;
-	return 0;
-}
 
 int64_t event_channel__alloc_unbound(struct hv_vcpu *hv_vcpu, struct evtchn_alloc_unbound *arg)
 {
 	struct domain *d;
-	int ret = target_domain(hv_vcpu, arg->dom, &d);
+	int ret = domain__target(hv_vcpu, arg->dom, &d);
 
 	if (ret)
 		return ret;
@@ -434,7 +419,7 @@ int64_t event_channel__send(struct hv_vcpu *hv_vcpu, struct evtchn_send *arg)
 int64_t event_channel__status(struct hv_vcpu *hv_vcpu, struct evtchn_status *arg)
 {
 	struct domain *d;
-	int ret = target_domain(hv_vcpu, arg->dom, &d);
+	int ret = domain__target(hv_vcpu, arg->dom, &d);
 
 	if (ret)
 		return ret;
@@ -517,7 +502,7 @@ int64_t event_channel__unmask(struct hv_vcpu *hv_vcpu, struct evtchn_unmask *arg
 int64_t event_channel__reset(struct hv_vcpu *hv_vcpu, struct evtchn_reset *arg)
 {
 	struct domain *d;
-	int ret = target_domain(hv_vcpu, arg->dom, &d);
+	int ret = domain__target(hv_vcpu, arg->dom, &d);
 
 	if (ret)
 		return ret;

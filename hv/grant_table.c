@@ -495,25 +495,16 @@ static void grant_release(struct domain *granter, grant_ref_t ref, bool write)
 
 /* ---- the caller's own domain, or one it may name ---- */
 
+/* domain__target, with the GNTST_* status the legacy structs also carry. */
 static int target_domain(struct hv_vcpu *v, domid_t dom, struct domain **out, int16_t *status)
 {
-	struct domain *d = v->d;
+	int rc = domain__target(v, dom, out);
 
-	if (dom == DOMID_SELF || dom == d->id) {
-		*out = d;
-		return 0;
-	}
-	if (!(d->flags & DOMAIN_PRIVILEGED)) {
-		*status = GNTST_permission_denied;
-		return -XEN_EPERM;
-	}
-	struct domain *t = domain__lookup(d, dom);
-	if (!t || !t->gnttab) {
+	if (rc == -XEN_ESRCH)
 		*status = GNTST_bad_domain;
-		return -XEN_ESRCH;
-	}
-	*out = t;
-	return 0;
+	else if (rc == -XEN_EPERM)
+		*status = GNTST_permission_denied;
+	return rc;
 }
 
 /* ---- map and unmap ---- */

@@ -208,6 +208,28 @@ static int64_t get_version(struct legacy_call *lc, uint64_t va)
 	return legacy__copy_to(lc, va, &op, sizeof(op));
 }
 
+/*
+ * Write the guest frame numbers of t's first nr shared (or status) frames to
+ * the guest's list at va, entry_size bytes each (a 32-bit guest's
+ * setup_table list has 4-byte entries, which cannot name a frame above
+ * 2^32). Returns the GNTST_* status for the struct.
+ */
+static int16_t write_frame_list(struct legacy_call *lc, struct domain *t, bool status_frames,
+				uint32_t nr, uint64_t va, unsigned entry_size)
+{
+	for (uint32_t i = 0; i < nr; i++) {
+		gfn_t g;
+		uint64_t f = gnttab__frame_gfn(t, status_frames, i, &g) ? gfn_val(g) : INVALID_FRAME;
+		uint32_t f32 = (uint32_t)f;
+		if (entry_size == 4 && f != INVALID_FRAME && f > UINT32_MAX)
+			return GNTST_general_error;
+		const void *entry = entry_size == 4 ? (const void *)&f32 : (const void *)&f;
+		if (legacy__copy_to(lc, va_at(lc, va, (uint64_t)i * entry_size), entry, entry_size))
+			return GNTST_bad_virt_addr;
+	}
+	return GNTST_okay;
+}
+
 static int64_t setup_table(struct legacy_call *lc, uint64_t va)
 {
 	bool m64 = lc->call->mode64;
@@ -230,27 +252,8 @@ static int64_t setup_table(struct legacy_call *lc, uint64_t va)
 
 	struct domain *t;
 	int64_t ret = gnttab__setup_table(lc->v, &op, &t);
-	if (ret == 0 && op.status == GNTST_okay) {
-		for (uint32_t i = 0; i < op.nr_frames; i++) {
-			gfn_t g;
-			uint64_t f = gnttab__frame_gfn(t, false, i, &g) ? gfn_val(g) : INVALID_FRAME;
-			if (m64) {
-				rc = legacy__copy_to(lc, va_at(lc, list, (uint64_t)i * 8), &f, 8);
-			} else {
-				/* A 32-bit frame list cannot name a frame above 2^32. */
-				if (f != INVALID_FRAME && f > UINT32_MAX) {
-					op.status = GNTST_general_error;
-					break;
-				}
-				uint32_t f32 = (uint32_t)f;
-				rc = legacy__copy_to(lc, va_at(lc, list, (uint64_t)i * 4), &f32, 4);
-			}
-			if (rc) {
-				op.status = GNTST_bad_virt_addr;
-				break;
-			}
-		}
-	}
+	if (ret == 0 && op.status == GNTST_okay)
+		op.status = write_frame_list(lc, t, false, op.nr_frames, list, m64 ? 8 : 4);
 	if (m64) {
 		rc = legacy__copy_to(lc, va, &op, sizeof(op));
 	} else {
@@ -282,16 +285,8 @@ static int64_t get_status_frames(struct legacy_call *lc, uint64_t va)
 
 	struct domain *t;
 	int64_t ret = gnttab__get_status_frames(lc->v, &op, &t);
-	if (ret == 0 && op.status == GNTST_okay) {
-		for (uint32_t i = 0; i < op.nr_frames; i++) {
-			gfn_t g;
-			uint64_t f = gnttab__frame_gfn(t, true, i, &g) ? gfn_val(g) : INVALID_FRAME;
-			if (legacy__copy_to(lc, va_at(lc, list, (uint64_t)i * 8), &f, 8)) {
-				op.status = GNTST_bad_virt_addr;
-				break;
-			}
-		}
-	}
+	if (ret == 0 && op.status == GNTST_okay)
+		op.status = write_frame_list(lc, t, true, op.nr_frames, list, 8);
 	if (m64) {
 		rc = legacy__copy_to(lc, va, &op, sizeof(op));
 	} else {

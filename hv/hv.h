@@ -243,6 +243,12 @@ void domain__destroy(struct domain *d);
 /* The domain called domid as seen from 'self' (DOMID_SELF resolved), or NULL. */
 struct domain *domain__lookup(struct domain *self, domid_t domid);
 /*
+ * The domain a guest names in an argument (DOMID_SELF or an id), with the
+ * rule every family applies: -ESRCH if there is none, -EPERM if it is
+ * another domain and the caller is not privileged. 0 and *out otherwise.
+ */
+int domain__target(struct hv_vcpu *caller, domid_t domid, struct domain **out);
+/*
  * After RAM is registered: with DOMAIN_FIXED_LAYOUT, place shared_info and
  * the grant frames at the first 1 GiB boundary at or above the end of RAM
  * (and above 4 GiB), register them in d->mem, and build d->memmap with the

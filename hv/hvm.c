@@ -51,22 +51,6 @@ static bool guest_may_get(uint32_t index)
 	}
 }
 
-/*
- * The target of a param/mem-type access: the caller's own domain, or any
- * domain for a privileged caller (the toolstack's role); -ESRCH for no such
- * domain, -EPERM for someone else's.
- */
-static int target_domain(struct hv_vcpu *v, domid_t domid, struct domain **out)
-{
-	struct domain *d = domain__lookup(v->d, domid);
-
-	if (!d)
-		return -XEN_ESRCH;
-	if (d != v->d && !(v->d->flags & DOMAIN_PRIVILEGED))
-		return -XEN_EPERM;
-	*out = d;
-	return 0;
-}
 
 /* Value checks, as Xen makes them when it applies a parameter. */
 static int check_value(struct domain *d, uint32_t index, uint64_t value)
@@ -102,18 +86,31 @@ static int check_value(struct domain *d, uint32_t index, uint64_t value)
 	}
 }
 
+/*
+ * The domain whose param arg names, if the caller may touch it: a known
+ * index, a domain it may name, and (on its own domain) a param a guest may
+ * read or, with 'set', write.
+ */
+static int param_target(struct hv_vcpu *hv_vcpu, const struct xen_hvm_param *arg, bool set,
+			struct domain **d)
+{
+	if (arg->index >= HV_NR_HVM_PARAMS)
+		return -XEN_EINVAL;
+	int ret = domain__target(hv_vcpu, arg->domid, d);
+	if (ret)
+		return ret;
+	if (*d == hv_vcpu->d && !(set ? guest_may_set(arg->index) : guest_may_get(arg->index)))
+		return -XEN_EPERM;
+	return 0;
+}
+
 int64_t hvm__set_param(struct hv_vcpu *hv_vcpu, struct xen_hvm_param *arg)
 {
 	struct domain *d;
-	int ret;
+	int ret = param_target(hv_vcpu, arg, true, &d);
 
-	if (arg->index >= HV_NR_HVM_PARAMS)
-		return -XEN_EINVAL;
-	ret = target_domain(hv_vcpu, arg->domid, &d);
 	if (ret)
 		return ret;
-	if (d == hv_vcpu->d && !guest_may_set(arg->index))
-		return -XEN_EPERM;
 	ret = check_value(d, arg->index, arg->value);
 	if (ret)
 		return ret;
@@ -129,15 +126,10 @@ int64_t hvm__set_param(struct hv_vcpu *hv_vcpu, struct xen_hvm_param *arg)
 int64_t hvm__get_param(struct hv_vcpu *hv_vcpu, struct xen_hvm_param *arg)
 {
 	struct domain *d;
-	int ret;
+	int ret = param_target(hv_vcpu, arg, false, &d);
 
-	if (arg->index >= HV_NR_HVM_PARAMS)
-		return -XEN_EINVAL;
-	ret = target_domain(hv_vcpu, arg->domid, &d);
 	if (ret)
 		return ret;
-	if (d == hv_vcpu->d && !guest_may_get(arg->index))
-		return -XEN_EPERM;
 	arg->value = d->hvm_params[arg->index];
 	return 0;
 }
@@ -166,7 +158,7 @@ int64_t hvm__get_time(struct hv_vcpu *hv_vcpu, struct xen_hvm_get_time *arg)
 int64_t hvm__get_mem_type(struct hv_vcpu *hv_vcpu, struct xen_hvm_get_mem_type *arg)
 {
 	struct domain *d;
-	int ret = target_domain(hv_vcpu, arg->domid, &d);
+	int ret = domain__target(hv_vcpu, arg->domid, &d);
 
 	if (ret)
 		return ret;

@@ -16,18 +16,6 @@
 
 #define MAX_GFN (1ull << (GUESTMEM_MAXPHYADDR - PAGE_SHIFT))
 
-/* Self, or any domain for a privileged caller; -ESRCH / -EPERM otherwise. */
-static int target_domain(struct hv_vcpu *v, domid_t domid, struct domain **out)
-{
-	struct domain *d = domain__lookup(v->d, domid);
-
-	if (!d)
-		return -XEN_ESRCH;
-	if (d != v->d && !(v->d->flags & DOMAIN_PRIVILEGED))
-		return -XEN_EPERM;
-	*out = d;
-	return 0;
-}
 
 /* ---- the memory map ---- */
 
@@ -71,7 +59,7 @@ int64_t memory__memory_map(struct hv_vcpu *hv_vcpu, uint64_t buffer, struct xen_
 int64_t memory__current_reservation(struct hv_vcpu *v, domid_t domid)
 {
 	struct domain *d;
-	int ret = target_domain(v, domid, &d);
+	int ret = domain__target(v, domid, &d);
 	if (ret)
 		return ret;
 	uint64_t pages = 0;
@@ -84,7 +72,7 @@ int64_t memory__current_reservation(struct hv_vcpu *v, domid_t domid)
 int64_t memory__maximum_reservation(struct hv_vcpu *v, domid_t domid)
 {
 	struct domain *d;
-	int ret = target_domain(v, domid, &d);
+	int ret = domain__target(v, domid, &d);
 	if (ret)
 		return ret;
 	return (int64_t)d->max_pages;
@@ -93,7 +81,7 @@ int64_t memory__maximum_reservation(struct hv_vcpu *v, domid_t domid)
 int64_t memory__maximum_gpfn(struct hv_vcpu *v, domid_t domid)
 {
 	struct domain *d;
-	int ret = target_domain(v, domid, &d);
+	int ret = domain__target(v, domid, &d);
 	if (ret)
 		return ret;
 	if (d->mem.nr_regions == 0)
@@ -195,7 +183,7 @@ int64_t memory__add_to_physmap(struct hv_vcpu *hv_vcpu, struct xen_add_to_physma
 {
 	struct domain *d;
 	struct special sp = { 0 };
-	int ret = target_domain(hv_vcpu, arg->domid, &d);
+	int ret = domain__target(hv_vcpu, arg->domid, &d);
 
 	if (ret)
 		return ret;
@@ -260,7 +248,7 @@ int64_t memory__remove_from_physmap(struct hv_vcpu *hv_vcpu, struct xen_remove_f
 {
 	struct domain *d;
 	struct special sp;
-	int ret = target_domain(hv_vcpu, arg->domid, &d);
+	int ret = domain__target(hv_vcpu, arg->domid, &d);
 
 	if (ret)
 		return ret;

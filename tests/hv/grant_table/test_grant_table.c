@@ -1637,6 +1637,9 @@ static void pause_granted(void)
 }
 
 /* What a guest's gnttab_end_foreign_access does, in a loop: revoke unless busy, re-grant. */
+#define RACE_ROUNDS 20000
+#define RACE_MAX_ROUNDS 2000000
+
 static void *race(void *p)
 {
 	struct racer *r = p;
@@ -1647,7 +1650,7 @@ static void *race(void *p)
 		uint32_t exp = granted;
 		if (__atomic_compare_exchange_n(w, &exp, 0, false, __ATOMIC_SEQ_CST,
 						__ATOMIC_SEQ_CST)) {
-			r->revoked++;
+			__atomic_fetch_add(&r->revoked, 1, __ATOMIC_SEQ_CST);
 			__atomic_store_n(w, granted, __ATOMIC_SEQ_CST);
 		}
 		pause_granted();
@@ -1667,7 +1670,15 @@ static void test_race_v1(void **state)
 
 	grant1(a, 1, GTF_permit_access, b->id, FRAME(1));
 	assert_int_equal(pthread_create(&t, NULL, race, &r), 0);
-	for (unsigned i = 0; i < 20000; i++) {
+	/*
+	 * At least RACE_ROUNDS maps, and on until a map succeeded and the guest
+	 * revoked at least once (the racer thread may be scheduled late on a
+	 * loaded machine), within a bound that no scheduler misses.
+	 */
+	unsigned i;
+	for (i = 0; i < RACE_ROUNDS ||
+		    ((!ok || !__atomic_load_n(&r.revoked, __ATOMIC_SEQ_CST)) && i < RACE_MAX_ROUNDS);
+	     i++) {
 		struct map_res m = map(h, b, FAST, a->id, MAP_AT(0), GNTMAP_host_map, 1);
 		if (m.status != GNTST_okay) {
 			assert_int_equal(m.status, GNTST_general_error);
@@ -1684,7 +1695,7 @@ static void test_race_v1(void **state)
 	}
 	__atomic_store_n(&r.stop, true, __ATOMIC_SEQ_CST);
 	pthread_join(t, NULL);
-	assert_int_equal(ok + refused, 20000);
+	assert_int_equal(ok + refused, i);
 	assert_true(ok > 0);
 	assert_true(r.revoked > 0);
 	assert_int_equal(flags1(a, 1), GTF_permit_access);
@@ -1716,7 +1727,7 @@ static void *race2(void *p)
 		if (s & (GTF_reading | GTF_writing)) {
 			r->busy++;
 		} else {
-			r->revoked++;
+			__atomic_fetch_add(&r->revoked, 1, __ATOMIC_SEQ_CST);
 			if (__atomic_load_n(&r->held, __ATOMIC_SEQ_CST))
 				r->violations++;
 		}
@@ -1739,7 +1750,10 @@ static void test_race_v2(void **state)
 	assert_int_equal(set_version(h, a, FAST, 2), 0);
 	grant2(a, 1, GTF_permit_access, b->id, FRAME(1));
 	assert_int_equal(pthread_create(&t, NULL, race2, &r), 0);
-	for (unsigned i = 0; i < 20000; i++) {
+	for (unsigned i = 0;
+	     i < RACE_ROUNDS ||
+	     ((!ok || !__atomic_load_n(&r.revoked, __ATOMIC_SEQ_CST)) && i < RACE_MAX_ROUNDS);
+	     i++) {
 		struct map_res m = map(h, b, FAST, a->id, MAP_AT(0), GNTMAP_host_map, 1);
 		if (m.status != GNTST_okay) {
 			assert_int_equal(m.status, GNTST_general_error);
@@ -1808,9 +1822,10 @@ static void test_placement(void **state)
 	set_xen_guest_handle(sf->frame_list, (uint64_t *)(uintptr_t)0x40000000ull);
 	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, va, 1), 0);
 	assert_int_equal(sf->status, GNTST_bad_virt_addr);
+	/* As Xen: a domain that does not exist is that, before any permission check. */
 	sf->dom = 5;
-	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, va, 1), -XEN_EPERM);
-	assert_int_equal(sf->status, GNTST_permission_denied);
+	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, va, 1), -XEN_ESRCH);
+	assert_int_equal(sf->status, GNTST_bad_domain);
 
 	/* A 32-bit frame list cannot carry a frame above 2^32. */
 	assert_int_equal(gnttab__set_frame_gfn(a, false, 0, gfn(1ull << 33)), 0);
