@@ -1,0 +1,37 @@
+/*
+ * Constants shared by the entry code (head32.S, head64.S), the linker
+ * scripts' users and the C library (descriptor selectors). Plain #defines:
+ * included from assembly and C alike.
+ */
+#ifndef GUEST_BOOT_H
+#define GUEST_BOOT_H
+
+/* GDT selectors (the same in 32- and 64-bit images). */
+#define GDT_CS64 0x08
+#define GDT_DS 0x10
+#define GDT_CS32 0x18
+
+/* Flat descriptors, accessed bit preset (the CPU need not write the GDT). */
+#define GDT_ENTRY_CODE64 0x00af9b000000ffff
+#define GDT_ENTRY_DATA 0x00cf93000000ffff
+#define GDT_ENTRY_CODE32 0x00cf9b000000ffff
+
+#define X86_CR0_PE (1 << 0)
+#define X86_CR0_WP (1 << 16)
+#define X86_CR0_PG (1 << 31)
+#define X86_CR4_PAE (1 << 5)
+#define MSR_EFER 0xc0000080
+#define EFER_LME (1 << 8)
+#define EFER_NXE (1 << 11)
+
+#define PTE_P 0x001
+#define PTE_RW 0x002
+#define PTE_PWT 0x008
+#define PTE_PCD 0x010
+#define PTE_PS 0x080
+
+/* The 64-bit identity map covers [0, BOOT_MAP_GIB GiB). */
+#define BOOT_MAP_GIB 8
+#define BOOT_STACK_SIZE 16384
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * XTF-style test results. A test program defines
+ *
+ *	const char test_title[] = "...";
+ *	void test_main(void) { ... xtf_success(NULL); }
+ *
+ * and reports with xtf_success / xtf_skip / xtf_error / xtf_failure. Those
+ * print their message and record the verdict; the worst one wins (SUCCESS <
+ * SKIP < ERROR < FAILURE, as in XTF), and the test goes on unless it
+ * returns. When test_main returns, the library prints "Test result: NAME"
+ * and writes the code to FASTABI_RESULT_PORT, which ends the domain. A test
+ * that returns without any verdict reports ERROR.
+ */
+#ifndef GUEST_TEST_H
+#define GUEST_TEST_H
+
+#include <fastabi/test.h>
+
+#include "compiler.h"
+
+extern const char test_title[];
+void test_main(void);
+
+void xtf_success(const char *fmt, ...) __printf(1, 2);
+void xtf_skip(const char *fmt, ...) __printf(1, 2);
+void xtf_error(const char *fmt, ...) __printf(1, 2);
+void xtf_failure(const char *fmt, ...) __printf(1, 2);
+
+/* The verdict so far (FASTABI_RESULT_*), or -1 if none yet. */
+int xtf_result(void);
+/* Print the result and report it now; never returns. */
+void test_exit(void) __noreturn;
+
+/*
+ * Check helpers: report a FAILURE naming the expression and go on. They
+ * return whether the check held, so a test can stop when one does not.
+ */
+#define CHECK(cond)                                                           \
+	({                                                                    \
+		bool check_ok_ = (cond);                                      \
+		if (!check_ok_)                                               \
+			xtf_failure("%s:%d: check failed: %s", __FILE__, __LINE__, #cond); \
+		check_ok_;                                                    \
+	})
+#define CHECK_EQ(a, b)                                                        \
+	({                                                                    \
+		long long check_a_ = (long long)(a), check_b_ = (long long)(b); \
+		bool check_ok_ = check_a_ == check_b_;                        \
+		if (!check_ok_)                                               \
+			xtf_failure("%s:%d: %s == %s: %lld (%#llx) != %lld (%#llx)", \
+				    __FILE__, __LINE__, #a, #b, check_a_, check_a_, \
+				    check_b_, check_b_);                     \
+		check_ok_;                                                    \
+	})
+
+/* Elapsed time from the TSC (the VMM does not change its frequency). */
+uint64_t tsc_khz(void);
+uint64_t tsc_to_us(uint64_t cycles);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * A domain's console on the VMM's stdout: bytes from port 0xe9 and from
+ * console_io writes are collected into lines, and each line goes out whole
+ * as "[name] text", so the output of several vCPUs and domains never
+ * interleaves within a line. A line longer than the buffer is cut into
+ * several; a partial line is written when the domain stops.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+void term__init(struct console *c, const char *name)
+{
+	pthread_mutex_init(&c->lock, NULL);
+	snprintf(c->prefix, sizeof(c->prefix), "[%s] ", name);
+	c->len = 0;
+}
+
+/* Lines of all consoles go out one write each. */
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void emit(struct console *c)
+{
+	char out[sizeof(c->prefix) + CONSOLE_LINE_MAX + 1];
+	size_t pl = strlen(c->prefix);
+
+	memcpy(out, c->prefix, pl);
+	memcpy(out + pl, c->line, c->len);
+	out[pl + c->len] = '\n';
+	pthread_mutex_lock(&out_lock);
+	fwrite(out, 1, pl + c->len + 1, stdout);
+	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
+	c->len = 0;
+}
+
+void term__put(struct console *c, const char *buf, size_t len)
+{
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < len; i++) {
+		char ch = buf[i];
+		if (ch == '\n') {
+			emit(c);
+			continue;
+		}
+		if (ch == '\r' || ch == '\0')
+			continue;
+		c->line[c->len++] = ch;
+		if (c->len == CONSOLE_LINE_MAX)
+			emit(c);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void term__flush(struct console *c)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->len)
+		emit(c);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void term__destroy(struct console *c)
+{
+	term__flush(c);
+	pthread_mutex_destroy(&c->lock);
+}

@@ -1,0 +1,85 @@
+/*
+ * CPUID: what KVM supports on this host, with KVM's own paravirtual leaves
+ * replaced by Xen's at 0x40000000 (docs/vmm.md lists them), the
+ * hypervisor bit set, the APIC ids made the vCPU id, and the local APIC
+ * hidden: the VMM runs without an in-kernel irqchip and injects upcalls
+ * itself, so a guest must not look for an APIC.
+ */
+#include <stdint.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include <xen/arch-x86/cpuid.h>
+
+#include <fastabi/trap.h>
+#include <fastabi/xen-ext.h>
+
+#include "vmm.h"
+
+#define XEN_BASE XEN_CPUID_FIRST_LEAF
+#define XEN_VERSION_MAJOR 4
+#define XEN_VERSION_MINOR 17
+
+#define CPUID1_ECX_X2APIC (1u << 21)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
+#define CPUID1_EDX_APIC (1u << 9)
+
+static void add(struct kvm_cpuid2 *c, uint32_t fn, uint32_t a, uint32_t b, uint32_t cx, uint32_t d)
+{
+	c->entries[c->nent++] = (struct kvm_cpuid_entry2){ .function = fn, .eax = a, .ebx = b,
+							   .ecx = cx, .edx = d };
+}
+
+int cpuid__setup(struct vmm_vcpu *vc)
+{
+	const struct kvm_cpuid2 *sup = vc->dom->vmm->cpuid;
+	struct domain *d = vc->dom->d;
+	size_t sz = sizeof(*sup) + (sup->nent + 8) * sizeof(sup->entries[0]);
+	struct kvm_cpuid2 *c = calloc(1, sz);
+
+	if (!c) {
+		vmm__err("out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < sup->nent; i++) {
+		struct kvm_cpuid_entry2 e = sup->entries[i];
+		if (e.function >= 0x40000000 && e.function < 0x50000000)
+			continue; /* KVM's leaves: the guest must find Xen first */
+		switch (e.function) {
+		case 1:
+			e.ecx |= CPUID1_ECX_HYPERVISOR;
+			e.ecx &= ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE);
+			e.edx &= ~CPUID1_EDX_APIC;
+			e.ebx = (e.ebx & 0x00ffffff) | (vc->id << 24);
+			break;
+		case 0xb:
+		case 0x1f:
+			e.edx = vc->id; /* x2APIC id */
+			break;
+		}
+		c->entries[c->nent++] = e;
+	}
+
+	uint32_t hvm = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT |
+		       XEN_HVM_CPUID_UPCALL_VECTOR;
+	if (d->flags & DOMAIN_FASTABI)
+		hvm |= XEN_HVM_CPUID_FASTABI;
+	add(c, XEN_BASE, XEN_BASE + XEN_CPUID_MAX_NUM_LEAVES, XEN_CPUID_SIGNATURE_EBX,
+	    XEN_CPUID_SIGNATURE_ECX, XEN_CPUID_SIGNATURE_EDX);
+	add(c, XEN_BASE + 1, XEN_VERSION_MAJOR << 16 | XEN_VERSION_MINOR, 0, 0, 0);
+	add(c, XEN_BASE + 2, VMM_HYPERCALL_PAGES, VMM_HYPERCALL_MSR, 0, 0);
+	add(c, XEN_BASE + 3, 0, 0, 0, 0);
+	add(c, XEN_BASE + 4, hvm, vc->id, d->id,
+	    FASTABI_CPUID_TRAP_DOORBELL |
+		    (FASTABI_DOORBELL_PORT << FASTABI_CPUID_DOORBELL_PORT_SHIFT));
+	add(c, XEN_BASE + 5, 0, 0, 0, 0);
+
+	int ret = ioctl(vc->fd, KVM_SET_CPUID2, c);
+	if (ret < 0)
+		vmm__err("KVM_SET_CPUID2: %s", strerror(errno));
+	free(c);
+	return ret < 0 ? -1 : 0;
+}

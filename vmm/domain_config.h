@@ -1,0 +1,39 @@
+/*
+ * What one domain is made of, as the command line (and, later, a
+ * configuration file with several domains) describes it. The VMM builds a
+ * domain from this alone, so a parser only has to fill it in.
+ */
+#ifndef VMM_DOMAIN_CONFIG_H
+#define VMM_DOMAIN_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VMM_DEFAULT_MEMORY_MIB 64u
+#define VMM_MIN_MEMORY_MIB 2u
+/* RAM above the 1 GiB hole below 4 GiB goes above 4 GiB; the memfd is sparse. */
+#define VMM_MAX_MEMORY_MIB (64u * 1024u)
+
+struct vmm_domain_config {
+	const char *name;       /* console prefix and domain name; NULL: from the kernel's file name */
+	const char *kernel;     /* PVH ELF image */
+	const char *cmdline;    /* NULL: empty */
+	uint64_t memory_mib;
+	unsigned vcpus;
+	bool fixed_mem_layout;  /* special pages placed at boot, announced in the memmap */
+	bool fastabi;           /* FastABI calls served (default on) */
+	bool confidential;      /* the core touches only pages the guest shared */
+};
+
+/* The defaults for a domain running 'kernel'. */
+static inline struct vmm_domain_config vmm_domain_config__default(const char *kernel)
+{
+	return (struct vmm_domain_config){
+		.kernel = kernel,
+		.memory_mib = VMM_DEFAULT_MEMORY_MIB,
+		.vcpus = 1,
+		.fastabi = true,
+	};
+}
+
+#endif

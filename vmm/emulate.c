@@ -1,0 +1,292 @@
+/*
+ * Instructions KVM on these machines cannot emulate at CPL0 (KVM.md): the
+ * exit arrives as an emulation failure with the instruction not executed.
+ * The VMM completes the ones whose effect is simple and exactly defined:
+ *
+ *   int N, int3   at CPL0, in 64-bit mode (16-byte IDT gates, IST stacks)
+ *                 and in 32-bit protected mode (8-byte 32-bit gates, same
+ *                 privilege level): push the frame, vector through the IDT
+ *   iret          32-bit operand size in protected mode (not long mode), to
+ *                 the same privilege level or outward (CPL3)
+ *
+ * Anything else (task gates, 16-bit gates and stacks, vm86, LDT selectors,
+ * faults while pushing or popping the frame) is refused with a reason, and
+ * the VMM stops the domain with a register dump (vcpu.c). Memory goes
+ * through the guest's page tables (gview.c), as the CPU's accesses would.
+ */
+#include <stdint.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm.h"
+
+#define CR0_PE (1ull << 0)
+#define EFER_LMA (1ull << 10)
+#define RFLAGS_TF (1ull << 8)
+#define RFLAGS_IF (1ull << 9)
+#define RFLAGS_NT (1ull << 14)
+#define RFLAGS_RF (1ull << 16)
+#define RFLAGS_VM (1ull << 17)
+#define RFLAGS_AC (1ull << 18)
+/* What iret may change at CPL0: every defined flag but VM (vm86 is refused). */
+#define IRET_FLAGS_MASK 0x3d7fd5ull
+
+#define GATE_INT32 0xe /* also the 64-bit interrupt gate */
+#define GATE_TRAP32 0xf
+
+struct emu {
+	struct vmm_vcpu *vc;
+	struct kvm_regs *r;
+	struct kvm_sregs *s;
+	char *why;
+	size_t whylen;
+};
+
+__attribute__((format(printf, 2, 3))) static bool refuse(struct emu *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(e->why, e->whylen, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+static bool long_mode(const struct kvm_sregs *s)
+{
+	return (s->efer & EFER_LMA) && s->cs.l;
+}
+
+static unsigned cpl(const struct kvm_sregs *s)
+{
+	return (s->cr0 & CR0_PE) ? s->cs.selector & 3 : 0;
+}
+
+/* A GDT descriptor (LDT selectors are refused) as a KVM segment. */
+static bool descriptor(struct emu *e, uint16_t sel, struct kvm_segment *out)
+{
+	uint8_t b[8];
+
+	if (sel & 4)
+		return refuse(e, "selector %#x is in the LDT", sel);
+	if ((sel & ~7u) == 0)
+		return refuse(e, "null selector");
+	if ((uint32_t)(sel & ~7u) + 7 > e->s->gdt.limit)
+		return refuse(e, "selector %#x is beyond the GDT limit %#x", sel, e->s->gdt.limit);
+	if (gview__read(e->vc->dom, e->s, e->s->gdt.base + (sel & ~7u), b, sizeof(b)))
+		return refuse(e, "the GDT entry of selector %#x is not mapped", sel);
+	uint32_t limit = b[0] | b[1] << 8 | (uint32_t)(b[6] & 0xf) << 16;
+	bool g = b[6] >> 7;
+	*out = (struct kvm_segment){
+		.base = b[2] | b[3] << 8 | (uint32_t)b[4] << 16 | (uint32_t)b[7] << 24,
+		.limit = g ? limit << 12 | 0xfff : limit,
+		.selector = sel,
+		.type = (b[5] & 0xf) | 1, /* the CPU sets the accessed bit as it loads it */
+		.s = (b[5] >> 4) & 1,
+		.dpl = (b[5] >> 5) & 3,
+		.present = b[5] >> 7,
+		.avl = (b[6] >> 4) & 1,
+		.l = (b[6] >> 5) & 1,
+		.db = (b[6] >> 6) & 1,
+		.g = g,
+	};
+	if (!out->present)
+		return refuse(e, "selector %#x is not present", sel);
+	return true;
+}
+
+static bool code_segment(struct emu *e, uint16_t sel, unsigned want_dpl, struct kvm_segment *cs)
+{
+	if (!descriptor(e, sel, cs))
+		return false;
+	if (!cs->s || !(cs->type & 8))
+		return refuse(e, "selector %#x is not a code segment", sel);
+	bool conforming = cs->type & 4;
+	if (conforming ? cs->dpl > want_dpl : cs->dpl != want_dpl)
+		return refuse(e, "code segment %#x has DPL %u, not %u", sel, cs->dpl, want_dpl);
+	return true;
+}
+
+/* int N / int3 from CPL0: vector through the IDT without a privilege change. */
+static bool deliver(struct emu *e, unsigned vector, uint64_t next_rip)
+{
+	struct kvm_regs *r = e->r;
+	struct kvm_sregs *s = e->s;
+	struct vmm_domain *vd = e->vc->dom;
+	bool lm = long_mode(s);
+	unsigned gsz = lm ? 16 : 8;
+	uint8_t g[16];
+
+	if ((uint32_t)vector * gsz + gsz - 1 > s->idt.limit)
+		return refuse(e, "vector %u is beyond the IDT limit %#x", vector, s->idt.limit);
+	if (gview__read(vd, s, s->idt.base + (uint64_t)vector * gsz, g, gsz))
+		return refuse(e, "the IDT entry of vector %u is not mapped", vector);
+	unsigned type = g[5] & 0xf, dpl = (g[5] >> 5) & 3;
+	if (!(g[5] & 0x80))
+		return refuse(e, "the IDT gate of vector %u is not present", vector);
+	if (type != GATE_INT32 && type != GATE_TRAP32)
+		return refuse(e, "the IDT gate of vector %u has type %#x (only %s interrupt and "
+			      "trap gates are emulated)", vector, type, lm ? "64-bit" : "32-bit");
+	if (dpl < cpl(s))
+		return refuse(e, "the IDT gate of vector %u has DPL %u < CPL", vector, dpl);
+	uint16_t sel = g[2] | g[3] << 8;
+	uint64_t target = g[0] | g[1] << 8 | (uint32_t)g[6] << 16 | (uint32_t)g[7] << 24;
+	if (lm)
+		target |= (uint64_t)(g[8] | g[9] << 8 | g[10] << 16 | (uint32_t)g[11] << 24) << 32;
+
+	struct kvm_segment cs;
+	if (!code_segment(e, sel, 0, &cs))
+		return false;
+	if (lm != (bool)cs.l || (!lm && !cs.db))
+		return refuse(e, "the handler's code segment %#x is not %s code", sel,
+			      lm ? "64-bit" : "32-bit");
+
+	uint64_t rflags = r->rflags;
+	uint64_t sp;
+	if (lm) {
+		unsigned ist = g[4] & 7;
+		uint64_t rsp = r->rsp;
+		if (ist) {
+			if (gview__read(vd, s, s->tr.base + 0x24 + (ist - 1) * 8, &rsp, 8))
+				return refuse(e, "IST%u of the TSS is not mapped", ist);
+		}
+		sp = (rsp & ~0xfull) - 40;
+		uint64_t frame[5] = { next_rip, s->cs.selector, rflags, r->rsp, s->ss.selector };
+		if (gview__write(vd, s, sp, frame, sizeof(frame)))
+			return refuse(e, "the interrupt frame at %#llx is not writable",
+				      (unsigned long long)sp);
+		r->rsp = sp;
+		r->rflags &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM);
+	} else {
+		if (!s->ss.db)
+			return refuse(e, "a 16-bit stack segment");
+		uint32_t esp = (uint32_t)r->rsp - 12;
+		uint32_t frame[3] = { (uint32_t)next_rip, s->cs.selector, (uint32_t)rflags };
+		if (gview__write(vd, s, s->ss.base + esp, frame, sizeof(frame)))
+			return refuse(e, "the interrupt frame at %#x is not writable", esp);
+		r->rsp = (r->rsp & ~0xffffffffull) | esp;
+		r->rflags &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM);
+	}
+	if (type == GATE_INT32)
+		r->rflags &= ~RFLAGS_IF;
+	r->rip = target;
+	s->cs = cs;
+	return true;
+}
+
+/* 32-bit iret in protected mode, to CPL0 or outward. */
+static bool iret32(struct emu *e)
+{
+	struct kvm_regs *r = e->r;
+	struct kvm_sregs *s = e->s;
+	struct vmm_domain *vd = e->vc->dom;
+	uint32_t f[5];
+
+	if (r->rflags & RFLAGS_NT)
+		return refuse(e, "iret with NT set (a task return)");
+	if (!s->ss.db)
+		return refuse(e, "iret on a 16-bit stack segment");
+	uint32_t esp = (uint32_t)r->rsp;
+	if (gview__read(vd, s, s->ss.base + esp, f, 12))
+		return refuse(e, "the iret frame at %#x is not mapped", esp);
+	uint32_t eip = f[0], eflags = f[2];
+	uint16_t sel = (uint16_t)f[1];
+	unsigned rpl = sel & 3;
+	if (eflags & RFLAGS_VM)
+		return refuse(e, "iret to virtual-8086 mode");
+	if (rpl < cpl(s))
+		return refuse(e, "iret to a more privileged level (RPL %u)", rpl);
+
+	struct kvm_segment cs, ss = s->ss;
+	if (!code_segment(e, sel, rpl, &cs))
+		return false;
+	if (!cs.db)
+		return refuse(e, "iret to 16-bit code");
+	if (rpl != cpl(s)) {
+		if (gview__read(vd, s, s->ss.base + esp + 12, &f[3], 8))
+			return refuse(e, "the outer part of the iret frame is not mapped");
+		uint16_t ssel = (uint16_t)f[4];
+		if ((ssel & 3) != rpl || !descriptor(e, ssel, &ss))
+			return e->why[0] ? false : refuse(e, "bad stack selector %#x", ssel);
+		if (!ss.s || (ss.type & 8) || !(ss.type & 2) || ss.dpl != rpl)
+			return refuse(e, "selector %#x is not a writable data segment of DPL %u",
+				      ssel, rpl);
+		esp = f[3];
+		/* Data segments the outer level may not use become null. */
+		struct kvm_segment *data[] = { &s->ds, &s->es, &s->fs, &s->gs };
+		for (unsigned i = 0; i < 4; i++) {
+			bool conforming_code = (data[i]->type & 0xc) == 0xc;
+			if (!data[i]->unusable && data[i]->dpl < rpl && !conforming_code)
+				*data[i] = (struct kvm_segment){ .unusable = 1 };
+		}
+	} else {
+		esp += 12;
+	}
+	r->rip = eip;
+	r->rsp = (r->rsp & ~0xffffffffull) | esp;
+	r->rflags = (eflags & IRET_FLAGS_MASK) | 2;
+	s->cs = cs;
+	s->ss = ss;
+	return true;
+}
+
+bool emulate__insn(struct vmm_vcpu *vc, const uint8_t *insn, unsigned len, char *why,
+		   size_t whylen)
+{
+	struct emu e = { .vc = vc, .r = &vc->run->s.regs.regs, .s = &vc->run->s.regs.sregs,
+			 .why = why, .whylen = whylen };
+	bool lm = long_mode(e.s);
+	bool opsize = false;
+	unsigned i = 0;
+
+	why[0] = '\0';
+	if (!(e.s->cr0 & CR0_PE))
+		return refuse(&e, "real mode");
+	if (cpl(e.s) != 0)
+		return refuse(&e, "CPL %u (only CPL0 is emulated)", cpl(e.s));
+	if (!lm && (e.s->efer & EFER_LMA))
+		return refuse(&e, "compatibility mode");
+	/* Prefixes: none of them changes int N; 0x66 makes iret 16-bit. */
+	for (; i < len; i++) {
+		uint8_t b = insn[i];
+		if (b == 0x66)
+			opsize = true;
+		else if (b == 0x67 || b == 0xf2 || b == 0xf3 || b == 0x26 || b == 0x2e ||
+			 b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65)
+			continue;
+		else if (lm && b >= 0x40 && b <= 0x4f)
+			continue; /* REX */
+		else
+			break;
+	}
+	if (i >= len)
+		return refuse(&e, "no opcode in the instruction bytes");
+	uint8_t op = insn[i];
+	uint64_t rip = e.r->rip;
+	bool ok;
+	switch (op) {
+	case 0xcd: /* int imm8 */
+		if (i + 1 >= len)
+			return refuse(&e, "int without its vector byte");
+		ok = deliver(&e, insn[i + 1], rip + i + 2);
+		break;
+	case 0xcc: /* int3 */
+		ok = deliver(&e, 3, rip + i + 1);
+		break;
+	case 0xcf: /* iret */
+		if (lm)
+			return refuse(&e, "iret in 64-bit mode (KVM emulates iretq itself)");
+		if (opsize)
+			return refuse(&e, "16-bit iret");
+		ok = iret32(&e);
+		break;
+	default:
+		return refuse(&e, "opcode %#04x is not one the VMM emulates", op);
+	}
+	if (ok) {
+		if (!lm)
+			e.r->rip &= 0xffffffffull;
+		vc->dirty |= KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+	}
+	return ok;
+}

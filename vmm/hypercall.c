@@ -1,0 +1,80 @@
+/*
+ * The doorbell: `out %al, $0x99` from the guest (a FastABI stub, or a
+ * hypercall-page entry). The registers arrive in kvm_run's sync regs with
+ * the exit; the paging state for legacy pointers and CS.L come from the
+ * synced sregs. Nothing here calls a vCPU ioctl: the results go back the
+ * same way, marked dirty for the next KVM_RUN (docs/vmm.md, "the path of a
+ * hypercall").
+ */
+#include <stdint.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm.h"
+
+#define EFER_LMA (1ull << 10)
+#define DOORBELL_LEN 2 /* e6 99 */
+
+static void regs_in(struct hv_regs *h, const struct kvm_regs *k)
+{
+	*h = (struct hv_regs){
+		.rax = k->rax, .rbx = k->rbx, .rcx = k->rcx, .rdx = k->rdx,
+		.rsi = k->rsi, .rdi = k->rdi, .rbp = k->rbp, .rsp = k->rsp,
+		.r8 = k->r8, .r9 = k->r9, .r10 = k->r10, .r11 = k->r11,
+		.r12 = k->r12, .r13 = k->r13, .r14 = k->r14, .r15 = k->r15,
+	};
+}
+
+static void regs_out(struct kvm_regs *k, const struct hv_regs *h)
+{
+	k->rax = h->rax, k->rbx = h->rbx, k->rcx = h->rcx, k->rdx = h->rdx;
+	k->rsi = h->rsi, k->rdi = h->rdi, k->rbp = h->rbp, k->rsp = h->rsp;
+	k->r8 = h->r8, k->r9 = h->r9, k->r10 = h->r10, k->r11 = h->r11;
+	k->r12 = h->r12, k->r13 = h->r13, k->r14 = h->r14, k->r15 = h->r15;
+}
+
+/*
+ * HV_CALL_RESTART: the guest must execute the doorbell again. Whether KVM
+ * has moved rip past the `out` at exit time differs between KVM backends
+ * (PVM has, VMX completes it on the next KVM_RUN), so finish the exit with
+ * an immediate-exit KVM_RUN first and then step back over the instruction.
+ * Restarts are rare (long operations), so the extra ioctl is cheap.
+ */
+static void restart(struct vmm_vcpu *vc)
+{
+	struct kvm_run *run = vc->run;
+
+	run->kvm_dirty_regs = vc->dirty;
+	vc->dirty = 0;
+	run->immediate_exit = 1;
+	int r = ioctl(vc->fd, KVM_RUN, 0);
+	run->immediate_exit = 0;
+	if (r == 0 || errno != EINTR) {
+		vmm_domain__stop(vc->dom, VMM_EXIT_CRASH, "vCPU %u: cannot restart a hypercall: %s",
+				 vc->id, r == 0 ? "KVM_RUN ran the guest" : strerror(errno));
+		return;
+	}
+	run->s.regs.regs.rip -= DOORBELL_LEN;
+	vc->dirty |= KVM_SYNC_X86_REGS;
+}
+
+void hypercall__doorbell(struct vmm_vcpu *vc)
+{
+	struct kvm_sync_regs *sr = &vc->run->s.regs;
+	struct hv_call call = {
+		.paging = { .cr0 = sr->sregs.cr0, .cr3 = sr->sregs.cr3, .cr4 = sr->sregs.cr4,
+			    .efer = sr->sregs.efer },
+		.mode64 = (sr->sregs.efer & EFER_LMA) && sr->sregs.cs.l,
+		.bad_reg = -1,
+	};
+
+	regs_in(&call.regs, &sr->regs);
+	vc->nr_hypercalls++;
+	hv_hypercall(vc->hv, &call);
+	regs_out(&sr->regs, &call.regs);
+	vc->dirty |= KVM_SYNC_X86_REGS;
+	if (call.result == HV_CALL_RESTART)
+		restart(vc);
+}

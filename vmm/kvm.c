@@ -1,0 +1,126 @@
+/*
+ * /dev/kvm, the VM and the capabilities the VMM depends on (docs/vmm.md,
+ * "What KVM gives and what it cannot do").
+ */
+#include <stdint.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm.h"
+
+/* Where Intel's real-mode TSS would go: in the hole below 4 GiB, never RAM. */
+#define KVM_TSS_GPA 0xfffbd000ull
+#define KVM_MAX_CPUID_ENTRIES 256
+
+static int check_cap(int fd, long cap)
+{
+	int r = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+	return r < 0 ? 0 : r;
+}
+
+static int enable_cap(int vm_fd, uint32_t cap, uint64_t arg0)
+{
+	struct kvm_enable_cap ec = { .cap = cap, .args = { arg0 } };
+	return ioctl(vm_fd, KVM_ENABLE_CAP, &ec);
+}
+
+int kvm__open(struct vmm *vmm)
+{
+	vmm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vmm->kvm_fd < 0) {
+		if (errno == ENOENT)
+			vmm__err("/dev/kvm is missing: this machine offers no KVM (load kvm, or run "
+				 "where virtualization is available)");
+		else
+			vmm__err("cannot open /dev/kvm: %s", strerror(errno));
+		return -1;
+	}
+	int api = ioctl(vmm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (api != KVM_API_VERSION) {
+		vmm__err("/dev/kvm speaks KVM API %d, not %d", api, KVM_API_VERSION);
+		return -1;
+	}
+	vmm->vcpu_mmap_size = ioctl(vmm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vmm->vcpu_mmap_size < (int)sizeof(struct kvm_run)) {
+		vmm__err("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		return -1;
+	}
+	if (!(check_cap(vmm->kvm_fd, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS) ||
+	    !(check_cap(vmm->kvm_fd, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_SREGS)) {
+		vmm__err("KVM lacks KVM_CAP_SYNC_REGS: registers would cost an ioctl per hypercall");
+		return -1;
+	}
+	size_t sz = sizeof(struct kvm_cpuid2) + KVM_MAX_CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2);
+	vmm->cpuid = calloc(1, sz);
+	if (!vmm->cpuid) {
+		vmm__err("out of memory");
+		return -1;
+	}
+	vmm->cpuid->nent = KVM_MAX_CPUID_ENTRIES;
+	if (ioctl(vmm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vmm->cpuid) < 0) {
+		vmm__err("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int kvm__create_vm(struct vmm *vmm, struct vmm_domain *vd)
+{
+	int fd;
+
+	do
+		fd = ioctl(vmm->kvm_fd, KVM_CREATE_VM, 0);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0) {
+		vmm__err("KVM_CREATE_VM: %s", strerror(errno));
+		return -1;
+	}
+	vd->vm_fd = fd;
+
+	/* rdmsr/wrmsr of MSRs KVM does not know (the hypercall page's) come to us. */
+	if (!check_cap(fd, KVM_CAP_X86_USER_SPACE_MSR) ||
+	    enable_cap(fd, KVM_CAP_X86_USER_SPACE_MSR, KVM_MSR_EXIT_REASON_UNKNOWN) < 0) {
+		vmm__err("KVM lacks KVM_CAP_X86_USER_SPACE_MSR: no hypercall page MSR");
+		return -1;
+	}
+	/*
+	 * vmcall/vmmcall never reach userspace here; with the quirk on, KVM
+	 * rewrites and re-executes them forever. Off, they raise #UD.
+	 */
+	int quirks = check_cap(fd, KVM_CAP_DISABLE_QUIRKS2);
+	if (!(quirks & KVM_X86_QUIRK_FIX_HYPERCALL_INSN) ||
+	    enable_cap(fd, KVM_CAP_DISABLE_QUIRKS2, KVM_X86_QUIRK_FIX_HYPERCALL_INSN) < 0)
+		vmm__err("warning: cannot disable KVM_X86_QUIRK_FIX_HYPERCALL_INSN: a vmcall in "
+			 "the guest will hang instead of raising #UD");
+	/* The failing instruction's bytes arrive with the exit (emulate.c, dump.c). */
+	vmm->emulation_failure_bytes = check_cap(fd, KVM_CAP_EXIT_ON_EMULATION_FAILURE) &&
+				       enable_cap(fd, KVM_CAP_EXIT_ON_EMULATION_FAILURE, 1) == 0;
+	/* Only Intel without unrestricted guest uses it; harmless elsewhere. */
+	(void)ioctl(fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA);
+	return 0;
+}
+
+int kvm__create_vcpu(struct vmm *vmm, struct vmm_vcpu *vc)
+{
+	vc->fd = ioctl(vc->dom->vm_fd, KVM_CREATE_VCPU, (unsigned long)vc->id);
+	if (vc->fd < 0) {
+		vmm__err("KVM_CREATE_VCPU %u: %s", vc->id, strerror(errno));
+		return -1;
+	}
+	vc->run = mmap(NULL, (size_t)vmm->vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       vc->fd, 0);
+	if (vc->run == MAP_FAILED) {
+		vc->run = NULL;
+		vmm__err("mmap of vCPU %u's kvm_run: %s", vc->id, strerror(errno));
+		return -1;
+	}
+	/* Registers come and go with every exit, at no extra cost (KVM.md). */
+	vc->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS;
+	return cpuid__setup(vc);
+}

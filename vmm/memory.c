@@ -1,0 +1,241 @@
+/*
+ * Guest memory on the KVM side. RAM is one memfd, mapped once into the VMM
+ * and registered with the core (guestmem__add); KVM memslots are a mirror
+ * of the core's guestmem regions (RAM pieces and the special pages the core
+ * owns: shared_info, grant frames) plus the grant mappings, rebuilt by
+ * kvm_mem__sync whenever the core moves a page (XENMEM_add_to_physmap).
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <xen/errno.h>
+#include <xen/grant_table.h>
+
+#include "vmm.h"
+
+int kvm_mem__init(struct vmm_domain *vd)
+{
+	char name[64];
+	uint64_t size = vd->cfg.memory_mib << 20;
+
+	snprintf(name, sizeof(name), "fastabi-%s", vd->name);
+	vd->memfd = memfd_create(name, MFD_CLOEXEC);
+	if (vd->memfd < 0) {
+		vmm__err("memfd_create: %s", strerror(errno));
+		return -1;
+	}
+	if (ftruncate(vd->memfd, (off_t)size) < 0) {
+		vmm__err("cannot size guest RAM to %llu MiB: %s",
+			 (unsigned long long)vd->cfg.memory_mib, strerror(errno));
+		return -1;
+	}
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, vd->memfd, 0);
+	if (p == MAP_FAILED) {
+		vmm__err("cannot map %llu MiB of guest RAM: %s",
+			 (unsigned long long)vd->cfg.memory_mib, strerror(errno));
+		return -1;
+	}
+	vd->ram = p;
+	vd->ram_size = size;
+
+	/* Below 3 GiB, then the rest above 4 GiB: [3 GiB, 4 GiB) stays a hole. */
+	uint64_t low = size < VMM_LOW_RAM_END ? size : VMM_LOW_RAM_END;
+	int ret = guestmem__add(&vd->d->mem, GUESTMEM_RAM, gpa(0), low, vd->ram);
+	if (!ret && size > low)
+		ret = guestmem__add(&vd->d->mem, GUESTMEM_RAM, gpa(VMM_HIGH_RAM_START), size - low,
+				    vd->ram + low);
+	if (ret) {
+		vmm__err("the core refused guest RAM (Xen errno %d)", ret);
+		return -1;
+	}
+	return 0;
+}
+
+void kvm_mem__destroy(struct vmm_domain *vd)
+{
+	if (vd->ram)
+		munmap(vd->ram, vd->ram_size);
+	if (vd->memfd > 0)
+		close(vd->memfd);
+	vd->ram = NULL;
+	vd->memfd = -1;
+}
+
+void *kvm_mem__ram(struct vmm_domain *vd, uint64_t a, uint64_t len)
+{
+	const struct guestmem_region *r = guestmem__lookup(&vd->d->mem, gpa(a));
+
+	if (!r || r->kind != GUESTMEM_RAM || len > r->start + r->size - a)
+		return NULL;
+	return r->host + (a - r->start);
+}
+
+static int set_slot(struct vmm_domain *vd, unsigned id, const struct memslot *s)
+{
+	struct kvm_userspace_memory_region mr = {
+		.slot = id,
+		.flags = s && s->readonly ? KVM_MEM_READONLY : 0,
+		.guest_phys_addr = s ? s->gpa : 0,
+		.memory_size = s ? s->size : 0,
+		.userspace_addr = s ? (uint64_t)(uintptr_t)s->host : 0,
+	};
+	if (!s) /* deleting: KVM wants the old address back */
+		mr.guest_phys_addr = vd->slots[id].gpa;
+	if (ioctl(vd->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0) {
+		vmm__err("KVM_SET_USER_MEMORY_REGION slot %u gpa %#llx size %#llx: %s", id,
+			 (unsigned long long)mr.guest_phys_addr,
+			 (unsigned long long)mr.memory_size, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static bool same(const struct memslot *a, const struct memslot *b)
+{
+	return a->gpa == b->gpa && a->size == b->size && a->host == b->host &&
+	       a->readonly == b->readonly;
+}
+
+/*
+ * Make the KVM memslots what the core's map says. Slots that changed are
+ * deleted first, then the new ones added: while that happens another vCPU
+ * may touch a page that is briefly unmapped, which ends in an MMIO exit
+ * that vcpu.c serves from the core's map (under hv->lock, held here).
+ */
+int kvm_mem__sync(struct vmm_domain *vd)
+{
+	struct memslot want[GUESTMEM_MAX_REGIONS + VMM_MAX_GRANT_MAPS];
+	unsigned n = 0;
+	int ret = 0;
+
+	pthread_mutex_lock(&vd->vmm->hv.lock);
+	atomic_fetch_add(&vd->memslot_gen, 1);
+	const struct guestmem *gm = &vd->d->mem;
+	for (unsigned i = 0; i < gm->nr_regions; i++)
+		want[n++] = (struct memslot){ .used = true, .gpa = gm->regions[i].start,
+					      .size = gm->regions[i].size,
+					      .host = gm->regions[i].host };
+	for (unsigned i = 0; i < VMM_MAX_GRANT_MAPS; i++)
+		if (vd->grants[i].used)
+			want[n++] = (struct memslot){ .used = true, .gpa = vd->grants[i].gpa,
+						      .size = PAGE_SIZE, .host = vd->grants[i].host,
+						      .readonly = vd->grants[i].readonly };
+
+	for (unsigned id = 0; id < VMM_MAX_MEMSLOTS; id++) {
+		if (!vd->slots[id].used)
+			continue;
+		bool keep = false;
+		for (unsigned j = 0; j < n && !keep; j++)
+			keep = want[j].used && same(&want[j], &vd->slots[id]);
+		if (keep)
+			continue;
+		if (set_slot(vd, id, NULL) < 0) {
+			ret = -1;
+			goto out;
+		}
+		vd->slots[id].used = false;
+	}
+	for (unsigned j = 0; j < n; j++) {
+		bool have = false;
+		for (unsigned id = 0; id < VMM_MAX_MEMSLOTS && !have; id++)
+			have = vd->slots[id].used && same(&want[j], &vd->slots[id]);
+		if (have)
+			continue;
+		unsigned id = 0;
+		while (id < VMM_MAX_MEMSLOTS && vd->slots[id].used)
+			id++;
+		if (id == VMM_MAX_MEMSLOTS) {
+			vmm__err("out of KVM memslots");
+			ret = -1;
+			goto out;
+		}
+		if (set_slot(vd, id, &want[j]) < 0) {
+			ret = -1;
+			goto out;
+		}
+		vd->slots[id] = want[j];
+	}
+out:
+	atomic_fetch_add(&vd->memslot_gen, 1);
+	pthread_mutex_unlock(&vd->vmm->hv.lock);
+	return ret;
+}
+
+/* hv_ops.map_special: the core moved a special page; its map is already updated. */
+int kvm_mem__map_special(struct domain *d, enum guestmem_kind kind, void *host, gfn_t old_gfn,
+			 bool had_old, gfn_t gfn, void *ctx)
+{
+	struct vmm_domain *vd = vmm__domain_of(ctx, d);
+
+	(void)kind;
+	(void)host;
+	(void)old_gfn;
+	(void)had_old;
+	(void)gfn;
+	if (!vd)
+		return 0; /* not built yet: the first sync picks it up */
+	return kvm_mem__sync(vd) ? -XEN_ENOMEM : 0;
+}
+
+static struct grant_map *grant_find(struct vmm_domain *vd, uint64_t at)
+{
+	for (unsigned i = 0; i < VMM_MAX_GRANT_MAPS; i++)
+		if (vd->grants[i].used && vd->grants[i].gpa == at)
+			return &vd->grants[i];
+	return NULL;
+}
+
+/*
+ * hv_ops.map_grant: the granter's frame becomes a one-page memslot of the
+ * mapper at 'at', which must be a free, page-aligned guest-physical page
+ * (the FOREIGN_REG window of the fixed layout is meant for this).
+ */
+int kvm_mem__map_grant(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
+		       bool readonly, void *ctx)
+{
+	struct vmm_domain *vd = vmm__domain_of(ctx, mapper);
+	const struct guestmem_region *r = guestmem__lookup(&granter->mem, gfn_to_gpa(frame));
+
+	if (!vd || !r || r->kind != GUESTMEM_RAM)
+		return GNTST_general_error;
+	if (gpa_page_offset(at) || gpa_val(at) >> GUESTMEM_MAXPHYADDR)
+		return GNTST_general_error;
+	if (guestmem__lookup(&mapper->mem, at) || grant_find(vd, gpa_val(at)))
+		return GNTST_general_error; /* something is there already */
+	struct grant_map *g = NULL;
+	for (unsigned i = 0; i < VMM_MAX_GRANT_MAPS && !g; i++)
+		if (!vd->grants[i].used)
+			g = &vd->grants[i];
+	if (!g)
+		return GNTST_no_space;
+	*g = (struct grant_map){ .used = true, .gpa = gpa_val(at), .readonly = readonly,
+				 .host = r->host + (gpa_val(gfn_to_gpa(frame)) - r->start) };
+	if (kvm_mem__sync(vd)) {
+		g->used = false;
+		(void)kvm_mem__sync(vd);
+		return GNTST_general_error;
+	}
+	return 0;
+}
+
+int kvm_mem__unmap_grant(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
+			 void *ctx)
+{
+	struct vmm_domain *vd = vmm__domain_of(ctx, mapper);
+
+	(void)granter;
+	(void)frame;
+	if (!vd)
+		return 0;
+	struct grant_map *g = grant_find(vd, gpa_val(at));
+	if (!g)
+		return 0; /* never mapped by us (the domain was being built) */
+	g->used = false;
+	return kvm_mem__sync(vd) ? GNTST_general_error : 0;
+}

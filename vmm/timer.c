@@ -1,0 +1,112 @@
+/*
+ * vCPU timers. The core keeps every timer as an absolute deadline
+ * (singleshot, periodic, poll timeouts, watchdogs); one thread here sleeps
+ * until the earliest of them and calls hv_vcpu__timer_expired for each vCPU
+ * whose deadline passed. What expires reaches the vCPU as a kick (an upcall
+ * for VIRQ_TIMER, the end of a poll) or as a domain shutdown (a watchdog).
+ * The core reports new deadlines through hv_ops.timer_changed, which bumps
+ * a generation count so the thread looks again.
+ */
+#include <stdint.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "vmm.h"
+
+static void deadline_ts(struct vmm *vmm, uint64_t at_ns, struct timespec *ts)
+{
+	uint64_t abs_ns = vmm->t0_ns + at_ns;
+	ts->tv_sec = (time_t)(abs_ns / 1000000000ull);
+	ts->tv_nsec = (long)(abs_ns % 1000000000ull);
+}
+
+/* Fire what is due; the earliest deadline still ahead (0: none). */
+static uint64_t scan(struct vmm *vmm, bool *fired)
+{
+	uint64_t now = vmm__now(vmm), earliest = 0;
+
+	*fired = false;
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
+		struct vmm_domain *vd = vmm->doms[i];
+		if (!vd || vmm_domain__stopping(vd))
+			continue;
+		for (unsigned j = 0; j < vd->nr_vcpus; j++) {
+			struct hv_vcpu *v = vd->vcpus[j].hv;
+			uint64_t t = hv_vcpu__next_deadline(v);
+			if (!t)
+				continue;
+			if (t <= now) {
+				hv_vcpu__timer_expired(v);
+				*fired = true;
+			} else if (!earliest || t < earliest) {
+				earliest = t;
+			}
+		}
+	}
+	return earliest;
+}
+
+static void *timer_main(void *arg)
+{
+	struct vmm *vmm = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&vmm->timer_lock);
+		bool stop = vmm->timer_stop;
+		uint64_t gen = vmm->timer_gen;
+		pthread_mutex_unlock(&vmm->timer_lock);
+		if (stop)
+			break;
+
+		bool fired;
+		uint64_t earliest = scan(vmm, &fired);
+		if (fired)
+			continue; /* expiring may have armed the next period: look again */
+
+		pthread_mutex_lock(&vmm->timer_lock);
+		while (!vmm->timer_stop && vmm->timer_gen == gen) {
+			if (!earliest) {
+				pthread_cond_wait(&vmm->timer_cond, &vmm->timer_lock);
+				continue;
+			}
+			struct timespec ts;
+			deadline_ts(vmm, earliest, &ts);
+			if (pthread_cond_timedwait(&vmm->timer_cond, &vmm->timer_lock, &ts) == ETIMEDOUT)
+				break;
+		}
+		pthread_mutex_unlock(&vmm->timer_lock);
+	}
+	return NULL;
+}
+
+int timer__start(struct vmm *vmm)
+{
+	int r = pthread_create(&vmm->timer_thread, NULL, timer_main, vmm);
+	if (r) {
+		vmm__err("cannot start the timer thread: %s", strerror(r));
+		return -1;
+	}
+	vmm->timer_started = true;
+	return 0;
+}
+
+void timer__changed(struct vmm *vmm)
+{
+	pthread_mutex_lock(&vmm->timer_lock);
+	vmm->timer_gen++;
+	pthread_cond_signal(&vmm->timer_cond);
+	pthread_mutex_unlock(&vmm->timer_lock);
+}
+
+void timer__stop(struct vmm *vmm)
+{
+	if (!vmm->timer_started)
+		return;
+	pthread_mutex_lock(&vmm->timer_lock);
+	vmm->timer_stop = true;
+	pthread_cond_signal(&vmm->timer_cond);
+	pthread_mutex_unlock(&vmm->timer_lock);
+	pthread_join(vmm->timer_thread, NULL);
+	vmm->timer_started = false;
+}

@@ -1,0 +1,449 @@
+/*
+ * vCPU threads and the one exit loop.
+ *
+ * Each vCPU runs KVM_RUN on its own thread with its registers in kvm_run's
+ * sync regs: they arrive with every exit and go back marked dirty, so the
+ * hypercall path has no vCPU ioctl. Before each entry the thread asks the
+ * core whether the vCPU may run (hv_vcpu__runnable: not blocked in
+ * SCHEDOP_block/poll, online, domain alive) and injects what is due: a
+ * VCPUOP_initialise context, an NMI, an event-channel upcall.
+ *
+ * There is no in-kernel irqchip: hlt exits here, and upcalls are injected
+ * with KVM_INTERRUPT on the vCPU's upcall vector (hv_vcpu__upcall_vector)
+ * when the guest can take an interrupt, with an interrupt-window exit when
+ * it cannot yet. A halted vCPU sleeps until an interrupt or NMI is due.
+ *
+ * Kicks (hv_ops.kick, timers, stopping) set a flag, wake the condvar the
+ * thread sleeps on, and signal the thread out of KVM_RUN; the signal
+ * handler sets kvm_run->immediate_exit, so a kick that lands just before
+ * KVM_RUN is not lost.
+ */
+#include <stdint.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include <fastabi/trap.h>
+
+#include "vmm.h"
+
+#define SIG_KICK SIGUSR1
+#define RFLAGS_IF (1ull << 9)
+
+static __thread struct kvm_run *volatile tls_run;
+
+static void on_kick_signal(int sig)
+{
+	struct kvm_run *run = tls_run;
+
+	(void)sig;
+	if (run)
+		run->immediate_exit = 1;
+}
+
+void kvm_cpu__signal_setup(void)
+{
+	struct sigaction sa = { .sa_handler = on_kick_signal };
+	sigset_t set;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIG_KICK, &sa, NULL);
+	/* Only vCPU threads take the kick signal; every other thread inherits this mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIG_KICK);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+void kvm_cpu__kick(struct vmm_vcpu *vc)
+{
+	atomic_store(&vc->kicked, true);
+	pthread_mutex_lock(&vc->lock);
+	pthread_cond_signal(&vc->cond);
+	/* Under the lock: the thread cannot finish (and be joined) meanwhile. */
+	if (vc->thread_started && atomic_load(&vc->in_run))
+		pthread_kill(vc->thread, SIG_KICK);
+	pthread_mutex_unlock(&vc->lock);
+}
+
+static void wait_kick(struct vmm_vcpu *vc)
+{
+	pthread_mutex_lock(&vc->lock);
+	while (!atomic_load(&vc->kicked) && !vmm_domain__stopping(vc->dom))
+		pthread_cond_wait(&vc->cond, &vc->lock);
+	pthread_mutex_unlock(&vc->lock);
+}
+
+__attribute__((format(printf, 2, 3))) static void crash(struct vmm_vcpu *vc, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (vmm_domain__stopping(vc->dom))
+		return; /* another vCPU stopped the domain first: its reason stands */
+	dump__vcpu(vc, why);
+	vmm_domain__stop(vc->dom, VMM_EXIT_CRASH, "vCPU %u: %s", vc->id, why);
+}
+
+/* Every vCPU that is up sits in hlt with interrupts off: nothing can wake the domain. */
+static void check_all_halted(struct vmm_domain *vd)
+{
+	bool all = true;
+
+	pthread_mutex_lock(&vd->vmm->hv.lock);
+	for (unsigned i = 0; i < vd->nr_vcpus && all; i++)
+		if (vd->d->vcpus[i].online && !vd->d->vcpus[i].nmi_pending &&
+		    !atomic_load(&vd->vcpus[i].halted_cli))
+			all = false;
+	pthread_mutex_unlock(&vd->vmm->hv.lock);
+	if (all)
+		vmm_domain__stop(vd, VMM_EXIT_CRASH,
+				 "every vCPU is halted with interrupts disabled (cli; hlt)");
+}
+
+/* A secondary vCPU starts when it is up with the context VCPUOP_initialise gave. */
+static bool start_secondary(struct vmm_vcpu *vc)
+{
+	struct hv_vcpu *v = vc->hv;
+	struct vcpu_hvm_context ctx;
+	bool load = false;
+
+	pthread_mutex_lock(&vc->dom->vmm->hv.lock);
+	if (v->online && v->context_pending) {
+		ctx = v->context;
+		v->context_pending = false;
+		load = true;
+	}
+	pthread_mutex_unlock(&vc->dom->vmm->hv.lock);
+	if (!load)
+		return false;
+	if (pvh__load_context(vc, &ctx) < 0) {
+		vmm_domain__stop(vc->dom, VMM_EXIT_CRASH, "vCPU %u: cannot load its context", vc->id);
+		return false;
+	}
+	vc->started = true;
+	return true;
+}
+
+static void inject(struct vmm_vcpu *vc)
+{
+	struct hv_vcpu *v = vc->hv;
+	struct kvm_run *run = vc->run;
+	bool nmi = false;
+
+	pthread_mutex_lock(&vc->dom->vmm->hv.lock);
+	if (v->nmi_pending) {
+		v->nmi_pending = false;
+		nmi = true;
+	}
+	pthread_mutex_unlock(&vc->dom->vmm->hv.lock);
+	if (nmi) {
+		if (ioctl(vc->fd, KVM_NMI) < 0)
+			vmm__err("[%s] vCPU %u: KVM_NMI: %s", vc->dom->name, vc->id, strerror(errno));
+		vc->halted = false;
+		atomic_store(&vc->halted_cli, false);
+	}
+
+	/*
+	 * Upcalls, as Xen delivers them to HVM guests: the per-vCPU vector
+	 * (hvm set_evtchn_upcall_vector) is edge-triggered, one injection per
+	 * kick that finds an upcall pending; the domain-wide callback vector
+	 * (HVM_PARAM_CALLBACK_IRQ) is level-triggered, injected at every entry
+	 * while evtchn_upcall_pending is set and the guest can take it.
+	 */
+	bool kicked = atomic_exchange(&vc->upcall_req, false);
+	if ((kicked || vc->level_upcall) && !vc->irq_vector) {
+		pthread_mutex_lock(&vc->dom->vmm->hv.lock);
+		uint8_t vec = hv_vcpu__upcall_vector(v);
+		bool level = vec && !v->upcall_vector;
+		bool pending = vec && hv_vcpu__upcall_pending(v);
+		pthread_mutex_unlock(&vc->dom->vmm->hv.lock);
+		vc->level_upcall = level;
+		if (pending && (kicked || level))
+			vc->irq_vector = vec;
+	}
+	if (!vc->irq_vector) {
+		run->request_interrupt_window = 0;
+		return;
+	}
+	/* Interrupts on: as the last exit saw it, or as we changed it since. */
+	bool if_on = (vc->dirty & KVM_SYNC_X86_REGS) ? (run->s.regs.regs.rflags & RFLAGS_IF) != 0
+						      : run->if_flag;
+	if (run->ready_for_interrupt_injection && if_on) {
+		struct kvm_interrupt irq = { .irq = vc->irq_vector };
+		if (ioctl(vc->fd, KVM_INTERRUPT, &irq) < 0) {
+			vmm__err("[%s] vCPU %u: KVM_INTERRUPT %u: %s", vc->dom->name, vc->id,
+				 vc->irq_vector, strerror(errno));
+		}
+		vc->irq_vector = 0;
+		vc->halted = false;
+		run->request_interrupt_window = 0;
+	} else {
+		/* KVM exits as soon as the guest can take it (KVM_EXIT_IRQ_WINDOW_OPEN). */
+		run->request_interrupt_window = 1;
+	}
+}
+
+/* Whether the vCPU should enter the guest now; false: sleep until kicked. */
+static bool prepare(struct vmm_vcpu *vc)
+{
+	if (!vc->started && !start_secondary(vc))
+		return false;
+	if (!hv_vcpu__runnable(vc->hv))
+		return false;
+	inject(vc);
+	return !vc->halted && !atomic_load(&vc->halted_cli);
+}
+
+static void io_result(struct vmm_vcpu *vc, uint32_t value)
+{
+	static const struct {
+		int status;
+		const char *name;
+	} results[] = {
+		[VMM_RESULT_SUCCESS] = { VMM_EXIT_SUCCESS, "SUCCESS" },
+		[VMM_RESULT_SKIP] = { VMM_EXIT_SKIP, "SKIP" },
+		[VMM_RESULT_ERROR] = { VMM_EXIT_ERROR, "ERROR" },
+		[VMM_RESULT_FAILURE] = { VMM_EXIT_FAILURE, "FAILURE" },
+	};
+
+	if (value < sizeof(results) / sizeof(results[0]))
+		vmm_domain__stop(vc->dom, results[value].status, "test result %s",
+				 results[value].name);
+	else
+		vmm_domain__stop(vc->dom, VMM_EXIT_ERROR,
+				 "unknown test result %#x on port %#x (0 SUCCESS, 1 SKIP, 2 ERROR, "
+				 "3 FAILURE)", value, VMM_RESULT_PORT);
+}
+
+static void exit_io(struct vmm_vcpu *vc)
+{
+	struct kvm_run *run = vc->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	unsigned size = run->io.size, count = run->io.count;
+
+	if (run->io.direction == KVM_EXIT_IO_IN) {
+		/* Port 0xe9 reads back 0xe9 (Bochs' detection); nothing else is there. */
+		memset(data, run->io.port == VMM_CONSOLE_PORT ? 0xe9 : 0xff, (size_t)size * count);
+		return;
+	}
+	switch (run->io.port) {
+	case VMM_CONSOLE_PORT: {
+		char buf[256];
+		unsigned n = 0;
+		for (unsigned i = 0; i < count; i++) {
+			buf[n++] = (char)data[(size_t)i * size];
+			if (n == sizeof(buf) || i + 1 == count) {
+				term__put(&vc->dom->console, buf, n);
+				n = 0;
+			}
+		}
+		break;
+	}
+	case FASTABI_DOORBELL_PORT:
+		if (size == 1 && count == 1)
+			hypercall__doorbell(vc);
+		break;
+	case VMM_RESULT_PORT: {
+		uint32_t v = 0;
+		memcpy(&v, data + (size_t)(count - 1) * size, size > 4 ? 4 : size);
+		io_result(vc, v);
+		break;
+	}
+	default:
+		break; /* nothing there: writes vanish */
+	}
+}
+
+/*
+ * An access to a guest-physical address without a memslot. Guest memory
+ * (a page the map is moving just now) is served from the core's map;
+ * anything else reads as all ones and ignores writes, like an empty bus.
+ */
+static void exit_mmio(struct vmm_vcpu *vc)
+{
+	struct kvm_run *run = vc->run;
+	unsigned len = run->mmio.len > 8 ? 8 : run->mmio.len;
+
+	if (run->mmio.is_write) {
+		(void)gview__write_phys(vc->dom, run->mmio.phys_addr, run->mmio.data, len);
+		return;
+	}
+	if (gview__read_phys(vc->dom, run->mmio.phys_addr, run->mmio.data, len))
+		memset(run->mmio.data, 0xff, len);
+}
+
+static void exit_hlt(struct vmm_vcpu *vc)
+{
+	if (vc->run->s.regs.regs.rflags & RFLAGS_IF) {
+		vc->halted = true;
+		return;
+	}
+	atomic_store(&vc->halted_cli, true);
+	check_all_halted(vc->dom);
+}
+
+static void exit_internal(struct vmm_vcpu *vc)
+{
+	struct kvm_run *run = vc->run;
+	const struct kvm_sregs *s = &run->s.regs.sregs;
+	uint8_t insn[15];
+	unsigned n = 0;
+	char why[256], bytes[64] = "";
+
+	/*
+	 * A fetch from a page whose memslot another vCPU is replacing just now
+	 * fails too: once the change is done (it holds hv->lock), try again.
+	 */
+	pthread_mutex_lock(&vc->dom->vmm->hv.lock);
+	pthread_mutex_unlock(&vc->dom->vmm->hv.lock);
+	if (atomic_load(&vc->dom->memslot_gen) != vc->entry_gen)
+		return;
+	if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION) {
+		crash(vc, "KVM internal error, suberror %u", run->internal.suberror);
+		return;
+	}
+	if (run->emulation_failure.ndata >= 3 &&
+	    (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
+		n = run->emulation_failure.insn_size;
+		if (n > sizeof(insn))
+			n = sizeof(insn);
+		memcpy(insn, run->emulation_failure.insn_bytes, n);
+	} else {
+		/* Read them ourselves; the instruction may end just before an unmapped page. */
+		bool lm = (s->efer & (1ull << 10)) && s->cs.l;
+		uint64_t pc = lm ? run->s.regs.regs.rip : s->cs.base + (run->s.regs.regs.rip & 0xffffffffull);
+		for (n = sizeof(insn); n > 0; n--)
+			if (gview__read(vc->dom, s, pc, insn, n) == 0)
+				break;
+	}
+	if (n && emulate__insn(vc, insn, n, why, sizeof(why))) {
+		vc->nr_emulated++;
+		return;
+	}
+	if (!n)
+		snprintf(why, sizeof(why), "the instruction bytes are not readable");
+	for (unsigned i = 0, p = 0; i < n && p + 4 < sizeof(bytes); i++)
+		p += (unsigned)snprintf(bytes + p, sizeof(bytes) - p, " %02x", insn[i]);
+	crash(vc, "KVM cannot emulate the instruction at rip %#llx (bytes:%s): %s",
+	      (unsigned long long)run->s.regs.regs.rip, bytes, why);
+}
+
+static void handle_exit(struct vmm_vcpu *vc)
+{
+	struct kvm_run *run = vc->run;
+
+	vc->nr_exits++;
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		exit_io(vc);
+		break;
+	case KVM_EXIT_MMIO:
+		exit_mmio(vc);
+		break;
+	case KVM_EXIT_X86_RDMSR:
+		msr__rdmsr(vc);
+		break;
+	case KVM_EXIT_X86_WRMSR:
+		msr__wrmsr(vc);
+		break;
+	case KVM_EXIT_HLT:
+		exit_hlt(vc);
+		break;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+	case KVM_EXIT_INTR:
+		break; /* inject() runs before the next entry */
+	case KVM_EXIT_SHUTDOWN:
+		crash(vc, "triple fault (KVM_EXIT_SHUTDOWN)");
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		exit_internal(vc);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		crash(vc, "KVM could not enter the guest (hardware entry failure reason %#llx)",
+		      (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		break;
+	default:
+		crash(vc, "unhandled KVM exit reason %u", run->exit_reason);
+		break;
+	}
+}
+
+static void *thread_main(void *arg)
+{
+	struct vmm_vcpu *vc = arg;
+	struct vmm_domain *vd = vc->dom;
+	struct kvm_run *run = vc->run;
+	sigset_t set;
+
+	tls_run = run;
+	sigemptyset(&set);
+	sigaddset(&set, SIG_KICK);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	while (!vmm_domain__stopping(vd)) {
+		atomic_store(&vc->kicked, false);
+		if (!prepare(vc)) {
+			wait_kick(vc);
+			continue;
+		}
+		atomic_store(&vc->in_run, true);
+		if (atomic_load(&vc->kicked) || vmm_domain__stopping(vd)) {
+			atomic_store(&vc->in_run, false);
+			continue;
+		}
+		run->kvm_dirty_regs = vc->dirty;
+		vc->dirty = 0;
+		vc->entry_gen = atomic_load(&vd->memslot_gen);
+		int r = ioctl(vc->fd, KVM_RUN, 0);
+		int err = errno;
+		atomic_store(&vc->in_run, false);
+		run->immediate_exit = 0;
+		if (run->kvm_dirty_regs) {
+			/* KVM returned before taking them (an old kernel's early -EINTR). */
+			vc->dirty |= run->kvm_dirty_regs;
+			run->kvm_dirty_regs = 0;
+		}
+		if (r < 0) {
+			if (err == EINTR || err == EAGAIN)
+				continue;
+			crash(vc, "KVM_RUN failed: %s", strerror(err));
+			break;
+		}
+		handle_exit(vc);
+	}
+	if (vd->dump_on_stop && vc->started)
+		dump__vcpu(vc, "state when stopped");
+	pthread_mutex_lock(&vc->lock);
+	atomic_store(&vc->in_run, false);
+	tls_run = NULL;
+	pthread_mutex_unlock(&vc->lock);
+	return NULL;
+}
+
+int kvm_cpu__start(struct vmm_vcpu *vc)
+{
+	pthread_mutex_lock(&vc->lock);
+	int r = pthread_create(&vc->thread, NULL, thread_main, vc);
+	vc->thread_started = r == 0;
+	pthread_mutex_unlock(&vc->lock);
+	if (r) {
+		vmm__err("cannot start the thread of vCPU %u: %s", vc->id, strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+void kvm_cpu__join(struct vmm_vcpu *vc)
+{
+	if (!vc->thread_started)
+		return;
+	pthread_join(vc->thread, NULL);
+	pthread_mutex_lock(&vc->lock);
+	vc->thread_started = false;
+	pthread_mutex_unlock(&vc->lock);
+}

@@ -1,0 +1,396 @@
+/*
+ * The world of one fastabi process: the hypervisor core (struct hv) with
+ * the VMM's callbacks, the domains built from their configurations, and
+ * running them until every domain has stopped (or the timeout passes).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <xen/sched.h>
+
+#include "vmm.h"
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void vmm__err(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	fprintf(stderr, "fastabi: %s\n", buf);
+}
+
+uint64_t vmm__now(struct vmm *vmm)
+{
+	return mono_ns() - vmm->t0_ns;
+}
+
+struct vmm_domain *vmm__domain_of(struct vmm *vmm, struct domain *d)
+{
+	if (!vmm || !d || d->id >= HV_MAX_DOMAINS)
+		return NULL;
+	struct vmm_domain *vd = vmm->doms[d->id];
+	return vd && vd->d == d ? vd : NULL;
+}
+
+bool vmm_domain__stopping(struct vmm_domain *vd)
+{
+	return atomic_load(&vd->stopping);
+}
+
+void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char *fmt, va_list ap)
+{
+	struct vmm *vmm = vd->vmm;
+
+	pthread_mutex_lock(&vmm->lock);
+	if (atomic_load(&vd->stopping)) {
+		pthread_mutex_unlock(&vmm->lock);
+		return;
+	}
+	vd->exit_status = status;
+	vd->dump_on_stop = dump;
+	vsnprintf(vd->stop_why, sizeof(vd->stop_why), fmt, ap);
+	atomic_store(&vd->stopping, true);
+	vmm->nr_running--;
+	pthread_cond_broadcast(&vmm->cond);
+	pthread_mutex_unlock(&vmm->lock);
+	for (unsigned i = 0; i < vd->nr_vcpus; i++)
+		kvm_cpu__kick(&vd->vcpus[i]);
+}
+
+void vmm_domain__stop(struct vmm_domain *vd, int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmm_domain__stopv(vd, status, false, fmt, ap);
+	va_end(ap);
+}
+
+/* Stop with a register dump of every vCPU as it stops. */
+__attribute__((format(printf, 3, 4))) static void stop_dump(struct vmm_domain *vd, int status,
+							    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmm_domain__stopv(vd, status, true, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the core's callbacks ---- */
+
+static uint64_t ops_now(void *ctx)
+{
+	return vmm__now(ctx);
+}
+
+static void ops_kick(struct hv_vcpu *v, void *ctx)
+{
+	struct vmm_domain *vd = vmm__domain_of(ctx, v->d);
+	if (!vd || v->id >= vd->nr_vcpus)
+		return;
+	atomic_store(&vd->vcpus[v->id].upcall_req, true);
+	kvm_cpu__kick(&vd->vcpus[v->id]);
+}
+
+static void ops_timer_changed(struct hv_vcpu *v, void *ctx)
+{
+	(void)v;
+	timer__changed(ctx);
+}
+
+static void ops_console_write(struct domain *d, const char *buf, size_t len, void *ctx)
+{
+	struct vmm_domain *vd = vmm__domain_of(ctx, d);
+	if (vd)
+		term__put(&vd->console, buf, len);
+}
+
+/* Exit statuses of SCHEDOP_shutdown reasons (docs/vmm.md). */
+static void ops_shutdown(struct domain *d, void *ctx)
+{
+	struct vmm_domain *vd = vmm__domain_of(ctx, d);
+	static const struct {
+		int status;
+		const char *name;
+	} reasons[] = {
+		[SHUTDOWN_poweroff] = { VMM_EXIT_SUCCESS, "poweroff" },
+		[SHUTDOWN_reboot] = { VMM_EXIT_REBOOT, "reboot" },
+		[SHUTDOWN_suspend] = { VMM_EXIT_SUSPEND, "suspend" },
+		[SHUTDOWN_crash] = { VMM_EXIT_CRASH, "crash" },
+		[SHUTDOWN_watchdog] = { VMM_EXIT_WATCHDOG, "watchdog" },
+		[SHUTDOWN_soft_reset] = { VMM_EXIT_SUSPEND, "soft_reset" },
+	};
+
+	if (!vd)
+		return;
+	unsigned r = d->shutdown_reason;
+	if (r < sizeof(reasons) / sizeof(reasons[0]) && reasons[r].name)
+		vmm_domain__stop(vd, reasons[r].status, "shutdown: %s", reasons[r].name);
+	else
+		vmm_domain__stop(vd, VMM_EXIT_CRASH, "shutdown with unknown reason %u", r);
+}
+
+int vmm__init(struct vmm *vmm)
+{
+	pthread_condattr_t ca;
+
+	memset(vmm, 0, sizeof(*vmm));
+	vmm->kvm_fd = -1;
+	vmm->t0_ns = mono_ns();
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&vmm->lock, NULL);
+	pthread_cond_init(&vmm->cond, &ca);
+	pthread_mutex_init(&vmm->timer_lock, NULL);
+	pthread_cond_init(&vmm->timer_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	kvm_cpu__signal_setup();
+
+	struct hv_ops ops = {
+		.now_ns = ops_now,
+		.kick = ops_kick,
+		.timer_changed = ops_timer_changed,
+		.console_write = ops_console_write,
+		.map_special = kvm_mem__map_special,
+		.shutdown = ops_shutdown,
+		.map_grant = kvm_mem__map_grant,
+		.unmap_grant = kvm_mem__unmap_grant,
+		/* flush_tlbs: the caller cannot wait for the other vCPUs under hv->lock. */
+		.ctx = vmm,
+	};
+	hv__init(&vmm->hv, &ops);
+	return 0; /* /dev/kvm is opened with the first domain */
+}
+
+/* The kernel's file name without directory and extension, as a domain name. */
+static void default_name(const char *kernel, char *out, size_t outlen)
+{
+	const char *b = strrchr(kernel, '/');
+	b = b ? b + 1 : kernel;
+	size_t n = 0;
+	for (; *b && *b != '.' && n + 1 < outlen; b++)
+		out[n++] = (*b >= 'a' && *b <= 'z') || (*b >= 'A' && *b <= 'Z') ||
+				   (*b >= '0' && *b <= '9') || *b == '-' || *b == '_'
+			   ? *b
+			   : '_';
+	out[n] = '\0';
+	if (!n)
+		snprintf(out, outlen, "guest");
+}
+
+static void domain_free(struct vmm *vmm, struct vmm_domain *vd)
+{
+	for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+		struct vmm_vcpu *vc = &vd->vcpus[i];
+		if (vc->run)
+			munmap(vc->run, (size_t)vmm->vcpu_mmap_size);
+		if (vc->fd > 0)
+			close(vc->fd);
+		pthread_mutex_destroy(&vc->lock);
+		pthread_cond_destroy(&vc->cond);
+	}
+	if (vd->vm_fd > 0)
+		close(vd->vm_fd);
+	if (vd->d)
+		domain__destroy(vd->d);
+	kvm_mem__destroy(vd);
+	term__destroy(&vd->console);
+	free(vd);
+}
+
+int vmm__add_domain(struct vmm *vmm, const struct vmm_domain_config *cfg, struct vmm_domain **out)
+{
+	struct vmm_domain *vd = calloc(1, sizeof(*vd));
+	char err[512];
+
+	if (!vd) {
+		vmm__err("out of memory");
+		return -1;
+	}
+	vd->vmm = vmm;
+	vd->cfg = *cfg;
+	vd->vm_fd = vd->memfd = -1;
+	if (cfg->name)
+		snprintf(vd->name, sizeof(vd->name), "%s", cfg->name);
+	else
+		default_name(cfg->kernel, vd->name, sizeof(vd->name));
+	term__init(&vd->console, vd->name);
+	vd->nr_vcpus = cfg->vcpus;
+	for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+		struct vmm_vcpu *vc = &vd->vcpus[i];
+		vc->dom = vd;
+		vc->id = i;
+		vc->fd = -1;
+		pthread_mutex_init(&vc->lock, NULL);
+		pthread_cond_init(&vc->cond, NULL);
+	}
+
+	struct domain_config dc = {
+		.name = vd->name,
+		.nr_vcpus = cfg->vcpus,
+		.flags = (cfg->fastabi ? DOMAIN_FASTABI : 0) |
+			 (cfg->confidential ? DOMAIN_CONFIDENTIAL : 0) |
+			 (cfg->fixed_mem_layout ? DOMAIN_FIXED_LAYOUT : 0),
+	};
+	int r = domain__create(&vmm->hv, &dc, &vd->d);
+	if (r) {
+		vmm__err("[%s] the core refused the domain (Xen errno %d)", vd->name, r);
+		goto fail;
+	}
+	/* The guest's memory and the kernel first: a bad kernel is reported before KVM is asked. */
+	if (kvm_mem__init(vd))
+		goto fail;
+	r = domain__finish_layout(vd->d);
+	if (r) {
+		vmm__err("[%s] cannot lay out the special pages (Xen errno %d)", vd->name, r);
+		goto fail;
+	}
+	if (elf__load(vd, cfg->kernel, err, sizeof(err)) || pvh__setup(vd, err, sizeof(err))) {
+		vmm__err("%s", err);
+		goto fail;
+	}
+	if ((vmm->kvm_fd < 0 && kvm__open(vmm)) || kvm__create_vm(vmm, vd) || kvm_mem__sync(vd))
+		goto fail;
+	for (unsigned i = 0; i < vd->nr_vcpus; i++) {
+		struct vmm_vcpu *vc = &vd->vcpus[i];
+		vc->hv = &vd->d->vcpus[i];
+		if (kvm__create_vcpu(vmm, vc))
+			goto fail;
+	}
+	if (pvh__boot_vcpu(&vd->vcpus[0]))
+		goto fail;
+	vd->vcpus[0].started = true;
+
+	pthread_mutex_lock(&vmm->hv.lock);
+	vmm->doms[vd->d->id] = vd;
+	pthread_mutex_unlock(&vmm->hv.lock);
+	*out = vd;
+	return 0;
+fail:
+	domain_free(vmm, vd);
+	return -1;
+}
+
+static void report(struct vmm_domain *vd)
+{
+	uint64_t exits = 0, calls = 0, emulated = 0;
+
+	for (unsigned i = 0; i < vd->nr_vcpus; i++) {
+		exits += vd->vcpus[i].nr_exits;
+		calls += vd->vcpus[i].nr_hypercalls;
+		emulated += vd->vcpus[i].nr_emulated;
+	}
+	if (vd->exit_status != VMM_EXIT_SUCCESS)
+		vmm__err("[%s] %s (exit status %d)", vd->name, vd->stop_why, vd->exit_status);
+	if (vd->cfg.confidential)
+		vmm__err("[%s] confidential: %llu accesses to private memory refused", vd->name,
+			 (unsigned long long)guestmem__refused(&vd->d->mem));
+	if (getenv("FASTABI_STATS"))
+		vmm__err("[%s] %s; %llu exits, %llu hypercalls, %llu emulated instructions; "
+			 "built in %.3f ms, ran %.3f ms", vd->name, vd->stop_why,
+			 (unsigned long long)exits, (unsigned long long)calls,
+			 (unsigned long long)emulated, (double)vd->vmm->run_ns / 1e6,
+			 (double)(vmm__now(vd->vmm) - vd->vmm->run_ns) / 1e6);
+}
+
+int vmm__run(struct vmm *vmm, unsigned timeout_s)
+{
+	int status = VMM_EXIT_SUCCESS;
+	bool started = true;
+
+	pthread_mutex_lock(&vmm->lock);
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
+		if (vmm->doms[i])
+			vmm->nr_running++;
+	pthread_mutex_unlock(&vmm->lock);
+
+	vmm->run_ns = vmm__now(vmm);
+	if (timer__start(vmm))
+		started = false;
+	for (unsigned i = 0; i < HV_MAX_DOMAINS && started; i++) {
+		struct vmm_domain *vd = vmm->doms[i];
+		for (unsigned j = 0; vd && j < vd->nr_vcpus && started; j++)
+			if (kvm_cpu__start(&vd->vcpus[j]))
+				started = false;
+	}
+	if (!started) {
+		for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
+			if (vmm->doms[i])
+				vmm_domain__stop(vmm->doms[i], VMM_EXIT_CRASH, "could not start");
+	}
+
+	struct timespec deadline;
+	uint64_t dl = vmm->t0_ns + (uint64_t)timeout_s * 1000000000ull;
+	deadline.tv_sec = (time_t)(dl / 1000000000ull);
+	deadline.tv_nsec = (long)(dl % 1000000000ull);
+	bool timed_out = false;
+	pthread_mutex_lock(&vmm->lock);
+	while (vmm->nr_running) {
+		if (!timeout_s) {
+			pthread_cond_wait(&vmm->cond, &vmm->lock);
+		} else if (pthread_cond_timedwait(&vmm->cond, &vmm->lock, &deadline) == ETIMEDOUT) {
+			timed_out = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&vmm->lock);
+	if (timed_out) {
+		for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
+			struct vmm_domain *vd = vmm->doms[i];
+			if (!vd)
+				continue;
+			stop_dump(vd, VMM_EXIT_TIMEOUT, "timeout: still running after %u s (--timeout)",
+				  timeout_s);
+		}
+	}
+
+	timer__stop(vmm);
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
+		struct vmm_domain *vd = vmm->doms[i];
+		if (!vd)
+			continue;
+		for (unsigned j = 0; j < vd->nr_vcpus; j++)
+			kvm_cpu__join(&vd->vcpus[j]);
+		vd->stopped = true;
+		term__flush(&vd->console);
+	}
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
+		struct vmm_domain *vd = vmm->doms[i];
+		if (!vd)
+			continue;
+		report(vd);
+		if (status == VMM_EXIT_SUCCESS)
+			status = vd->exit_status;
+	}
+	return status;
+}
+
+void vmm__destroy(struct vmm *vmm)
+{
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
+		if (vmm->doms[i]) {
+			struct vmm_domain *vd = vmm->doms[i];
+			vmm->doms[i] = NULL;
+			domain_free(vmm, vd);
+		}
+	}
+	hv__destroy(&vmm->hv);
+	free(vmm->cpuid);
+	if (vmm->kvm_fd >= 0)
+		close(vmm->kvm_fd);
+}

@@ -1,0 +1,296 @@
+/*
+ * The fastabi VMM: one process, a KVM VM per domain, a thread per vCPU and
+ * one exit loop (vcpu.c). Everything Xen-specific is the hypervisor core's
+ * (hv/); this side turns KVM exits into calls of the core and the core's
+ * callbacks (struct hv_ops) into KVM operations. See docs/vmm.md.
+ *
+ * Files, kvmtool style (subsystem__verb):
+ *   main.c     command line, exit status
+ *   vmm.c      the world: domains, the core's callbacks, start and stop
+ *   kvm.c      /dev/kvm, the VM and its capabilities
+ *   memory.c   RAM (memfd), KVM memslots mirrored from the core's guestmem
+ *   elf.c      the PVH ELF loader
+ *   pvh.c      hvm_start_info, memmap, command line, the boot vCPU state
+ *   cpuid.c    the Xen CPUID leaves over KVM's supported ones
+ *   msr.c      the hypercall-page MSR
+ *   vcpu.c     vCPU threads and the exit loop, kicks, upcall injection
+ *   hypercall.c the doorbell: registers from sync regs into hv_hypercall()
+ *   emulate.c  what KVM cannot emulate at CPL0 here (int N, int3, 32-bit iret)
+ *   gview.c    guest memory as the CPU sees it (page walk without policy)
+ *   timer.c    one thread that arms every vCPU's deadline
+ *   console.c  line-buffered, "[name] "-prefixed console per domain
+ *   dump.c     register dumps
+ */
+#ifndef VMM_VMM_H
+#define VMM_VMM_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+#include <fastabi/test.h>
+#include <fastabi/trap.h>
+
+#include "hv.h"
+
+#include "domain_config.h"
+
+/*
+ * Exit statuses of `fastabi run` (docs/vmm.md). The first four follow the
+ * guest's result port (XTF's SUCCESS, FAILURE, ERROR; SKIP is meson's 77).
+ */
+enum vmm_exit {
+	VMM_EXIT_SUCCESS = 0,  /* result SUCCESS, or SCHEDOP_shutdown poweroff */
+	VMM_EXIT_FAILURE = 1,  /* result FAILURE */
+	VMM_EXIT_ERROR = 2,    /* result ERROR; also bad options, bad kernel, no KVM */
+	VMM_EXIT_CRASH = 3,    /* crash, triple fault, an exit the VMM cannot handle */
+	VMM_EXIT_TIMEOUT = 4,  /* --timeout expired */
+	VMM_EXIT_REBOOT = 5,   /* SCHEDOP_shutdown reboot */
+	VMM_EXIT_WATCHDOG = 6, /* a SCHEDOP_watchdog expired */
+	VMM_EXIT_SUSPEND = 7,  /* suspend or soft_reset: cannot be resumed here */
+	VMM_EXIT_SKIP = 77,    /* result SKIP */
+};
+
+/* The guest side reads the same statuses in include/fastabi/test.h. */
+_Static_assert(VMM_EXIT_SUCCESS == FASTABI_EXIT_SUCCESS &&
+		       VMM_EXIT_FAILURE == FASTABI_EXIT_FAILURE &&
+		       VMM_EXIT_ERROR == FASTABI_EXIT_ERROR && VMM_EXIT_CRASH == FASTABI_EXIT_CRASH &&
+		       VMM_EXIT_TIMEOUT == FASTABI_EXIT_TIMEOUT && VMM_EXIT_SKIP == FASTABI_EXIT_SKIP,
+	       "vmm.h and include/fastabi/test.h disagree on exit statuses");
+
+/* I/O ports the guest uses (docs/vmm.md). */
+#define VMM_CONSOLE_PORT 0xe9
+#define VMM_RESULT_PORT FASTABI_RESULT_PORT
+/* Result values written to VMM_RESULT_PORT (XTF's order). */
+#define VMM_RESULT_SUCCESS FASTABI_RESULT_SUCCESS
+#define VMM_RESULT_SKIP FASTABI_RESULT_SKIP
+#define VMM_RESULT_ERROR FASTABI_RESULT_ERROR
+#define VMM_RESULT_FAILURE FASTABI_RESULT_FAILURE
+
+/* The boot area below 1 MiB: hvm_start_info, then the memmap, then the command line. */
+#define PVH_START_INFO_GPA 0x6000ull
+#define PVH_MEMMAP_GPA 0x6040ull
+#define PVH_CMDLINE_GPA 0x6200ull
+#define PVH_AREA_END 0x7000ull
+#define PVH_CMDLINE_MAX (PVH_AREA_END - PVH_CMDLINE_GPA - 1)
+
+/* RAM above this goes above 4 GiB: [3 GiB, 4 GiB) is the hole (LAPIC, TSS). */
+#define VMM_LOW_RAM_END (3ull << 30)
+#define VMM_HIGH_RAM_START (4ull << 30)
+
+/* The hypercall-page MSR (KVM's Hyper-V emulation owns 0x40000000). */
+#define VMM_HYPERCALL_MSR 0x40000200u
+#define VMM_HYPERCALL_PAGES 1u
+
+struct vmm;
+struct vmm_domain;
+
+/* Line buffer of one domain's console. */
+#define CONSOLE_LINE_MAX 1024
+struct console {
+	pthread_mutex_t lock;
+	char prefix[HV_NAME_MAX + 4];
+	char line[CONSOLE_LINE_MAX];
+	unsigned len;
+};
+
+struct vmm_vcpu {
+	struct vmm_domain *dom;
+	unsigned id;
+	struct hv_vcpu *hv;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool thread_started;
+
+	/* Wake-ups: the kick flag, and a condvar to sleep on while not runnable. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	atomic_bool kicked;
+	atomic_bool in_run;     /* inside (or about to enter) KVM_RUN: signal to kick */
+	atomic_bool upcall_req; /* the core kicked: look for a pending upcall */
+
+	/* Owned by the vCPU thread. */
+	bool halted;            /* hlt with interrupts enabled: wait for an interrupt */
+	atomic_bool halted_cli; /* hlt with interrupts disabled: only an NMI wakes it */
+	uint8_t irq_vector;     /* an upcall to inject (0: none) */
+	bool level_upcall;      /* the domain-wide callback vector: look at every entry */
+	uint64_t dirty;         /* KVM_SYNC_X86_* to hand back on the next KVM_RUN */
+	unsigned entry_gen;     /* the domain's memslot_gen at the last KVM_RUN */
+	bool started;           /* has registers (vCPU 0 at boot, others after VCPUOP_up) */
+
+	/* Counters for the exit report. */
+	uint64_t nr_exits, nr_hypercalls, nr_emulated;
+};
+
+/* One KVM memslot as the VMM set it (mirrors a guestmem region or a grant mapping). */
+struct memslot {
+	bool used;
+	uint64_t gpa, size;
+	void *host;
+	bool readonly;
+};
+#define VMM_MAX_MEMSLOTS 128
+
+/* A granted frame of another (or the same) domain mapped into this one (map_grant). */
+struct grant_map {
+	bool used;
+	uint64_t gpa;
+	void *host;
+	bool readonly;
+};
+#define VMM_MAX_GRANT_MAPS 64
+
+struct vmm_domain {
+	struct vmm *vmm;
+	struct vmm_domain_config cfg;
+	char name[HV_NAME_MAX];
+	struct domain *d;
+	int vm_fd;
+
+	/* RAM: one memfd mapped once; the core's guestmem points into it. */
+	int memfd;
+	uint8_t *ram;
+	uint64_t ram_size;
+
+	struct memslot slots[VMM_MAX_MEMSLOTS];
+	atomic_uint memslot_gen; /* bumped (under hv->lock) before and after every memslot change */
+	struct grant_map grants[VMM_MAX_GRANT_MAPS];
+
+	uint32_t entry; /* PVH entry point (XEN_ELFNOTE_PHYS32_ENTRY) */
+	struct vmm_vcpu vcpus[HV_MAX_VCPUS];
+	unsigned nr_vcpus;
+	struct console console;
+
+	/* Stopping: the first reason wins. */
+	atomic_bool stopping;
+	int exit_status;
+	char stop_why[160];
+	bool dump_on_stop; /* each vCPU dumps its registers as it stops (timeout) */
+	bool stopped;      /* every vCPU thread has ended */
+};
+
+struct vmm {
+	int kvm_fd;
+	int vcpu_mmap_size;
+	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID */
+	bool emulation_failure_bytes; /* KVM_CAP_EXIT_ON_EMULATION_FAILURE enabled */
+	uint64_t t0_ns;               /* CLOCK_MONOTONIC at start: hv__now() counts from here */
+	uint64_t run_ns;              /* vmm__now() when the vCPUs started (FASTABI_STATS) */
+	struct hv hv;
+
+	struct vmm_domain *doms[HV_MAX_DOMAINS]; /* by domid */
+
+	/* The main thread waits here for every domain to stop. */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned nr_running;
+
+	/* timer.c */
+	pthread_t timer_thread;
+	bool timer_started;
+	pthread_mutex_t timer_lock;
+	pthread_cond_t timer_cond;
+	uint64_t timer_gen;
+	bool timer_stop;
+};
+
+/* ---- vmm.c ---- */
+int vmm__init(struct vmm *vmm);
+void vmm__destroy(struct vmm *vmm);
+/* Build a domain from cfg (kernel loaded, vCPU 0 ready). 0, or -1 after printing why. */
+int vmm__add_domain(struct vmm *vmm, const struct vmm_domain_config *cfg, struct vmm_domain **out);
+/* Run every domain until all stop or timeout_s (0: none) passes; the exit status. */
+int vmm__run(struct vmm *vmm, unsigned timeout_s);
+uint64_t vmm__now(struct vmm *vmm);
+struct vmm_domain *vmm__domain_of(struct vmm *vmm, struct domain *d);
+/* Stop a domain with an exit status (the first stop wins); may be called from any thread. */
+void vmm_domain__stop(struct vmm_domain *vd, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char *fmt, va_list ap);
+bool vmm_domain__stopping(struct vmm_domain *vd);
+/* An error message on stderr, "fastabi: " first. */
+void vmm__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- kvm.c ---- */
+int kvm__open(struct vmm *vmm);
+int kvm__create_vm(struct vmm *vmm, struct vmm_domain *vd);
+int kvm__create_vcpu(struct vmm *vmm, struct vmm_vcpu *vc);
+
+/* ---- memory.c ---- */
+int kvm_mem__init(struct vmm_domain *vd);
+/* Mirror the core's guestmem regions (and grant mappings) into KVM memslots. */
+int kvm_mem__sync(struct vmm_domain *vd);
+void kvm_mem__destroy(struct vmm_domain *vd);
+/* Host address of [gpa, gpa + len) if it lies in one RAM region, for the builder. */
+void *kvm_mem__ram(struct vmm_domain *vd, uint64_t gpa, uint64_t len);
+int kvm_mem__map_special(struct domain *d, enum guestmem_kind kind, void *host, gfn_t old_gfn,
+			bool had_old, gfn_t gfn, void *ctx);
+int kvm_mem__map_grant(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
+		      bool readonly, void *ctx);
+int kvm_mem__unmap_grant(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
+			void *ctx);
+
+/* ---- elf.c ---- */
+/*
+ * Load the PVH kernel at path into vd's RAM; sets vd->entry. On error
+ * returns -1 with a message in err naming the file and what is wrong.
+ */
+int elf__load(struct vmm_domain *vd, const char *path, char *err, size_t errlen);
+
+/* ---- pvh.c ---- */
+int pvh__setup(struct vmm_domain *vd, char *err, size_t errlen);
+int pvh__boot_vcpu(struct vmm_vcpu *vc);
+/* Load a VCPUOP_initialise context into a vCPU. */
+int pvh__load_context(struct vmm_vcpu *vc, const struct vcpu_hvm_context *ctx);
+
+/* ---- cpuid.c ---- */
+int cpuid__setup(struct vmm_vcpu *vc);
+
+/* ---- msr.c ---- */
+void msr__rdmsr(struct vmm_vcpu *vc);
+void msr__wrmsr(struct vmm_vcpu *vc);
+
+/* ---- vcpu.c ---- */
+int kvm_cpu__start(struct vmm_vcpu *vc);
+void kvm_cpu__kick(struct vmm_vcpu *vc);
+void kvm_cpu__join(struct vmm_vcpu *vc);
+void kvm_cpu__signal_setup(void);
+
+/* ---- hypercall.c ---- */
+void hypercall__doorbell(struct vmm_vcpu *vc);
+
+/* ---- emulate.c ---- */
+/* Try to complete an instruction KVM failed to emulate; true if done. */
+bool emulate__insn(struct vmm_vcpu *vc, const uint8_t *insn, unsigned len, char *why,
+		   size_t whylen);
+
+/* ---- gview.c: guest memory as the CPU sees it (no confidential checks) ---- */
+int gview__read_phys(struct vmm_domain *vd, uint64_t gpa, void *buf, size_t len);
+int gview__write_phys(struct vmm_domain *vd, uint64_t gpa, const void *buf, size_t len);
+/* Linear-address copies (may cross pages); 0 or -1 with nothing written on failure. */
+int gview__read(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la, void *buf,
+		size_t len);
+int gview__write(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la, const void *buf,
+		 size_t len);
+
+/* ---- timer.c ---- */
+int timer__start(struct vmm *vmm);
+void timer__changed(struct vmm *vmm);
+void timer__stop(struct vmm *vmm);
+
+/* ---- console.c (term__: the VMM side of a console) ---- */
+void term__init(struct console *c, const char *name);
+void term__put(struct console *c, const char *buf, size_t len);
+void term__flush(struct console *c);
+void term__destroy(struct console *c);
+
+/* ---- dump.c ---- */
+/* Register dump of vc (from its sync regs) on stderr, headed by 'why'. */
+void dump__vcpu(struct vmm_vcpu *vc, const char *why);
+
+#endif
