@@ -119,3 +119,19 @@ void guest_start(const struct hvm_start_info *si)
 	test_main();
 	test_exit();
 }
+
+bool xtf_both_abis_ready(void)
+{
+	if (!xen_info.hypercall_page_ready) {
+		xtf_error("no hypercall page");
+		return false;
+	}
+#ifdef __x86_64__
+	if (fastabi_usable())
+		return true;
+	xtf_skip("FastABI not offered: nothing to compare");
+#else
+	xtf_skip("FastABI is for 64-bit guests only: nothing to compare");
+#endif
+	return false;
+}

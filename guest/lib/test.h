@@ -26,6 +26,13 @@ void xtf_skip(const char *fmt, ...) __printf(1, 2);
 void xtf_error(const char *fmt, ...) __printf(1, 2);
 void xtf_failure(const char *fmt, ...) __printf(1, 2);
 
+/*
+ * For programs that compare the legacy ABI with FastABI: true when both can
+ * be called (the hypercall page is set up and FastABI is offered); otherwise
+ * reports ERROR (no hypercall page) or SKIP (no FastABI) and returns false.
+ */
+bool xtf_both_abis_ready(void);
+
 /* The verdict so far (FASTABI_RESULT_*), or -1 if none yet. */
 int xtf_result(void);
 /* Print the result and report it now; never returns. */

@@ -58,14 +58,8 @@ static void close_port(evtchn_port_t port, bool fast)
 
 void test_main(void)
 {
-	if (!xen_info.hypercall_page_ready) {
-		xtf_error("no hypercall page");
+	if (!xtf_both_abis_ready())
 		return;
-	}
-	if (!fastabi_usable()) {
-		xtf_skip("FastABI not offered: nothing to compare");
-		return;
-	}
 	t = fastabi_trap();
 	si = shared_info_map();
 	if (!si) {

@@ -8,14 +8,8 @@ const char test_title[] = "hvm";
 
 void test_main(void)
 {
-	if (!xen_info.hypercall_page_ready) {
-		xtf_error("no hypercall page");
+	if (!xtf_both_abis_ready())
 		return;
-	}
-	if (!fastabi_usable()) {
-		xtf_skip("FastABI not offered: nothing to compare");
-		return;
-	}
 	enum fastabi_trap t = fastabi_trap();
 
 	/* Time: legacy, fast, legacy must not go backwards. */

@@ -34,18 +34,12 @@ static long unplace(bool fast, void *where)
 
 void test_main(void)
 {
-	if (!xen_info.hypercall_page_ready) {
-		xtf_error("no hypercall page");
-		return;
-	}
 	if (memmap_find(XEN_HVM_MEMMAP_TYPE_SHARED_INFO)) {
 		xtf_skip("fixed memory layout: the special pages must stay where they are");
 		return;
 	}
-	if (!fastabi_usable()) {
-		xtf_skip("FastABI not offered: nothing to compare");
+	if (!xtf_both_abis_ready())
 		return;
-	}
 
 	/* Reservations (legacy only: FastABI has no such ops). */
 	domid_t self = DOMID_SELF;

@@ -112,14 +112,8 @@ static void poll_tests(void)
 
 void test_main(void)
 {
-	if (!xen_info.hypercall_page_ready) {
-		xtf_error("no hypercall page");
+	if (!xtf_both_abis_ready())
 		return;
-	}
-	if (!fastabi_usable()) {
-		xtf_skip("FastABI not offered: nothing to compare");
-		return;
-	}
 	t = fastabi_trap();
 
 	long lrc = hypercall_vcpu_op(VCPUOP_is_up, 0, NULL);
