@@ -314,6 +314,29 @@ out:
 	return ret;
 }
 
+int domain__add_reserved_ram(struct domain *d, gpa_t start, uint64_t size, void *host)
+{
+	int ret = -XEN_ENOSPC;
+
+	pthread_mutex_lock(&d->hv->lock);
+	if (d->nr_memmap < HV_MEMMAP_MAX) {
+		ret = guestmem__add(&d->mem, GUESTMEM_RAM, start, size, host);
+		if (!ret) {
+			unsigned i = d->nr_memmap;
+			while (i > 0 && d->memmap[i - 1].addr > gpa_val(start)) {
+				d->memmap[i] = d->memmap[i - 1];
+				i--;
+			}
+			d->memmap[i] = (struct hv_memmap_entry){ gpa_val(start), size,
+								 XEN_HVM_MEMMAP_TYPE_RESERVED };
+			d->nr_memmap++;
+			d->max_pages += size >> PAGE_SHIFT;
+		}
+	}
+	pthread_mutex_unlock(&d->hv->lock);
+	return ret;
+}
+
 void domain__shutdown(struct domain *d, unsigned reason)
 {
 	struct hv *hv = d->hv;

@@ -121,6 +121,11 @@ static int close_port(struct domain *d, evtchn_port_t port)
 	case EVTCHN_IPI:
 	case EVTCHN_PIRQ:
 		break;
+	case EVTCHN_VMM:
+		/* The VMM's end goes with it: later sends cannot reach the callback. */
+		if (chn->u.vmm < EVTCHN_VMM_MAX)
+			d->evtchn->vmm[chn->u.vmm] = (struct evtchn_vmm_slot){ 0 };
+		break;
 	case EVTCHN_VIRQ:
 		for (unsigned i = 0; i < d->nr_vcpus; i++)
 			if (d->evtchn->vcpu[i].virq_to_port[chn->u.virq] == port)
@@ -285,6 +290,42 @@ bool evtchn__port_pending(struct domain *d, evtchn_port_t port)
 	return pending;
 }
 
+int evtchn__bind_vmm(struct domain *d, evtchn_vmm_fn fn, void *opaque)
+{
+	int ret = -XEN_ENOSPC;
+
+	if (!fn)
+		return -XEN_EINVAL;
+	pthread_mutex_lock(&d->hv->lock);
+	struct evtchn_domain *ed = d->evtchn;
+	unsigned slot = 0;
+	while (ed && slot < EVTCHN_VMM_MAX && ed->vmm[slot].fn)
+		slot++;
+	evtchn_port_t p = ed && slot < EVTCHN_VMM_MAX ? find_free_port(d) : 0;
+	if (p) {
+		struct evtchn *chn = take_port(d, p, EVTCHN_VMM);
+		chn->u.vmm = slot;
+		ed->vmm[slot] = (struct evtchn_vmm_slot){ .fn = fn, .opaque = opaque, .port = p };
+		ret = (int)p;
+	}
+	pthread_mutex_unlock(&d->hv->lock);
+	return ret;
+}
+
+int evtchn__vmm_notify(struct domain *d, evtchn_port_t port)
+{
+	int ret = -XEN_EINVAL;
+
+	pthread_mutex_lock(&d->hv->lock);
+	if (d->evtchn && evtchn__port_valid(d, port) &&
+	    evtchn__port(d, port)->state == EVTCHN_VMM) {
+		evtchn__set_pending(d, port);
+		ret = 0;
+	}
+	pthread_mutex_unlock(&d->hv->lock);
+	return ret;
+}
+
 /* ---- the operations ---- */
 
 
@@ -409,6 +450,12 @@ int64_t event_channel__send(struct hv_vcpu *hv_vcpu, struct evtchn_send *arg)
 	case EVTCHN_IPI:
 		evtchn__set_pending(d, port);
 		return 0;
+	case EVTCHN_VMM: {
+		struct evtchn_vmm_slot *s = &d->evtchn->vmm[chn->u.vmm];
+		if (s->fn)
+			s->fn(d, port, s->opaque);
+		return 0;
+	}
 	case EVTCHN_UNBOUND:
 		return 0; /* nobody listens yet: the event is dropped */
 	default:
@@ -437,6 +484,12 @@ int64_t event_channel__status(struct hv_vcpu *hv_vcpu, struct evtchn_status *arg
 		arg->status = EVTCHNSTAT_interdomain;
 		arg->u.interdomain.dom = chn->u.interdomain.dom;
 		arg->u.interdomain.port = chn->u.interdomain.port;
+		break;
+	case EVTCHN_VMM:
+		/* The peer is the hypervisor itself, which has no port number. */
+		arg->status = EVTCHNSTAT_interdomain;
+		arg->u.interdomain.dom = DOMID_XEN;
+		arg->u.interdomain.port = 0;
 		break;
 	case EVTCHN_PIRQ:
 		arg->status = EVTCHNSTAT_pirq;
@@ -473,6 +526,7 @@ int64_t event_channel__bind_vcpu(struct hv_vcpu *hv_vcpu, struct evtchn_bind_vcp
 		break;
 	case EVTCHN_UNBOUND:
 	case EVTCHN_INTERDOMAIN:
+	case EVTCHN_VMM:
 	case EVTCHN_PIRQ:
 		break;
 	default:

@@ -51,6 +51,7 @@ enum evtchn_state {
 	EVTCHN_PIRQ,        /* never reached: no domain has physical IRQs */
 	EVTCHN_VIRQ,
 	EVTCHN_IPI,
+	EVTCHN_VMM,         /* connected to a backend in the VMM: u.vmm is its slot */
 };
 
 struct evtchn {
@@ -68,6 +69,7 @@ struct evtchn {
 		} interdomain;
 		uint32_t virq;
 		uint32_t pirq;
+		uint32_t vmm; /* index into evtchn_domain.vmm[] */
 	} u;
 };
 
@@ -109,6 +111,13 @@ struct evtchn_fifo_domain {
 	struct evtchn_fifo_vcpu vcpu[HV_MAX_VCPUS];
 };
 
+/* A port bound to the VMM (evtchn__bind_vmm): what a guest send calls. */
+struct evtchn_vmm_slot {
+	evtchn_vmm_fn fn; /* NULL: free slot */
+	void *opaque;
+	evtchn_port_t port;
+};
+
 struct evtchn_domain {
 	struct evtchn *port;      /* max_ports entries */
 	unsigned max_ports;       /* this domain's limit, whatever the ABI */
@@ -118,6 +127,7 @@ struct evtchn_domain {
 	struct evtchn_fifo_domain *fifo; /* non-NULL in FIFO mode */
 	unsigned reset_next;      /* EVTCHNOP_reset in progress: next port to close */
 	struct evtchn_vcpu vcpu[HV_MAX_VCPUS];
+	struct evtchn_vmm_slot vmm[EVTCHN_VMM_MAX];
 };
 
 /* ---- evtchn.c, for the delivery ABIs ---- */

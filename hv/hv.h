@@ -256,6 +256,16 @@ int domain__target(struct hv_vcpu *caller, domid_t domid, struct domain **out);
  * has the RAM only, and legacy guests place the pages themselves.
  */
 int domain__finish_layout(struct domain *d);
+/*
+ * After domain__finish_layout: guest pages the domain builder hands out for
+ * its own use (the PV console and xenstore rings, as Xen's toolstack does):
+ * [start, start + size) backed by 'host' is registered as RAM in d->mem, so
+ * every guest-memory accessor and the confidential rules apply to it, and
+ * announced in d->memmap as XEN_HVM_MEMMAP_TYPE_RESERVED (kept in address
+ * order), so the guest does not take it for general use. It counts in
+ * max_pages. 0, or a guestmem__add error, or -XEN_ENOSPC (memmap full).
+ */
+int domain__add_reserved_ram(struct domain *d, gpa_t start, uint64_t size, void *host);
 /* Stop the domain with a SHUTDOWN_* reason (the first reason sticks). */
 void domain__shutdown(struct domain *d, unsigned reason);
 
@@ -332,6 +342,25 @@ bool evtchn__port_pending(struct domain *d, evtchn_port_t port);
 /* Ports d can use now, its limit and its ABI's (Xen's max_evtchns): SCHEDOP_poll
  * refuses the others with -EINVAL. */
 unsigned evtchn__nr_ports(struct domain *d);
+
+/*
+ * evtchn.c: ports whose other end is the VMM. The backends that Xen's
+ * toolstack runs in dom0 (xenconsoled, xenstored) live in the VMM here, so
+ * the guest's end of their channels is a port of the guest bound to a
+ * callback instead of to a peer domain. A guest EVTCHNOP_send on it calls
+ * fn(d, port, opaque) under hv->lock, from the sending vCPU's hypercall (fn
+ * must do bounded work and may call evtchn__vmm_notify); the VMM raises an
+ * event on the port with evtchn__vmm_notify. The guest sees an inter-domain
+ * port whose peer is DOMID_XEN (EVTCHNSTAT_interdomain, remote port 0); it
+ * may move it (bind_vcpu) or close it, which ends the binding for good.
+ * Both take hv->lock.
+ */
+#define EVTCHN_VMM_MAX 8 /* such ports per domain */
+typedef void (*evtchn_vmm_fn)(struct domain *d, evtchn_port_t port, void *opaque);
+/* Bind a free port of d to fn: the port (> 0), or -XEN_ENOSPC (no port or slot). */
+int evtchn__bind_vmm(struct domain *d, evtchn_vmm_fn fn, void *opaque);
+/* An event on (d, port) from the VMM: 0, or -XEN_EINVAL if port is no longer bound to it. */
+int evtchn__vmm_notify(struct domain *d, evtchn_port_t port);
 
 /* grant_table.c: per-domain state and the frames the fixed layout places. */
 int gnttab__domain_init(struct domain *d);

@@ -10,6 +10,7 @@ packages=(
 	libcmocka-dev              # host unit tests
 	libxen-dev                 # the Xen public headers
 	gcovr                      # coverage reports
+	grub-common grub-xen-bin   # grub-mkimage and GRUB for Xen PVH: an unmodified Xen guest (tests/integration/grub)
 )
 # The generated Rust bindings are compiled when rustc exists; Debian's
 # rustc is enough when no other toolchain is on PATH.

@@ -60,6 +60,34 @@ static void restart(struct vmm_vcpu *vc)
 	vc->dirty |= KVM_SYNC_X86_REGS;
 }
 
+/* FASTABI_TRACE: one line per call, with the arguments of the ABI it took. */
+static void trace(struct vmm_vcpu *vc, const struct hv_call *call, const struct hv_regs *in)
+{
+	bool fast = call->mode64 && vc->dom->cfg.fastabi && (in->rax & 0x40000000) &&
+		    !(in->rax >> 32);
+	const char *abi = fast ? "fastabi" : call->mode64 ? "legacy64" : "legacy32";
+	uint64_t nr = call->mode64 ? in->rax : in->rax & 0xffffffff;
+	long long ret = call->mode64 ? (long long)(int64_t)call->regs.rax
+				     : (long long)(int32_t)call->regs.rax;
+	uint64_t a[5];
+
+	if (call->mode64) {
+		uint64_t f[5] = { in->rdi, in->rsi, in->r8, in->r9, in->r10 };
+		uint64_t l[5] = { in->rdi, in->rsi, in->rdx, in->r10, in->r8 };
+		memcpy(a, fast ? f : l, sizeof(a));
+	} else {
+		uint64_t l[5] = { in->rbx & 0xffffffff, in->rcx & 0xffffffff, in->rdx & 0xffffffff,
+				  in->rsi & 0xffffffff, in->rdi & 0xffffffff };
+		memcpy(a, l, sizeof(a));
+	}
+	fprintf(stderr,
+		"fastabi: [%s] vCPU %u: %s %#llx (%#llx, %#llx, %#llx, %#llx, %#llx) = %lld%s%s%s\n",
+		vc->dom->name, vc->id, abi, (unsigned long long)nr, (unsigned long long)a[0],
+		(unsigned long long)a[1], (unsigned long long)a[2], (unsigned long long)a[3],
+		(unsigned long long)a[4], ret, call->result == HV_CALL_RESTART ? " (restart)" : "",
+		call->why ? ": " : "", call->why ? call->why : "");
+}
+
 void hypercall__doorbell(struct vmm_vcpu *vc)
 {
 	struct kvm_sync_regs *sr = &vc->run->s.regs;
@@ -72,7 +100,13 @@ void hypercall__doorbell(struct vmm_vcpu *vc)
 
 	regs_in(&call.regs, &sr->regs);
 	vc->nr_hypercalls++;
-	hv_hypercall(vc->hv, &call);
+	if (vc->dom->vmm->trace) {
+		struct hv_regs in = call.regs;
+		hv_hypercall(vc->hv, &call);
+		trace(vc, &call, &in);
+	} else {
+		hv_hypercall(vc->hv, &call);
+	}
 	regs_out(&sr->regs, &call.regs);
 	vc->dirty |= KVM_SYNC_X86_REGS;
 	if (call.result == HV_CALL_RESTART)

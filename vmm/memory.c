@@ -23,6 +23,8 @@ int kvm_mem__init(struct vmm_domain *vd)
 {
 	char name[64];
 	uint64_t size = vd->cfg.memory_mib << 20;
+	/* The ring pages (rings__setup) live in the same memfd, after RAM. */
+	uint64_t total = size + (uint64_t)VMM_RING_PAGES * PAGE_SIZE;
 
 	snprintf(name, sizeof(name), "fastabi-%s", vd->name);
 	vd->memfd = memfd_create(name, MFD_CLOEXEC);
@@ -30,12 +32,12 @@ int kvm_mem__init(struct vmm_domain *vd)
 		vmm__err("memfd_create: %s", strerror(errno));
 		return -1;
 	}
-	if (ftruncate(vd->memfd, (off_t)size) < 0) {
+	if (ftruncate(vd->memfd, (off_t)total) < 0) {
 		vmm__err("cannot size guest RAM to %llu MiB: %s",
 			 (unsigned long long)vd->cfg.memory_mib, strerror(errno));
 		return -1;
 	}
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, vd->memfd, 0);
+	void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, vd->memfd, 0);
 	if (p == MAP_FAILED) {
 		vmm__err("cannot map %llu MiB of guest RAM: %s",
 			 (unsigned long long)vd->cfg.memory_mib, strerror(errno));
@@ -43,6 +45,7 @@ int kvm_mem__init(struct vmm_domain *vd)
 	}
 	vd->ram = p;
 	vd->ram_size = size;
+	vd->ring_pages = vd->ram + size;
 
 	/* Below 3 GiB, then the rest above 4 GiB: [3 GiB, 4 GiB) stays a hole. */
 	uint64_t low = size < VMM_LOW_RAM_END ? size : VMM_LOW_RAM_END;
@@ -60,7 +63,7 @@ int kvm_mem__init(struct vmm_domain *vd)
 void kvm_mem__destroy(struct vmm_domain *vd)
 {
 	if (vd->ram)
-		munmap(vd->ram, vd->ram_size);
+		munmap(vd->ram, vd->ram_size + (uint64_t)VMM_RING_PAGES * PAGE_SIZE);
 	if (vd->memfd > 0)
 		close(vd->memfd);
 	vd->ram = NULL;

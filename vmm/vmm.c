@@ -152,6 +152,7 @@ int vmm__init(struct vmm *vmm)
 	memset(vmm, 0, sizeof(*vmm));
 	vmm->kvm_fd = -1;
 	vmm->t0_ns = mono_ns();
+	vmm->trace = getenv("FASTABI_TRACE") != NULL;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&vmm->lock, NULL);
@@ -260,7 +261,17 @@ int vmm__add_domain(struct vmm *vmm, const struct vmm_domain_config *cfg, struct
 		vmm__err("[%s] cannot lay out the special pages (Xen errno %d)", vd->name, r);
 		goto fail;
 	}
-	if (elf__load(vd, cfg->kernel, err, sizeof(err)) || pvh__setup(vd, err, sizeof(err))) {
+	if (elf__load(vd, cfg->kernel, err, sizeof(err))) {
+		vmm__err("%s", err);
+		goto fail;
+	}
+	/*
+	 * The ring pages after the kernel (whose segments must lie in RAM, not
+	 * on them) and before pvh__setup copies the memory map.
+	 */
+	if (rings__setup(vd))
+		goto fail;
+	if (pvh__setup(vd, err, sizeof(err))) {
 		vmm__err("%s", err);
 		goto fail;
 	}
@@ -300,12 +311,18 @@ static void report(struct vmm_domain *vd)
 	if (vd->cfg.confidential)
 		vmm__err("[%s] confidential: %llu accesses to private memory refused", vd->name,
 			 (unsigned long long)guestmem__refused(&vd->d->mem));
-	if (getenv("FASTABI_STATS"))
+	if (getenv("FASTABI_STATS")) {
 		vmm__err("[%s] %s; %llu exits, %llu hypercalls, %llu emulated instructions; "
 			 "built in %.3f ms, ran %.3f ms", vd->name, vd->stop_why,
 			 (unsigned long long)exits, (unsigned long long)calls,
 			 (unsigned long long)emulated, (double)vd->vmm->run_ns / 1e6,
 			 (double)(vmm__now(vd->vmm) - vd->vmm->run_ns) / 1e6);
+		vmm__err("[%s] PV console: %llu notifications, %llu bytes; xenstore: %llu "
+			 "notifications, %llu requests", vd->name,
+			 (unsigned long long)vd->xcons.ring.nr_notify,
+			 (unsigned long long)vd->xcons.bytes, (unsigned long long)vd->xs.ring.nr_notify,
+			 (unsigned long long)vd->xs.nr_requests);
+	}
 }
 
 int vmm__run(struct vmm *vmm, unsigned timeout_s)
@@ -367,6 +384,8 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 		for (unsigned j = 0; j < vd->nr_vcpus; j++)
 			kvm_cpu__join(&vd->vcpus[j]);
 		vd->stopped = true;
+		/* What the guest left in its console ring without a notification. */
+		xencons__drain(vd);
 		term__flush(&vd->console);
 	}
 	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {

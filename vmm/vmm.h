@@ -19,6 +19,8 @@
  *   gview.c    guest memory as the CPU sees it (page walk without policy)
  *   timer.c    one thread that arms every vCPU's deadline
  *   console.c  line-buffered, "[name] "-prefixed console per domain
+ *   xencons.c  the PV console ring (backend of HVM_PARAM_CONSOLE_PFN/EVTCHN)
+ *   xenstore.c a small read-only xenstore (HVM_PARAM_STORE_PFN/EVTCHN)
  *   dump.c     register dumps
  */
 #ifndef VMM_VMM_H
@@ -31,6 +33,9 @@
 #include <stdint.h>
 
 #include <linux/kvm.h>
+
+#include <xen/io/console.h>
+#include <xen/io/xs_wire.h>
 
 #include <fastabi/test.h>
 #include <fastabi/trap.h>
@@ -82,6 +87,16 @@ _Static_assert(VMM_EXIT_SUCCESS == FASTABI_EXIT_SUCCESS &&
 #define VMM_LOW_RAM_END (3ull << 30)
 #define VMM_HIGH_RAM_START (4ull << 30)
 
+/*
+ * The two pages the domain builder gives every guest for its PV rings, in
+ * the hole below 4 GiB (where Xen's toolstack puts its special pages too, so
+ * that 32-bit guests with paging off reach them), reserved in the memory map
+ * and announced through HVM_PARAM_STORE_PFN and HVM_PARAM_CONSOLE_PFN.
+ */
+#define VMM_STORE_GPA 0xfeffe000ull
+#define VMM_CONSOLE_GPA 0xfefff000ull
+#define VMM_RING_PAGES 2u
+
 /* The hypercall-page MSR (KVM's Hyper-V emulation owns 0x40000000). */
 #define VMM_HYPERCALL_MSR 0x40000200u
 #define VMM_HYPERCALL_PAGES 1u
@@ -127,6 +142,51 @@ struct vmm_vcpu {
 	uint64_t nr_exits, nr_hypercalls, nr_emulated;
 };
 
+/* A ring page the VMM serves as a backend (PV console, xenstore). */
+struct vmm_ring {
+	uint64_t gpa;
+	uint8_t *host;      /* our page: served only while the guest sees it at gpa */
+	evtchn_port_t port; /* the guest's port, bound to the VMM (evtchn__bind_vmm) */
+	bool broken;        /* the guest broke the protocol: no longer served */
+	uint64_t nr_notify; /* sends from the guest */
+};
+
+/* The PV console's backend (xencons.c): out[] goes to the domain's console. */
+struct xencons_backend {
+	struct vmm_ring ring;
+	uint64_t bytes;
+};
+
+/* The xenstore responder (xenstore.c). */
+#define XS_MSG_MAX (sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX)
+#define XS_OUT_MAX (3 * XS_MSG_MAX) /* replies waiting for room in rsp[] */
+#define XS_MAX_WATCHES 8
+#define XS_MAX_NODES 8
+struct xenstore_node {
+	char path[48];
+	char value[HV_NAME_MAX];
+};
+struct xenstore_backend {
+	struct vmm_ring ring;
+	/* The request being gathered from req[] (it may be larger than the ring). */
+	uint8_t in[XS_MSG_MAX];
+	unsigned in_len;
+	uint8_t out[XS_OUT_MAX];
+	unsigned out_len;
+	uint32_t next_tx;
+	/* Watches: the payload of XS_WATCH ("path\0token\0"). */
+	struct {
+		unsigned len;
+		char buf[XENSTORE_PAYLOAD_MAX];
+	} watch[XS_MAX_WATCHES];
+	unsigned nr_watches;
+	/* The read-only tree: absolute paths and their values. */
+	struct xenstore_node node[XS_MAX_NODES];
+	unsigned nr_nodes;
+	char home[32]; /* "/local/domain/<domid>" */
+	uint64_t nr_requests;
+};
+
 /* One KVM memslot as the VMM set it (mirrors a guestmem region or a grant mapping). */
 struct memslot {
 	bool used;
@@ -156,6 +216,7 @@ struct vmm_domain {
 	int memfd;
 	uint8_t *ram;
 	uint64_t ram_size;
+	uint8_t *ring_pages; /* VMM_RING_PAGES more pages of the memfd, after RAM */
 
 	struct memslot slots[VMM_MAX_MEMSLOTS];
 	atomic_uint memslot_gen; /* bumped (under hv->lock) before and after every memslot change */
@@ -165,6 +226,8 @@ struct vmm_domain {
 	struct vmm_vcpu vcpus[HV_MAX_VCPUS];
 	unsigned nr_vcpus;
 	struct console console;
+	struct xencons_backend xcons;
+	struct xenstore_backend xs;
 
 	/* Stopping: the first reason wins. */
 	atomic_bool stopping;
@@ -181,6 +244,7 @@ struct vmm {
 	bool emulation_failure_bytes; /* KVM_CAP_EXIT_ON_EMULATION_FAILURE enabled */
 	uint64_t t0_ns;               /* CLOCK_MONOTONIC at start: hv__now() counts from here */
 	uint64_t run_ns;              /* vmm__now() when the vCPUs started (FASTABI_STATS) */
+	bool trace;                   /* FASTABI_TRACE: every hypercall on stderr */
 	struct hv hv;
 
 	struct vmm_domain *doms[HV_MAX_DOMAINS]; /* by domid */
@@ -288,6 +352,19 @@ void term__init(struct console *c, const char *name);
 void term__put(struct console *c, const char *buf, size_t len);
 void term__flush(struct console *c);
 void term__destroy(struct console *c);
+
+/* ---- xencons.c, xenstore.c: the backends of the PV rings ---- */
+/* Reserve the ring pages, bind the ports, set the HVM params (after the ELF is loaded). */
+int rings__setup(struct vmm_domain *vd);
+int xencons__setup(struct vmm_domain *vd, uint64_t gpa, uint8_t *host);
+/* Write what a guest that uses the ring left in out[] (the domain stopped); takes hv->lock. */
+void xencons__drain(struct vmm_domain *vd);
+int xenstore__setup(struct vmm_domain *vd, uint64_t gpa, uint8_t *host);
+/* Host address of the ring page if the guest still sees it there and may let us in. */
+uint8_t *ring__page(struct vmm_domain *vd, struct vmm_ring *r);
+/* The guest broke the ring's protocol: say so once, stop serving it. */
+void ring__broken(struct vmm_domain *vd, struct vmm_ring *r, const char *what, const char *fmt,
+		  ...) __attribute__((format(printf, 4, 5)));
 
 /* ---- dump.c ---- */
 /* Register dump of vc (from its sync regs) on stderr, headed by 'why'. */

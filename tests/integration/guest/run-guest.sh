@@ -7,14 +7,8 @@ fastabi=$1
 elf=$2
 shift 2
 
-if [ ! -e /dev/kvm ]; then
-	echo "SKIP: /dev/kvm is missing: the integration tests cannot boot guests"
-	exit 77
-fi
-if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	echo "SKIP: /dev/kvm is not readable and writable by $(id -un): the integration tests cannot boot guests"
-	exit 77
-fi
+. "$(dirname "$0")/../require-kvm.sh"
+require_kvm
 
 echo "+ $fastabi run $* $elf"
 "$fastabi" run "$@" "$elf"

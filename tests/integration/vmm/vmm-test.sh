@@ -13,14 +13,8 @@ set -u
 
 if [ "$1" = --kvm ]; then
 	shift
-	if [ ! -e /dev/kvm ]; then
-		echo "SKIP: /dev/kvm is missing: the integration tests cannot boot guests"
-		exit 77
-	fi
-	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-		echo "SKIP: /dev/kvm is not readable and writable by $(id -un): the integration tests cannot boot guests"
-		exit 77
-	fi
+	. "$(dirname "$0")/../require-kvm.sh"
+	require_kvm
 fi
 want=$1
 shift

@@ -1,0 +1,158 @@
+/*
+ * The PV console ring, and what both ring backends share.
+ *
+ * On Xen the toolstack gives every guest two pages and two event channels
+ * whose other ends are daemons in dom0: xenconsoled for the console ring
+ * (struct xencons_interface) and xenstored for the store. Here the VMM is
+ * that backend: rings__setup reserves the pages (VMM_STORE_GPA,
+ * VMM_CONSOLE_GPA), binds a port of the guest to each backend
+ * (evtchn__bind_vmm) and announces both through the HVM params. A guest's
+ * EVTCHNOP_send on the console port runs xencons_notify under hv->lock,
+ * which moves out[out_cons..out_prod) to the domain's console (the same
+ * "[name] " lines as port 0xe9) and hands the space back. Input (in[]) stays
+ * empty.
+ *
+ * The guest owns the ring's indices and may write anything into them: every
+ * index is read once per notification, checked against the ring size, and a
+ * ring whose indices make no sense is reported once and no longer served.
+ * One notification moves at most one ring's worth of bytes.
+ */
+#include <stdint.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <xen/errno.h>
+#include <xen/hvm/params.h>
+
+#include "vmm.h"
+
+uint8_t *ring__page(struct vmm_domain *vd, struct vmm_ring *r)
+{
+	struct guestmem *gm = &vd->d->mem;
+	const struct guestmem_region *g = guestmem__lookup(gm, gpa(r->gpa));
+	uint8_t probe;
+
+	if (r->broken || !g || g->kind != GUESTMEM_RAM || g->host + (r->gpa - g->start) != r->host)
+		return NULL; /* the guest put something else there (add_to_physmap) */
+	/* A confidential guest must share the page first (a refusal is counted). */
+	if (guestmem__read(gm, gpa(r->gpa), &probe, 1))
+		return NULL;
+	return r->host;
+}
+
+void ring__broken(struct vmm_domain *vd, struct vmm_ring *r, const char *what, const char *fmt,
+		  ...)
+{
+	char why[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	r->broken = true;
+	vmm__err("[%s] %s: %s: the ring is no longer served", vd->name, what, why);
+}
+
+static uint32_t load_idx(const uint8_t *page, size_t off)
+{
+	return __atomic_load_n((const uint32_t *)(page + off), __ATOMIC_ACQUIRE);
+}
+
+static void store_idx(uint8_t *page, size_t off, uint32_t v)
+{
+	__atomic_store_n((uint32_t *)(page + off), v, __ATOMIC_RELEASE);
+}
+
+/* Move what the guest produced to the console; true if anything moved. */
+static bool drain(struct vmm_domain *vd)
+{
+	struct xencons_backend *c = &vd->xcons;
+	uint8_t *page = ring__page(vd, &c->ring);
+	const size_t size = sizeof(((struct xencons_interface *)0)->out);
+	char buf[sizeof(((struct xencons_interface *)0)->out)];
+
+	if (!page)
+		return false;
+	/* prod first (acquire): the bytes below it are written. */
+	uint32_t prod = load_idx(page, offsetof(struct xencons_interface, out_prod));
+	uint32_t cons = load_idx(page, offsetof(struct xencons_interface, out_cons));
+	uint32_t n = prod - cons;
+	if (n == 0)
+		return false;
+	if (n > size) {
+		ring__broken(vd, &c->ring, "PV console",
+			     "out_prod %#x is %u bytes ahead of out_cons %#x, the ring holds %zu",
+			     prod, n, cons, size);
+		return false;
+	}
+	const uint8_t *out = page + offsetof(struct xencons_interface, out);
+	for (uint32_t i = 0; i < n; i++)
+		buf[i] = (char)out[(cons + i) & (size - 1)];
+	/* Release: our reads of out[] are done before the guest may reuse the space. */
+	store_idx(page, offsetof(struct xencons_interface, out_cons), prod);
+	term__put(&vd->console, buf, n);
+	c->bytes += n;
+	return true;
+}
+
+/* evtchn__bind_vmm's callback: the guest sent on the console port. */
+static void xencons_notify(struct domain *d, evtchn_port_t port, void *opaque)
+{
+	struct vmm_domain *vd = opaque;
+
+	(void)d;
+	vd->xcons.ring.nr_notify++;
+	/* The space is free again: tell a guest that waits for it, as xenconsoled does. */
+	if (drain(vd))
+		(void)evtchn__vmm_notify(vd->d, port);
+}
+
+void xencons__drain(struct vmm_domain *vd)
+{
+	/* Only a guest that uses the ring: looking costs a refusal in confidential mode. */
+	pthread_mutex_lock(&vd->vmm->hv.lock);
+	if (vd->xcons.ring.host && vd->xcons.ring.nr_notify)
+		(void)drain(vd);
+	pthread_mutex_unlock(&vd->vmm->hv.lock);
+}
+
+int xencons__setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
+{
+	struct xencons_backend *c = &vd->xcons;
+
+	memset(host, 0, PAGE_SIZE);
+	c->ring = (struct vmm_ring){ .gpa = gpa_, .host = host };
+	int port = evtchn__bind_vmm(vd->d, xencons_notify, vd);
+	if (port < 0)
+		return port;
+	c->ring.port = (evtchn_port_t)port;
+	return 0;
+}
+
+int rings__setup(struct vmm_domain *vd)
+{
+	struct domain *d = vd->d;
+	_Static_assert(VMM_CONSOLE_GPA == VMM_STORE_GPA + PAGE_SIZE && VMM_RING_PAGES == 2,
+		       "the ring pages are one range: store, then console");
+
+	int r = domain__add_reserved_ram(d, gpa(VMM_STORE_GPA), VMM_RING_PAGES * PAGE_SIZE,
+					 vd->ring_pages);
+	if (!r)
+		r = xenstore__setup(vd, VMM_STORE_GPA, vd->ring_pages);
+	if (!r)
+		r = xencons__setup(vd, VMM_CONSOLE_GPA, vd->ring_pages + PAGE_SIZE);
+	if (r) {
+		vmm__err("[%s] cannot set up the console and xenstore rings (Xen errno %d)", vd->name,
+			 r);
+		return -1;
+	}
+	/* What the guest reads at boot, as Xen's domain builder sets them. */
+	pthread_mutex_lock(&vd->vmm->hv.lock);
+	d->hvm_params[HVM_PARAM_STORE_PFN] = VMM_STORE_GPA >> PAGE_SHIFT;
+	d->hvm_params[HVM_PARAM_STORE_EVTCHN] = vd->xs.ring.port;
+	d->hvm_params[HVM_PARAM_CONSOLE_PFN] = VMM_CONSOLE_GPA >> PAGE_SHIFT;
+	d->hvm_params[HVM_PARAM_CONSOLE_EVTCHN] = vd->xcons.ring.port;
+	pthread_mutex_unlock(&vd->vmm->hv.lock);
+	return 0;
+}
