@@ -119,6 +119,19 @@ struct hv_runstate {
 	uint64_t time[4];
 };
 
+/*
+ * The guest's TSC as the VMM measured it for one vCPU: it counts khz kHz
+ * and read 'tsc' at system time 'ns' (hv__now), so at system time t it
+ * reads tsc + (t - ns) * khz / 10^6. khz 0: unknown, and the time info
+ * describes a 1 GHz counter equal to system time (docs/hv-sched-vcpu.md).
+ */
+struct hv_tsc {
+	uint32_t khz;
+	uint64_t tsc;
+	uint64_t ns;
+	bool stable; /* invariant host TSC: the time info carries XEN_PVCLOCK_TSC_STABLE_BIT */
+};
+
 struct hv_vcpu {
 	struct domain *d;
 	unsigned id;
@@ -152,6 +165,7 @@ struct hv_vcpu {
 	bool time_area_virt; /* legacy GVA form of the vcpu_time_info copy */
 	gva_t time_area_va;
 	struct x86_paging time_area_paging;
+	struct hv_tsc tsc; /* hv_vcpu__set_tsc; zero: unknown */
 	/* SCHEDOP_pin_override (hardware domain): the VMM applies it. */
 	bool pinned;
 	uint32_t pinned_pcpu;
@@ -326,6 +340,28 @@ bool hv_vcpu__upcall_pending(struct hv_vcpu *v);
  * VMM reads from d->hvm_params, or none).
  */
 uint8_t hv_vcpu__upcall_vector(struct hv_vcpu *v);
+
+/*
+ * Time (vcpu.c). The VMM tells the core how v's guest TSC relates to system
+ * time; the core then writes every copy of v's vcpu_time_info (shared_info's
+ * slot or the registered vcpu_info, the registered time areas) for now, with
+ * the version protocol. Both take hv->lock.
+ */
+void hv_vcpu__set_tsc(struct hv_vcpu *v, const struct hv_tsc *tsc);
+/* Refresh v's time info for now (the VMM calls it when v resumes). */
+void hv_vcpu__update_time(struct hv_vcpu *v);
+/* v's guest TSC at system time ns, by the mapping hv_vcpu__set_tsc gave (0 if none). */
+uint64_t hv_vcpu__guest_tsc(const struct hv_vcpu *v, uint64_t ns);
+/*
+ * pvclock scaling for a counter of khz kHz: ns = ((delta << shift, or >>
+ * -shift) * mul) >> 32, with mul in [2^31, 2^32).
+ */
+void hv_time__scale(uint32_t khz, uint32_t *mul, int8_t *shift);
+/*
+ * The domain's wallclock (shared_info wc_*): the wall time, since the Unix
+ * epoch, at system time 0; written with wc_version odd while it changes.
+ */
+void hv_domain__set_wallclock(struct domain *d, uint64_t sec, uint32_t nsec);
 
 /* Update v's runstate to 'state' at the current time (vcpu.c). */
 void hv_vcpu__set_runstate(struct hv_vcpu *v, int state);

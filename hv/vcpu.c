@@ -182,17 +182,68 @@ static void runstate_publish(struct hv_vcpu *v)
 	}
 }
 
-static void time_fill(struct vcpu_time_info *t, uint64_t now)
+void hv_time__scale(uint32_t khz, uint32_t *mul, int8_t *shift)
 {
+	/* ns per tick = 10^6 / khz; mul = that * 2^(32 - shift), kept in [2^31, 2^32). */
+	const unsigned __int128 num = (unsigned __int128)1000000 << 32;
+	int s = 0;
+
+	if (!khz) {
+		*mul = TIME_TSC_MUL;
+		*shift = TIME_TSC_SHIFT;
+		return;
+	}
+	for (;;) {
+		unsigned __int128 m = s >= 0 ? num / ((unsigned __int128)khz << s)
+					     : (num << -s) / khz;
+		if (m >= ((unsigned __int128)1 << 32) && s < 40) {
+			s++;
+		} else if (m < ((unsigned __int128)1 << 31) && s > -40) {
+			s--;
+		} else {
+			*mul = (uint32_t)m;
+			*shift = (int8_t)s;
+			return;
+		}
+	}
+}
+
+uint64_t hv_vcpu__guest_tsc(const struct hv_vcpu *v, uint64_t ns)
+{
+	const struct hv_tsc *m = &v->tsc;
+	if (!m->khz)
+		return 0;
+	__int128 ticks = (__int128)(int64_t)(ns - m->ns) * m->khz / 1000000;
+	return m->tsc + (uint64_t)(int64_t)ticks;
+}
+
+static void time_fill(const struct hv_vcpu *v, struct vcpu_time_info *t, uint64_t now)
+{
+	const struct hv_tsc *m = &v->tsc;
+
 	memset(t, 0, sizeof(*t));
+	if (!m->khz) {
+		/*
+		 * Until the VMM tells the guest's TSC frequency, the time info
+		 * describes a 1 GHz counter that reads as system time itself.
+		 */
+		t->tsc_timestamp = now;
+		t->system_time = now;
+		t->tsc_to_system_mul = TIME_TSC_MUL;
+		t->tsc_shift = TIME_TSC_SHIFT;
+		return;
+	}
 	/*
-	 * Until the VMM tells the guest's TSC frequency, the time info describes
-	 * a 1 GHz counter that reads as system time itself.
+	 * The TSC at now, and the system time of exactly that tick (at most one
+	 * tick before now): the pair lies on the VMM's line, so a guest's
+	 * estimate carries no rounding of the stamp, only the scaling's.
 	 */
-	t->tsc_timestamp = now;
-	t->system_time = now;
-	t->tsc_to_system_mul = TIME_TSC_MUL;
-	t->tsc_shift = TIME_TSC_SHIFT;
+	uint64_t tsc = hv_vcpu__guest_tsc(v, now);
+	__int128 back = (__int128)(int64_t)(tsc - m->tsc) * 1000000 / m->khz;
+	t->tsc_timestamp = tsc;
+	t->system_time = m->ns + (uint64_t)(int64_t)back;
+	hv_time__scale(m->khz, &t->tsc_to_system_mul, &t->tsc_shift);
+	t->flags = m->stable ? XEN_PVCLOCK_TSC_STABLE_BIT : 0;
 }
 
 /* Xen's version protocol: odd while the fields change, even when they are whole. */
@@ -228,7 +279,7 @@ static struct area time_virt(struct hv_vcpu *v)
 void vcpu__update_time(struct hv_vcpu *v)
 {
 	struct vcpu_time_info t;
-	time_fill(&t, hv__now(v->d->hv));
+	time_fill(v, &t, hv__now(v->d->hv));
 
 	struct vcpu_info *vi = vcpu__vcpu_info(v);
 	if (vi) {
@@ -248,6 +299,37 @@ void vcpu__update_time(struct hv_vcpu *v)
 		struct area a = time_virt(v);
 		(void)time_write(v->d, &a, &t);
 	}
+}
+
+void hv_vcpu__update_time(struct hv_vcpu *v)
+{
+	lock(v->d);
+	vcpu__update_time(v);
+	unlock(v->d);
+}
+
+void hv_vcpu__set_tsc(struct hv_vcpu *v, const struct hv_tsc *tsc)
+{
+	lock(v->d);
+	v->tsc = *tsc;
+	vcpu__update_time(v);
+	unlock(v->d);
+}
+
+void hv_domain__set_wallclock(struct domain *d, uint64_t sec, uint32_t nsec)
+{
+	lock(d);
+	struct shared_info *s = d->shared_info;
+	if (s) {
+		uint32_t version = (__atomic_load_n(&s->wc_version, __ATOMIC_RELAXED) + 1) | 1;
+		__atomic_store_n(&s->wc_version, version, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		s->wc_sec = (uint32_t)sec;
+		s->wc_nsec = nsec;
+		s->wc_sec_hi = (uint32_t)(sec >> 32);
+		__atomic_store_n(&s->wc_version, version + 1, __ATOMIC_RELEASE);
+	}
+	unlock(d);
 }
 
 /* ---- runstate accounting ---- */
@@ -727,7 +809,7 @@ int64_t vcpu__register_vcpu_time_phys_area(struct hv_vcpu *hv_vcpu, uint32_t vcp
 		return ret;
 	struct vcpu_time_info ti;
 	struct area area = { .gpa = gpa(a) };
-	time_fill(&ti, hv__now(d->hv));
+	time_fill(t, &ti, hv__now(d->hv));
 	ret = time_write(d, &area, &ti);
 	if (ret)
 		return ret;
@@ -787,7 +869,7 @@ int64_t vcpu__register_vcpu_time_memory_area(struct hv_vcpu *v, uint32_t vcpuid,
 	}
 	struct vcpu_time_info ti;
 	struct area area = { .virt = true, .va = gva(va), .pg = &v->call->paging };
-	time_fill(&ti, hv__now(v->d->hv));
+	time_fill(t, &ti, hv__now(v->d->hv));
 	int ret = time_write(v->d, &area, &ti);
 	if (ret)
 		return ret;

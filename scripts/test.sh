@@ -3,7 +3,7 @@
 #   1. build/      gcc, -Werror: every test
 #   2. build-san/  AddressSanitizer + UndefinedBehaviorSanitizer: every test
 #   3. build-fuzz/ clang with libFuzzer: the same tests plus short bounded
-#                  fuzz runs (scripts/fuzz-abi-spec.sh and fuzz-hv.sh run long ones)
+#                  fuzz runs (scripts/fuzz.sh runs long ones)
 #   4. build-cov/  gcc with coverage: line and branch coverage of hv/ by its
 #                  unit tests (scripts/coverage.sh)
 set -euo pipefail

@@ -389,7 +389,13 @@ static void *thread_main(void *arg)
 		atomic_store(&vc->kicked, false);
 		if (!prepare(vc)) {
 			wait_kick(vc);
+			vc->resumed = true;
 			continue;
+		}
+		if (vc->resumed) {
+			/* As Xen on scheduling a vCPU in: its time info is fresh when it runs. */
+			vc->resumed = false;
+			hv_vcpu__update_time(vc->hv);
 		}
 		atomic_store(&vc->in_run, true);
 		if (atomic_load(&vc->kicked) || vmm_domain__stopping(vd)) {

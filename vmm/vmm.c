@@ -283,6 +283,9 @@ int vmm__add_domain(struct vmm *vmm, const struct vmm_domain_config *cfg, struct
 		if (kvm__create_vcpu(vmm, vc))
 			goto fail;
 	}
+	/* Before any vCPU runs: every slot of shared_info gets valid time. */
+	if (tsc__setup(vd))
+		goto fail;
 	if (pvh__boot_vcpu(&vd->vcpus[0]))
 		goto fail;
 	vd->vcpus[0].started = true;

@@ -137,6 +137,7 @@ struct vmm_vcpu {
 	uint64_t dirty;         /* KVM_SYNC_X86_* to hand back on the next KVM_RUN */
 	unsigned entry_gen;     /* the domain's memslot_gen at the last KVM_RUN */
 	bool started;           /* has registers (vCPU 0 at boot, others after VCPUOP_up) */
+	bool resumed;           /* slept or halted since the last entry: refresh its time info */
 
 	/* Counters for the exit report. */
 	uint64_t nr_exits, nr_hypercalls, nr_emulated;
@@ -365,6 +366,10 @@ uint8_t *ring__page(struct vmm_domain *vd, struct vmm_ring *r);
 /* The guest broke the ring's protocol: say so once, stop serving it. */
 void ring__broken(struct vmm_domain *vd, struct vmm_ring *r, const char *what, const char *fmt,
 		  ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- tsc.c ---- */
+/* After the vCPUs exist: tell the core each guest TSC and the domain's wallclock. */
+int tsc__setup(struct vmm_domain *vd);
 
 /* ---- dump.c ---- */
 /* Register dump of vc (from its sync regs) on stderr, headed by 'why'. */

@@ -135,6 +135,39 @@ static void test_fixed_layout_above_ram(void **state)
 	harness__free(h);
 }
 
+/* Reserved RAM (the VMM's console and xenstore ring pages): guest memory,
+ * marked reserved in the memory map, kept in address order. */
+static void test_reserved_ram(void **state)
+{
+	(void)state;
+	struct harness *h = harness__new();
+	struct domain *d = harness__domain(h, "rings", 0, 1, 8);
+	static uint8_t pages[2][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+	uint64_t max = d->max_pages;
+
+	assert_int_equal(d->nr_memmap, 1);
+	assert_int_equal(domain__add_reserved_ram(d, gpa(0xfefff000), PAGE_SIZE, pages[1]), 0);
+	assert_int_equal(domain__add_reserved_ram(d, gpa(0xfeffe000), PAGE_SIZE, pages[0]), 0);
+	assert_int_equal(d->nr_memmap, 3);
+	assert_int_equal(d->memmap[1].addr, 0xfeffe000);
+	assert_int_equal(d->memmap[1].type, XEN_HVM_MEMMAP_TYPE_RESERVED);
+	assert_int_equal(d->memmap[2].addr, 0xfefff000);
+	assert_int_equal(d->memmap[2].size, PAGE_SIZE);
+	assert_int_equal(d->max_pages, max + 2);
+
+	/* The core reaches them like RAM. */
+	uint32_t v = 0x5a5a5a5a;
+	assert_int_equal(guestmem__write(&d->mem, gpa(0xfefff010), &v, sizeof(v)), 0);
+	assert_int_equal(*(uint32_t *)(void *)&pages[1][0x10], v);
+
+	/* Overlap with RAM or another reserved page is refused, the map unchanged. */
+	assert_int_equal(domain__add_reserved_ram(d, gpa(0x1000), PAGE_SIZE, pages[0]), -XEN_EEXIST);
+	assert_int_equal(domain__add_reserved_ram(d, gpa(0xfefff000), PAGE_SIZE, pages[0]),
+			 -XEN_EEXIST);
+	assert_int_equal(d->nr_memmap, 3);
+	harness__free(h);
+}
+
 static void test_shutdown_first_reason_sticks(void **state)
 {
 	(void)state;
@@ -168,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_create_refuses_bad_configs),
 		cmocka_unit_test(test_fixed_layout),
 		cmocka_unit_test(test_fixed_layout_above_ram),
+		cmocka_unit_test(test_reserved_ram),
 		cmocka_unit_test(test_shutdown_first_reason_sticks),
 		cmocka_unit_test(test_clock),
 	};

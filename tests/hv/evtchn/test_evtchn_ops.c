@@ -145,6 +145,88 @@ static void sc_interdomain(struct ev_world *w)
 	ev_note_2l(w, b);
 }
 
+/* Ports whose other end is the VMM (evtchn__bind_vmm): the console and
+ * xenstore rings' channels. */
+struct vmm_calls {
+	unsigned n;
+	struct domain *d;
+	evtchn_port_t port;
+};
+
+static void vmm_cb(struct domain *d, evtchn_port_t port, void *opaque)
+{
+	struct vmm_calls *c = opaque;
+	c->n++;
+	c->d = d;
+	c->port = port;
+}
+
+static void sc_vmm_port(struct ev_world *w)
+{
+	struct domain *a = ev_domain(w, "a", 0, 2);
+	struct hv_vcpu *va = &a->vcpus[0];
+	struct vmm_calls calls = { 0 };
+	struct evtchn_status st;
+
+	assert_int_equal(evtchn__bind_vmm(a, NULL, &calls), -XEN_EINVAL);
+	int p = evtchn__bind_vmm(a, vmm_cb, &calls);
+	assert_true(p > 0);
+	evtchn_port_t port = (evtchn_port_t)p;
+
+	/* The guest sees an inter-domain port whose peer is Xen. */
+	assert_int_equal(ev_status(w, va, DOMID_SELF, port, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_interdomain);
+	assert_int_equal(st.u.interdomain.dom, DOMID_XEN);
+	assert_int_equal(st.u.interdomain.port, 0);
+
+	/* A guest send calls the VMM, once per send, with its port. */
+	assert_int_equal(ev_send(w, va, port), 0);
+	assert_int_equal(calls.n, 1);
+	assert_ptr_equal(calls.d, a);
+	assert_int_equal(calls.port, port);
+	ev_note(w, calls.n);
+
+	/* The VMM's event reaches the guest like any other. */
+	ev_2l_clear_pending(a, port);
+	ev_ack_upcall(w->h, va);
+	assert_int_equal(evtchn__vmm_notify(a, port), 0);
+	assert_true(ev_2l_pending(a, port));
+	assert_int_equal(ev_vcpu_info(w->h, va)->evtchn_upcall_pending, 1);
+	/* ... on the vCPU the guest moved it to. */
+	ev_2l_clear_pending(a, port);
+	assert_int_equal(ev_bind_vcpu(w, va, port, 1), 0);
+	assert_int_equal(evtchn__vmm_notify(a, port), 0);
+	assert_int_equal(ev_vcpu_info(w->h, &a->vcpus[1])->evtchn_upcall_pending, 1);
+	ev_note_2l(w, a);
+
+	/* A port that is not the VMM's is refused to the VMM. */
+	evtchn_port_t ipi;
+	assert_int_equal(ev_bind_ipi(w, va, 0, &ipi), 0);
+	assert_int_equal(evtchn__vmm_notify(a, ipi), -XEN_EINVAL);
+	assert_int_equal(evtchn__vmm_notify(a, 0), -XEN_EINVAL);
+	assert_int_equal(evtchn__vmm_notify(a, 1u << 20), -XEN_EINVAL);
+
+	/* Closing ends the binding for good: no more calls, no more events. */
+	assert_int_equal(ev_close(w, va, port), 0);
+	assert_int_equal(evtchn__vmm_notify(a, port), -XEN_EINVAL);
+	assert_int_equal(ev_send(w, va, port), -XEN_EINVAL);
+	assert_int_equal(calls.n, 1);
+
+	/* At most EVTCHN_VMM_MAX such ports per domain; closing freed its slot. */
+	unsigned bound = 0;
+	while (evtchn__bind_vmm(a, vmm_cb, &calls) > 0)
+		bound++;
+	assert_int_equal(bound, EVTCHN_VMM_MAX);
+	assert_int_equal(evtchn__bind_vmm(a, vmm_cb, &calls), -XEN_ENOSPC);
+	ev_note(w, bound);
+}
+
+static void test_vmm_port(void **state)
+{
+	(void)state;
+	ev_run_all(sc_vmm_port);
+}
+
 static void test_interdomain(void **state)
 {
 	(void)state;
@@ -712,6 +794,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unbound_status_close),
 		cmocka_unit_test(test_interdomain),
+		cmocka_unit_test(test_vmm_port),
 		cmocka_unit_test(test_interdomain_hostile),
 		cmocka_unit_test(test_privileged),
 		cmocka_unit_test(test_virq),

@@ -26,6 +26,23 @@ static const char *const abi_name[NR_ABIS] = { "FastABI", "legacy64", "legacy32"
 #define MS 1000000ull
 #define SEC 1000000000ull
 
+/* Fail with the ABI in the message, so a divergence names its ABI. */
+#define EQ(abi, x, y)                                                                       \
+	do {                                                                                \
+		long long x_ = (long long)(x), y_ = (long long)(y);                         \
+		if (x_ != y_)                                                               \
+			fail_msg("%s: %s == %lld, expected %s == %lld", abi_name[abi], #x,  \
+				 x_, #y, y_);                                               \
+	} while (0)
+
+/* A world with one domain "t" of 4 MiB for a test. */
+static inline struct harness *world(struct domain **d, unsigned flags, unsigned nr_vcpus)
+{
+	struct harness *h = harness__new();
+	*d = harness__domain(h, "t", flags, nr_vcpus, 4);
+	return h;
+}
+
 static inline struct harness *h_of(struct hv_vcpu *v)
 {
 	return harness__of(v->d->hv);

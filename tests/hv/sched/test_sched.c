@@ -11,21 +11,6 @@
 
 #include <xen/hvm/hvm_vcpu.h>
 
-/* Fail with the ABI in the message, so a divergence names its ABI. */
-#define EQ(abi, x, y)                                                                       \
-	do {                                                                                \
-		long long x_ = (long long)(x), y_ = (long long)(y);                         \
-		if (x_ != y_)                                                               \
-			fail_msg("%s: %s == %lld, expected %s == %lld", abi_name[abi], #x,  \
-				 x_, #y, y_);                                               \
-	} while (0)
-
-static struct harness *world(struct domain **d, unsigned flags, unsigned nr_vcpus)
-{
-	struct harness *h = harness__new();
-	*d = harness__domain(h, "t", flags, nr_vcpus, 4);
-	return h;
-}
 
 /* vCPU id of d up, through the real ops (initialise with a 64-bit context, up). */
 static void bring_up(struct domain *d, unsigned id)

@@ -13,20 +13,6 @@
 
 #include <xen/hvm/hvm_vcpu.h>
 
-#define EQ(abi, x, y)                                                                       \
-	do {                                                                                \
-		long long x_ = (long long)(x), y_ = (long long)(y);                         \
-		if (x_ != y_)                                                               \
-			fail_msg("%s: %s == %lld, expected %s == %lld", abi_name[abi], #x,  \
-				 x_, #y, y_);                                               \
-	} while (0)
-
-static struct harness *world(struct domain **d, unsigned flags, unsigned nr_vcpus)
-{
-	struct harness *h = harness__new();
-	*d = harness__domain(h, "t", flags, nr_vcpus, 4);
-	return h;
-}
 
 static struct vcpu_hvm_context ctx64(uint64_t rip)
 {
