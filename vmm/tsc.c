@@ -13,6 +13,7 @@
  */
 #include <cpuid.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/ioctl.h>
@@ -33,30 +34,34 @@ static bool host_tsc_invariant(void)
 
 static int read_tsc(struct vmm_vcpu *vc, uint64_t *tsc, uint64_t *ns)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m;
+	/* struct kvm_msrs ends in a flexible array: one entry follows it. */
+	struct kvm_msrs *m = calloc(1, sizeof(*m) + sizeof(struct kvm_msr_entry));
 	struct vmm *vmm = vc->dom->vmm;
 	uint64_t best = UINT64_MAX;
+	int ret = 0;
 
+	if (!m)
+		return -1;
 	/* The shortest of a few tries: the ioctl's duration bounds the error. */
 	for (int i = 0; i < 5; i++) {
-		memset(&m, 0, sizeof(m));
-		m.hdr.nmsrs = 1;
-		m.e.index = MSR_IA32_TSC;
+		m->nmsrs = 1;
+		m->entries[0].index = MSR_IA32_TSC;
+		m->entries[0].data = 0;
 		uint64_t n1 = vmm__now(vmm);
-		int r = ioctl(vc->fd, KVM_GET_MSRS, &m);
+		int r = ioctl(vc->fd, KVM_GET_MSRS, m);
 		uint64_t n2 = vmm__now(vmm);
-		if (r != 1)
-			return -1;
+		if (r != 1) {
+			ret = -1;
+			break;
+		}
 		if (n2 - n1 < best) {
 			best = n2 - n1;
-			*tsc = m.e.data;
+			*tsc = m->entries[0].data;
 			*ns = n1 + (n2 - n1) / 2;
 		}
 	}
-	return 0;
+	free(m);
+	return ret;
 }
 
 int tsc__setup(struct vmm_domain *vd)
