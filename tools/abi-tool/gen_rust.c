@@ -759,6 +759,12 @@ static void emit_op(FILE *out, const struct abi_family *fam, const struct abi_op
 		}
 	}
 	bool wrap = len > 100;
+	/*
+	 * The asm sits in an unsafe block, which edition 2024 wants inside an
+	 * unsafe fn; rustc before 1.65 (Debian 12 has 1.63) calls that block
+	 * unused. The allow keeps both quiet under deny(warnings).
+	 */
+	fprintf(out, "    #[allow(unused_unsafe)]\n");
 	fprintf(out, "    pub unsafe fn %s(%s", fn, wrap ? "\n        " : "");
 	fprintf(out, "trap: super::Trap");
 	for (size_t i = 0; i < op->nr_in; i++) {

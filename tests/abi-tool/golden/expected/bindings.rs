@@ -82,6 +82,7 @@ pub mod set_timer_op {
     /// Traps into the hypervisor, which acts on the guest's memory and state
     /// as the arguments say. The caller must pass arguments that are valid for
     /// this operation and a trap that this hypervisor serves.
+    #[allow(unused_unsafe)]
     pub unsafe fn set_timer_op(trap: super::Trap, timeout: u64) -> Result<i64, i64> {
         let rax: u64;
         unsafe {
@@ -155,6 +156,7 @@ pub mod grant_table {
     /// Traps into the hypervisor, which acts on the guest's memory and state
     /// as the arguments say. The caller must pass arguments that are valid for
     /// this operation and a trap that this hypervisor serves.
+    #[allow(unused_unsafe)]
     pub unsafe fn copy(
         trap: super::Trap,
         src: u64,
@@ -242,6 +244,7 @@ pub mod sched {
     /// Traps into the hypervisor, which acts on the guest's memory and state
     /// as the arguments say. The caller must pass arguments that are valid for
     /// this operation and a trap that this hypervisor serves.
+    #[allow(unused_unsafe)]
     pub unsafe fn r#yield(trap: super::Trap) -> Result<i64, i64> {
         let rax: u64;
         unsafe {
@@ -291,6 +294,7 @@ pub mod sched {
     /// Traps into the hypervisor, which acts on the guest's memory and state
     /// as the arguments say. The caller must pass arguments that are valid for
     /// this operation and a trap that this hypervisor serves.
+    #[allow(unused_unsafe)]
     pub unsafe fn poll(trap: super::Trap, timeout: u64, port: u64) -> Result<i64, i64> {
         let rax: u64;
         unsafe {
@@ -353,6 +357,7 @@ pub mod event_channel {
     /// Traps into the hypervisor, which acts on the guest's memory and state
     /// as the arguments say. The caller must pass arguments that are valid for
     /// this operation and a trap that this hypervisor serves.
+    #[allow(unused_unsafe)]
     pub unsafe fn send(trap: super::Trap, port: u64) -> Result<i64, i64> {
         let rax: u64;
         unsafe {
@@ -426,6 +431,7 @@ pub mod event_channel {
     /// Traps into the hypervisor, which acts on the guest's memory and state
     /// as the arguments say. The caller must pass arguments that are valid for
     /// this operation and a trap that this hypervisor serves.
+    #[allow(unused_unsafe)]
     pub unsafe fn status(trap: super::Trap, dom: u64, port: u64) -> Result<StatusOut, i64> {
         let rax: u64;
         let r9: u64;
@@ -514,6 +520,7 @@ pub mod event_channel {
     /// Traps into the hypervisor, which acts on the guest's memory and state
     /// as the arguments say. The caller must pass arguments that are valid for
     /// this operation and a trap that this hypervisor serves.
+    #[allow(unused_unsafe)]
     pub unsafe fn alloc_unbound(
         trap: super::Trap,
         dom: u64,
