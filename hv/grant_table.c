@@ -757,9 +757,8 @@ int64_t grant_table__query_size(struct hv_vcpu *v, struct gnttab_query_size *arg
 	struct domain *t;
 
 	/*
-	 * TODO(FastABI dom): the FastABI decoder passes no domain and leaves dom
-	 * 0; once the spec sets DOMID_SELF there, a domU's call reaches its own
-	 * table like a legacy DOMID_SELF call. Never read 0 as "self" here.
+	 * FastABI carries no domain: the spec (c_lang.fixed) has its decoder set
+	 * dom = DOMID_SELF. Domain 0 is domain 0, never "self".
 	 */
 	int rc = target_domain(v, arg->dom, &t, &arg->status);
 	if (rc)
@@ -826,7 +825,7 @@ int64_t grant_table__get_version(struct hv_vcpu *v, struct gnttab_get_version *a
 	struct domain *t;
 	int16_t status;
 
-	/* TODO(FastABI dom): as query_size. */
+	/* dom as for query_size (DOMID_SELF from the FastABI decoder). */
 	int rc = target_domain(v, arg->dom, &t, &status);
 	if (rc)
 		return rc;
