@@ -70,6 +70,41 @@ int kvm__open(struct vmm *vmm)
 	return 0;
 }
 
+/*
+ * Xen's synthetic MSRs come to msr.c: those KVM does not know
+ * (KVM_MSR_EXIT_REASON_UNKNOWN), and the range [VMM_XEN_MSR_FIRST, +COUNT),
+ * which KVM's Hyper-V emulation would otherwise take (the hypercall page's
+ * write to 0x40000000 would vanish there), through a filter that denies it
+ * and KVM_MSR_EXIT_REASON_FILTER.
+ */
+static int xen_msrs(int vm_fd)
+{
+	static uint8_t deny[VMM_XEN_MSR_COUNT / 8]; /* all clear: a clear bit denies its MSR */
+	struct kvm_msr_filter f = {
+		.flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
+		.ranges[0] = { .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			       .nmsrs = VMM_XEN_MSR_COUNT, .base = VMM_XEN_MSR_FIRST,
+			       .bitmap = deny },
+	};
+
+	if (!check_cap(vm_fd, KVM_CAP_X86_USER_SPACE_MSR) ||
+	    enable_cap(vm_fd, KVM_CAP_X86_USER_SPACE_MSR,
+		       KVM_MSR_EXIT_REASON_UNKNOWN | KVM_MSR_EXIT_REASON_FILTER) < 0) {
+		vmm__err("KVM lacks KVM_CAP_X86_USER_SPACE_MSR: no hypercall page MSR");
+		return -1;
+	}
+	if (!check_cap(vm_fd, KVM_CAP_X86_MSR_FILTER)) {
+		vmm__err("KVM lacks KVM_CAP_X86_MSR_FILTER: MSR %#x (the hypercall page) would "
+			 "go to KVM's Hyper-V emulation", VMM_HYPERCALL_MSR);
+		return -1;
+	}
+	if (ioctl(vm_fd, KVM_X86_SET_MSR_FILTER, &f) < 0) {
+		vmm__err("KVM_X86_SET_MSR_FILTER: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int kvm__create_vm(struct vmm *vmm, struct vmm_domain *vd)
 {
 	int fd;
@@ -83,12 +118,8 @@ int kvm__create_vm(struct vmm *vmm, struct vmm_domain *vd)
 	}
 	vd->vm_fd = fd;
 
-	/* rdmsr/wrmsr of MSRs KVM does not know (the hypercall page's) come to us. */
-	if (!check_cap(fd, KVM_CAP_X86_USER_SPACE_MSR) ||
-	    enable_cap(fd, KVM_CAP_X86_USER_SPACE_MSR, KVM_MSR_EXIT_REASON_UNKNOWN) < 0) {
-		vmm__err("KVM lacks KVM_CAP_X86_USER_SPACE_MSR: no hypercall page MSR");
+	if (xen_msrs(fd))
 		return -1;
-	}
 	/*
 	 * vmcall/vmmcall never reach userspace here; with the quirk on, KVM
 	 * rewrites and re-executes them forever. Off, they raise #UD.

@@ -1,17 +1,25 @@
 /*
- * MSRs KVM does not know come here (KVM_CAP_X86_USER_SPACE_MSR). The one
- * the VMM serves is the hypercall-page MSR announced in CPUID base+2: a
- * write of a page's guest-physical address (low 12 bits: the page index,
- * always 0 with one page) fills that page with one 32-byte entry per
- * hypercall number:
+ * MSRs KVM does not know, and Xen's synthetic range that the filter in
+ * kvm.c takes from KVM's Hyper-V emulation, come here. The one the VMM
+ * serves is Xen's hypercall-page MSR, 0x40000000 (announced in CPUID
+ * base+2), with Xen's semantics (guest_wrmsr_xen):
  *
- *     b8 NN NN NN NN    mov $nr, %eax
- *     e6 99             out %al, $0x99     (the doorbell)
- *     c3                ret
- *     cc ...            int3 padding
+ *   - a write of (gfn << 12 | page index) fills guest frame gfn with one
+ *     32-byte entry per hypercall number:
  *
- * The same bytes serve 32- and 64-bit guests. Reads of the MSR return 0,
- * as on Xen. Every other unknown MSR raises #GP in the guest.
+ *         b8 NN NN NN NN    mov $nr, %eax
+ *         e6 99             out %al, $0x99     (the doorbell)
+ *         c3                ret
+ *         cc ...            int3 padding
+ *
+ *     The same bytes serve 32- and 64-bit guests.
+ *   - a page index other than 0 (Xen has one page), or a gfn that is not
+ *     the guest's writable RAM (out of range, a hole, and with
+ *     --confidential a page the guest did not share): #GP, nothing written.
+ *   - a read returns 0.
+ *
+ * Every other MSR that comes here raises #GP, as Xen does for the rest of
+ * its range and for MSRs it does not know.
  */
 #include <stdint.h>
 #include <string.h>
@@ -72,7 +80,7 @@ void msr__wrmsr(struct vmm_vcpu *vc)
 		return;
 	uint64_t idx = run->msr.data & (PAGE_SIZE - 1);
 	uint64_t a = run->msr.data & ~(uint64_t)(PAGE_SIZE - 1);
-	if (idx >= VMM_HYPERCALL_PAGES)
+	if (idx >= VMM_HYPERCALL_PAGES) /* #GP, as Xen: "page index unsupported" */
 		return;
 	if (write_page(vc, a))
 		run->msr.error = 0;

@@ -97,9 +97,17 @@ _Static_assert(VMM_EXIT_SUCCESS == FASTABI_EXIT_SUCCESS &&
 #define VMM_CONSOLE_GPA 0xfefff000ull
 #define VMM_RING_PAGES 2u
 
-/* The hypercall-page MSR (KVM's Hyper-V emulation owns 0x40000000). */
-#define VMM_HYPERCALL_MSR 0x40000200u
+/*
+ * The hypercall-page MSR: Xen's index for a domain without viridian (every
+ * PVH domain), announced in CPUID base+2. KVM's Hyper-V emulation also
+ * claims 0x40000000, so the VMM installs an MSR filter (kvm.c) that sends
+ * Xen's whole synthetic range [0x40000000, 0x40000300) to userspace: Xen
+ * serves only the hypercall page there and answers #GP for the rest.
+ */
+#define VMM_HYPERCALL_MSR 0x40000000u
 #define VMM_HYPERCALL_PAGES 1u
+#define VMM_XEN_MSR_FIRST 0x40000000u
+#define VMM_XEN_MSR_COUNT 0x300u
 
 struct vmm;
 struct vmm_domain;

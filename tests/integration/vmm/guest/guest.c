@@ -360,7 +360,7 @@ static void t_xen(void)
 	putd(a);
 	puts_(" msr ");
 	putx(b);
-	CHECK(a == 1 && b == 0x40000200, "hypercall page leaf");
+	CHECK(a == 1 && b == 0x40000000, "hypercall page leaf");
 	cpuid(base + 4, &a, &b, &c, &d);
 	puts_(" hvm ");
 	putx(a);
@@ -632,6 +632,32 @@ static void t_confidential(void)
 	result(FASTABI_RESULT_SUCCESS);
 }
 
+/*
+ * Bad writes to the hypercall-page MSR (Xen's 0x40000000, not read from
+ * CPUID): a frame beyond RAM and a page index other than 0 raise #GP and
+ * write nothing; the domain goes on and a good write then works.
+ */
+static void t_msr(void)
+{
+	uint32_t msr = 0x40000000;
+	load_idt();
+	wrmsr(msr, 0x3f000000); /* 64 MiB of RAM: beyond it */
+	puts_("bad frame: #GP ");
+	putd(gp_count);
+	wrmsr(msr, (uintptr_t)hypercall_page | 1);
+	puts_(", page index 1: #GP ");
+	putd(gp_count);
+	CHECK(gp_count == 2 && hypercall_page[0] == 0, "bad writes refused");
+	wrmsr(msr, (uintptr_t)hypercall_page);
+	have_page = true;
+	long r = hcall(__HYPERVISOR_xen_version, XENVER_version, 0, 0);
+	puts_(", then page xen_version ");
+	putx((unsigned long)r);
+	puts_("\n");
+	CHECK(gp_count == 2 && r == 0x40011, "the good write");
+	result(FASTABI_RESULT_SUCCESS);
+}
+
 void guest_main(const struct hvm_start_info *start_info);
 void guest_main(const struct hvm_start_info *start_info)
 {
@@ -679,6 +705,8 @@ void guest_main(const struct hvm_start_info *start_info)
 		t_mmio();
 	else if (is(t, "confidential"))
 		t_confidential();
+	else if (is(t, "msr"))
+		t_msr();
 	else {
 		puts_("unknown test\n");
 		result(FASTABI_RESULT_ERROR);
