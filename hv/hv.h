@@ -302,6 +302,7 @@ struct hv_call {
 	struct x86_paging paging; /* for legacy pointers */
 	bool mode64;              /* CS.L: 64-bit code (FastABI possible; 64-bit legacy regs) */
 	enum hv_call_result result;
+	bool fast;                /* out: served through FastABI (else legacy) */
 	/* Filled for the VMM's log when a call is refused or malformed. */
 	const char *why;
 	int bad_reg; /* FastABI register the complaint is about, or -1 */

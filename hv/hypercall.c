@@ -26,6 +26,7 @@ void hv_hypercall(struct hv_vcpu *v, struct hv_call *call)
 	pthread_mutex_lock(&hv->lock);
 	bool fast = call->mode64 && (call->regs.rax & __HYPERVISOR_FASTABI_MASK) &&
 		    (v->d->flags & DOMAIN_FASTABI);
+	call->fast = fast;
 	struct hv_call *outer = v->call;
 	bool outer_fast = v->call_fast;
 	v->call = call;

@@ -12,6 +12,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include <xen/errno.h>
+
+#include <fastabi/xen-ext.h>
+
 #include "vmm.h"
 
 #define EFER_LMA (1ull << 10)
@@ -60,11 +64,10 @@ static void restart(struct vmm_vcpu *vc)
 	vc->dirty |= KVM_SYNC_X86_REGS;
 }
 
-/* FASTABI_TRACE: one line per call, with the arguments of the ABI it took. */
+/* --trace (FASTABI_TRACE): one line per call, with the arguments of the ABI the core took. */
 static void trace(struct vmm_vcpu *vc, const struct hv_call *call, const struct hv_regs *in)
 {
-	bool fast = call->mode64 && vc->dom->cfg.fastabi && (in->rax & 0x40000000) &&
-		    !(in->rax >> 32);
+	bool fast = call->fast;
 	const char *abi = fast ? "fastabi" : call->mode64 ? "legacy64" : "legacy32";
 	uint64_t nr = call->mode64 ? in->rax : in->rax & 0xffffffff;
 	long long ret = call->mode64 ? (long long)(int64_t)call->regs.rax
@@ -88,6 +91,33 @@ static void trace(struct vmm_vcpu *vc, const struct hv_call *call, const struct 
 		call->why ? ": " : "", call->why ? call->why : "");
 }
 
+/*
+ * A call the core refused as Xen refuses what it does not serve: count it
+ * for the summary at exit (refused.c). nr and arg0 are rax and the first
+ * argument register as the guest passed them; FastABI's sub-op is rdi, as
+ * its first argument register is.
+ */
+static void count_refused(struct vmm_vcpu *vc, const struct hv_call *call, uint64_t nr,
+			  uint64_t arg0)
+{
+	int64_t ret = call->mode64 ? (int64_t)call->regs.rax : (int32_t)call->regs.rax;
+
+	if (call->result != HV_CALL_DONE ||
+	    (ret != -XEN_ENOSYS && ret != -XEN_EPERM && ret != -XEN_EOPNOTSUPP))
+		return;
+	if (call->fast) {
+		nr = (uint32_t)nr & ~__HYPERVISOR_FASTABI_MASK;
+		refused__count(vc, VMM_ABI_FASTABI, nr, arg0, (unsigned)-ret);
+	} else if (call->mode64) {
+		refused__count(vc, VMM_ABI_LEGACY64, nr, hcall__legacy_subop(nr, arg0),
+			       (unsigned)-ret);
+	} else {
+		nr = (uint32_t)nr;
+		refused__count(vc, VMM_ABI_LEGACY32, nr, hcall__legacy_subop(nr, (uint32_t)arg0),
+			       (unsigned)-ret);
+	}
+}
+
 void hypercall__doorbell(struct vmm_vcpu *vc)
 {
 	struct kvm_sync_regs *sr = &vc->run->s.regs;
@@ -99,6 +129,7 @@ void hypercall__doorbell(struct vmm_vcpu *vc)
 	};
 
 	regs_in(&call.regs, &sr->regs);
+	uint64_t nr = call.regs.rax, arg0 = call.mode64 ? call.regs.rdi : call.regs.rbx;
 	vc->nr_hypercalls++;
 	if (vc->dom->vmm->trace) {
 		struct hv_regs in = call.regs;
@@ -107,6 +138,7 @@ void hypercall__doorbell(struct vmm_vcpu *vc)
 	} else {
 		hv_hypercall(vc->hv, &call);
 	}
+	count_refused(vc, &call, nr, arg0);
 	regs_out(&sr->regs, &call.regs);
 	vc->dirty |= KVM_SYNC_X86_REGS;
 	if (call.result == HV_CALL_RESTART)

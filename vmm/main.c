@@ -38,6 +38,8 @@ static void usage(FILE *f)
 		"  --no-fastabi         refuse FastABI calls (legacy hypercalls only)\n"
 		"  --confidential       the hypervisor touches only pages the guest shared\n"
 		"  --timeout SECONDS    stop a guest that runs longer (exit status 4)\n"
+		"  --trace              print every hypercall on stderr (also FASTABI_TRACE=1)\n"
+		"  --stats              print counters per domain at exit (also FASTABI_STATS=1)\n"
 		"\n"
 		"exit status: 0 success or poweroff, 1 test FAILURE, 2 test ERROR or a bad\n"
 		"option/kernel, 3 crash (register dump on stderr), 4 timeout, 5 reboot,\n"
@@ -83,6 +85,7 @@ static int number(const char *opt, const char *s, unsigned long long min, unsign
 struct run_args {
 	struct vmm_domain_config cfg;
 	unsigned timeout_s;
+	bool trace, stats; /* for the whole VMM, not one domain */
 };
 
 /* Parse `run`'s arguments; 0, or an exit status after printing why. */
@@ -92,6 +95,7 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 
 	a->cfg = vmm_domain_config__default(NULL);
 	a->timeout_s = 0;
+	a->trace = a->stats = false;
 	for (int i = 0; i < argc; i++) {
 		char *arg = argv[i];
 		if (!strcmp(arg, "--")) { /* the end of options: KERNEL follows */
@@ -126,6 +130,10 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 			a->cfg.fastabi = false;
 		else if (!strcmp(name, "--confidential"))
 			a->cfg.confidential = true;
+		else if (!strcmp(name, "--trace"))
+			a->trace = true;
+		else if (!strcmp(name, "--stats"))
+			a->stats = true;
 		else
 			flag = false;
 		if (flag) {
@@ -188,6 +196,8 @@ static int cmd_run(int argc, char **argv)
 		vmm__destroy(&vmm);
 		return VMM_EXIT_ERROR;
 	}
+	vmm.trace |= a.trace;
+	vmm.stats |= a.stats;
 	if (vmm__add_domain(&vmm, &a.cfg, &vd)) {
 		vmm__destroy(&vmm);
 		return VMM_EXIT_ERROR;

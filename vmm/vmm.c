@@ -152,7 +152,9 @@ int vmm__init(struct vmm *vmm)
 	memset(vmm, 0, sizeof(*vmm));
 	vmm->kvm_fd = -1;
 	vmm->t0_ns = mono_ns();
+	/* The environment still works; --trace and --stats set the same (main.c). */
 	vmm->trace = getenv("FASTABI_TRACE") != NULL;
+	vmm->stats = getenv("FASTABI_STATS") != NULL;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&vmm->lock, NULL);
@@ -314,7 +316,8 @@ static void report(struct vmm_domain *vd)
 	if (vd->cfg.confidential)
 		vmm__err("[%s] confidential: %llu accesses to private memory refused", vd->name,
 			 (unsigned long long)guestmem__refused(&vd->d->mem));
-	if (getenv("FASTABI_STATS")) {
+	refused__report(vd);
+	if (vd->vmm->stats) {
 		vmm__err("[%s] %s; %llu exits, %llu hypercalls, %llu emulated instructions; "
 			 "built in %.3f ms, ran %.3f ms", vd->name, vd->stop_why,
 			 (unsigned long long)exits, (unsigned long long)calls,

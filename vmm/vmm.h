@@ -15,6 +15,8 @@
  *   msr.c      the hypercall-page MSR
  *   vcpu.c     vCPU threads and the exit loop, kicks, upcall injection
  *   hypercall.c the doorbell: registers from sync regs into hv_hypercall()
+ *   refused.c  counts of refused hypercalls, summed up at exit
+ *   hcall_names.c names of hypercalls and sub-ops for messages
  *   emulate.c  what KVM cannot emulate at CPL0 here (int N, int3, 32-bit iret)
  *   gview.c    guest memory as the CPU sees it (page walk without policy)
  *   timer.c    one thread that arms every vCPU's deadline
@@ -121,6 +123,25 @@ struct console {
 	unsigned len;
 };
 
+/*
+ * Hypercalls a vCPU made that were refused (-ENOSYS, -EPERM, -EOPNOTSUPP),
+ * counted by kind on the vCPU's own thread (no lock, no allocation) and
+ * merged per domain at exit (refused.c).
+ */
+enum vmm_abi { VMM_ABI_LEGACY32, VMM_ABI_LEGACY64, VMM_ABI_FASTABI };
+struct refused_call {
+	uint64_t nr, subop;
+	uint8_t abi;  /* enum vmm_abi */
+	uint8_t err;  /* the Xen errno, positive */
+	uint64_t count;
+};
+#define VMM_REFUSED_KINDS 32
+struct refused_calls {
+	struct refused_call kind[VMM_REFUSED_KINDS];
+	unsigned nr_kinds;
+	uint64_t others; /* refusals of kinds beyond VMM_REFUSED_KINDS */
+};
+
 struct vmm_vcpu {
 	struct vmm_domain *dom;
 	unsigned id;
@@ -149,6 +170,7 @@ struct vmm_vcpu {
 
 	/* Counters for the exit report. */
 	uint64_t nr_exits, nr_hypercalls, nr_emulated;
+	struct refused_calls refused;
 };
 
 /* A ring page the VMM serves as a backend (PV console, xenstore). */
@@ -253,7 +275,8 @@ struct vmm {
 	bool emulation_failure_bytes; /* KVM_CAP_EXIT_ON_EMULATION_FAILURE enabled */
 	uint64_t t0_ns;               /* CLOCK_MONOTONIC at start: hv__now() counts from here */
 	uint64_t run_ns;              /* vmm__now() when the vCPUs started (FASTABI_STATS) */
-	bool trace;                   /* FASTABI_TRACE: every hypercall on stderr */
+	bool trace;                   /* --trace, FASTABI_TRACE: every hypercall on stderr */
+	bool stats;                   /* --stats, FASTABI_STATS: counters at exit */
 	struct hv hv;
 
 	struct vmm_domain *doms[HV_MAX_DOMAINS]; /* by domid */
@@ -336,6 +359,17 @@ void kvm_cpu__signal_setup(void);
 
 /* ---- hypercall.c ---- */
 void hypercall__doorbell(struct vmm_vcpu *vc);
+
+/* ---- refused.c, hcall_names.c: the refused-hypercall summary ---- */
+/* Count one refused call (err: the positive Xen errno) of vc; on vc's thread. */
+void refused__count(struct vmm_vcpu *vc, enum vmm_abi abi, uint64_t nr, uint64_t subop,
+		    unsigned err);
+/* "fastabi: [name] refused hypercalls: ..." on stderr, if the domain's vCPUs had any. */
+void refused__report(struct vmm_domain *vd);
+const char *hcall__name(uint64_t nr);          /* "memory_op", or NULL */
+bool hcall__has_subop(uint64_t nr);             /* its first argument is a command */
+uint64_t hcall__legacy_subop(uint64_t nr, uint64_t arg0);
+const char *hcall__subop_name(uint64_t nr, uint64_t subop); /* "XENMEM_...", or NULL */
 
 /* ---- emulate.c ---- */
 /* Try to complete an instruction KVM failed to emulate; true if done. */

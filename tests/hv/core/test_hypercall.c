@@ -48,6 +48,13 @@ static void test_abi_selection(void **state)
 	harness__call(v, &call);
 	assert_int_equal((int32_t)call.regs.rax, -XEN_ENOSYS);
 	assert_int_equal(call.result, HV_CALL_DONE);
+	assert_false(call.fast); /* the core reports the ABI it took */
+	call.regs.rax = __HYPERVISOR_FASTABI_MASK | __HYPERVISOR_xen_version;
+	call.regs.rdi = XENVER_version;
+	call.mode64 = true;
+	harness__call(v, &call);
+	assert_int_equal(call.regs.rax, ver);
+	assert_true(call.fast);
 
 	/* Bits above 31 in rax name nothing in either ABI. */
 	assert_int_equal(hleg64(v, (1ull << 32) | __HYPERVISOR_xen_version, XENVER_version),

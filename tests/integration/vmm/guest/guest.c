@@ -658,6 +658,37 @@ static void t_msr(void)
 	result(FASTABI_RESULT_SUCCESS);
 }
 
+/*
+ * Hypercalls Xen's HVM guests cannot have (mmu_update, a number past the
+ * last one, XENMEM_machphys_mapping three times, and from 64-bit code an
+ * unknown FastABI sub-op): each answers -ENOSYS, and the VMM sums them up
+ * at exit.
+ */
+static void t_refused(void)
+{
+	long r[6];
+	r[0] = hcall(__HYPERVISOR_mmu_update, 0, 0, 0);
+	r[1] = hcall(63, 0, 0, 0);
+	for (int i = 0; i < 3; i++)
+		r[2 + i] = hcall(__HYPERVISOR_memory_op, XENMEM_machphys_mapping, 0, 0);
+	r[5] = -38;
+#ifdef __x86_64__
+	register unsigned long rdi asm("rdi") = 63;
+	asm volatile("outb %%al, $0x99"
+		     : "=a"(r[5]), "+r"(rdi)
+		     : "a"((unsigned long)(__HYPERVISOR_FASTABI_MASK | __HYPERVISOR_xen_version))
+		     : "memory", "rsi", "r8", "r9", "r10", "r11", "r12");
+#endif
+	puts_("refused:");
+	for (int i = 0; i < 6; i++) {
+		puts_(" ");
+		putd(r[i]);
+		CHECK(r[i] == -38, "-ENOSYS");
+	}
+	puts_("\n");
+	result(FASTABI_RESULT_SUCCESS);
+}
+
 void guest_main(const struct hvm_start_info *start_info);
 void guest_main(const struct hvm_start_info *start_info)
 {
@@ -707,6 +738,8 @@ void guest_main(const struct hvm_start_info *start_info)
 		t_confidential();
 	else if (is(t, "msr"))
 		t_msr();
+	else if (is(t, "refused"))
+		t_refused();
 	else {
 		puts_("unknown test\n");
 		result(FASTABI_RESULT_ERROR);
