@@ -343,6 +343,23 @@ static void t_boot(void)
 	puts_("start_info, memmap and cmdline after the image end ");
 	putx(image_end);
 	puts_("\n");
+	if (si->nr_modules) {
+		const struct hvm_modlist_entry *mod = (const void *)(uintptr_t)si->modlist_paddr;
+		puts_("nr_modules ");
+		putd(si->nr_modules);
+		puts_("\n");
+		for (unsigned i = 0; i < si->nr_modules; i++) {
+			puts_("module ");
+			putd(i);
+			puts_(" paddr ");
+			putx(mod[i].paddr);
+			puts_(" size ");
+			putd((long long)mod[i].size);
+			puts_(" cmdline '");
+			puts_(mod[i].cmdline_paddr ? (const char *)(uintptr_t)mod[i].cmdline_paddr : "");
+			puts_("'\n");
+		}
+	}
 	result(FASTABI_RESULT_SUCCESS);
 }
 
