@@ -177,7 +177,8 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 			if (comma)
 				*comma = '\0';
 			if (!*file)
-				return bad("--module needs a file name before the command line");
+				return bad(comma ? "--module needs a file name before the command line"
+						 : "--module needs a file name");
 			if (a->cfg.nr_modules >= VMM_MAX_MODULES - 1)
 				return bad("--module %s: at most %u --module files (%u modules with the "
 					   "ramdisk)", file, VMM_MAX_MODULES - 1, VMM_MAX_MODULES);

@@ -99,6 +99,11 @@ static int open_modules(struct vmm_domain *vd, struct module_file *m, unsigned *
 	const struct vmm_domain_config *c = &vd->cfg;
 
 	*nr = 0;
+	if (c->nr_modules > VMM_MAX_MODULES - 1) {
+		snprintf(err, errlen, "%u modules: at most %u besides the ramdisk", c->nr_modules,
+			 VMM_MAX_MODULES - 1);
+		return -1;
+	}
 	if (c->ramdisk && module__open(&m[(*nr)++], "--ramdisk", c->ramdisk, NULL, err, errlen))
 		return -1;
 	for (unsigned i = 0; i < c->nr_modules; i++)
@@ -123,7 +128,10 @@ static int build(struct vmm_domain *vd, struct module_file *mods, unsigned nr_fi
 			 strlen(cmdline), (unsigned long long)PVH_CMDLINE_MAX);
 		return -1;
 	}
-	/* The modules, each from a page boundary, right after the kernel. */
+	/*
+	 * The modules, each from a page boundary, right after the kernel. Every
+	 * placement starts at the kernel's end: no segment can overlap it.
+	 */
 	for (unsigned i = 0; i < nr_files; i++) {
 		struct module_file *m = &mods[i];
 		if (!m->size)
