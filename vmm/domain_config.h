@@ -14,15 +14,31 @@
 /* RAM above the 1 GiB hole below 4 GiB goes above 4 GiB; the memfd is sparse. */
 #define VMM_MAX_MEMORY_MIB (64u * 1024u)
 
+/*
+ * Boot modules (hvm_start_info.modlist): the ramdisk is module 0, as xl's
+ * `ramdisk=`; `--module` files follow in their order. Xen's toolstack leaves
+ * room for 2 modules in the PVH start info (HVMLOADER_MODULE_MAX_COUNT in
+ * tools/libs/guest/xg_dom_x86.c); the VMM allows this many.
+ */
+#define VMM_MAX_MODULES 16u
+
+struct vmm_module_config {
+	const char *path;
+	const char *cmdline; /* NULL: none (cmdline_paddr 0) */
+};
+
 struct vmm_domain_config {
 	const char *name;       /* console prefix and domain name; NULL: from the kernel's file name */
 	const char *kernel;     /* PVH ELF image */
-	const char *cmdline;    /* NULL: empty */
+	const char *cmdline;    /* NULL: none (cmdline_paddr 0, as xl without cmdline=) */
 	uint64_t memory_mib;
 	unsigned vcpus;
 	bool fixed_mem_layout;  /* special pages placed at boot, announced in the memmap */
 	bool fastabi;           /* FastABI calls served (default on) */
 	bool confidential;      /* the core touches only pages the guest shared */
+	const char *ramdisk;    /* module 0 without a command line; NULL: none */
+	struct vmm_module_config modules[VMM_MAX_MODULES - 1]; /* --module, after the ramdisk */
+	unsigned nr_modules;
 };
 
 /* The defaults for a domain running 'kernel'. */

@@ -4,6 +4,24 @@
  * physical entry point. PT_LOAD segments go to their physical addresses in
  * guest RAM. Every size and offset is checked against the file and RAM
  * before it is used; each refusal names the file and the problem.
+ *
+ * The container. For a PVH kernel Xen's toolstack takes the ELF class from
+ * the image alone (tools/libs/guest/xg_dom_elfloader.c: xc_dom_guest_type
+ * answers "hvm-3.0-x86_32" for any image with a PHYS32_ENTRY note before it
+ * looks at e_machine; xen/common/libelf/libelf-dominfo.c elf_xen_note_check
+ * asks nothing more of a PVH image), and libelf reads ELF32 and ELF64
+ * headers alike (libelf-loader.c elf_init). The CPU starts in 32-bit mode
+ * whatever the container says, so a 64-bit kernel packaged as ELF32 with
+ * e_machine EM_X86_64 (`objcopy -O elf32-x86-64`, an x32 container) boots
+ * on Xen, and so does ELF64 with EM_386. Both x86 machines are accepted in
+ * both classes here. Xen does not refuse other machines or big-endian
+ * images for PVH (libelf byte-swaps, libelf-private.h); they cannot run on
+ * an x86 vCPU, so they are refused up front with the reason instead of
+ * crashing at the first instruction.
+ *
+ * Nothing of the VMM's lies in or below the image: the domain builder puts
+ * the modules and hvm_start_info after its end (pvh.c), so a kernel may be
+ * linked anywhere in RAM below 4 GiB, physical address 0 included.
  */
 #include <stdint.h>
 #include <elf.h>
@@ -185,11 +203,11 @@ static int check_header(struct image *im, uint64_t *phoff, unsigned *phnum, uint
 		*phoff = h.e_phoff, *phnum = h.e_phnum;
 		*shoff = h.e_shoff, *shnum = h.e_shnum, *shentsize = h.e_shentsize;
 	}
-	unsigned want = im->is64 ? EM_X86_64 : EM_386;
-	if (machine != want)
+	/* Either x86 machine in either class: the entry is 32-bit code in both. */
+	if (machine != EM_386 && machine != EM_X86_64)
 		return fail(im, "wrong machine: an ELF%d image for %s (e_machine %u); fastabi runs "
-			    "x86 kernels (ELF32 i386 or ELF64 x86-64)", im->is64 ? 64 : 32,
-			    machine_name(machine), machine);
+			    "x86 kernels (e_machine i386 or x86-64, ELF32 or ELF64)",
+			    im->is64 ? 64 : 32, machine_name(machine), machine);
 	if (type != ET_EXEC && type != ET_DYN)
 		return fail(im, "not an executable (ELF type %u): link the kernel as an executable",
 			    type);
@@ -246,6 +264,7 @@ static int load_segments(struct image *im, struct vmm_domain *vd, uint64_t phoff
 	size_t phsz = im->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
 	unsigned loaded = 0;
 	bool entry_inside = false;
+	uint64_t image_end = 0;
 
 	/* Check every segment before writing any. */
 	for (int pass = 0; pass < 2; pass++) {
@@ -272,13 +291,8 @@ static int load_segments(struct image *im, struct vmm_domain *vd, uint64_t phoff
 						    (unsigned long long)p.paddr,
 						    (unsigned long long)(end - 1),
 						    (unsigned long long)vd->cfg.memory_mib);
-				if (p.paddr < PVH_AREA_END && end > PVH_START_INFO_GPA)
-					return fail(im, "segment %u (physical %#llx-%#llx) overlaps the boot "
-						    "area %#llx-%#llx where the VMM writes hvm_start_info",
-						    i, (unsigned long long)p.paddr,
-						    (unsigned long long)(end - 1),
-						    (unsigned long long)PVH_START_INFO_GPA,
-						    (unsigned long long)(PVH_AREA_END - 1));
+				if (end > image_end)
+					image_end = end;
 				if (entry >= p.paddr && entry < end)
 					entry_inside = true;
 				loaded++;
@@ -293,6 +307,8 @@ static int load_segments(struct image *im, struct vmm_domain *vd, uint64_t phoff
 		if (pass == 0 && !entry_inside)
 			return fail(im, "the PVH entry point %#x is not inside any loaded segment", entry);
 	}
+	/* What the domain builder places goes after this (pvh.c). */
+	vd->kernel_end = image_end;
 	return 0;
 }
 

@@ -32,6 +32,9 @@ static void usage(FILE *f)
 		"  --memory MiB         guest RAM (default %u, %u..%u)\n"
 		"  --vcpus N            virtual CPUs (default 1, at most %u)\n"
 		"  --cmdline STR        kernel command line (hvm_start_info cmdline)\n"
+		"  --ramdisk FILE       boot module 0, without a command line (as xl's ramdisk)\n"
+		"  --module FILE[,STR]  a further boot module with command line STR (repeatable,\n"
+		"                       after the ramdisk, at most %u modules in all)\n"
 		"  --name NAME          domain name and console prefix (default: KERNEL's file name)\n"
 		"  --fixed-mem-layout   place shared_info and the grant frames at boot and\n"
 		"                       announce them in the memory map\n"
@@ -44,7 +47,8 @@ static void usage(FILE *f)
 		"exit status: 0 success or poweroff, 1 test FAILURE, 2 test ERROR or a bad\n"
 		"option/kernel, 3 crash (register dump on stderr), 4 timeout, 5 reboot,\n"
 		"6 watchdog, 7 suspend, 77 test SKIP (see docs/vmm.md)\n",
-		VMM_DEFAULT_MEMORY_MIB, VMM_MIN_MEMORY_MIB, VMM_MAX_MEMORY_MIB, HV_MAX_VCPUS);
+		VMM_DEFAULT_MEMORY_MIB, VMM_MIN_MEMORY_MIB, VMM_MAX_MEMORY_MIB, HV_MAX_VCPUS,
+		VMM_MAX_MODULES);
 }
 
 __attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
@@ -142,7 +146,8 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 			continue;
 		}
 		if (strcmp(name, "--memory") && strcmp(name, "--vcpus") && strcmp(name, "--cmdline") &&
-		    strcmp(name, "--timeout") && strcmp(name, "--name"))
+		    strcmp(name, "--timeout") && strcmp(name, "--name") && strcmp(name, "--ramdisk") &&
+		    strcmp(name, "--module"))
 			return bad("unknown option '%s'", name);
 		if (!val) {
 			if (i + 1 >= argc)
@@ -167,6 +172,31 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 				return bad("--cmdline is too long: %zu bytes, at most %llu", strlen(val),
 					   (unsigned long long)PVH_CMDLINE_MAX);
 			a->cfg.cmdline = val;
+		} else if (!strcmp(name, "--ramdisk")) {
+			if (!*val)
+				return bad("--ramdisk needs a file name");
+			if (a->cfg.ramdisk)
+				return bad("--ramdisk given twice: '%s' and '%s' (further files: --module)",
+					   a->cfg.ramdisk, val);
+			a->cfg.ramdisk = val;
+		} else if (!strcmp(name, "--module")) {
+			/* FILE[,cmdline]: the first comma ends the file name (val points into argv). */
+			char *file = (char *)val, *comma = strchr(file, ',');
+			if (comma)
+				*comma = '\0';
+			if (!*file)
+				return bad(comma ? "--module needs a file name before the command line"
+						 : "--module needs a file name");
+			if (a->cfg.nr_modules >= VMM_MAX_MODULES - 1)
+				return bad("--module %s: at most %u --module files (%u modules with the "
+					   "ramdisk)", file, VMM_MAX_MODULES - 1, VMM_MAX_MODULES);
+			if (comma && strlen(comma + 1) > PVH_MODULE_CMDLINE_MAX)
+				return bad("--module %s: the command line is too long: %zu bytes, at most %llu",
+					   file, strlen(comma + 1),
+					   (unsigned long long)PVH_MODULE_CMDLINE_MAX);
+			a->cfg.modules[a->cfg.nr_modules++] = (struct vmm_module_config){
+				.path = file, .cmdline = comma ? comma + 1 : NULL,
+			};
 		} else {
 			size_t len = strlen(val);
 			if (!len || len >= HV_NAME_MAX)

@@ -273,6 +273,12 @@ int vmm__add_domain(struct vmm *vmm, const struct vmm_domain_config *cfg, struct
 	 */
 	if (rings__setup(vd))
 		goto fail;
+	/*
+	 * Then what the builder hands over, in Xen's order of segments after the
+	 * kernel's end: the boot modules, then hvm_start_info with the command
+	 * line, the module list and the memory map (pvh.c). Bad module files are
+	 * refused here, still before KVM is asked.
+	 */
 	if (pvh__setup(vd, err, sizeof(err))) {
 		vmm__err("%s", err);
 		goto fail;

@@ -10,7 +10,9 @@
  *   kvm.c      /dev/kvm, the VM and its capabilities
  *   memory.c   RAM (memfd), KVM memslots mirrored from the core's guestmem
  *   elf.c      the PVH ELF loader
- *   pvh.c      hvm_start_info, memmap, command line, the boot vCPU state
+ *   pvh.c      where the builder puts modules and hvm_start_info (after the
+ *              kernel), memmap, command lines, the boot vCPU state
+ *   module.c   boot module files (--ramdisk, --module)
  *   cpuid.c    the Xen CPUID leaves over KVM's supported ones
  *   msr.c      the hypercall-page MSR
  *   vcpu.c     vCPU threads and the exit loop, kicks, upcall injection
@@ -78,12 +80,13 @@ _Static_assert(VMM_EXIT_SUCCESS == FASTABI_EXIT_SUCCESS &&
 #define VMM_RESULT_ERROR FASTABI_RESULT_ERROR
 #define VMM_RESULT_FAILURE FASTABI_RESULT_FAILURE
 
-/* The boot area below 1 MiB: hvm_start_info, then the memmap, then the command line. */
-#define PVH_START_INFO_GPA 0x6000ull
-#define PVH_MEMMAP_GPA 0x6040ull
-#define PVH_CMDLINE_GPA 0x6200ull
-#define PVH_AREA_END 0x7000ull
-#define PVH_CMDLINE_MAX (PVH_AREA_END - PVH_CMDLINE_GPA - 1)
+/*
+ * The kernel command line's limit (without its NUL). Xen's toolstack sets
+ * none for PVH; the VMM keeps the start info to about a page.
+ */
+#define PVH_CMDLINE_MAX 3583ull
+/* A module's command line, without its NUL: Xen's MAX_GUEST_CMDLINE - 1. */
+#define PVH_MODULE_CMDLINE_MAX 1023ull
 
 /* RAM above this goes above 4 GiB: [3 GiB, 4 GiB) is the hole (LAPIC, TSS). */
 #define VMM_LOW_RAM_END (3ull << 30)
@@ -254,6 +257,8 @@ struct vmm_domain {
 	struct grant_map grants[VMM_MAX_GRANT_MAPS];
 
 	uint32_t entry; /* PVH entry point (XEN_ELFNOTE_PHYS32_ENTRY) */
+	uint64_t kernel_end;     /* the end of the highest PT_LOAD segment (elf__load) */
+	uint64_t start_info_gpa; /* where pvh__setup put hvm_start_info (%ebx at entry) */
 	struct vmm_vcpu vcpus[HV_MAX_VCPUS];
 	unsigned nr_vcpus;
 	struct console console;
@@ -338,7 +343,28 @@ int kvm_mem__unmap_grant(struct domain *mapper, gpa_t at, struct domain *granter
  */
 int elf__load(struct vmm_domain *vd, const char *path, char *err, size_t errlen);
 
+/* ---- module.c ---- */
+/* A boot module file, opened and checked (a regular file, its size). */
+struct module_file {
+	const char *option; /* "--ramdisk" or "--module", for messages */
+	const char *path;
+	const char *cmdline;
+	int fd;
+	uint64_t size;
+};
+/* Open path for option ("--ramdisk", "--module"); -1 with err naming the file and why. */
+int module__open(struct module_file *m, const char *option, const char *path,
+		 const char *cmdline, char *err, size_t errlen);
+/* Read the whole file to dst (m->size bytes). */
+int module__read(struct module_file *m, void *dst, char *err, size_t errlen);
+void module__close(struct module_file *m);
+
 /* ---- pvh.c ---- */
+/*
+ * The domain builder's placement after the kernel (elf__load first): the
+ * modules, then hvm_start_info with the command line, the module list and
+ * the memory map, as Xen's toolstack lays them out. Sets vd->start_info_gpa.
+ */
 int pvh__setup(struct vmm_domain *vd, char *err, size_t errlen);
 int pvh__boot_vcpu(struct vmm_vcpu *vc);
 /* Load a VCPUOP_initialise context into a vCPU. */

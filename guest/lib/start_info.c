@@ -82,3 +82,58 @@ void memmap_print(void)
 		       (unsigned long long)(e[i].addr + e[i].size), memmap_type_name(e[i].type),
 		       e[i].type);
 }
+
+uintptr_t image_start(void)
+{
+	uintptr_t v;
+
+	__asm__("mov $__image_start, %0" : "=r"(v));
+	return v;
+}
+
+uintptr_t image_end(void)
+{
+	uintptr_t v;
+
+	__asm__("mov $__image_end, %0" : "=r"(v));
+	return v;
+}
+
+static bool after_image(const char *what, uint64_t paddr)
+{
+	uint64_t end = (image_end() + PAGE_SIZE - 1) & ~(uint64_t)(PAGE_SIZE - 1);
+
+	if (paddr >= end)
+		return true;
+	xtf_failure("%s at %#llx lies below the end of the image (%#llx, page %#llx)", what,
+		    (unsigned long long)paddr, (unsigned long long)image_end(),
+		    (unsigned long long)end);
+	return false;
+}
+
+bool start_info_after_image(void)
+{
+	const struct hvm_start_info *si = start_info;
+	bool ok;
+
+	if (!si) {
+		xtf_failure("no valid start info");
+		return false;
+	}
+	ok = after_image("the start info", (uintptr_t)si);
+	if ((uintptr_t)si & (PAGE_SIZE - 1)) {
+		xtf_failure("the start info at %p is not on a page boundary", (const void *)si);
+		ok = false;
+	}
+	if (si->memmap_paddr)
+		ok &= after_image("the memory map", si->memmap_paddr);
+	if (si->cmdline_paddr)
+		ok &= after_image("the command line", si->cmdline_paddr);
+	if (si->nr_modules) {
+		const struct hvm_modlist_entry *m = (const void *)(uintptr_t)si->modlist_paddr;
+		ok &= after_image("the module list", si->modlist_paddr);
+		for (unsigned i = 0; i < si->nr_modules; i++)
+			ok &= after_image("a module", m[i].paddr);
+	}
+	return ok;
+}

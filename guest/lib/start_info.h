@@ -39,4 +39,15 @@ uint64_t memmap_ram_end(void);
 const char *memmap_type_name(uint32_t type);
 void memmap_print(void);
 
+/* The image's first byte (asm: the compiler may not assume it is not 0) and its end. */
+uintptr_t image_start(void);
+uintptr_t image_end(void);
+/*
+ * The domain builder's placement (docs/vmm.md): the start info on a page
+ * boundary at or after the end of the image, its memory map, command line,
+ * module list and modules after the image too. Reports a FAILURE for each
+ * that is not; true if all are.
+ */
+bool start_info_after_image(void);
+
 #endif

@@ -97,10 +97,15 @@ static void tsc_init(void)
 	}
 }
 
+__attribute__((weak)) void test_pre_start_info(void)
+{
+}
+
 void guest_start(const struct hvm_start_info *si);
 void guest_start(const struct hvm_start_info *si)
 {
 	traps_init();
+	test_pre_start_info();
 	start_info_init(si);
 	xen_detect();
 	tsc_init();

@@ -20,6 +20,12 @@
 
 extern const char test_title[];
 void test_main(void);
+/*
+ * Optional: runs before the library reads the start info, with the IDT in
+ * place and nothing else (no console). The default does nothing; a program
+ * that defines it may rearrange memory first, as some kernels do.
+ */
+void test_pre_start_info(void);
 
 void xtf_success(const char *fmt, ...) __printf(1, 2);
 void xtf_skip(const char *fmt, ...) __printf(1, 2);

@@ -1,9 +1,11 @@
 /*
- * elfcheck ELF BITS: check that a guest program is a kernel the PVH loader
- * can boot, before any VMM runs it: the ELF class BITS (32 or 64), loadable
- * segments at or above 1 MiB starting at 1 MiB, and a PT_NOTE segment with
- * the note "Xen" / XEN_ELFNOTE_PHYS32_ENTRY whose address is e_entry and
- * lies in an executable segment. Prints what it found; exit 0 or 1.
+ * elfcheck ELF CLASS [MACHINE [LOAD]]: check that a guest program is a
+ * kernel the PVH loader can boot, before any VMM runs it: the ELF class
+ * CLASS (32 or 64), e_machine MACHINE (i386 or x86-64; by default the
+ * class's own), loadable segments at or above LOAD starting at LOAD (by
+ * default 1 MiB), and a PT_NOTE segment with the note "Xen" /
+ * XEN_ELFNOTE_PHYS32_ENTRY whose address is e_entry and lies in an
+ * executable segment. Prints what it found; exit 0 or 1.
  */
 #include <elf.h>
 #include <stdint.h>
@@ -12,8 +14,6 @@
 #include <string.h>
 
 #include <xen/elfnote.h>
-
-#define LOAD_ADDR 0x100000u
 
 struct seg {
 	uint32_t type, flags;
@@ -36,12 +36,16 @@ static uint64_t rd(const unsigned char *p, unsigned size)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: elfcheck ELF 32|64\n");
+	if (argc < 3 || argc > 5) {
+		fprintf(stderr, "usage: elfcheck ELF 32|64 [i386|x86-64 [LOAD_ADDR]]\n");
 		return 2;
 	}
 	const char *path = argv[1];
 	int bits = atoi(argv[2]);
+	unsigned want_machine = bits == 64 ? EM_X86_64 : EM_386;
+	if (argc > 3)
+		want_machine = !strcmp(argv[3], "x86-64") ? EM_X86_64 : EM_386;
+	uint64_t load_addr = argc > 4 ? strtoull(argv[4], NULL, 0) : 0x100000u;
 
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -67,8 +71,9 @@ int main(int argc, char **argv)
 		entry = eh->e_entry, phoff = eh->e_phoff, phnum = eh->e_phnum;
 		phentsize = eh->e_phentsize, machine = eh->e_machine;
 	}
-	if (machine != (cls == 64 ? EM_X86_64 : EM_386))
+	if (machine != want_machine)
 		return fail(path, "wrong machine");
+	printf("ELF%d, e_machine %s\n", cls, machine == EM_X86_64 ? "x86-64" : "i386");
 	if (phoff + (uint64_t)phnum * phentsize > len || !phnum)
 		return fail(path, "bad program headers");
 
@@ -100,8 +105,8 @@ int main(int argc, char **argv)
 			       (unsigned long long)s->paddr, (unsigned long long)s->filesz,
 			       (unsigned long long)s->memsz, s->flags & PF_R ? 'R' : '-',
 			       s->flags & PF_W ? 'W' : '-', s->flags & PF_X ? 'X' : '-');
-			if (s->paddr < LOAD_ADDR)
-				bad = fail(path, "a segment below 1 MiB");
+			if (s->paddr < load_addr)
+				bad = fail(path, "a segment below the load address");
 			if (s->memsz < s->filesz)
 				bad = fail(path, "memsz < filesz");
 			if ((s->flags & (PF_W | PF_X)) == (PF_W | PF_X))
@@ -133,8 +138,8 @@ int main(int argc, char **argv)
 	}
 	if (!loads)
 		bad = fail(path, "no PT_LOAD segment");
-	else if (lowest != LOAD_ADDR)
-		bad = fail(path, "the image does not start at 1 MiB");
+	else if (lowest != load_addr)
+		bad = fail(path, "the image does not start at the load address");
 	if (!found_note)
 		return fail(path, "no Xen PHYS32_ENTRY note in a PT_NOTE segment");
 	printf("PVH entry %#llx, e_entry %#llx\n", (unsigned long long)pvh_entry,

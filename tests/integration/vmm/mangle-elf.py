@@ -12,7 +12,9 @@ Modes:
   no-note          no PT_NOTE segment and no SHT_NOTE section
   note-in-section  no PT_NOTE segment, the note only in its SHT_NOTE section
   outside-ram      the first PT_LOAD moved to 1 GiB (beyond a small guest's RAM)
-  overlap-boot     the first PT_LOAD moved onto the boot area at 0x6000
+  no-room          the last PT_LOAD moved to end at 64 MiB: no room for the start info
+  other-x86        the other x86 machine: ELF64 with EM_386, ELF32 with EM_X86_64
+                   (Xen boots both: the class and the entry say how to run it)
 """
 import struct
 import sys
@@ -43,6 +45,15 @@ def phdrs(b):
         else:
             p_type, p_offset, _, p_paddr, p_filesz = struct.unpack_from("<IIIII", b, off)
             yield off, p_type, p_offset, p_paddr, p_filesz, 12, 4
+
+
+def move_last_load(b, end):
+    """Move the PT_LOAD with the highest address so that it ends at 'end'."""
+    last = max((p for p in phdrs(b) if p[1] == PT_LOAD), key=lambda p: p[3])
+    off, _, _, _, _, paddr_at, size = last
+    memsz_at = paddr_at + 2 * size  # p_paddr, p_filesz, p_memsz follow each other
+    (memsz,) = struct.unpack_from("<Q" if size == 8 else "<I", b, off + memsz_at)
+    struct.pack_into("<Q" if size == 8 else "<I", b, off + paddr_at, end - memsz)
 
 
 def move_first_load(b, paddr):
@@ -91,8 +102,10 @@ def main():
         drop_pt_note(b)
     elif mode == "outside-ram":
         move_first_load(b, 1 << 30)
-    elif mode == "overlap-boot":
-        move_first_load(b, 0x6000)
+    elif mode == "no-room":
+        move_last_load(b, 64 << 20)
+    elif mode == "other-x86":
+        struct.pack_into("<H", b, 0x12, 3 if b[4] == 2 else 62)
     else:
         raise SystemExit("unknown mode " + mode)
     open(dst, "wb").write(bytes(b))

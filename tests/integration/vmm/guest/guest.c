@@ -333,6 +333,33 @@ static void t_boot(void)
 		putx(m[i].type);
 		puts_("\n");
 	}
+	/* The domain builder puts everything after the image (_end: the linker's end of .bss). */
+	extern char _end[];
+	uintptr_t image_end = ((uintptr_t)_end + 4095) & ~(uintptr_t)4095;
+	CHECK((uintptr_t)si >= image_end, "start_info below the image end");
+	CHECK(((uintptr_t)si & 4095) == 0, "start_info not on a page boundary");
+	CHECK(si->memmap_paddr >= image_end, "memmap below the image end");
+	CHECK(!si->cmdline_paddr || si->cmdline_paddr >= image_end, "cmdline below the image end");
+	puts_("start_info, memmap and cmdline after the image end ");
+	putx(image_end);
+	puts_("\n");
+	if (si->nr_modules) {
+		const struct hvm_modlist_entry *mod = (const void *)(uintptr_t)si->modlist_paddr;
+		puts_("nr_modules ");
+		putd(si->nr_modules);
+		puts_("\n");
+		for (unsigned i = 0; i < si->nr_modules; i++) {
+			puts_("module ");
+			putd(i);
+			puts_(" paddr ");
+			putx(mod[i].paddr);
+			puts_(" size ");
+			putd((long long)mod[i].size);
+			puts_(" cmdline '");
+			puts_(mod[i].cmdline_paddr ? (const char *)(uintptr_t)mod[i].cmdline_paddr : "");
+			puts_("'\n");
+		}
+	}
 	result(FASTABI_RESULT_SUCCESS);
 }
 
