@@ -142,6 +142,16 @@ static enum kind classify(const struct insn_decoded *d)
 			if (d->op[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
 			    d->op[i].reg.value == ZYDIS_REGISTER_MXCSR)
 				return K_SSE;
+		/* Conversions from a memory operand to a general register. */
+		switch (d->i.mnemonic) {
+		case ZYDIS_MNEMONIC_CVTSD2SI:
+		case ZYDIS_MNEMONIC_CVTTSD2SI:
+		case ZYDIS_MNEMONIC_CVTSS2SI:
+		case ZYDIS_MNEMONIC_CVTTSS2SI:
+			return K_SSE;
+		default:
+			break;
+		}
 	}
 	return K_NONE;
 }

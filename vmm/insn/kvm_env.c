@@ -35,8 +35,12 @@ static void buf_init(void)
 
 static size_t xsave_size(struct vmm_vcpu *vc)
 {
-	int n = ioctl(vc->dom->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
-	return n > (int)sizeof(struct kvm_xsave) ? (size_t)n : sizeof(struct kvm_xsave);
+	static __thread size_t size;
+	if (!size) {
+		int n = ioctl(vc->dom->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
+		size = n > (int)sizeof(struct kvm_xsave) ? (size_t)n : sizeof(struct kvm_xsave);
+	}
+	return size;
 }
 
 static uint8_t *xsave_buf(size_t size)

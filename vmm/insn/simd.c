@@ -164,13 +164,21 @@ static struct insn_host *host_get(void)
 	return h;
 }
 
-/* The host supports the instruction's ISA set (else the guest gets #UD, as on this CPU). */
+/*
+ * The host supports the instruction's ISA set (else the guest gets #UD, as
+ * on this CPU). CPUID is read once: in a VM it traps, and costs more than
+ * the rest of the emulation.
+ */
 static bool host_has(ZydisISASet s)
 {
-	uint32_t r1[4], r7[4], e1[4];
-	cpuid(1, 0, r1);
-	cpuid(7, 0, r7);
-	cpuid(0x80000001, 0, e1);
+	static uint32_t r1[4], r7[4], e1[4];
+	static bool read;
+	if (!read) {
+		cpuid(1, 0, r1);
+		cpuid(7, 0, r7);
+		cpuid(0x80000001, 0, e1);
+		read = true;
+	}
 	switch (s) {
 	case ZYDIS_ISA_SET_SSE3: return r1[2] & (1u << 0);
 	case ZYDIS_ISA_SET_SSSE3:
