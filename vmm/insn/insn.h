@@ -147,6 +147,12 @@ bool insn_mem__locate(struct insn_ctx *x, struct insn_memop *m);
 
 /* simd.c */
 enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m);
+/*
+ * Catch host traps (SIGFPE, SIGILL, SIGSEGV, SIGBUS) inside the guest's
+ * instruction; others go to the handler that was there before. Done on
+ * first use; again by whoever replaced the handlers since (a test harness).
+ */
+void insn_simd__install_traps(void);
 
 /* xcr.c */
 enum insn_verdict insn_xcr__xgetbv(struct insn_ctx *x);

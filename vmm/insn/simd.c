@@ -118,14 +118,22 @@ static void host_free(void *p)
 	free(h);
 }
 
+void insn_simd__install_traps(void)
+{
+	for (unsigned i = 0; i < 4; i++) {
+		struct sigaction sa = { .sa_sigaction = on_trap, .sa_flags = SA_SIGINFO | SA_NODEFER };
+		struct sigaction old;
+		sigemptyset(&sa.sa_mask);
+		sigaction(trap_signals[i], &sa, &old);
+		if (old.sa_sigaction != on_trap)
+			old_action[i] = old;
+	}
+}
+
 static void host_init_once(void)
 {
 	pthread_key_create(&host_key, host_free);
-	for (unsigned i = 0; i < 4; i++) {
-		struct sigaction sa = { .sa_sigaction = on_trap, .sa_flags = SA_SIGINFO | SA_NODEFER };
-		sigemptyset(&sa.sa_mask);
-		sigaction(trap_signals[i], &sa, &old_action[i]);
-	}
+	insn_simd__install_traps();
 }
 
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
@@ -345,6 +353,8 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 	hc.gpr[r] = c->regs->rsp;
 
 	uint8_t before[1024], *after = c->xsave;
+	/* What the guest can see changed: the legacy area and AVX, not the header. */
+#define STATE_CHANGED(a, b) (memcmp(a, b, 512) != 0 || memcmp(a + 576, b + 576, 256) != 0)
 	/* Run on a copy, so a dropped run leaves the image as it was. */
 	static __thread uint8_t work[INSN_XSAVE_SIZE] __attribute__((aligned(64)));
 	memcpy(work, c->xsave, INSN_XSAVE_SIZE);
@@ -388,7 +398,7 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 		fix_x87_pointers(work, hc.slot, (unsigned)len, (uint64_t)(uintptr_t)h->buf,
 				 c->regs->rip, m->ea, m->op != NULL);
 		memcpy(c->xsave, work, INSN_XSAVE_SIZE);
-		c->xsave_dirty |= memcmp(before, c->xsave, sizeof(before)) != 0;
+		c->xsave_dirty |= STATE_CHANGED(before, c->xsave);
 		if (trap == 16)
 			insn__raise(x->ev, INSN_MF, false, 0);
 		else if (c->sregs->cr4 & CR4_OSXMMEXCPT)
@@ -417,7 +427,7 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 	fix_x87_pointers(work, hc.slot, (unsigned)len, (uint64_t)(uintptr_t)h->buf, c->regs->rip,
 			 m->ea, m->op != NULL);
 	memcpy(after, work, INSN_XSAVE_SIZE);
-	c->xsave_dirty |= memcmp(before, after, sizeof(before)) != 0;
+	c->xsave_dirty |= STATE_CHANGED(before, after);
 	for (unsigned f = 0; f < 16; f++) {
 		if (f == 4 || (int)f == b || (int)f == r)
 			continue;
