@@ -189,6 +189,12 @@ enum insn_verdict insn__execute(struct insn_cpu *c, const struct insn_decoded *d
 
 	ev->pending = false;
 	why[0] = '\0';
+	/* A single-step trap after the instruction would need DR6.BS, which lives outside sync regs. */
+	if (c->regs->rflags & (1ull << 8)) {
+		insn__refuse(&x, "%s with EFLAGS.TF set (single-stepping a completed instruction is not "
+			     "emulated)", ZydisMnemonicGetString(m));
+		return INSN_REFUSED;
+	}
 	if (m == ZYDIS_MNEMONIC_XGETBV || m == ZYDIS_MNEMONIC_XSETBV) {
 		*cls = INSN_CLASS_XCR;
 		return m == ZYDIS_MNEMONIC_XGETBV ? insn_xcr__xgetbv(&x) : insn_xcr__xsetbv(&x);

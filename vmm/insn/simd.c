@@ -43,6 +43,7 @@
 #define XCR0_SSE 2ull
 #define XCR0_AVX 4ull
 #define STATUS_FLAGS 0x8d5ull
+#define RFLAGS_RF (1ull << 16)
 #define BUF_SIZE (2 * 4096)
 
 struct insn_host_ctx {
@@ -130,15 +131,21 @@ void insn_simd__install_traps(void)
 	}
 }
 
-static void host_init_once(void)
-{
-	pthread_key_create(&host_key, host_free);
-	insn_simd__install_traps();
-}
-
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	__asm__("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
+
+/* The host's feature leaves, read once: CPUID traps in a VM and costs more than an emulation. */
+static uint32_t r1[4], r7[4], e1[4];
+
+static void host_init_once(void)
+{
+	cpuid(1, 0, r1);
+	cpuid(7, 0, r7);
+	cpuid(0x80000001, 0, e1);
+	pthread_key_create(&host_key, host_free);
+	insn_simd__install_traps();
 }
 
 static struct insn_host *host_get(void)
@@ -172,21 +179,9 @@ static struct insn_host *host_get(void)
 	return h;
 }
 
-/*
- * The host supports the instruction's ISA set (else the guest gets #UD, as
- * on this CPU). CPUID is read once: in a VM it traps, and costs more than
- * the rest of the emulation.
- */
+/* The host supports the instruction's ISA set (else the guest gets #UD, as on this CPU). */
 static bool host_has(ZydisISASet s)
 {
-	static uint32_t r1[4], r7[4], e1[4];
-	static bool read;
-	if (!read) {
-		cpuid(1, 0, r1);
-		cpuid(7, 0, r7);
-		cpuid(0x80000001, 0, e1);
-		read = true;
-	}
 	switch (s) {
 	case ZYDIS_ISA_SET_SSE3: return r1[2] & (1u << 0);
 	case ZYDIS_ISA_SET_SSSE3:
@@ -238,14 +233,14 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 	bool lm = d->mode == ZYDIS_MACHINE_MODE_LONG_64;
 	bool vex = d->i.encoding == ZYDIS_INSTRUCTION_ENCODING_VEX;
 
-	if (!host_has(d->i.meta.isa_set)) {
-		insn__raise(x->ev, INSN_UD, false, 0);
-		return INSN_FAULT;
-	}
 	struct insn_host *h = host_get();
 	if (!h) {
 		insn__refuse(x, "out of memory for the host execution area");
 		return INSN_REFUSED;
+	}
+	if (!host_has(d->i.meta.isa_set)) {
+		insn__raise(x->ev, INSN_UD, false, 0);
+		return INSN_FAULT;
 	}
 
 	/* The registers the instruction names or implies; B and R are picked outside them. */
@@ -442,7 +437,8 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 			v = (c->regs->rsp & ~0xffffffffull) | (v & 0xffffffffull);
 		c->regs->rsp = v;
 	}
-	c->regs->rflags = (c->regs->rflags & ~STATUS_FLAGS) | (hc.rflags & STATUS_FLAGS);
+	/* Completed: RF clears, as after any instruction. */
+	c->regs->rflags = (c->regs->rflags & ~(STATUS_FLAGS | RFLAGS_RF)) | (hc.rflags & STATUS_FLAGS);
 	c->regs->rip = insn__next_rip(c, d);
 	return INSN_DONE;
 }

@@ -73,6 +73,7 @@ enum insn_verdict insn_xcr__xgetbv(struct insn_ctx *x)
 	/* Writes of 32-bit registers clear the upper halves in 64-bit mode. */
 	c->regs->rax = (uint32_t)v;
 	c->regs->rdx = (uint32_t)(v >> 32);
+	c->regs->rflags &= ~(1ull << 16); /* RF */
 	c->regs->rip = insn__next_rip(c, x->d);
 	return INSN_DONE;
 }
@@ -95,6 +96,7 @@ enum insn_verdict insn_xcr__xsetbv(struct insn_ctx *x)
 		insn__refuse(x, "KVM refused XCR0 %#llx", (unsigned long long)v);
 		return INSN_REFUSED;
 	}
+	c->regs->rflags &= ~(1ull << 16); /* RF */
 	c->regs->rip = insn__next_rip(c, x->d);
 	return INSN_DONE;
 }

@@ -384,9 +384,16 @@ static void test_rsp_and_gprs(void **state)
 	float a = 1.0f, b = 2.0f;
 	set_xmm(f, 0, &a, 4);
 	memcpy(f->ram, &b, 4);
-	f->regs.rflags = 0x2 | 0x40; /* ZF set before */
+	f->regs.rflags = 0x2 | 0x40 | 0x10000; /* ZF and RF set before */
 	assert_int_equal(RUN(f, 0x0f, 0x2e, 0x06), INSN_DONE); /* ucomiss xmm0, [rsi] */
 	assert_int_equal(f->regs.rflags & 0x8d5, 0x1);            /* CF: less than */
+	assert_int_equal(f->regs.rflags & 0x10000, 0);            /* RF cleared on completion */
+	/* Single-stepping would need DR6: refused, nothing changed. */
+	f->regs.rflags |= 0x100;
+	uint64_t rip = f->regs.rip;
+	assert_int_equal(RUN(f, 0x0f, 0x2e, 0x06), INSN_REFUSED);
+	assert_non_null(strstr(f->why, "EFLAGS.TF"));
+	assert_int_equal(f->regs.rip, rip);
 	free(f);
 }
 
