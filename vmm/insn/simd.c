@@ -153,6 +153,8 @@ static struct insn_host *host_get(void)
 	if (tls_host)
 		return tls_host;
 	pthread_once(&host_once, host_init_once);
+	if (!(r1[2] & (1u << 27)))
+		return NULL; /* no OSXSAVE on the host: the guest's state cannot be loaded */
 	struct insn_host *h = calloc(1, sizeof(*h));
 	uint32_t r[4];
 	cpuid(0xd, 0, r);
@@ -235,7 +237,7 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 
 	struct insn_host *h = host_get();
 	if (!h) {
-		insn__refuse(x, "out of memory for the host execution area");
+		insn__refuse(x, "no host execution area (out of memory, or the host has no XSAVE)");
 		return INSN_REFUSED;
 	}
 	if (!host_has(d->i.meta.isa_set)) {
