@@ -22,6 +22,7 @@
 #define XEN_VERSION_MAJOR 4
 #define XEN_VERSION_MINOR 17
 
+#define CPUID1_ECX_VMX (1u << 5)
 #define CPUID1_ECX_X2APIC (1u << 21)
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
@@ -52,6 +53,8 @@ int cpuid__setup(struct vmm_vcpu *vc)
 		case 1:
 			e.ecx |= CPUID1_ECX_HYPERVISOR;
 			e.ecx &= ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE);
+			/* No nested VMX: the VMM answers VMX instructions with #UD (insn/insn.c). */
+			e.ecx &= ~CPUID1_ECX_VMX;
 			e.edx &= ~CPUID1_EDX_APIC;
 			e.ebx = (e.ebx & 0x00ffffff) | (vc->id << 24);
 			break;

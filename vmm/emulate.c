@@ -1,18 +1,29 @@
 /*
  * Instructions KVM on these machines cannot emulate at CPL0 (KVM.md): the
  * exit arrives as an emulation failure with the instruction not executed.
- * The VMM completes the ones whose effect is simple and exactly defined:
+ * The bytes are decoded with Zydis (insn/decode.c); this file completes the
+ * control transfers itself:
  *
  *   int N, int3   at CPL0, in 64-bit mode (16-byte IDT gates, IST stacks)
- *                 and in 32-bit protected mode (8-byte 32-bit gates, same
- *                 privilege level): push the frame, vector through the IDT
+ *   icebp, into   and in 32-bit protected mode (8-byte 32-bit gates, same
+ *                 privilege level): push the frame, vector through the IDT.
+ *                 icebp (f1) is INT1, a privileged software exception: #DB
+ *                 with the next instruction's address, EXT set in the
+ *                 error code of a delivery fault. into raises #OF only when
+ *                 OF is set (it does not exist in 64-bit mode: #UD).
+ *                 A gate beyond the IDT limit is #GP, a gate that is not
+ *                 present #NP, a gate of another type #GP, each with the
+ *                 error code vector * 8 + 2 (IDT) + EXT.
  *   iret          32-bit operand size in protected mode (not long mode), to
  *                 the same privilege level or outward (CPL3)
  *
- * Anything else (task gates, 16-bit gates and stacks, vm86, LDT selectors,
- * faults while pushing or popping the frame) is refused with a reason, and
- * the VMM stops the domain with a register dump (vcpu.c). Memory goes
- * through the guest's page tables (gview.c), as the CPU's accesses would.
+ * and hands everything else to the instruction engine (insn/: SSE, AVX,
+ * x87, MMX, xgetbv/xsetbv, VMX and SVM instructions as #UD). Anything
+ * neither completes (task gates, 16-bit gates and stacks, vm86, LDT
+ * selectors, faults while pushing or popping the frame, an instruction
+ * class not allowed) is refused with a reason, and the VMM stops the
+ * domain with a register dump (vcpu.c). Memory goes through the guest's
+ * page tables (gview.c), as the CPU's accesses would.
  */
 #include <stdint.h>
 #include <stdarg.h>
@@ -20,10 +31,12 @@
 #include <string.h>
 
 #include "vmm.h"
+#include "insn/kvm_env.h"
 
 #define CR0_PE (1ull << 0)
 #define EFER_LMA (1ull << 10)
 #define RFLAGS_TF (1ull << 8)
+#define RFLAGS_OF (1ull << 11)
 #define RFLAGS_IF (1ull << 9)
 #define RFLAGS_NT (1ull << 14)
 #define RFLAGS_RF (1ull << 16)
@@ -32,6 +45,7 @@
 /* What iret may change at CPL0: every defined flag but VM (vm86 is refused). */
 #define IRET_FLAGS_MASK 0x3d7fd5ull
 
+#define GATE_TASK 0x5
 #define GATE_INT32 0xe /* also the 64-bit interrupt gate */
 #define GATE_TRAP32 0xf
 
@@ -41,7 +55,15 @@ struct emu {
 	struct kvm_sregs *s;
 	char *why;
 	size_t whylen;
+	struct insn_event ev; /* an exception raised while delivering */
 };
+
+/* An IDT delivery fault: the error code names the gate (IDT bit, EXT). */
+static bool idt_fault(struct emu *e, uint8_t exc, unsigned vector, bool ext)
+{
+	insn__raise(&e->ev, exc, true, vector * 8u + 2u + (ext ? 1u : 0u));
+	return true;
+}
 
 __attribute__((format(printf, 2, 3))) static bool refuse(struct emu *e, const char *fmt, ...)
 {
@@ -107,8 +129,8 @@ static bool code_segment(struct emu *e, uint16_t sel, unsigned want_dpl, struct 
 	return true;
 }
 
-/* int N / int3 from CPL0: vector through the IDT without a privilege change. */
-static bool deliver(struct emu *e, unsigned vector, uint64_t next_rip)
+/* int N / int3 / int1 / into from CPL0: vector through the IDT without a privilege change. */
+static bool deliver(struct emu *e, unsigned vector, uint64_t next_rip, bool ext)
 {
 	struct kvm_regs *r = e->r;
 	struct kvm_sregs *s = e->s;
@@ -117,18 +139,25 @@ static bool deliver(struct emu *e, unsigned vector, uint64_t next_rip)
 	unsigned gsz = lm ? 16 : 8;
 	uint8_t g[16];
 
-	if ((uint32_t)vector * gsz + gsz - 1 > s->idt.limit)
-		return refuse(e, "vector %u is beyond the IDT limit %#x", vector, s->idt.limit);
+	if ((uint32_t)vector * gsz + gsz - 1 > s->idt.limit) {
+		if (s->idt.limit == 0 && s->idt.base == 0)
+			return refuse(e, "vector %u is beyond the IDT limit 0 (no IDT)", vector);
+		return idt_fault(e, INSN_GP, vector, ext);
+	}
 	if (gview__read(vd, s, s->idt.base + (uint64_t)vector * gsz, g, gsz))
 		return refuse(e, "the IDT entry of vector %u is not mapped", vector);
 	unsigned type = g[5] & 0xf, dpl = (g[5] >> 5) & 3;
-	if (!(g[5] & 0x80))
-		return refuse(e, "the IDT gate of vector %u is not present", vector);
+	if (type == GATE_TASK && !lm)
+		return refuse(e, "the IDT gate of vector %u is a task gate (task switches are not "
+			      "emulated)", vector);
+	if (!lm && (type == 6 || type == 7))
+		return refuse(e, "the IDT gate of vector %u is a 16-bit gate", vector);
 	if (type != GATE_INT32 && type != GATE_TRAP32)
-		return refuse(e, "the IDT gate of vector %u has type %#x (only %s interrupt and "
-			      "trap gates are emulated)", vector, type, lm ? "64-bit" : "32-bit");
-	if (dpl < cpl(s))
-		return refuse(e, "the IDT gate of vector %u has DPL %u < CPL", vector, dpl);
+		return idt_fault(e, INSN_GP, vector, ext);
+	if (!(g[5] & 0x80))
+		return idt_fault(e, INSN_NP, vector, ext);
+	if (!ext && dpl < cpl(s))
+		return idt_fault(e, INSN_GP, vector, false);
 	uint16_t sel = g[2] | g[3] << 8;
 	uint64_t target = g[0] | g[1] << 8 | (uint32_t)g[6] << 16 | (uint32_t)g[7] << 24;
 	if (lm)
@@ -235,58 +264,67 @@ bool emulate__insn(struct vmm_vcpu *vc, const uint8_t *insn, unsigned len, char 
 {
 	struct emu e = { .vc = vc, .r = &vc->run->s.regs.regs, .s = &vc->run->s.regs.sregs,
 			 .why = why, .whylen = whylen };
+	struct insn_decoded d;
 	bool lm = long_mode(e.s);
-	bool opsize = false;
-	unsigned i = 0;
+	enum insn_class cls = INSN_CLASS_INT;
+	bool ok;
 
 	why[0] = '\0';
 	if (!(e.s->cr0 & CR0_PE))
 		return refuse(&e, "real mode");
 	if (cpl(e.s) != 0)
 		return refuse(&e, "CPL %u (only CPL0 is emulated)", cpl(e.s));
-	if (!lm && (e.s->efer & EFER_LMA))
-		return refuse(&e, "compatibility mode");
-	/* Prefixes: none of them changes int N; 0x66 makes iret 16-bit. */
-	for (; i < len; i++) {
-		uint8_t b = insn[i];
-		if (b == 0x66)
-			opsize = true;
-		else if (b == 0x67 || b == 0xf2 || b == 0xf3 || b == 0x26 || b == 0x2e ||
-			 b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65)
-			continue;
-		else if (lm && b >= 0x40 && b <= 0x4f)
-			continue; /* REX */
-		else
-			break;
+	int dr = insn__decode(e.s, insn, len, &d, why, whylen);
+	if (dr < 0)
+		return false;
+	if (dr > 0) {
+		/* An encoding the CPU rejects (LOCK where none may be, prefixes before VEX). */
+		insn__raise(&e.ev, INSN_UD, false, 0);
+		insn_kvm__inject(vc, &e.ev);
+		insn_kvm__count(vc, INSN_CLASS_EXCEPTION);
+		return true;
 	}
-	if (i >= len)
-		return refuse(&e, "no opcode in the instruction bytes");
-	uint8_t op = insn[i];
-	uint64_t rip = e.r->rip;
-	bool ok;
-	switch (op) {
-	case 0xcd: /* int imm8 */
-		if (i + 1 >= len)
-			return refuse(&e, "int without its vector byte");
-		ok = deliver(&e, insn[i + 1], rip + i + 2);
+	uint64_t next = e.r->rip + d.i.length;
+	switch (d.i.mnemonic) {
+	case ZYDIS_MNEMONIC_INT:
+		ok = deliver(&e, (unsigned)d.op[0].imm.value.u & 0xff, next, false);
 		break;
-	case 0xcc: /* int3 */
-		ok = deliver(&e, 3, rip + i + 1);
+	case ZYDIS_MNEMONIC_INT3:
+		ok = deliver(&e, 3, next, false);
 		break;
-	case 0xcf: /* iret */
-		if (lm)
-			return refuse(&e, "iret in 64-bit mode (KVM emulates iretq itself)");
-		if (opsize)
-			return refuse(&e, "16-bit iret");
+	case ZYDIS_MNEMONIC_INT1:
+		ok = deliver(&e, 1, next, true);
+		break;
+	case ZYDIS_MNEMONIC_INTO:
+		if (!(e.r->rflags & RFLAGS_OF)) {
+			e.r->rip = next;
+			ok = true;
+			break;
+		}
+		ok = deliver(&e, 4, next, false);
+		break;
+	case ZYDIS_MNEMONIC_IRETD:
+		cls = INSN_CLASS_IRET;
 		ok = iret32(&e);
 		break;
+	case ZYDIS_MNEMONIC_IRET:
+		return refuse(&e, "16-bit iret");
+	case ZYDIS_MNEMONIC_IRETQ:
+		return refuse(&e, "iret in 64-bit mode (KVM emulates iretq itself)");
 	default:
-		return refuse(&e, "opcode %#04x is not one the VMM emulates", op);
+		return insn_kvm__execute(vc, &d, why, whylen);
+	}
+	if (ok && e.ev.pending) {
+		/* A delivery fault: the instruction did not execute. */
+		insn_kvm__inject(vc, &e.ev);
+		insn_kvm__count(vc, INSN_CLASS_EXCEPTION);
+		return true;
 	}
 	if (ok) {
 		if (!lm)
 			e.r->rip &= 0xffffffffull;
 		vc->dirty |= KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+		insn_kvm__count(vc, cls);
 	}
 	return ok;
 }

@@ -4,7 +4,10 @@
  * accesses in every paging mode, and raw reads and writes of guest-physical
  * memory. Unlike the core's guestmem copies, which serve hypercalls, these
  * apply no confidential-mode policy: an emulated instruction touches
- * private memory just as the real instruction would.
+ * private memory just as the real instruction would. gview__access() is the
+ * access of an instruction the VMM completes (vmm/insn/): it reports the
+ * page fault the CPU would raise (error code, address) and sets accessed
+ * and dirty bits as the CPU does.
  */
 #include <stdint.h>
 #include <string.h>
@@ -20,7 +23,13 @@
 
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
+#define PTE_US (1ull << 2)
+#define PTE_A (1u << 5)
+#define PTE_D (1u << 6)
 #define PTE_PS (1ull << 7)
+#define CR4_SMAP (1ull << 21)
+#define EFER_NXE (1ull << 11)
+#define RFLAGS_AC (1ull << 18)
 #define ADDR_MASK 0x000ffffffffff000ull
 
 /* [a, a + len) is guest memory of any kind. */
@@ -82,59 +91,180 @@ static int entry(struct vmm_domain *vd, uint64_t a, size_t size, uint64_t *e)
 	return phys(vd, a, e, size, false);
 }
 
-static int walk(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la, bool write,
-		uint64_t *out)
+/* Host address of a page-table entry, for setting its accessed and dirty bits. */
+static void *entry_host(struct vmm_domain *vd, uint64_t a)
 {
+	const struct guestmem_region *r = guestmem__lookup(&vd->d->mem, gpa(a));
+	return r ? r->host + (a - r->start) : NULL;
+}
+
+static unsigned max_phys_bits(void)
+{
+	static unsigned bits;
+	if (!bits) {
+		unsigned a, b, c, d;
+		__asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x80000008u), "c"(0));
+		bits = (a & 0xff) ? (a & 0xff) : 36;
+	}
+	return bits;
+}
+
+/*
+ * The page walk of a supervisor data access, as the CPU makes it: returns
+ * 0 with the physical address, or -1 with the #PF error code in *pfec (P
+ * when a present entry forbade the access, W for a write, RSVD when an
+ * entry has a reserved bit set). With set_ad, the accessed bits of every
+ * entry and the dirty bit of the page are set, as the access completes.
+ * An entry outside guest memory reads as all ones (an empty bus).
+ */
+static int walk_ex(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t rflags,
+		   uint64_t la, unsigned flags, bool set_ad, uint64_t *out, uint32_t *pfec)
+{
+	bool write = flags & GVIEW_WRITE;
 	bool wp = s->cr0 & CR0_WP;
-	uint64_t e;
+	bool rw_ok = true, user = true;
+	uint32_t ec = write ? GVIEW_PF_W : 0;
+	uint64_t e, ea[5];
+	unsigned n = 0, leaf_size = 8;
+	int levels;
+	uint64_t table, rsvd_hi = 0;
 
 	if (!(s->cr0 & CR0_PG)) {
 		*out = la & 0xffffffffull;
 		return 0;
 	}
-	if (!(s->cr4 & CR4_PAE)) {
-		/* 32-bit paging: two levels of 4-byte entries, 4 MiB pages with PSE. */
-		la &= 0xffffffffull;
-		if (entry(vd, (s->cr3 & 0xfffff000ull) + ((la >> 22) & 0x3ff) * 4, 4, &e) ||
-		    !(e & PTE_P) || (write && wp && !(e & PTE_W)))
-			return -1;
-		if ((e & PTE_PS) && (s->cr4 & CR4_PSE)) {
-			*out = ((e & 0xffc00000ull) | ((e & 0x1fe000ull) << 19)) | (la & 0x3fffff);
-			return 0;
-		}
-		uint64_t pde = e;
-		if (entry(vd, (pde & 0xfffff000ull) + ((la >> 12) & 0x3ff) * 4, 4, &e) ||
-		    !(e & PTE_P) || (write && wp && !(e & PTE_W)))
-			return -1;
-		*out = (e & 0xfffff000ull) | (la & 0xfff);
-		return 0;
+	if (s->cr4 & CR4_PAE) {
+		rsvd_hi = ~((1ull << max_phys_bits()) - 1) & ((1ull << 52) - 1);
+		if (!(s->efer & EFER_NXE))
+			rsvd_hi |= 1ull << 63;
 	}
-	int levels;
-	uint64_t table;
-	if (s->efer & EFER_LMA) {
+	if (!(s->cr4 & CR4_PAE)) {
+		la &= 0xffffffffull;
+		levels = 2;
+		table = s->cr3 & 0xfffff000ull;
+		leaf_size = 4;
+	} else if (s->efer & EFER_LMA) {
 		levels = (s->cr4 & CR4_LA57) ? 5 : 4;
 		table = s->cr3 & ADDR_MASK;
 	} else {
-		/* PAE: the PDPTE first, without R/W meaning at that level. */
 		la &= 0xffffffffull;
-		if (entry(vd, (s->cr3 & 0xffffffe0ull) + ((la >> 30) & 3) * 8, 8, &e) || !(e & PTE_P))
-			return -1;
+		uint64_t pa = (s->cr3 & 0xffffffe0ull) + ((la >> 30) & 3) * 8;
+		if (entry(vd, pa, 8, &e))
+			e = ~0ull;
+		if (!(e & PTE_P))
+			goto fault;
+		if (e & (rsvd_hi | 0x1e6ull))
+			goto rsvd;
 		levels = 2;
 		table = e & ADDR_MASK;
 	}
 	for (int level = levels; level >= 1; level--) {
-		unsigned shift = 12 + 9 * (level - 1);
-		if (entry(vd, table + ((la >> shift) & 0x1ff) * 8, 8, &e) || !(e & PTE_P) ||
-		    (write && wp && !(e & PTE_W)))
-			return -1;
-		if (level == 1 || ((e & PTE_PS) && level <= 3)) {
-			uint64_t mask = (1ull << shift) - 1;
-			*out = ((e & ADDR_MASK) & ~mask) | (la & mask);
+		unsigned shift = leaf_size == 4 ? 12 + 10 * (level - 1) : 12 + 9 * (level - 1);
+		uint64_t idx = (la >> shift) & (leaf_size == 4 ? 0x3ff : 0x1ff);
+		uint64_t pa = table + idx * leaf_size;
+		if (entry(vd, pa, leaf_size, &e))
+			e = leaf_size == 4 ? 0xffffffffull : ~0ull;
+		if (!(e & PTE_P))
+			goto fault;
+		bool ps = (e & PTE_PS) && level > 1;
+		if (leaf_size == 8) {
+			uint64_t rsvd = rsvd_hi;
+			if (ps && level >= 4)
+				goto rsvd; /* no large pages at PML4/PML5 */
+			if (ps && level == 3)
+				rsvd |= 0x3fffe000ull; /* 1 GiB page: bits 29:13 */
+			if (ps && level == 2)
+				rsvd |= 0x1fe000ull; /* 2 MiB page: bits 20:13 */
+			if (e & rsvd)
+				goto rsvd;
+		} else if (ps && !(s->cr4 & CR4_PSE)) {
+			ps = false;
+		}
+		ea[n++] = pa;
+		rw_ok &= (e & PTE_W) != 0;
+		user &= (e & PTE_US) != 0;
+		if (level == 1 || ps) {
+			uint64_t mask;
+			if (leaf_size == 4 && ps) {
+				*out = ((e & 0xffc00000ull) | ((e & 0x1fe000ull) << 19)) |
+				       (la & 0x3fffff);
+			} else {
+				mask = (1ull << shift) - 1;
+				*out = ((e & ADDR_MASK) & ~mask) | (la & mask);
+			}
+			/* SMAP: a supervisor data access to a user page, unless EFLAGS.AC. */
+			if (user && (s->cr4 & CR4_SMAP) && !(rflags & RFLAGS_AC))
+				goto prot;
+			if (write && !rw_ok && wp)
+				goto prot;
+			if (set_ad) {
+				for (unsigned i = 0; i < n; i++) {
+					uint8_t *h = entry_host(vd, ea[i]);
+					uint8_t bits = PTE_A | (i + 1 == n && write ? PTE_D : 0);
+					if (h)
+						__atomic_fetch_or(h, bits, __ATOMIC_SEQ_CST);
+				}
+			}
 			return 0;
 		}
-		table = e & ADDR_MASK;
+		table = e & (leaf_size == 4 ? 0xfffff000ull : ADDR_MASK);
 	}
+fault:
+	*pfec = ec;
 	return -1;
+rsvd:
+	*pfec = ec | GVIEW_PF_P | GVIEW_PF_RSVD;
+	return -1;
+prot:
+	*pfec = ec | GVIEW_PF_P;
+	return -1;
+}
+
+static int walk(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la, bool write,
+		uint64_t *out)
+{
+	uint32_t pfec;
+	/* The VMM's own reads (dumps, interrupt frames): no SMAP, no accessed bits. */
+	return walk_ex(vd, s, RFLAGS_AC, la, write ? GVIEW_WRITE : 0, false, out, &pfec);
+}
+
+int gview__access(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t rflags, uint64_t la,
+		  void *buf, size_t len, unsigned flags, struct gview_fault *f)
+{
+	uint8_t *p = buf;
+	int ret = 0;
+
+	pthread_mutex_lock(&vd->vmm->hv.lock);
+	/* Translate every page first: a fault leaves memory and the page tables as they were. */
+	for (int pass = 0; pass < 2 && !ret; pass++) {
+		uint64_t a = la;
+		size_t left = len, done = 0;
+		while (left && !ret) {
+			size_t n = PAGE_SIZE - (a & (PAGE_SIZE - 1));
+			uint64_t pa;
+			uint32_t pfec;
+			if (n > left)
+				n = left;
+			if (walk_ex(vd, s, rflags, a, flags, pass == 1, &pa, &pfec)) {
+				f->addr = a;
+				f->pfec = pfec;
+				ret = -1;
+			} else if (pass == 0 && !phys_ok(vd, pa, n)) {
+				f->addr = a;
+				f->pfec = 0;
+				ret = -2;
+			} else if (pass == 1 && !(flags & GVIEW_PROBE)) {
+				ret = phys(vd, pa, p + done, n, flags & GVIEW_WRITE);
+			}
+			a += n;
+			done += n;
+			left -= n;
+		}
+		if (flags & GVIEW_PROBE)
+			break;
+	}
+	pthread_mutex_unlock(&vd->vmm->hv.lock);
+	return ret;
 }
 
 static int linear(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la, void *buf,

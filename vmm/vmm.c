@@ -15,6 +15,7 @@
 #include <xen/sched.h>
 
 #include "vmm.h"
+#include "insn/kvm_env.h"
 
 static uint64_t mono_ns(void)
 {
@@ -329,6 +330,9 @@ static void report(struct vmm_domain *vd)
 			 (unsigned long long)exits, (unsigned long long)calls,
 			 (unsigned long long)emulated, (double)vd->vmm->run_ns / 1e6,
 			 (double)(vmm__now(vd->vmm) - vd->vmm->run_ns) / 1e6);
+		char insn[256];
+		insn_kvm__report(vd, insn, sizeof(insn));
+		vmm__err("[%s] instructions the VMM completed: %s", vd->name, insn);
 		vmm__err("[%s] PV console: %llu notifications, %llu bytes; xenstore: %llu "
 			 "notifications, %llu requests", vd->name,
 			 (unsigned long long)vd->xcons.ring.nr_notify,

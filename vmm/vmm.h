@@ -19,7 +19,9 @@
  *   hypercall.c the doorbell: registers from sync regs into hv_hypercall()
  *   refused.c  counts of refused hypercalls, summed up at exit
  *   hcall_names.c names of hypercalls and sub-ops for messages
- *   emulate.c  what KVM cannot emulate at CPL0 here (int N, int3, 32-bit iret)
+ *   emulate.c  what KVM cannot emulate at CPL0 here: int N, int3, icebp, into,
+ *              32-bit iret itself, the rest through insn/ (SSE, AVX, x87,
+ *              xgetbv/xsetbv, VMX #UD)
  *   gview.c    guest memory as the CPU sees it (page walk without policy)
  *   timer.c    one thread that arms every vCPU's deadline
  *   console.c  line-buffered, "[name] "-prefixed console per domain
@@ -117,6 +119,9 @@ _Static_assert(VMM_EXIT_SUCCESS == FASTABI_EXIT_SUCCESS &&
 struct vmm;
 struct vmm_domain;
 
+/* Classes of instructions the VMM completes (enum insn_class in insn/insn.h). */
+#define VMM_INSN_CLASSES 9
+
 /* Line buffer of one domain's console. */
 #define CONSOLE_LINE_MAX 1024
 struct console {
@@ -174,6 +179,7 @@ struct vmm_vcpu {
 	/* Counters for the exit report. */
 	uint64_t nr_exits, nr_hypercalls, nr_emulated;
 	struct refused_calls refused;
+	uint64_t nr_insn[VMM_INSN_CLASSES]; /* completed by the VMM, per class (insn/insn.h) */
 };
 
 /* A ring page the VMM serves as a backend (PV console, xenstore). */
@@ -410,6 +416,22 @@ int gview__read(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la, v
 		size_t len);
 int gview__write(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la, const void *buf,
 		 size_t len);
+/*
+ * A CPL0 data access of an instruction the VMM completes: 0; -1 with the
+ * #PF error code and address in *f; -2 when a page is not guest memory.
+ * GVIEW_PROBE only translates. Accessed/dirty bits are set on success.
+ */
+#define GVIEW_WRITE 1u
+#define GVIEW_PROBE 2u
+#define GVIEW_PF_P 1u
+#define GVIEW_PF_W 2u
+#define GVIEW_PF_RSVD 8u
+struct gview_fault {
+	uint64_t addr;
+	uint32_t pfec;
+};
+int gview__access(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t rflags, uint64_t la,
+		  void *buf, size_t len, unsigned flags, struct gview_fault *f);
 
 /* ---- timer.c ---- */
 int timer__start(struct vmm *vmm);
