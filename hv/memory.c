@@ -14,7 +14,7 @@
 #include "hv.h"
 #include "memory.h"
 
-#define MAX_GFN (1ull << (GUESTMEM_MAXPHYADDR - PAGE_SHIFT))
+#define MAX_GFN MEMORY_MAX_GFN
 
 
 /* ---- the memory map ---- */
@@ -62,11 +62,7 @@ int64_t memory__current_reservation(struct hv_vcpu *v, domid_t domid)
 	int ret = domain__target(v, domid, &d);
 	if (ret)
 		return ret;
-	uint64_t pages = 0;
-	for (unsigned i = 0; i < d->mem.nr_regions; i++)
-		if (d->mem.regions[i].kind == GUESTMEM_RAM)
-			pages += d->mem.regions[i].size >> PAGE_SHIFT;
-	return (int64_t)pages;
+	return (int64_t)d->tot_pages;
 }
 
 int64_t memory__maximum_reservation(struct hv_vcpu *v, domid_t domid)
@@ -214,6 +210,8 @@ int64_t memory__add_to_physmap(struct hv_vcpu *hv_vcpu, struct xen_add_to_physma
 	/* A special page at the target is displaced; RAM there is dropped. */
 	struct special victim;
 	bool displaced = special_at(d, to, &victim);
+	const struct guestmem_region *at = guestmem__lookup(&d->mem, gfn_to_gpa(to));
+	bool ram_dropped = at && at->kind == GUESTMEM_RAM;
 
 	if (had_old) {
 		ret = guestmem__remove(&d->mem, gfn_to_gpa(old), PAGE_SIZE);
@@ -233,6 +231,9 @@ int64_t memory__add_to_physmap(struct hv_vcpu *hv_vcpu, struct xen_add_to_physma
 	if (displaced)
 		special_moved(d, &victim, false, gfn(0));
 	special_moved(d, &sp, true, to);
+	/* As Xen, the RAM page that was there is freed: the domain holds one page less. */
+	if (ram_dropped)
+		d->tot_pages--;
 	return 0;
 
 undo:
@@ -244,24 +245,13 @@ undo:
 	return ret;
 }
 
-int64_t memory__remove_from_physmap(struct hv_vcpu *hv_vcpu, struct xen_remove_from_physmap *arg)
+int memory__remove_special(struct domain *d, gfn_t f)
 {
-	struct domain *d;
 	struct special sp;
-	int ret = domain__target(hv_vcpu, arg->domid, &d);
 
-	if (ret)
-		return ret;
-	if (arg->gpfn >= MAX_GFN)
-		return -XEN_EINVAL;
-	gfn_t f = gfn(arg->gpfn);
-	if (!guestmem__lookup(&d->mem, gfn_to_gpa(f)))
-		return -XEN_ENOENT;
-	/* RAM stays: the VMM backs it for the domain's life (no ballooning). */
 	if (!special_at(d, f, &sp))
 		return -XEN_EINVAL;
-
-	ret = guestmem__remove(&d->mem, gfn_to_gpa(f), PAGE_SIZE);
+	int ret = guestmem__remove(&d->mem, gfn_to_gpa(f), PAGE_SIZE);
 	if (ret)
 		return ret;
 	ret = vmm_map(d, &sp, true, f, gfn(HV_GFN_NONE));
@@ -271,6 +261,22 @@ int64_t memory__remove_from_physmap(struct hv_vcpu *hv_vcpu, struct xen_remove_f
 	}
 	special_moved(d, &sp, false, gfn(0));
 	return 0;
+}
+
+int64_t memory__remove_from_physmap(struct hv_vcpu *hv_vcpu, struct xen_remove_from_physmap *arg)
+{
+	struct domain *d;
+	int ret = domain__target(hv_vcpu, arg->domid, &d);
+
+	if (ret)
+		return ret;
+	if (arg->gpfn >= MAX_GFN)
+		return -XEN_EINVAL;
+	gfn_t f = gfn(arg->gpfn);
+	if (!guestmem__lookup(&d->mem, gfn_to_gpa(f)))
+		return -XEN_ENOENT;
+	/* RAM leaves through decrease_reservation (reservation.c), not here. */
+	return memory__remove_special(d, f);
 }
 
 /* ---- the share set ---- */
