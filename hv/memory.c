@@ -13,6 +13,7 @@
 #include "grant_table.h"
 #include "hv.h"
 #include "memory.h"
+#include "reservation.h"
 
 #define MAX_GFN MEMORY_MAX_GFN
 
@@ -273,10 +274,22 @@ int64_t memory__remove_from_physmap(struct hv_vcpu *hv_vcpu, struct xen_remove_f
 	if (arg->gpfn >= MAX_GFN)
 		return -XEN_EINVAL;
 	gfn_t f = gfn(arg->gpfn);
-	if (!guestmem__lookup(&d->mem, gfn_to_gpa(f)))
+	const struct guestmem_region *r = guestmem__lookup(&d->mem, gfn_to_gpa(f));
+	if (!r)
 		return -XEN_ENOENT;
-	/* RAM leaves through decrease_reservation (reservation.c), not here. */
-	return memory__remove_special(d, f);
+	if (r->kind != GUESTMEM_RAM)
+		return memory__remove_special(d, f);
+	/*
+	 * RAM: Xen takes the page out of the physmap but leaves it allocated to
+	 * the domain (tot_pages keeps counting it). The host memory behind it
+	 * is given back here all the same: nothing can reach it any more.
+	 */
+	uint8_t *host = r->host + (gpa_val(gfn_to_gpa(f)) - r->start);
+	ret = guestmem__remove(&d->mem, gfn_to_gpa(f), PAGE_SIZE);
+	if (ret)
+		return ret;
+	reservation__release(d, f, 1, host);
+	return 0;
 }
 
 /* ---- the share set ---- */

@@ -69,11 +69,16 @@ static int ram_changed(struct domain *d, gfn_t f, uint64_t nr, uint8_t *host, bo
 	return 0;
 }
 
+void reservation__release(struct domain *d, gfn_t f, uint64_t nr, void *host)
+{
+	/* The frames are gone from d->mem already: a VMM failure leaves them allocated. */
+	(void)ram_changed(d, f, nr, host, false);
+}
+
 static void run_flush(struct domain *d, struct run *r)
 {
 	if (r->nr)
-		/* The frames are gone from d->mem already: a VMM failure leaves them allocated. */
-		(void)ram_changed(d, r->gfn, r->nr, r->host, false);
+		reservation__release(d, r->gfn, r->nr, r->host);
 	r->nr = 0;
 }
 

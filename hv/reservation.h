@@ -45,4 +45,10 @@ struct reservation_args {
  */
 void reservation__op(struct hv_vcpu *v, unsigned op, struct reservation_args *a);
 
+/*
+ * RAM frames [f, f + nr) backed by 'host' have just left d->mem: tell the
+ * VMM, which gives the memory back to the host (hv_ops.ram_changed).
+ */
+void reservation__release(struct domain *d, gfn_t f, uint64_t nr, void *host);
+
 #endif

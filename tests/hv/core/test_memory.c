@@ -281,9 +281,17 @@ static void test_shared_info_moves(void **state)
 		assert_null(region_at(d, ram));
 		assert_int_equal(gfn_val(h->maps[h->nr_maps - 1].gfn), HV_GFN_NONE);
 		assert_int_equal(remove_from_physmap(h, v, abi, DOMID_SELF, ram), -XEN_ENOENT);
-		/* RAM is not removable; nor are huge frames. */
-		assert_int_equal(remove_from_physmap(h, v, abi, DOMID_SELF, 0x10), -XEN_EINVAL);
-		assert_int_equal(region_at(d, 0x10)->kind, GUESTMEM_RAM);
+		/*
+		 * RAM goes too (as Xen: out of the physmap, still charged to the
+		 * domain), its host memory released; huge frames are refused.
+		 */
+		uint64_t pages = d->tot_pages;
+		uint64_t released = h->released_pages[d->id];
+		assert_int_equal(remove_from_physmap(h, v, abi, DOMID_SELF, 0x10), 0);
+		assert_null(region_at(d, 0x10));
+		assert_int_equal(d->tot_pages, pages);
+		assert_int_equal(h->released_pages[d->id], released + 1);
+		assert_int_equal(remove_from_physmap(h, v, abi, DOMID_SELF, 0x10), -XEN_ENOENT);
 		harness__free(h);
 	}
 }
