@@ -218,6 +218,40 @@ static int punch(struct vmm_domain *vd, uint8_t *host, uint64_t len)
 	return -1;
 }
 
+/* Whether a grant mapping of any domain shows the host page at p. */
+static bool grant_mapped(struct vmm *vmm, const uint8_t *p)
+{
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
+		struct vmm_domain *m = vmm->doms[i];
+		for (unsigned j = 0; m && j < VMM_MAX_GRANT_MAPS; j++)
+			if (m->grants[j].used && m->grants[j].host == p)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Give back [h, h + len) but the pages another domain still maps through a
+ * grant: on Xen such a page lives on, referenced by the mapping, after the
+ * granter released it, and the mapper keeps seeing its contents.
+ */
+static void release(struct vmm_domain *vd, uint8_t *h, uint64_t len)
+{
+	uint64_t run = 0;
+
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		if (!grant_mapped(vd->vmm, h + off)) {
+			run += PAGE_SIZE;
+			continue;
+		}
+		if (run)
+			(void)punch(vd, h + off - run, run);
+		run = 0;
+	}
+	if (run)
+		(void)punch(vd, h + len - run, run);
+}
+
 int kvm_mem__ram_changed(struct domain *d, gfn_t gfn, uint64_t nr, void *host, bool populated,
 			 void *ctx)
 {
@@ -239,10 +273,9 @@ int kvm_mem__ram_changed(struct domain *d, gfn_t gfn, uint64_t nr, void *host, b
 	/* Unmapped from KVM first, so no vCPU can fault the page back in between. */
 	int ret = kvm_mem__sync(vd) ? -XEN_ENOMEM : 0;
 	uint64_t before = memfd_bytes(vd);
-	if (punch(vd, h, len) == 0) {
-		uint64_t after = memfd_bytes(vd);
-		vd->balloon_freed_bytes += before > after ? before - after : 0;
-	}
+	release(vd, h, len);
+	uint64_t after = memfd_bytes(vd);
+	vd->balloon_freed_bytes += before > after ? before - after : 0;
 	vd->balloon_released_pages += nr;
 	return ret;
 }
