@@ -87,6 +87,27 @@ int64_t memory__maximum_gpfn(struct hv_vcpu *v, domid_t domid)
 	return (int64_t)((r->start + r->size) >> PAGE_SHIFT) - 1;
 }
 
+int64_t memory__pod_target(struct hv_vcpu *v, bool set, struct xen_pod_target *arg)
+{
+	struct domain *d = domain__lookup(v->d, arg->domid);
+
+	if (!d)
+		return -XEN_ESRCH;
+	/* Xen's xsm_{set,get}_pod_target(XSM_PRIV): the control domain's. */
+	if (!(v->d->flags & DOMAIN_PRIVILEGED))
+		return -XEN_EPERM;
+	if (set && arg->target_pages > d->max_pages)
+		return -XEN_EINVAL;
+	/*
+	 * No populate-on-demand here: with no PoD entries Xen's
+	 * p2m_pod_set_mem_target has nothing to do. The pool and entries are 0.
+	 */
+	arg->tot_pages = d->tot_pages;
+	arg->pod_cache_pages = 0;
+	arg->pod_entries = 0;
+	return 0;
+}
+
 /* ---- the special pages in the physmap ---- */
 
 struct special {

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include <xen/memory.h>
+
 #include "hv.h"
 
 /* Frames a guest may name: below 2^GUESTMEM_MAXPHYADDR. */
@@ -32,6 +34,14 @@ _Static_assert(sizeof(struct memory_e820) == 20, "E820 entries are 20 bytes");
 int64_t memory__current_reservation(struct hv_vcpu *v, domid_t domid);
 int64_t memory__maximum_reservation(struct hv_vcpu *v, domid_t domid);
 int64_t memory__maximum_gpfn(struct hv_vcpu *v, domid_t domid);
+
+/*
+ * XENMEM_set_pod_target / get_pod_target (legacy only): the control
+ * domain's view of a domain's populate-on-demand pool, which is always
+ * empty here: tot_pages and zeros. -XEN_ESRCH, -XEN_EPERM (not the control
+ * domain), -XEN_EINVAL (set: target above max_pages).
+ */
+int64_t memory__pod_target(struct hv_vcpu *v, bool set, struct xen_pod_target *arg);
 
 /*
  * Take the special page (shared_info, a grant frame) at f out of d's

@@ -4,6 +4,7 @@
  * when they continue. 32-bit guests pass the compat layouts, whose
  * xen_pfn_t, xen_ulong_t and handles are 32 bits wide.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -190,6 +191,23 @@ static int64_t reservation_op(struct legacy_call *lc, unsigned op, uint64_t va)
 	return (int64_t)a.nr_done;
 }
 
+/* struct xen_pod_target: four uint64_t then the domid, at the same offsets in both layouts. */
+#define POD_TARGET_SIZE (offsetof(struct xen_pod_target, domid) + sizeof(domid_t))
+
+static int64_t pod_target(struct legacy_call *lc, bool set, uint64_t va)
+{
+	struct xen_pod_target t;
+
+	memset(&t, 0, sizeof(t));
+	int64_t ret = legacy__copy_from(lc, va, &t, POD_TARGET_SIZE);
+	if (ret)
+		return ret;
+	ret = memory__pod_target(lc->v, set, &t);
+	if (ret)
+		return ret;
+	return legacy__copy_to(lc, va, &t, POD_TARGET_SIZE);
+}
+
 int64_t legacy__memory_op(struct legacy_call *lc)
 {
 	uint64_t va = lc->arg[1];
@@ -211,6 +229,9 @@ int64_t legacy__memory_op(struct legacy_call *lc)
 		return reservation(lc, va, memory__maximum_reservation);
 	case XENMEM_maximum_gpfn:
 		return reservation(lc, va, memory__maximum_gpfn);
+	case XENMEM_set_pod_target:
+	case XENMEM_get_pod_target:
+		return pod_target(lc, (lc->arg[0] & MEMOP_CMD_MASK) == XENMEM_set_pod_target, va);
 	default:
 		lc->call->why = "unknown memory_op command";
 		return -XEN_ENOSYS;

@@ -432,6 +432,44 @@ static void test_vmm_refuses(void **state)
 	harness__free(h);
 }
 
+/* get/set_pod_target: the control domain's; no PoD pool here, tot_pages follows the balloon. */
+static void test_pod_target(void **state)
+{
+	(void)state;
+	struct harness *h = harness__new();
+	struct domain *p = harness__domain(h, "ctl", DOMAIN_PRIVILEGED, 1, RAM_MIB);
+	struct domain *d = harness__domain(h, "b", 0, 1, RAM_MIB);
+	struct hv_vcpu *v = &d->vcpus[0], *pv = &p->vcpus[0];
+	struct call c = { .mode64 = true, .op = XENMEM_decrease_reservation, .domid = DOMID_SELF };
+	uint64_t f = GFN_A, va;
+	assert_int_equal(resv(h, v, &c, &f, 1), 1);
+
+	for (int m = 0; m < 2; m++) {
+		bool mode64 = m == 0;
+		struct xen_pod_target *t = harness__alloc(h, d, sizeof(*t), &va);
+		t->domid = DOMID_SELF;
+		const uint64_t get[LEGACY_NR_ARGS] = { XENMEM_get_pod_target, va };
+		assert_int_equal(harness__legacy(v, mode64, MEM, get, NULL), -XEN_EPERM);
+		t->domid = 9;
+		assert_int_equal(harness__legacy(v, mode64, MEM, get, NULL), -XEN_ESRCH);
+		t = harness__alloc(h, p, sizeof(*t), &va);
+		t->domid = d->id;
+		t->pod_entries = 77;
+		const uint64_t pget[LEGACY_NR_ARGS] = { XENMEM_get_pod_target, va };
+		assert_int_equal(harness__legacy(pv, mode64, MEM, pget, NULL), 0);
+		assert_int_equal(t->tot_pages, RAM_PAGES - 1);
+		assert_int_equal(t->pod_entries, 0);
+		assert_int_equal(t->pod_cache_pages, 0);
+		const uint64_t pset[LEGACY_NR_ARGS] = { XENMEM_set_pod_target, va };
+		t->target_pages = RAM_PAGES + 1;
+		assert_int_equal(harness__legacy(pv, mode64, MEM, pset, NULL), -XEN_EINVAL);
+		t->target_pages = RAM_PAGES / 2;
+		assert_int_equal(harness__legacy(pv, mode64, MEM, pset, NULL), 0);
+		assert_int_equal(t->tot_pages, RAM_PAGES - 1);
+	}
+	harness__free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_continuation),
 		cmocka_unit_test(test_decrease_special_page),
 		cmocka_unit_test(test_vmm_refuses),
+		cmocka_unit_test(test_pod_target),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
