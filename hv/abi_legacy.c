@@ -14,25 +14,20 @@
 #include "legacy.h"
 #include "policy.h"
 
-/* memory_op's cmd carries a continuation in its upper bits (Xen's MEMOP_EXTENT_SHIFT). */
-#define LEGACY_MEMOP_CMD_MASK 0x3f
-
 struct legacy_hypercall {
 	legacy_hypercall_fn *fn;
 	uint64_t subop_mask; /* arg[0] & subop_mask is the sub-op the policy sees */
 };
 
-static const struct legacy_hypercall legacy_table[] = {
-	[__HYPERVISOR_memory_op] = { legacy__memory_op, LEGACY_MEMOP_CMD_MASK },
-	[__HYPERVISOR_xen_version] = { legacy__xen_version, UINT64_MAX },
-	[__HYPERVISOR_console_io] = { legacy__console_io, UINT64_MAX },
-	[__HYPERVISOR_grant_table_op] = { legacy__grant_table_op, UINT64_MAX },
-	[__HYPERVISOR_vcpu_op] = { legacy__vcpu_op, UINT64_MAX },
-	[__HYPERVISOR_sched_op] = { legacy__sched_op, UINT64_MAX },
-	[__HYPERVISOR_event_channel_op] = { legacy__event_channel_op, UINT64_MAX },
-	[__HYPERVISOR_hvm_op] = { legacy__hvm_op, UINT64_MAX },
-};
+#define LEGACY_ENTRY(nr, name, mask) [nr] = { legacy__##name, mask },
+static const struct legacy_hypercall legacy_table[] = { LEGACY_HYPERCALLS(LEGACY_ENTRY) };
+#undef LEGACY_ENTRY
 #define LEGACY_TABLE_SIZE (sizeof(legacy_table) / sizeof(legacy_table[0]))
+
+legacy_hypercall_fn *legacy__handler(uint64_t nr)
+{
+	return nr < LEGACY_TABLE_SIZE ? legacy_table[nr].fn : NULL;
+}
 
 /* The argument registers, in order, for each mode. */
 static uint64_t *arg_reg(struct hv_regs *r, bool mode64, unsigned i)

@@ -236,6 +236,15 @@ static int add_special(struct domain *d, enum guestmem_kind kind, uint64_t gpa_s
 	return 0;
 }
 
+/* Remember where RAM [start, start + size) lives (struct domain's ram_home). */
+static int ram_home_add(struct domain *d, uint64_t start, uint64_t size, uint8_t *host)
+{
+	if (d->nr_ram_home == HV_RAM_HOMES)
+		return -XEN_ENOSPC;
+	d->ram_home[d->nr_ram_home++] = (struct hv_ram_home){ start, size, host };
+	return 0;
+}
+
 int domain__finish_layout(struct domain *d)
 {
 	struct guestmem *gm = &d->mem;
@@ -244,6 +253,7 @@ int domain__finish_layout(struct domain *d)
 	pthread_mutex_lock(&d->hv->lock);
 	d->nr_memmap = 0;
 	d->max_pages = 0;
+	d->nr_ram_home = 0;
 
 	/* RAM, with adjacent regions merged into one entry. */
 	uint64_t ram_end = 0;
@@ -253,6 +263,9 @@ int domain__finish_layout(struct domain *d)
 			continue;
 		d->max_pages += r->size >> PAGE_SHIFT;
 		ram_end = r->start + r->size;
+		ret = ram_home_add(d, r->start, r->size, r->host);
+		if (ret)
+			goto out;
 		if (d->nr_memmap &&
 		    d->memmap[d->nr_memmap - 1].type == XEN_HVM_MEMMAP_TYPE_RAM &&
 		    d->memmap[d->nr_memmap - 1].addr + d->memmap[d->nr_memmap - 1].size == r->start) {
@@ -263,6 +276,7 @@ int domain__finish_layout(struct domain *d)
 		if (ret)
 			goto out;
 	}
+	d->tot_pages = d->max_pages;
 
 	if (!(d->flags & DOMAIN_FIXED_LAYOUT))
 		goto out;
@@ -319,9 +333,10 @@ int domain__add_reserved_ram(struct domain *d, gpa_t start, uint64_t size, void 
 	int ret = -XEN_ENOSPC;
 
 	pthread_mutex_lock(&d->hv->lock);
-	if (d->nr_memmap < HV_MEMMAP_MAX) {
+	if (d->nr_memmap < HV_MEMMAP_MAX && d->nr_ram_home < HV_RAM_HOMES) {
 		ret = guestmem__add(&d->mem, GUESTMEM_RAM, start, size, host);
 		if (!ret) {
+			(void)ram_home_add(d, gpa_val(start), size, host); /* room checked above */
 			unsigned i = d->nr_memmap;
 			while (i > 0 && d->memmap[i - 1].addr > gpa_val(start)) {
 				d->memmap[i] = d->memmap[i - 1];
@@ -331,6 +346,7 @@ int domain__add_reserved_ram(struct domain *d, gpa_t start, uint64_t size, void 
 								 XEN_HVM_MEMMAP_TYPE_RESERVED };
 			d->nr_memmap++;
 			d->max_pages += size >> PAGE_SHIFT;
+			d->tot_pages += size >> PAGE_SHIFT;
 		}
 	}
 	pthread_mutex_unlock(&d->hv->lock);

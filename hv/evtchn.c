@@ -193,7 +193,8 @@ void evtchn__mark_upcall(struct hv_vcpu *v, evtchn_port_t port)
 	if (__atomic_exchange_n(vi + offsetof(struct vcpu_info, evtchn_upcall_pending), 1,
 				__ATOMIC_SEQ_CST))
 		return;
-	hv_vcpu__wake(v, port);
+	(void)port;
+	hv_vcpu__upcall_raised(v);
 }
 
 void evtchn__check_pollers(struct domain *d, evtchn_port_t port)

@@ -175,13 +175,39 @@ fail:
 	return ret;
 }
 
-/* Region i and i + 1 are one special run: adjacent, same kind, host contiguous. */
+/* Region i and i + 1 are one run: adjacent, same kind, host contiguous. */
 static bool mergeable(const struct guestmem *gm, unsigned i)
 {
 	const struct guestmem_region *a = &gm->regions[i], *b = &gm->regions[i + 1];
 
-	return a->kind != GUESTMEM_RAM && a->kind == b->kind &&
-	       a->start + a->size == b->start && a->host + a->size == b->host;
+	return a->kind == b->kind && a->start + a->size == b->start &&
+	       a->host + a->size == b->host;
+}
+
+/* Join regions i and i + 1 (mergeable); RAM gets one share bitmap for both. */
+static int merge(struct guestmem *gm, unsigned i)
+{
+	struct guestmem_region *a = &gm->regions[i], *b = &gm->regions[i + 1];
+
+	if (a->kind == GUESTMEM_RAM) {
+		uint64_t na = a->size >> PAGE_SHIFT, nb = b->size >> PAGE_SHIFT;
+		uint64_t *map = calloc((na + nb + 63) / 64, sizeof(*map));
+		if (!map)
+			return -XEN_ENOMEM;
+		for (uint64_t f = 0; f < na + nb; f++) {
+			const uint64_t *src = f < na ? a->shared : b->shared;
+			uint64_t sf = f < na ? f : f - na;
+			if ((src[sf / 64] >> (sf % 64)) & 1)
+				map[f / 64] |= 1ULL << (f % 64);
+		}
+		free(a->shared);
+		free(b->shared);
+		a->shared = map;
+	}
+	a->size += b->size;
+	memmove(b, b + 1, (gm->nr_regions - i - 2) * sizeof(*b));
+	gm->nr_regions--;
+	return 0;
 }
 
 int guestmem__place(struct guestmem *gm, enum guestmem_kind kind, gpa_t start,
@@ -189,16 +215,14 @@ int guestmem__place(struct guestmem *gm, enum guestmem_kind kind, gpa_t start,
 {
 	int ret = guestmem__add(gm, kind, start, size, host);
 
-	if (ret || kind == GUESTMEM_RAM)
+	if (ret)
 		return ret;
 	int i = region_floor(gm, gpa_val(start));
 	for (int j = i; j >= i - 1; j--) {
 		if (j < 0 || (unsigned)j + 1 >= gm->nr_regions || !mergeable(gm, (unsigned)j))
 			continue;
-		gm->regions[j].size += gm->regions[j + 1].size;
-		memmove(&gm->regions[j + 1], &gm->regions[j + 2],
-			(gm->nr_regions - (unsigned)j - 2) * sizeof(gm->regions[0]));
-		gm->nr_regions--;
+		/* Out of memory for a joined bitmap: two regions, still correct. */
+		(void)merge(gm, (unsigned)j);
 	}
 	return 0;
 }

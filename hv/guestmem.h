@@ -23,8 +23,12 @@
 
 /* Page-table entries may address this many physical bits; higher ones are reserved. */
 #define GUESTMEM_MAXPHYADDR 52
-/* Regions per domain: RAM below and above 4 GiB plus the special pages fit easily. */
-#define GUESTMEM_MAX_REGIONS 32
+/*
+ * Regions per domain: RAM below and above 4 GiB plus the special pages fit
+ * easily; the rest is room for the holes that ballooning cuts into RAM
+ * (each hole splits a region; populating it back joins them again).
+ */
+#define GUESTMEM_MAX_REGIONS 256
 
 /* What a region holds. Everything but RAM is a special page of the fixed layout. */
 enum guestmem_kind {
@@ -73,9 +77,10 @@ int guestmem__add(struct guestmem *gm, enum guestmem_kind kind, gpa_t start,
  * (unaligned, beyond 2^GUESTMEM_MAXPHYADDR), -XEN_ENOSPC (a split would
  * overflow the table), -XEN_ENOMEM; on error nothing changed.
  *
- * guestmem__place is guestmem__add that joins a special region to a
- * neighbour of the same kind that is adjacent in guest-physical and in
- * host memory, so that frames placed one by one take one region.
+ * guestmem__place is guestmem__add that joins the region to a neighbour
+ * of the same kind that is adjacent in guest-physical and in host memory,
+ * so that frames placed one by one take one region (RAM keeps the share
+ * bits of both; newly placed RAM is private).
  */
 int guestmem__remove(struct guestmem *gm, gpa_t start, uint64_t size);
 int guestmem__place(struct guestmem *gm, enum guestmem_kind kind, gpa_t start,

@@ -83,6 +83,17 @@ struct hv_ops {
 			 bool readonly, void *ctx);
 	int (*unmap_grant)(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
 			   void *ctx);
+	/*
+	 * Ballooning (reservation.c): RAM frames [gfn, gfn + nr) of d, backed by
+	 * 'host', left the guest's physmap (populated false: XENMEM_decrease_
+	 * reservation; give the memory back to the host) or came back
+	 * (populated true: XENMEM_populate_physmap; it must read as zeros). The
+	 * core has already updated d->mem; the VMM mirrors it (memslots). NULL:
+	 * the core zeroes populated memory itself and releases nothing. A
+	 * non-zero return (a negative Xen errno) stops the operation there.
+	 */
+	int (*ram_changed)(struct domain *d, gfn_t gfn, uint64_t nr, void *host, bool populated,
+			   void *ctx);
 	void *ctx;
 };
 
@@ -204,6 +215,24 @@ struct domain {
 	struct hv_memmap_entry memmap[HV_MEMMAP_MAX];
 	unsigned nr_memmap;
 	uint64_t max_pages; /* for XENMEM_maximum_reservation */
+	/*
+	 * Pages the domain holds (Xen's tot_pages, XENMEM_current_reservation):
+	 * its RAM at build time, less what it ballooned out, plus what it
+	 * populated or increased (reservation.c). Never above max_pages.
+	 */
+	uint64_t tot_pages;
+	/*
+	 * Where each RAM frame the domain was built with lives in host memory,
+	 * kept when the frame leaves the physmap, so that populate_physmap can
+	 * bring it back (domain__finish_layout and domain__add_reserved_ram
+	 * record it).
+	 */
+#define HV_RAM_HOMES 8
+	struct hv_ram_home {
+		uint64_t start, size; /* GPA range */
+		uint8_t *host;
+	} ram_home[HV_RAM_HOMES];
+	unsigned nr_ram_home;
 
 	struct hv_vcpu vcpus[HV_MAX_VCPUS];
 	unsigned nr_vcpus;
@@ -300,6 +329,7 @@ enum hv_call_result {
 struct hv_call {
 	struct hv_regs regs;      /* in: as trapped; out: as to resume */
 	struct x86_paging paging; /* for legacy pointers */
+	uint64_t rflags;          /* the guest's RFLAGS at the trap (IF: can it take an upcall) */
 	bool mode64;              /* CS.L: 64-bit code (FastABI possible; 64-bit legacy regs) */
 	enum hv_call_result result;
 	bool fast;                /* out: served through FastABI (else legacy) */
@@ -425,8 +455,11 @@ bool gnttab__frame_gfn(struct domain *d, bool status, unsigned idx, gfn_t *out);
 /* Which frame the guest placed at gfn (remove_from_physmap): true, *status, *idx. */
 bool gnttab__frame_at(struct domain *d, gfn_t gfn, bool *status, unsigned *idx);
 
-/* sched.c: an event became pending for v on 'port': end a block or a poll of
- * that port, and kick the vCPU (hv->ops.kick). */
+/* sched.c: an event became pending on 'port' and v may poll it: end a poll
+ * of that port (or of any port) and kick the vCPU (hv->ops.kick). */
 void hv_vcpu__wake(struct hv_vcpu *v, evtchn_port_t port);
+/* sched.c: v's evtchn_upcall_pending went from 0 to 1: if the VMM has a
+ * vector to deliver it on, end any block or poll and kick the vCPU. */
+void hv_vcpu__upcall_raised(struct hv_vcpu *v);
 
 #endif

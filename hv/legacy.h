@@ -37,18 +37,43 @@ struct legacy_call {
 
 typedef int64_t legacy_hypercall_fn(struct legacy_call *lc);
 
-/* One per hypercall family (in <family>_legacy.c). */
-legacy_hypercall_fn legacy__xen_version;
-legacy_hypercall_fn legacy__event_channel_op;
-legacy_hypercall_fn legacy__grant_table_op;
-legacy_hypercall_fn legacy__sched_op;
-/* __HYPERVISOR_sched_op_compat (6): Xen 3.0.2's sched_op(cmd, arg) with the
- * SHUTDOWN_* reason itself in arg (sched_legacy.c). */
-legacy_hypercall_fn legacy__sched_op_compat;
-legacy_hypercall_fn legacy__vcpu_op;
-legacy_hypercall_fn legacy__hvm_op;
-legacy_hypercall_fn legacy__memory_op;
-legacy_hypercall_fn legacy__console_io;
+/* memory_op's cmd carries a continuation in its upper bits (Xen's MEMOP_EXTENT_SHIFT). */
+#define LEGACY_MEMOP_CMD_MASK 0x3f
+/* The policy sees no sub-op: the hypercall has none. */
+#define LEGACY_NO_SUBOP 0
+
+/*
+ * Every legacy hypercall served, once: X(number, handler, sub-op mask),
+ * where the handler is legacy__<handler> in <family>_legacy.c and arg[0] &
+ * mask is the sub-op the policy sees. The declarations below and
+ * abi_legacy.c's dispatch table are both made from this list, so a
+ * handler cannot exist without being reachable.
+ *
+ * Xen's HVM table (xen/include/hypercall-defs.c) has no sched_op_compat
+ * (6), event_channel_op_compat (16) or physdev_op_compat (19): PV only, so
+ * HVM and PVH guests get -ENOSYS for them, as here.
+ */
+#define LEGACY_HYPERCALLS(X) \
+	X(__HYPERVISOR_set_timer_op, set_timer_op, LEGACY_NO_SUBOP) \
+	X(__HYPERVISOR_memory_op, memory_op, LEGACY_MEMOP_CMD_MASK) \
+	X(__HYPERVISOR_xen_version, xen_version, UINT64_MAX) \
+	X(__HYPERVISOR_console_io, console_io, UINT64_MAX) \
+	X(__HYPERVISOR_grant_table_op, grant_table_op, UINT64_MAX) \
+	X(__HYPERVISOR_vcpu_op, vcpu_op, UINT64_MAX) \
+	X(__HYPERVISOR_sched_op, sched_op, UINT64_MAX) \
+	X(__HYPERVISOR_event_channel_op, event_channel_op, UINT64_MAX) \
+	X(__HYPERVISOR_physdev_op, physdev_op, UINT64_MAX) \
+	X(__HYPERVISOR_hvm_op, hvm_op, UINT64_MAX)
+
+#define LEGACY_DECLARE(nr, name, mask) legacy_hypercall_fn legacy__##name;
+LEGACY_HYPERCALLS(LEGACY_DECLARE)
+#undef LEGACY_DECLARE
+
+/*
+ * The handler of legacy hypercall nr, or NULL if it is not served (for
+ * tests: the dispatcher answers -ENOSYS then).
+ */
+legacy_hypercall_fn *legacy__handler(uint64_t nr);
 
 /*
  * Copy a struct in from / out to the guest-virtual address 'va' with the

@@ -13,8 +13,9 @@
 #include "grant_table.h"
 #include "hv.h"
 #include "memory.h"
+#include "reservation.h"
 
-#define MAX_GFN (1ull << (GUESTMEM_MAXPHYADDR - PAGE_SHIFT))
+#define MAX_GFN MEMORY_MAX_GFN
 
 
 /* ---- the memory map ---- */
@@ -62,11 +63,7 @@ int64_t memory__current_reservation(struct hv_vcpu *v, domid_t domid)
 	int ret = domain__target(v, domid, &d);
 	if (ret)
 		return ret;
-	uint64_t pages = 0;
-	for (unsigned i = 0; i < d->mem.nr_regions; i++)
-		if (d->mem.regions[i].kind == GUESTMEM_RAM)
-			pages += d->mem.regions[i].size >> PAGE_SHIFT;
-	return (int64_t)pages;
+	return (int64_t)d->tot_pages;
 }
 
 int64_t memory__maximum_reservation(struct hv_vcpu *v, domid_t domid)
@@ -88,6 +85,27 @@ int64_t memory__maximum_gpfn(struct hv_vcpu *v, domid_t domid)
 		return 0;
 	const struct guestmem_region *r = &d->mem.regions[d->mem.nr_regions - 1];
 	return (int64_t)((r->start + r->size) >> PAGE_SHIFT) - 1;
+}
+
+int64_t memory__pod_target(struct hv_vcpu *v, bool set, struct xen_pod_target *arg)
+{
+	struct domain *d = domain__lookup(v->d, arg->domid);
+
+	if (!d)
+		return -XEN_ESRCH;
+	/* Xen's xsm_{set,get}_pod_target(XSM_PRIV): the control domain's. */
+	if (!(v->d->flags & DOMAIN_PRIVILEGED))
+		return -XEN_EPERM;
+	if (set && arg->target_pages > d->max_pages)
+		return -XEN_EINVAL;
+	/*
+	 * No populate-on-demand here: with no PoD entries Xen's
+	 * p2m_pod_set_mem_target has nothing to do. The pool and entries are 0.
+	 */
+	arg->tot_pages = d->tot_pages;
+	arg->pod_cache_pages = 0;
+	arg->pod_entries = 0;
+	return 0;
 }
 
 /* ---- the special pages in the physmap ---- */
@@ -214,6 +232,8 @@ int64_t memory__add_to_physmap(struct hv_vcpu *hv_vcpu, struct xen_add_to_physma
 	/* A special page at the target is displaced; RAM there is dropped. */
 	struct special victim;
 	bool displaced = special_at(d, to, &victim);
+	const struct guestmem_region *at = guestmem__lookup(&d->mem, gfn_to_gpa(to));
+	bool ram_dropped = at && at->kind == GUESTMEM_RAM;
 
 	if (had_old) {
 		ret = guestmem__remove(&d->mem, gfn_to_gpa(old), PAGE_SIZE);
@@ -233,6 +253,9 @@ int64_t memory__add_to_physmap(struct hv_vcpu *hv_vcpu, struct xen_add_to_physma
 	if (displaced)
 		special_moved(d, &victim, false, gfn(0));
 	special_moved(d, &sp, true, to);
+	/* As Xen, the RAM page that was there is freed: the domain holds one page less. */
+	if (ram_dropped)
+		d->tot_pages--;
 	return 0;
 
 undo:
@@ -244,24 +267,13 @@ undo:
 	return ret;
 }
 
-int64_t memory__remove_from_physmap(struct hv_vcpu *hv_vcpu, struct xen_remove_from_physmap *arg)
+int memory__remove_special(struct domain *d, gfn_t f)
 {
-	struct domain *d;
 	struct special sp;
-	int ret = domain__target(hv_vcpu, arg->domid, &d);
 
-	if (ret)
-		return ret;
-	if (arg->gpfn >= MAX_GFN)
-		return -XEN_EINVAL;
-	gfn_t f = gfn(arg->gpfn);
-	if (!guestmem__lookup(&d->mem, gfn_to_gpa(f)))
-		return -XEN_ENOENT;
-	/* RAM stays: the VMM backs it for the domain's life (no ballooning). */
 	if (!special_at(d, f, &sp))
 		return -XEN_EINVAL;
-
-	ret = guestmem__remove(&d->mem, gfn_to_gpa(f), PAGE_SIZE);
+	int ret = guestmem__remove(&d->mem, gfn_to_gpa(f), PAGE_SIZE);
 	if (ret)
 		return ret;
 	ret = vmm_map(d, &sp, true, f, gfn(HV_GFN_NONE));
@@ -270,6 +282,34 @@ int64_t memory__remove_from_physmap(struct hv_vcpu *hv_vcpu, struct xen_remove_f
 		return ret;
 	}
 	special_moved(d, &sp, false, gfn(0));
+	return 0;
+}
+
+int64_t memory__remove_from_physmap(struct hv_vcpu *hv_vcpu, struct xen_remove_from_physmap *arg)
+{
+	struct domain *d;
+	int ret = domain__target(hv_vcpu, arg->domid, &d);
+
+	if (ret)
+		return ret;
+	if (arg->gpfn >= MAX_GFN)
+		return -XEN_EINVAL;
+	gfn_t f = gfn(arg->gpfn);
+	const struct guestmem_region *r = guestmem__lookup(&d->mem, gfn_to_gpa(f));
+	if (!r)
+		return -XEN_ENOENT;
+	if (r->kind != GUESTMEM_RAM)
+		return memory__remove_special(d, f);
+	/*
+	 * RAM: Xen takes the page out of the physmap but leaves it allocated to
+	 * the domain (tot_pages keeps counting it). The host memory behind it
+	 * is given back here all the same: nothing can reach it any more.
+	 */
+	uint8_t *host = r->host + (gpa_val(gfn_to_gpa(f)) - r->start);
+	ret = guestmem__remove(&d->mem, gfn_to_gpa(f), PAGE_SIZE);
+	if (ret)
+		return ret;
+	reservation__release(d, f, 1, host);
 	return 0;
 }
 

@@ -7,7 +7,12 @@
 
 #include <stdint.h>
 
+#include <xen/memory.h>
+
 #include "hv.h"
+
+/* Frames a guest may name: below 2^GUESTMEM_MAXPHYADDR. */
+#define MEMORY_MAX_GFN (1ull << (GUESTMEM_MAXPHYADDR - PAGE_SHIFT))
 
 /* Frames share/unshare handle per call before they continue. */
 #define MEMORY_SHARE_STEP 256u
@@ -29,5 +34,20 @@ _Static_assert(sizeof(struct memory_e820) == 20, "E820 entries are 20 bytes");
 int64_t memory__current_reservation(struct hv_vcpu *v, domid_t domid);
 int64_t memory__maximum_reservation(struct hv_vcpu *v, domid_t domid);
 int64_t memory__maximum_gpfn(struct hv_vcpu *v, domid_t domid);
+
+/*
+ * XENMEM_set_pod_target / get_pod_target (legacy only): the control
+ * domain's view of a domain's populate-on-demand pool, which is always
+ * empty here: tot_pages and zeros. -XEN_ESRCH, -XEN_EPERM (not the control
+ * domain), -XEN_EINVAL (set: target above max_pages).
+ */
+int64_t memory__pod_target(struct hv_vcpu *v, bool set, struct xen_pod_target *arg);
+
+/*
+ * Take the special page (shared_info, a grant frame) at f out of d's
+ * physmap, as XENMEM_remove_from_physmap does: 0, -XEN_EINVAL if f holds
+ * no special page, or the VMM's error (nothing changed then).
+ */
+int memory__remove_special(struct domain *d, gfn_t f);
 
 #endif

@@ -32,11 +32,36 @@ static void unlock(struct domain *d)
 	pthread_mutex_unlock(&d->hv->lock);
 }
 
+#define NS_PER_MS 1000000ull
+/* RFLAGS.IF. */
+#define RFLAGS_IF (1ull << 9)
+
 /* evtchn_upcall_pending in v's vcpu_info. */
 static bool upcall_pending(struct hv_vcpu *v)
 {
 	struct vcpu_info *vi = vcpu__vcpu_info(v);
 	return vi && __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * Xen: hvm_local_events_need_delivery() is hvm_vcpu_has_pending_irq() not
+ * blocked by hvm_interrupt_blocked(). What can be pending here is an NMI,
+ * or the event-channel upcall on the vector the VMM injects it with (the
+ * domain's callback vector, or the vCPU's own upcall vector, which on Xen
+ * sits in the LAPIC's IRR from the moment the upcall was raised). Anything
+ * but an NMI is blocked while RFLAGS.IF is clear. With no vector
+ * registered the flag alone delivers nothing: a guest that polls its ports
+ * without a callback never clears evtchn_upcall_pending, and its polls must
+ * still sleep.
+ */
+bool sched__events_need_delivery(struct hv_vcpu *v)
+{
+	if (v->nmi_pending)
+		return true;
+	if (!upcall_pending(v) || !hv_vcpu__upcall_vector(v))
+		return false;
+	/* A call not made by the guest (a test calling in directly) counts as IF set. */
+	return !v->call || (v->call->rflags & RFLAGS_IF);
 }
 
 void sched__end_block(struct hv_vcpu *v)
@@ -61,16 +86,26 @@ void sched__end_block(struct hv_vcpu *v)
 void hv_vcpu__wake(struct hv_vcpu *v, evtchn_port_t port)
 {
 	lock(v->d);
-	bool upcall = upcall_pending(v);
-	/*
-	 * An upcall ends any block (Xen's vcpu_kick unblocks); without one,
-	 * only a poll that waits for this port (or any port) ends.
-	 */
-	if (v->blocked &&
-	    (upcall || (v->polling && (v->poll_port == HV_POLL_ANY || v->poll_port == port)))) {
+	/* Xen's evtchn_check_pollers: only a poll that waits for this port (or any port). */
+	if (v->blocked && v->polling && (v->poll_port == HV_POLL_ANY || v->poll_port == port)) {
 		sched__end_block(v);
 		vcpu__kick(v);
-	} else if (upcall) {
+	}
+	unlock(v->d);
+}
+
+void hv_vcpu__upcall_raised(struct hv_vcpu *v)
+{
+	lock(v->d);
+	/*
+	 * Xen's hvm_assert_evtchn_irq: with a vector to deliver on, the vCPU
+	 * is kicked, which ends any block or poll (vcpu_kick unblocks); with
+	 * none (no callback, or a GSI/INTx callback this VMM does not route),
+	 * nothing happens.
+	 */
+	if (hv_vcpu__upcall_vector(v)) {
+		if (v->blocked)
+			sched__end_block(v);
 		vcpu__kick(v);
 	}
 	unlock(v->d);
@@ -92,11 +127,11 @@ int64_t sched__block(struct hv_vcpu *hv_vcpu)
 	 * As the header promises: event delivery is enabled again and pending
 	 * events checked before blocking, so no wake-up is lost in between.
 	 */
-	if (vi) {
+	if (vi)
 		__atomic_store_n(&vi->evtchn_upcall_mask, 0, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST))
-			return 0;
-	}
+	/* Xen's do_block: block unless local_events_need_delivery(). */
+	if (sched__events_need_delivery(hv_vcpu))
+		return 0;
 	hv_vcpu->blocked = true;
 	hv_vcpu__set_runstate(hv_vcpu, RUNSTATE_blocked);
 	return 0;
@@ -109,7 +144,10 @@ int64_t sched__poll_ports(struct hv_vcpu *v, uint64_t timeout, const evtchn_port
 
 	if (nr > SCHED_POLL_MAX_PORTS)
 		return -XEN_EINVAL;
-	/* As Xen: in list order, a bad port refuses, a pending one returns at once. */
+	/* As Xen's do_poll: an upcall it can deliver ends the poll before the ports are looked at. */
+	if (sched__events_need_delivery(v))
+		return 0;
+	/* Then in list order, a bad port refuses, a pending one returns at once. */
 	unsigned nr_ports = evtchn__nr_ports(d);
 	for (unsigned i = 0; i < nr; i++) {
 		if (ports[i] >= nr_ports)
@@ -117,9 +155,6 @@ int64_t sched__poll_ports(struct hv_vcpu *v, uint64_t timeout, const evtchn_port
 		if (evtchn__port_pending(d, ports[i]))
 			return 0;
 	}
-	/* An upcall waiting for delivery ends the poll too (Xen's local_events_need_delivery). */
-	if (upcall_pending(v))
-		return 0;
 	if (timeout && timeout <= hv__now(d->hv))
 		return 0;
 
@@ -130,6 +165,22 @@ int64_t sched__poll_ports(struct hv_vcpu *v, uint64_t timeout, const evtchn_port
 	hv_vcpu__set_runstate(v, RUNSTATE_blocked);
 	if (timeout)
 		vcpu__timer_changed(v);
+	return 0;
+}
+
+int64_t sched__set_timer_op(struct hv_vcpu *v, int64_t timeout)
+{
+	uint64_t now = hv__now(v->d->hv);
+
+	if (timeout == 0) {
+		vcpu__singleshot_stop(v);
+		return 0;
+	}
+	int64_t offset = (int64_t)((uint64_t)timeout - now);
+	if (timeout < 0 || (offset > 0 && (offset >> 50) != 0))
+		vcpu__singleshot_arm(v, now + 100 * NS_PER_MS);
+	else
+		vcpu__singleshot_arm(v, (uint64_t)timeout);
 	return 0;
 }
 

@@ -1,8 +1,8 @@
 /*
- * The legacy decoder of sched_op (29): sched_op(cmd, arg) with arg the
- * guest-virtual address of the sub-op's Xen struct; and Xen 3.0.2's
- * sched_op_compat (6), whose arg is the SHUTDOWN_* reason itself. Both only
- * copy structs in and call the core functions of sched.c.
+ * The legacy decoders of sched_op (29): sched_op(cmd, arg) with arg the
+ * guest-virtual address of the sub-op's Xen struct, and of set_timer_op
+ * (15). They only copy structs in and call the core functions of sched.c.
+ * (Xen 3.0.2's sched_op_compat, 6, is for PV guests only: not served.)
  */
 #include <stdint.h>
 #include <string.h>
@@ -105,24 +105,14 @@ int64_t legacy__sched_op(struct legacy_call *lc)
 	}
 }
 
-int64_t legacy__sched_op_compat(struct legacy_call *lc)
+/*
+ * set_timer_op(timeout): the 64-bit form takes the s_time_t in one
+ * register; 32-bit code passes it in two, low half first (Xen's
+ * compat_set_timer_op(lo, hi)).
+ */
+int64_t legacy__set_timer_op(struct legacy_call *lc)
 {
-	struct hv_vcpu *v = lc->v;
-
-	switch (lc->arg[0]) {
-	case SCHEDOP_yield:
-		return sched__yield(v);
-	case SCHEDOP_block:
-		return sched__block(v);
-	case SCHEDOP_shutdown: {
-		/* The reason is the argument itself; anything beyond 32 bits is no reason. */
-		if (lc->arg[1] > UINT32_MAX)
-			return -XEN_EINVAL;
-		struct sched_shutdown s = { .reason = (unsigned)lc->arg[1] };
-		return sched__shutdown(v, &s);
-	}
-	default:
-		lc->call->why = "unknown sched_op_compat";
-		return -XEN_ENOSYS;
-	}
+	uint64_t t = lc->call->mode64 ? lc->arg[0]
+				      : ((uint64_t)(uint32_t)lc->arg[1] << 32) | (uint32_t)lc->arg[0];
+	return sched__set_timer_op(lc->v, (int64_t)t);
 }

@@ -51,11 +51,34 @@ int64_t sched__remote_shutdown(struct hv_vcpu *v, struct sched_remote_shutdown *
 void sched__shutdown_domain(struct domain *d, unsigned reason);
 /* v leaves SCHEDOP_block / SCHEDOP_poll: runnable again (running, see the doc). */
 void sched__end_block(struct hv_vcpu *v);
+/*
+ * set_timer_op (15, legacy only): v's single-shot timer, the one
+ * VCPUOP_set_singleshot_timer sets, at absolute system time 'timeout'
+ * (ns); 0 stops it; a negative timeout or one more than 2^50 ns (about 13
+ * days) ahead fires in 100 ms instead, Xen's guard against wrapped Linux
+ * jiffies. Always 0.
+ */
+int64_t sched__set_timer_op(struct hv_vcpu *v, int64_t timeout);
+/*
+ * Xen's local_events_need_delivery() for an HVM vCPU at this call: an NMI
+ * is pending, or evtchn_upcall_pending is set, the VMM has a vector to
+ * deliver it on (hv_vcpu__upcall_vector) and the guest takes interrupts
+ * (RFLAGS.IF at the trap). SCHEDOP_block and SCHEDOP_poll end early only
+ * then.
+ */
+bool sched__events_need_delivery(struct hv_vcpu *v);
 
 /* ---- vcpu.c ---- */
 
 /* vCPU vcpuid of d, or NULL (VCPUOP_* answer -ENOENT). */
 struct hv_vcpu *vcpu__lookup(struct domain *d, uint64_t vcpuid);
+/*
+ * v's single-shot timer (VCPUOP_set_singleshot_timer and set_timer_op
+ * share it, as in Xen): armed for 'deadline', or fired at once (VIRQ_TIMER)
+ * when that is now or past; stopped.
+ */
+void vcpu__singleshot_arm(struct hv_vcpu *v, uint64_t deadline);
+void vcpu__singleshot_stop(struct hv_vcpu *v);
 /* The hv_ops callbacks, when the VMM gave them. */
 void vcpu__kick(struct hv_vcpu *v);
 void vcpu__timer_changed(struct hv_vcpu *v);

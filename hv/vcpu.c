@@ -624,18 +624,32 @@ int64_t vcpu__set_singleshot_timer(struct hv_vcpu *hv_vcpu, uint32_t vcpuid,
 	uint64_t now = hv__now(t->d->hv);
 	if ((arg->flags & VCPU_SSHOTTMR_future) && arg->timeout_abs_ns < now)
 		return -XEN_ETIME;
-	bool was = t->singleshot_deadline != 0;
-	if (arg->timeout_abs_ns <= now) {
-		/* Already due: the event now, as a timer set in the past fires at once. */
-		t->singleshot_deadline = 0;
-		timer_fire(t);
-		if (was)
-			vcpu__timer_changed(t);
-		return 0;
-	}
-	t->singleshot_deadline = arg->timeout_abs_ns;
-	vcpu__timer_changed(t);
+	vcpu__singleshot_arm(t, arg->timeout_abs_ns);
 	return 0;
+}
+
+void vcpu__singleshot_arm(struct hv_vcpu *v, uint64_t deadline)
+{
+	bool was = v->singleshot_deadline != 0;
+
+	if (deadline <= hv__now(v->d->hv)) {
+		/* Already due: the event now, as a timer set in the past fires at once. */
+		v->singleshot_deadline = 0;
+		timer_fire(v);
+		if (was)
+			vcpu__timer_changed(v);
+		return;
+	}
+	v->singleshot_deadline = deadline;
+	vcpu__timer_changed(v);
+}
+
+void vcpu__singleshot_stop(struct hv_vcpu *v)
+{
+	if (v->singleshot_deadline) {
+		v->singleshot_deadline = 0;
+		vcpu__timer_changed(v);
+	}
 }
 
 int64_t vcpu__stop_singleshot_timer(struct hv_vcpu *hv_vcpu, uint32_t vcpuid)
@@ -646,10 +660,7 @@ int64_t vcpu__stop_singleshot_timer(struct hv_vcpu *hv_vcpu, uint32_t vcpuid)
 		return -XEN_ENOENT;
 	if (t != hv_vcpu)
 		return -XEN_EINVAL;
-	if (t->singleshot_deadline) {
-		t->singleshot_deadline = 0;
-		vcpu__timer_changed(t);
-	}
+	vcpu__singleshot_stop(t);
 	return 0;
 }
 

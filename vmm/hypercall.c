@@ -124,6 +124,7 @@ void hypercall__doorbell(struct vmm_vcpu *vc)
 	struct hv_call call = {
 		.paging = { .cr0 = sr->sregs.cr0, .cr3 = sr->sregs.cr3, .cr4 = sr->sregs.cr4,
 			    .efer = sr->sregs.efer },
+		.rflags = sr->regs.rflags,
 		.mode64 = (sr->sregs.efer & EFER_LMA) && sr->sregs.cs.l,
 		.bad_reg = -1,
 	};

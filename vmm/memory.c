@@ -3,15 +3,28 @@
  * and registered with the core (guestmem__add); KVM memslots are a mirror
  * of the core's guestmem regions (RAM pieces and the special pages the core
  * owns: shared_info, grant frames) plus the grant mappings, rebuilt by
- * kvm_mem__sync whenever the core moves a page (XENMEM_add_to_physmap).
+ * kvm_mem__sync whenever the core moves a page (XENMEM_add_to_physmap) or
+ * the guest balloons (kvm_mem__ram_changed).
+ *
+ * Ballooning: a frame the guest gives back leaves the memslots, so that it
+ * is unbacked for KVM as it is for Xen (an access is an MMIO exit that
+ * vcpu.c answers as Xen answers an access to an empty gfn: reads all-ones,
+ * writes dropped), and its memfd pages are punched out (FALLOC_FL_PUNCH_HOLE),
+ * which gives the memory back to the host. Only punching, with the memslot
+ * kept, would be cheaper but wrong: the guest touching the frame again would
+ * silently get a fresh zero page and host memory with it, where Xen faults.
+ * The cost is a memslot change per call (not per page: the core hands over
+ * contiguous runs, and a run populated again joins its neighbours).
  */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <xen/errno.h>
@@ -184,6 +197,87 @@ int kvm_mem__map_special(struct domain *d, enum guestmem_kind kind, void *host, 
 	if (!vd)
 		return 0; /* not built yet: the first sync picks it up */
 	return kvm_mem__sync(vd) ? -XEN_ENOMEM : 0;
+}
+
+/* Bytes the memfd has allocated (st_blocks is in 512-byte units), or 0 if unknown. */
+static uint64_t memfd_bytes(struct vmm_domain *vd)
+{
+	struct stat st;
+	return fstat(vd->memfd, &st) ? 0 : (uint64_t)st.st_blocks * 512;
+}
+
+/* Give the memfd pages behind [host, host + len) back: they read as zeros afterwards. */
+static int punch(struct vmm_domain *vd, uint8_t *host, uint64_t len)
+{
+	uint64_t off = (uint64_t)(host - vd->ram);
+	if (fallocate(vd->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
+		      (off_t)len) == 0)
+		return 0;
+	vmm__err("[%s] cannot release guest memory at memfd offset %#llx (+%#llx): %s", vd->name,
+		 (unsigned long long)off, (unsigned long long)len, strerror(errno));
+	return -1;
+}
+
+/* Whether a grant mapping of any domain shows the host page at p. */
+static bool grant_mapped(struct vmm *vmm, const uint8_t *p)
+{
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
+		struct vmm_domain *m = vmm->doms[i];
+		for (unsigned j = 0; m && j < VMM_MAX_GRANT_MAPS; j++)
+			if (m->grants[j].used && m->grants[j].host == p)
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Give back [h, h + len) but the pages another domain still maps through a
+ * grant: on Xen such a page lives on, referenced by the mapping, after the
+ * granter released it, and the mapper keeps seeing its contents.
+ */
+static void release(struct vmm_domain *vd, uint8_t *h, uint64_t len)
+{
+	uint64_t run = 0;
+
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		if (!grant_mapped(vd->vmm, h + off)) {
+			run += PAGE_SIZE;
+			continue;
+		}
+		if (run)
+			(void)punch(vd, h + off - run, run);
+		run = 0;
+	}
+	if (run)
+		(void)punch(vd, h + len - run, run);
+}
+
+int kvm_mem__ram_changed(struct domain *d, gfn_t gfn, uint64_t nr, void *host, bool populated,
+			 void *ctx)
+{
+	struct vmm_domain *vd = vmm__domain_of(ctx, d);
+	uint8_t *h = host;
+	uint64_t len = nr << PAGE_SHIFT;
+
+	(void)gfn;
+	if (!vd || h < vd->ram ||
+	    len > vd->ram_size + (uint64_t)VMM_RING_PAGES * PAGE_SIZE - (uint64_t)(h - vd->ram))
+		return -XEN_EINVAL; /* not memory of ours */
+	if (populated) {
+		/* Zeroed first, then visible to KVM. */
+		if (punch(vd, h, len))
+			memset(h, 0, len);
+		vd->balloon_populated_pages += nr;
+		return kvm_mem__sync(vd) ? -XEN_ENOMEM : 0;
+	}
+	/* Unmapped from KVM first, so no vCPU can fault the page back in between. */
+	int ret = kvm_mem__sync(vd) ? -XEN_ENOMEM : 0;
+	uint64_t before = memfd_bytes(vd);
+	release(vd, h, len);
+	uint64_t after = memfd_bytes(vd);
+	vd->balloon_freed_bytes += before > after ? before - after : 0;
+	vd->balloon_released_pages += nr;
+	return ret;
 }
 
 static struct grant_map *grant_find(struct vmm_domain *vd, uint64_t at)

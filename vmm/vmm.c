@@ -174,6 +174,7 @@ int vmm__init(struct vmm *vmm)
 		.shutdown = ops_shutdown,
 		.map_grant = kvm_mem__map_grant,
 		.unmap_grant = kvm_mem__unmap_grant,
+		.ram_changed = kvm_mem__ram_changed,
 		/* flush_tlbs: the caller cannot wait for the other vCPUs under hv->lock. */
 		.ctx = vmm,
 	};
@@ -324,6 +325,12 @@ static void report(struct vmm_domain *vd)
 		vmm__err("[%s] confidential: %llu accesses to private memory refused", vd->name,
 			 (unsigned long long)guestmem__refused(&vd->d->mem));
 	refused__report(vd);
+	if (vd->balloon_released_pages || vd->balloon_populated_pages)
+		vmm__err("[%s] balloon: %llu pages released, %llu populated; host memory freed "
+			 "(memfd blocks): %llu KiB", vd->name,
+			 (unsigned long long)vd->balloon_released_pages,
+			 (unsigned long long)vd->balloon_populated_pages,
+			 (unsigned long long)(vd->balloon_freed_bytes >> 10));
 	if (vd->vmm->stats) {
 		vmm__err("[%s] %s; %llu exits, %llu hypercalls, %llu emulated instructions; "
 			 "built in %.3f ms, ran %.3f ms", vd->name, vd->stop_why,

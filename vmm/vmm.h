@@ -234,7 +234,8 @@ struct memslot {
 	void *host;
 	bool readonly;
 };
-#define VMM_MAX_MEMSLOTS 128
+/* Every guestmem region (ballooning cuts RAM into up to that many) and every grant mapping. */
+#define VMM_MAX_MEMSLOTS (GUESTMEM_MAX_REGIONS + VMM_MAX_GRANT_MAPS)
 
 /* A granted frame of another (or the same) domain mapped into this one (map_grant). */
 struct grant_map {
@@ -261,6 +262,15 @@ struct vmm_domain {
 	struct memslot slots[VMM_MAX_MEMSLOTS];
 	atomic_uint memslot_gen; /* bumped (under hv->lock) before and after every memslot change */
 	struct grant_map grants[VMM_MAX_GRANT_MAPS];
+	/*
+	 * Ballooning (kvm_mem__ram_changed): pages the guest gave back and took
+	 * again, and how much the memfd's allocated blocks (fstat st_blocks, the
+	 * kernel's own count of the host memory behind guest RAM) dropped when
+	 * they were released.
+	 */
+	uint64_t balloon_released_pages;
+	uint64_t balloon_populated_pages;
+	uint64_t balloon_freed_bytes;
 
 	uint32_t entry; /* PVH entry point (XEN_ELFNOTE_PHYS32_ENTRY) */
 	uint64_t kernel_end;     /* the end of the highest PT_LOAD segment (elf__load) */
@@ -337,6 +347,14 @@ void kvm_mem__destroy(struct vmm_domain *vd);
 void *kvm_mem__ram(struct vmm_domain *vd, uint64_t gpa, uint64_t len);
 int kvm_mem__map_special(struct domain *d, enum guestmem_kind kind, void *host, gfn_t old_gfn,
 			bool had_old, gfn_t gfn, void *ctx);
+/*
+ * hv_ops.ram_changed: a released range leaves the memslots and its memfd
+ * pages are punched out (given back to the host); a populated one is
+ * punched (so it reads as zeros, allocated again on first touch) and
+ * mapped again.
+ */
+int kvm_mem__ram_changed(struct domain *d, gfn_t gfn, uint64_t nr, void *host, bool populated,
+			 void *ctx);
 int kvm_mem__map_grant(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
 		      bool readonly, void *ctx);
 int kvm_mem__unmap_grant(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,

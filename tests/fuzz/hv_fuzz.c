@@ -167,6 +167,7 @@ static void one_call(struct fuzz_world *w, struct domain **doms, unsigned nr_dom
 
 	bool fast = kind & 1;
 	call.mode64 = fast || (kind & 2);
+	call.rflags = value(r, w, di); /* IF decides whether an upcall ends a poll or block */
 	if (fast) {
 		const struct fastabi_op *op = &fastabi_ops[take(r, 1) % fastabi_nr_ops];
 		call.regs.rax = (kind & 4) ? take(r, 8) : (op->hypercall | __HYPERVISOR_FASTABI_MASK);

@@ -76,6 +76,26 @@ static void cb_shutdown(struct domain *d, void *ctx)
 	h->last_shutdown = d;
 }
 
+/*
+ * Ballooning: released memory is poisoned (the core must never read it
+ * again), populated memory zeroed as the VMM's hole punch would.
+ */
+static int cb_ram_changed(struct domain *d, gfn_t gfn, uint64_t nr, void *host, bool populated,
+			  void *ctx)
+{
+	struct harness *h = ctx;
+	(void)gfn;
+	if (h->ram_changed_ret)
+		return h->ram_changed_ret;
+	h->ram_changed_calls[d->id]++;
+	if (populated)
+		h->populated_pages[d->id] += nr;
+	else
+		h->released_pages[d->id] += nr;
+	memset(host, populated ? 0 : HARNESS_RELEASED_BYTE, nr * PAGE_SIZE);
+	return 0;
+}
+
 static void cb_flush_tlbs(struct domain *d, void *ctx)
 {
 	struct harness *h = ctx;
@@ -87,6 +107,7 @@ struct harness *harness__new(void)
 	struct harness *h = calloc(1, sizeof(*h));
 	assert_non_null(h);
 	h->now = 1000000; /* not 0: 0 means "no deadline" in places */
+	h->rflags = HARNESS_RFLAGS;
 	const struct hv_ops ops = {
 		.now_ns = cb_now,
 		.kick = cb_kick,
@@ -95,6 +116,7 @@ struct harness *harness__new(void)
 		.map_special = cb_map_special,
 		.shutdown = cb_shutdown,
 		.flush_tlbs = cb_flush_tlbs,
+		.ram_changed = cb_ram_changed,
 		.ctx = h,
 	};
 	hv__init(&h->hv, &ops);
@@ -315,6 +337,7 @@ static int64_t fast_once(struct hv_vcpu *v, struct hv_call *call, struct harness
 
 	call->mode64 = true;
 	call->paging = h->doms[v->d->id].paging64;
+	call->rflags = h->rflags;
 	hv_hypercall(v, call);
 
 	/* Which registers the call may write: rax and the op's declared outputs. */
@@ -409,6 +432,7 @@ static int64_t legacy_once(struct hv_vcpu *v, struct hv_call *call, struct harne
 	bool mode64 = call->mode64;
 
 	call->paging = mode64 ? h->doms[v->d->id].paging64 : h->doms[v->d->id].paging32;
+	call->rflags = h->rflags;
 	hv_hypercall(v, call);
 
 	uint32_t may = 1;
@@ -449,4 +473,10 @@ int64_t harness__legacy_loop(struct hv_vcpu *v, bool mode64, uint64_t hypercall,
 	if (restarts)
 		*restarts = n;
 	return ret;
+}
+
+void harness__callback_vector(struct domain *d, uint8_t vector)
+{
+	d->hvm_params[HVM_PARAM_CALLBACK_IRQ] =
+		((uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56) | vector;
 }

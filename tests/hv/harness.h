@@ -44,6 +44,11 @@
 /* Where the page tables start in every harness domain (GPA == GVA). */
 #define HARNESS_PT_BASE 0x1000ull
 
+/* RFLAGS of a harness call unless a test changes h->rflags: bit 1 and IF. */
+#define HARNESS_RFLAGS 0x202ull
+/* What released (ballooned-out) RAM is filled with, so that a read of it shows. */
+#define HARNESS_RELEASED_BYTE 0xa5
+
 /* The guest-side view of a harness domain. */
 struct harness_dom {
 	struct domain *d;
@@ -65,6 +70,7 @@ struct harness_map {
 struct harness {
 	struct hv hv;
 	uint64_t now; /* the fake clock, ns */
+	uint64_t rflags; /* the guest's RFLAGS at every call (HARNESS_RFLAGS: IF set) */
 	struct harness_dom doms[HV_MAX_DOMAINS]; /* by domid */
 
 	/* What the callbacks saw. */
@@ -81,6 +87,11 @@ struct harness {
 	struct harness_map maps[HARNESS_MAX_MAPS];
 	int map_special_ret; /* what map_special answers (0) */
 	unsigned flushes[HV_MAX_DOMAINS]; /* hvm flush_tlbs */
+	/* ram_changed (ballooning): calls, pages released and populated; what it answers (0). */
+	unsigned ram_changed_calls[HV_MAX_DOMAINS];
+	uint64_t released_pages[HV_MAX_DOMAINS];
+	uint64_t populated_pages[HV_MAX_DOMAINS];
+	int ram_changed_ret;
 };
 
 /* The whole register file after a call, and how it ended. */
@@ -127,6 +138,8 @@ void *harness__alloc_cross(struct harness *h, struct domain *d, size_t size, siz
 void harness__scratch_reset(struct harness *h, struct domain *d);
 /* The leaf PTE that maps va in d's 64-bit page tables (to unmap or protect a page). */
 uint64_t *harness__pte(struct harness *h, struct domain *d, uint64_t va);
+/* Registers a domain-wide callback vector (HVM_PARAM_CALLBACK_IRQ of type vector). */
+void harness__callback_vector(struct domain *d, uint8_t vector);
 /* Marks every RAM frame shared (confidential domains), or a range. */
 void harness__share_all(struct harness *h, struct domain *d);
 

@@ -156,10 +156,51 @@ static void test_every_op_keeps_the_rules(void **state)
 	harness__free(h);
 }
 
+/*
+ * The dispatch table and the handler declarations come from one list
+ * (LEGACY_HYPERCALLS in legacy.h): every handler is reached by its number,
+ * every other number is unknown (-ENOSYS with that reason).
+ */
+static void test_legacy_table(void **state)
+{
+	(void)state;
+	struct harness *h = harness__new();
+	struct domain *d = harness__domain(h, "t", 0, 1, 4);
+	struct hv_vcpu *v = &d->vcpus[0];
+	bool listed[POLICY_NR_HYPERCALLS] = { false };
+	unsigned n = 0;
+
+#define CHECK_ENTRY(nr, name, mask)                                \
+	do {                                                       \
+		assert_ptr_equal(legacy__handler(nr), legacy__##name); \
+		assert_false(listed[nr]);                          \
+		listed[nr] = true;                                 \
+		n++;                                               \
+	} while (0);
+	LEGACY_HYPERCALLS(CHECK_ENTRY)
+#undef CHECK_ENTRY
+	assert_int_equal(n, 10);
+	for (unsigned nr = 0; nr < POLICY_NR_HYPERCALLS; nr++) {
+		struct harness_result res;
+		int64_t ret = harness__legacy(v, true, nr, (const uint64_t[LEGACY_NR_ARGS]){ 0 }, &res);
+		bool unknown = res.why && strcmp(res.why, "unknown hypercall") == 0;
+		assert_int_equal(unknown, !listed[nr]);
+		if (!listed[nr]) {
+			assert_null(legacy__handler(nr));
+			assert_int_equal(ret, -XEN_ENOSYS);
+		}
+		if (d->shutdown)
+			break;
+	}
+	assert_null(legacy__handler(UINT64_MAX));
+	harness__free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_legacy_table),
 		cmocka_unit_test(test_abi_selection),
 		cmocka_unit_test(test_bad_register),
 		cmocka_unit_test(test_every_op_keeps_the_rules),

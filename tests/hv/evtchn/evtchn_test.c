@@ -80,6 +80,8 @@ struct domain *ev_domain_cfg(struct ev_world *w, const struct domain_config *cfg
 	struct domain_config c = *cfg;
 	c.flags |= DOMAIN_FASTABI;
 	struct domain *d = harness__domain_cfg(w->h, &c, 4);
+	/* A callback vector, as the guests modelled have: an upcall kicks the vCPU. */
+	harness__callback_vector(d, 0xf3);
 	harness__alloc_page(w->h, d, &w->slot_va[d->id]);
 	return d;
 }

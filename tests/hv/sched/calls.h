@@ -35,11 +35,25 @@ static const char *const abi_name[NR_ABIS] = { "FastABI", "legacy64", "legacy32"
 				 x_, #y, y_);                                               \
 	} while (0)
 
-/* A world with one domain "t" of 4 MiB for a test. */
-static inline struct harness *world(struct domain **d, unsigned flags, unsigned nr_vcpus)
+/* The callback vector the test domains register (HVM_PARAM_CALLBACK_IRQ, type vector). */
+#define TEST_CALLBACK_VECTOR 0xf3
+
+/*
+ * A world with one domain "t" of 4 MiB for a test. Like the guests these
+ * tests stand for, it has registered a callback vector, so that an upcall
+ * is deliverable and kicks (world_bare: none registered).
+ */
+static inline struct harness *world_bare(struct domain **d, unsigned flags, unsigned nr_vcpus)
 {
 	struct harness *h = harness__new();
 	*d = harness__domain(h, "t", flags, nr_vcpus, 4);
+	return h;
+}
+
+static inline struct harness *world(struct domain **d, unsigned flags, unsigned nr_vcpus)
+{
+	struct harness *h = world_bare(d, flags, nr_vcpus);
+	harness__callback_vector(*d, TEST_CALLBACK_VECTOR);
 	return h;
 }
 

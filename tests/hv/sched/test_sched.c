@@ -575,29 +575,202 @@ static void test_remote_shutdown(void **state)
 	harness__free(h);
 }
 
-static int64_t compat_call(struct hv_vcpu *v, uint64_t cmd, uint64_t arg)
-{
-	struct hv_call call = { .mode64 = true };
-	struct legacy_call lc = { .v = v, .call = &call, .arg = { cmd, arg } };
-	return legacy__sched_op_compat(&lc);
-}
-
-static void test_sched_op_compat(void **state)
+/*
+ * Xen's HVM hypercall table has neither sched_op_compat (6) nor
+ * event_channel_op_compat (16): HVM and PVH guests get -ENOSYS, whatever
+ * the arguments, from 64-bit and 32-bit code alike.
+ */
+static void test_compat_hypercalls_refused(void **state)
 {
 	(void)state;
 	struct domain *d;
 	struct harness *h = world(&d, TEST_FLAGS, 1);
 	struct hv_vcpu *v = &d->vcpus[0];
-	assert_int_equal(compat_call(v, SCHEDOP_yield, 0), 0);
-	assert_int_equal(compat_call(v, SCHEDOP_poll, 0), -XEN_ENOSYS);
-	assert_int_equal(compat_call(v, SCHEDOP_shutdown, 1ull << 32), -XEN_EINVAL);
-	assert_int_equal(compat_call(v, SCHEDOP_shutdown, SHUTDOWN_MAX + 1), -XEN_EINVAL);
+	static const unsigned nrs[] = { __HYPERVISOR_sched_op_compat,
+					__HYPERVISOR_event_channel_op_compat,
+					__HYPERVISOR_physdev_op_compat };
+	for (unsigned i = 0; i < 3; i++) {
+		assert_null(legacy__handler(nrs[i]));
+		assert_int_equal(hleg64(v, nrs[i], SCHEDOP_shutdown, SHUTDOWN_poweroff), -XEN_ENOSYS);
+		assert_int_equal(hleg32(v, nrs[i], SCHEDOP_block, 0), -XEN_ENOSYS);
+		assert_int_equal(hleg64(v, nrs[i], SCHEDOP_block, 0), -XEN_ENOSYS);
+	}
 	assert_false(d->shutdown);
-	assert_int_equal(compat_call(v, SCHEDOP_block, 0), 0);
-	assert_true(v->blocked);
-	assert_int_equal(compat_call(v, SCHEDOP_shutdown, SHUTDOWN_suspend), 0);
-	assert_int_equal(d->shutdown_reason, SHUTDOWN_suspend);
+	assert_false(v->blocked);
 	harness__free(h);
+}
+
+/*
+ * Item: blocking that blocks. A guest that registered no callback polls its
+ * ports itself and never clears evtchn_upcall_pending: Xen's
+ * hvm_local_events_need_delivery() is false for it (nothing to deliver on),
+ * so its polls and blocks sleep until their port, deadline or a kick.
+ */
+static void test_poll_sleeps_without_callback(void **state)
+{
+	(void)state;
+	for (enum abi a = 0; a < NR_ABIS; a++) {
+		struct domain *d;
+		struct harness *h = world_bare(&d, TEST_FLAGS, 2);
+		struct hv_vcpu *v = &d->vcpus[0], *v1 = &d->vcpus[1];
+		bring_up(d, 1);
+		evtchn_port_t p1 = bind_ipi(v, 0), p2 = bind_ipi(v, 0);
+		/* An event: the flag goes up and stays (nobody takes the upcall). */
+		send(v1, p1);
+		EQ(a, slot(v)->evtchn_upcall_pending, 1);
+		EQ(a, h->kicks[d->id][0], 0);
+		/* Polling the other port waits, each time, until its deadline. */
+		for (int i = 0; i < 3; i++) {
+			uint64_t deadline = h->now + 300 * MS;
+			EQ(a, sched_poll(v, a, deadline, p2), 0);
+			EQ(a, hv_vcpu__runnable(v), false);
+			EQ(a, hv_vcpu__next_deadline(v), deadline);
+			/* More events on the first port neither end the poll nor kick. */
+			send(v1, p1);
+			EQ(a, hv_vcpu__runnable(v), false);
+			harness__set_time(h, deadline);
+			hv_vcpu__timer_expired(v);
+			EQ(a, hv_vcpu__runnable(v), true);
+		}
+		EQ(a, h->kicks[d->id][0], 3); /* one per deadline */
+		/* Its own port ends it at once. */
+		EQ(a, sched_poll(v, a, 0, p2), 0);
+		send(v1, p2);
+		EQ(a, hv_vcpu__runnable(v), true);
+		/* SCHEDOP_block sleeps too (Xen: block unless local_events_need_delivery). */
+		EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
+		EQ(a, hv_vcpu__runnable(v), false);
+		harness__free(h);
+	}
+}
+
+/* With a callback vector the same flag is deliverable: only while the guest takes interrupts. */
+static void test_poll_upcall_needs_vector_and_if(void **state)
+{
+	(void)state;
+	for (enum abi a = 0; a < NR_ABIS; a++) {
+		struct domain *d;
+		struct harness *h = world_bare(&d, TEST_FLAGS, 1);
+		struct hv_vcpu *v = &d->vcpus[0];
+		evtchn_port_t p = bind_ipi(v, 0);
+		slot(v)->evtchn_upcall_pending = 1;
+		/* Interrupts off: not deliverable, the poll waits even with a vector. */
+		harness__callback_vector(d, TEST_CALLBACK_VECTOR);
+		h->rflags = 0x2;
+		EQ(a, sched_poll(v, a, 0, p), 0);
+		EQ(a, hv_vcpu__runnable(v), false);
+		sched__end_block(v);
+		EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
+		EQ(a, hv_vcpu__runnable(v), false);
+		sched__end_block(v);
+		/* On: returns at once, before the ports are even looked at (as Xen's do_poll). */
+		h->rflags = HARNESS_RFLAGS;
+		EQ(a, sched_poll(v, a, 0, p), 0);
+		EQ(a, hv_vcpu__runnable(v), true);
+		EQ(a, sched_poll(v, a, 0, evtchn__nr_ports(d)), 0);
+		EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
+		EQ(a, hv_vcpu__runnable(v), true);
+		/* The per-vCPU upcall vector counts as well. */
+		d->hvm_params[HVM_PARAM_CALLBACK_IRQ] = 0;
+		EQ(a, sched_poll(v, a, 0, p), 0);
+		EQ(a, hv_vcpu__runnable(v), false);
+		sched__end_block(v);
+		v->upcall_vector = 0xe0;
+		EQ(a, sched_poll(v, a, 0, p), 0);
+		EQ(a, hv_vcpu__runnable(v), true);
+		/* An NMI is deliverable whatever IF says. */
+		v->upcall_vector = 0;
+		h->rflags = 0x2;
+		v->nmi_pending = true;
+		EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
+		EQ(a, hv_vcpu__runnable(v), true);
+		harness__free(h);
+	}
+}
+
+/* An upcall raised while blocked wakes the vCPU only when there is a vector to deliver it on. */
+static void test_block_woken_only_by_deliverable_upcall(void **state)
+{
+	(void)state;
+	for (int cb = 0; cb < 2; cb++) {
+		struct domain *d;
+		struct harness *h = world_bare(&d, TEST_FLAGS, 2);
+		struct hv_vcpu *v = &d->vcpus[0], *v1 = &d->vcpus[1];
+		bring_up(d, 1);
+		if (cb)
+			harness__callback_vector(d, TEST_CALLBACK_VECTOR);
+		evtchn_port_t p = bind_ipi(v, 0);
+		assert_int_equal(sched_noarg(v, ABI_FAST, SCHEDOP_block), 0);
+		send(v1, p);
+		assert_int_equal(slot(v)->evtchn_upcall_pending, 1);
+		assert_int_equal(hv_vcpu__runnable(v), cb);
+		assert_int_equal(h->kicks[d->id][0], cb);
+		harness__free(h);
+	}
+}
+
+/* set_timer_op (15): v's single-shot timer, the one VCPUOP_set_singleshot_timer sets. */
+static int64_t set_timer_op(struct hv_vcpu *v, bool mode64, int64_t t)
+{
+	uint64_t u = (uint64_t)t;
+	if (mode64)
+		return hleg64(v, __HYPERVISOR_set_timer_op, u);
+	/* 32-bit: low half, then high half. */
+	return hleg32(v, __HYPERVISOR_set_timer_op, (uint32_t)u, u >> 32);
+}
+
+static void test_set_timer_op(void **state)
+{
+	(void)state;
+	for (int m = 0; m < 2; m++) {
+		bool mode64 = m == 0;
+		struct domain *d;
+		struct harness *h = world(&d, TEST_FLAGS, 1);
+		struct hv_vcpu *v = &d->vcpus[0];
+		evtchn_port_t p = bind_virq(v, VIRQ_TIMER, 0);
+		uint64_t now = h->now;
+
+		/* Above 2^32 ns, so the 32-bit high half matters. */
+		harness__set_time(h, 5 * SEC);
+		now = h->now;
+		assert_int_equal(set_timer_op(v, mode64, (int64_t)(now + 7 * MS)), 0);
+		assert_int_equal(v->singleshot_deadline, now + 7 * MS);
+		assert_int_equal(hv_vcpu__next_deadline(v), now + 7 * MS);
+		/* It wakes a poll of the timer port on time. */
+		assert_int_equal(sched_poll(v, ABI_FAST, 0, p), 0);
+		assert_false(hv_vcpu__runnable(v));
+		harness__set_time(h, now + 7 * MS);
+		hv_vcpu__timer_expired(v);
+		assert_true(hv_vcpu__runnable(v));
+		assert_true(evtchn__port_pending(d, p));
+		assert_int_equal(v->singleshot_deadline, 0);
+		*(uint8_t *)((uint8_t *)d->shared_info->evtchn_pending + p / 8) &= (uint8_t)~(1u << (p % 8));
+		now = h->now;
+		/* 0 cancels, whichever call set it. */
+		assert_int_equal(vcpu_singleshot(v, ABI_LEG64, 0, now + SEC, 0), 0);
+		assert_int_equal(v->singleshot_deadline, now + SEC);
+		assert_int_equal(set_timer_op(v, mode64, 0), 0);
+		assert_int_equal(v->singleshot_deadline, 0);
+		assert_int_equal(set_timer_op(v, mode64, (int64_t)(now + SEC)), 0);
+		assert_int_equal(hleg64(v, __HYPERVISOR_vcpu_op, VCPUOP_stop_singleshot_timer, 0, 0), 0);
+		assert_int_equal(v->singleshot_deadline, 0);
+		/* In the past: the event at once. */
+		assert_int_equal(set_timer_op(v, mode64, (int64_t)(now - 1)), 0);
+		assert_true(evtchn__port_pending(d, p));
+		assert_int_equal(v->singleshot_deadline, 0);
+		*(uint8_t *)((uint8_t *)d->shared_info->evtchn_pending + p / 8) &= (uint8_t)~(1u << (p % 8));
+		/* Negative, or 2^50 ns and more ahead: Xen's guard fires in 100 ms instead. */
+		assert_int_equal(set_timer_op(v, mode64, -5), 0);
+		assert_int_equal(v->singleshot_deadline, now + 100 * MS);
+		assert_int_equal(set_timer_op(v, mode64, (int64_t)(now + (1ull << 50))), 0);
+		assert_int_equal(v->singleshot_deadline, now + 100 * MS);
+		assert_int_equal(set_timer_op(v, mode64, (int64_t)(now + (1ull << 50) - 1)), 0);
+		assert_int_equal(v->singleshot_deadline, now + (1ull << 50) - 1);
+		/* Not a FastABI hypercall. */
+		assert_int_equal(hfast(v, __HYPERVISOR_set_timer_op, now + SEC), -XEN_ENOSYS);
+		assert_int_equal(v->singleshot_deadline, now + (1ull << 50) - 1);
+		harness__free(h);
+	}
 }
 
 static void test_unknown_subops(void **state)
@@ -707,7 +880,11 @@ int main(void)
 		cmocka_unit_test(test_watchdog_poke_and_code),
 		cmocka_unit_test(test_pin_override),
 		cmocka_unit_test(test_remote_shutdown),
-		cmocka_unit_test(test_sched_op_compat),
+		cmocka_unit_test(test_compat_hypercalls_refused),
+		cmocka_unit_test(test_poll_sleeps_without_callback),
+		cmocka_unit_test(test_poll_upcall_needs_vector_and_if),
+		cmocka_unit_test(test_block_woken_only_by_deliverable_upcall),
+		cmocka_unit_test(test_set_timer_op),
 		cmocka_unit_test(test_unknown_subops),
 		cmocka_unit_test(test_two_domains),
 		cmocka_unit_test(test_confidential),

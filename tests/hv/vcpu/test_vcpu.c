@@ -268,7 +268,7 @@ static void test_runstate_accounting(void **state)
 		EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
 		harness__advance(h, 5 * MS);
 		slot(v)->evtchn_upcall_pending = 1;
-		hv_vcpu__wake(v, 0);
+		hv_vcpu__upcall_raised(v);
 		hv_vcpu__set_runstate(v, RUNSTATE_runnable);
 		harness__advance(h, 1 * MS);
 		hv_vcpu__set_runstate(v, RUNSTATE_running);
@@ -659,7 +659,7 @@ static void test_runstate_phys_area(void **state)
 		EQ(a, v->runstate_area_phys, false);
 		memset(page + PAGE_SIZE - size, 0x77, size);
 		slot(v)->evtchn_upcall_pending = 1;
-		hv_vcpu__wake(v, 0);
+		hv_vcpu__upcall_raised(v);
 		EQ(a, v->runstate.state, RUNSTATE_running);
 		EQ(a, page[PAGE_SIZE - size], 0x77);
 		harness__free(h);
@@ -835,7 +835,7 @@ static void test_runstate_memory_area_gva(void **state)
 	/* Unmapped: updates are dropped, nothing breaks. */
 	*harness__pte(h, d, va) = 0;
 	slot(v)->evtchn_upcall_pending = 1;
-	hv_vcpu__wake(v, 0);
+	hv_vcpu__upcall_raised(v);
 	assert_int_equal(v->runstate.state, RUNSTATE_running);
 	/* Registering at page 0 (unmapped in the harness tables). */
 	r.addr.p = 0x10;

@@ -1,0 +1,50 @@
+#!/bin/bash
+# run-guest-check.sh CHECK FASTABI ELF [OPTION...]: run-guest.sh, and then a
+# check of the VMM that the guest cannot make itself:
+#
+#   cpu      the VMM's CPU time (user + sys of the fastabi process, from
+#            bash's `time`) stays below a third of its wall time: a guest
+#            that sleeps in SCHEDOP_poll most of the run must not make the
+#            VMM spin (a busy poll costs as much CPU as wall time).
+#   balloon  the VMM's exit line "balloon: ... host memory freed (memfd
+#            blocks): N KiB" reports at least 16 MiB: the kernel's own count
+#            of the memory behind guest RAM (fstat st_blocks of the memfd)
+#            dropped by what the guest released, so nothing released means
+#            failure.
+set -u
+check=$1
+shift
+here=$(dirname "$0")
+out=$(mktemp)
+tm=$(mktemp)
+trap 'rm -f "$out" "$tm"' EXIT
+
+TIMEFORMAT='%3R %3U %3S'
+{ time "$here/run-guest.sh" "$@" >"$out" 2>&1; } 2>"$tm"
+rc=$?
+cat "$out"
+[ "$rc" -eq 0 ] || exit "$rc"
+
+case $check in
+cpu)
+	read -r wall user sys <"$tm"
+	echo "check: VMM wall ${wall} s, user ${user} s, sys ${sys} s"
+	if ! awk -v w="$wall" -v u="$user" -v s="$sys" 'BEGIN { exit !(w >= 1.0 && (u + s) * 3 < w) }'; then
+		echo "check: FAILED: the VMM used $user + $sys s of CPU in $wall s (a spinning poll?)"
+		exit 1
+	fi
+	;;
+balloon)
+	kib=$(sed -n 's/.*balloon: .*host memory freed (memfd blocks): \([0-9]*\) KiB.*/\1/p' "$out" | tail -n 1)
+	echo "check: host memory freed by ballooning: ${kib:-none} KiB"
+	if [ -z "$kib" ] || [ "$kib" -lt 16384 ]; then
+		echo "check: FAILED: the host got less than the 16 MiB the guest released back"
+		exit 1
+	fi
+	;;
+*)
+	echo "check: unknown check '$check'"
+	exit 2
+	;;
+esac
+echo "check: OK"
