@@ -5,7 +5,9 @@
  * whose deadline passed. What expires reaches the vCPU as a kick (an upcall
  * for VIRQ_TIMER, the end of a poll) or as a domain shutdown (a watchdog).
  * The core reports new deadlines through hv_ops.timer_changed, which bumps
- * a generation count so the thread looks again.
+ * a generation count so the thread looks again. The same thread kicks vCPUs
+ * for the vCPU loop (kvm_cpu__watch): an injection waiting for the guest to
+ * enable interrupts, and the look at a vCPU that may sit in cli; hlt.
  */
 #include <stdint.h>
 #include <errno.h>
@@ -33,6 +35,10 @@ static uint64_t scan(struct vmm *vmm, bool *fired)
 			continue;
 		for (unsigned j = 0; j < vd->nr_vcpus; j++) {
 			struct hv_vcpu *v = vd->vcpus[j].hv;
+			/* The vCPU loop's own re-kicks and halt probes (vcpu.c). */
+			uint64_t w = kvm_cpu__watch(&vd->vcpus[j], now);
+			if (w && (!earliest || w < earliest))
+				earliest = w;
 			uint64_t t = hv_vcpu__next_deadline(v);
 			if (!t)
 				continue;
