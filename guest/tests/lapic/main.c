@@ -4,13 +4,15 @@
  * 0xfee00000 in IA32_APIC_BASE; KVM's version register; enabled through the
  * spurious-vector register; a one-shot timer taken from hlt, a periodic
  * timer with a divide configuration for a few ticks; a self-IPI held while
- * interrupts are off; EOI (a second interrupt of a vector in service waits
- * in IRR until the EOI); event-channel upcalls through the domain-wide
- * callback vector (HVM_PARAM_CALLBACK_IRQ, vector type: injected directly,
- * never in service, no EOI) and through the per-vCPU upcall vector set by
- * the legacy and the FastABI hvm op (through the LAPIC: in service until
- * the guest EOIs, a second upcall waits for it); an IPI to vCPU 1 (APIC
- * ID 2) and its answer. Each step prints what it measured.
+ * interrupts are off and while TPR is above its class; EOI (a second
+ * interrupt of a vector in service waits in IRR until the EOI: checked
+ * where the LAPIC keeps in-service state, which KVM on PVM hosts does not);
+ * event-channel upcalls through the domain-wide callback vector
+ * (HVM_PARAM_CALLBACK_IRQ, vector type: injected directly, never in IRR or
+ * ISR, not held by TPR, no EOI) and through the per-vCPU upcall vector set
+ * by the legacy and the FastABI hvm op (through the LAPIC: held in IRR by
+ * TPR, EOIed); an IPI to vCPU 1 (APIC ID 2) and its answer. Each step
+ * prints what it measured (times include the emulated guest code).
  */
 #include "guest.h"
 #include <xen/hvm/hvm_vcpu.h>
