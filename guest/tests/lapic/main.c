@@ -11,7 +11,8 @@
  * (HVM_PARAM_CALLBACK_IRQ, vector type: injected directly, never in IRR or
  * ISR, not held by TPR, no EOI) and through the per-vCPU upcall vector set
  * by the legacy and the FastABI hvm op (through the LAPIC: held in IRR by
- * TPR, EOIed); an IPI to vCPU 1 (APIC ID 2) and its answer. Each step
+ * TPR, EOIed); an IPI to vCPU 1 (APIC ID 2) and its answer; vCPU 1's own
+ * upcall vector, an MSI to APIC ID 2 held by vCPU 1's TPR. Each step
  * prints what it measured (times include the emulated guest code).
  */
 #include "guest.h"
@@ -25,6 +26,8 @@ const char test_title[] = "lapic";
 #define V_NOEOI 0x42
 #define V_AP 0x44
 #define V_REPLY 0x45
+#define V_WAKE 0xd0 /* wakes vCPU 1 above the TPR it raises */
+#define V_UPCALL_AP 0x62
 #define V_ALARM 0xe0 /* above every other vector's priority class */
 #define V_CALLBACK 0x50
 #define V_UPCALL_LEGACY 0x60
@@ -112,10 +115,10 @@ static void on_ap(struct cpu_regs *r)
 	apic_eoi();
 }
 
-/* The 2-level upcall of vCPU 0: acknowledge and clear every pending port. */
-static void take_events(void)
+/* The 2-level upcall of a vCPU: acknowledge and clear every pending port. */
+static void take_events_of(unsigned vcpu)
 {
-	struct vcpu_info *vi = &si->vcpu_info[0];
+	struct vcpu_info *vi = &si->vcpu_info[vcpu];
 
 	vi->evtchn_upcall_pending = 0;
 	xen_ulong_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
@@ -129,6 +132,11 @@ static void take_events(void)
 			evtchn_clear_pending(si, w * BITS + b);
 		}
 	}
+}
+
+static void take_events(void)
+{
+	take_events_of(0);
 }
 
 static void on_callback(struct cpu_regs *r)
@@ -399,6 +407,24 @@ static void test_upcalls(evtchn_port_t port)
 	}
 }
 
+/* vCPU 1: its own upcall vector (through its LAPIC, APIC ID 2), and a wake-up IPI. */
+static volatile unsigned ap_upcalls, ap_cmd;
+static volatile bool ap_tpr_raised, ap_irr_held, ap_cmd_done;
+
+static void on_upcall_ap(struct cpu_regs *r)
+{
+	(void)r;
+	ap_upcalls++;
+	take_events_of(1);
+	apic_eoi();
+}
+
+static void on_wake(struct cpu_regs *r)
+{
+	(void)r;
+	apic_eoi();
+}
+
 /* vCPU 1. */
 static union {
 	struct vcpu_hvm_context c;
@@ -424,8 +450,70 @@ static __noreturn void ap_main(void)
 	ap_cpuid_id = cpuid(1).ebx >> 24;
 	ap_x2apic_id = cpuid_count(0xb, 0).edx;
 	ap_ready = true;
-	for (;;)
+	for (;;) {
 		__asm__ __volatile__("sti; hlt; cli" ::: "memory");
+		if (ap_cmd == 1) { /* raise TPR above the upcall vector's class */
+			apic_write(APIC_TASKPRI, 0x80);
+			ap_tpr_raised = true;
+		} else if (ap_cmd == 2) { /* is the upcall held in IRR? then let it in */
+			ap_irr_held = apic_requested(V_UPCALL_AP);
+			apic_write(APIC_TASKPRI, 0);
+		}
+		if (ap_cmd) {
+			ap_cmd = 0;
+			ap_cmd_done = true;
+		}
+	}
+}
+
+static bool wait_for(volatile unsigned *v, unsigned want)
+{
+	uint64_t t0 = rdtsc();
+	while (*v != want && us_since(t0) < 1000000)
+		__asm__ __volatile__("pause" ::: "memory");
+	return *v == want;
+}
+
+static void ap_command(unsigned cmd)
+{
+	ap_cmd_done = false;
+	ap_cmd = cmd;
+	apic_send_ipi(apic_id_of_vcpu(1), V_WAKE);
+	uint64_t t0 = rdtsc();
+	while (!ap_cmd_done && us_since(t0) < 1000000)
+		__asm__ __volatile__("pause" ::: "memory");
+	CHECK(ap_cmd_done);
+}
+
+/*
+ * vCPU 1's own upcall vector: an MSI to APIC ID 2, which vCPU 1's LAPIC
+ * holds in IRR while its TPR is above the vector's class.
+ */
+static void test_upcall_to_vcpu1(void)
+{
+	struct xen_hvm_evtchn_upcall_vector uv = { .vcpu = 1, .vector = V_UPCALL_AP };
+	struct evtchn_bind_ipi ipi = { .vcpu = 1 };
+	if (!CHECK_EQ(hypercall_hvm_op(HVMOP_set_evtchn_upcall_vector, &uv), 0) ||
+	    !CHECK_EQ(hypercall_event_channel_op(EVTCHNOP_bind_ipi, &ipi), 0))
+		return;
+	si->vcpu_info[1].evtchn_upcall_mask = 0;
+	CHECK_EQ(send(ipi.port, false), 0);
+	bool got = wait_for(&ap_upcalls, 1);
+	ap_command(1);
+	CHECK_EQ(send(ipi.port, true), 0);
+	uint64_t t0 = rdtsc();
+	while (us_since(t0) < 2000)
+		;
+	unsigned held_count = ap_upcalls;
+	ap_command(2);
+	bool again = wait_for(&ap_upcalls, 2);
+	printf("vCPU 1's upcall vector %#x: %d; under its TPR 0x80: held in IRR %d (%u upcall(s) "
+	       "meanwhile); TPR 0: delivered %d\n", V_UPCALL_AP, got, ap_irr_held, held_count, again);
+	CHECK(got);
+	CHECK(ap_tpr_raised);
+	CHECK(ap_irr_held);
+	CHECK_EQ(held_count, 1);
+	CHECK(again);
 }
 
 static void test_ipi_between_vcpus(void)
@@ -469,6 +557,7 @@ static void test_ipi_between_vcpus(void)
 		CHECK_EQ(ap_ipis - ap_before, 1);
 		CHECK_EQ(replies - before, 1);
 	}
+	test_upcall_to_vcpu1();
 	CHECK_EQ(hypercall_vcpu_op(VCPUOP_down, 1, NULL), 0);
 }
 
@@ -494,6 +583,8 @@ void test_main(void)
 	irq_register(V_ALARM, on_alarm);
 	irq_register(V_REPLY, on_reply);
 	irq_register(V_AP, on_ap);
+	irq_register(V_WAKE, on_wake);
+	irq_register(V_UPCALL_AP, on_upcall_ap);
 	irq_register(V_CALLBACK, on_callback);
 	irq_register(V_UPCALL_LEGACY, on_upcall);
 	irq_register(V_UPCALL_FAST, on_upcall);
