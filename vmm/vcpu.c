@@ -38,8 +38,9 @@
  * vCPU 0, whose LVT0 KVM resets to ExtINT (0x700), never on the others
  * (masked), nor on vCPU 0 once the guest masks LVT0, as Linux does; and
  * where it came it saved nothing measurable (send with IF=0 to handler after
- * sti; hlt: 230-320 us with it, 200-350 us with the re-kick alone, both
- * mostly emulated guest code). So the re-kick alone, which works everywhere.
+ * sti; hlt: 230-320 us with it, 200-350 us with a 50 us re-kick alone, both
+ * mostly emulated guest code; about 190 us with the 20 us re-kick and the
+ * timer thread's 1 us slack). So the re-kick alone, which works everywhere.
  *
  * A vCPU that halts with interrupts off never leaves KVM_RUN. The timer
  * thread kicks a vCPU that stayed inside it without an exit for a probe
@@ -71,7 +72,7 @@
 #define RFLAGS_IF (1ull << 9)
 
 /* While a direct injection waits for the guest to take interrupts. */
-#define VCPU_REKICK_MIN_NS 50000ull
+#define VCPU_REKICK_MIN_NS 20000ull
 #define VCPU_REKICK_MAX_NS 2000000ull
 /* A vCPU inside KVM_RUN without an exit for this long is looked at (cli; hlt). */
 #define VCPU_PROBE_NS 20000000ull
