@@ -42,20 +42,30 @@ static volatile unsigned timer_ticks, self_ipis, noeoi_count, upcalls, replies, 
 static volatile bool upcall_in_service, upcall_skip_eoi;
 static volatile uint64_t last_irq_tsc;
 
-/* TSC ticks per microsecond, measured against the LAPIC timer (1 GHz here: divide 1). */
+/*
+ * TSC ticks per microsecond, measured against the LAPIC timer (1 GHz here,
+ * divide 1) over 2 ms. The host may deschedule the vCPU between a TSC and a
+ * timer reading, which only makes a try count too many ticks: the least of
+ * five tries.
+ */
 static void calibrate(void)
 {
 	apic_write(APIC_LVTT, APIC_LVT_MASKED);
 	apic_write(APIC_TDCR, 0xb);
 	apic_write(APIC_TMICT, 0xffffffffu);
-	uint64_t t0 = rdtsc();
-	uint32_t c0 = apic_timer_current();
-	while (c0 - apic_timer_current() < 2000000u)
-		;
-	uint32_t c1 = apic_timer_current();
-	uint64_t t1 = rdtsc();
+	tsc_per_us = 0;
+	for (int i = 0; i < 5; i++) {
+		uint64_t t0 = rdtsc();
+		uint32_t c0 = apic_timer_current();
+		uint32_t c1 = c0;
+		while (c0 - c1 < 2000000u)
+			c1 = apic_timer_current();
+		uint64_t t1 = rdtsc();
+		uint64_t r = (t1 - t0) * 1000 / (c0 - c1);
+		if (r && (!tsc_per_us || r < tsc_per_us))
+			tsc_per_us = r;
+	}
 	apic_timer_stop();
-	tsc_per_us = (t1 - t0) * 1000 / (c0 - c1);
 	if (!tsc_per_us)
 		tsc_per_us = 1;
 }
