@@ -41,12 +41,15 @@
 #define APIC_SPIV_ENABLE (1u << 8)
 #define APIC_LVT_MASKED (1u << 16)
 #define APIC_LVTT_PERIODIC (1u << 17)
+#define APIC_LVTT_TSC_DEADLINE (2u << 17)
 #define APIC_ICR_BUSY (1u << 12)
 #define APIC_ICR_SELF (1u << 18)
 
 #define MSR_IA32_APICBASE 0x1b
 #define APICBASE_BSP (1ull << 8)
+#define APICBASE_X2APIC (1ull << 10)
 #define APICBASE_ENABLE (1ull << 11)
+#define MSR_IA32_TSC_DEADLINE 0x6e0
 
 /* Xen's APIC ID of a vCPU (vlapic reset, CPUID leaf 1 EBX[31:24]). */
 static inline unsigned apic_id_of_vcpu(unsigned vcpu)

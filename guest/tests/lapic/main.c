@@ -201,9 +201,10 @@ static bool check_cpuid_and_version(void)
 	struct cpuid_regs c = cpuid(1);
 	uint64_t base = rdmsr(MSR_IA32_APICBASE);
 	uint32_t ver = apic_version();
-	printf("CPUID.1 EDX.APIC %u, initial APIC ID %u; APIC base %#llx; ID register %u; "
-	       "version %#x\n", (c.edx >> 9) & 1, c.ebx >> 24, (unsigned long long)base, apic_id(),
-	       ver);
+	printf("CPUID.1 EDX.APIC %u, ECX.x2APIC %u, ECX.TSC-deadline %u, initial APIC ID %u; "
+	       "APIC base %#llx; ID register %u; version %#x\n", (c.edx >> 9) & 1,
+	       (c.ecx >> 21) & 1, (c.ecx >> 24) & 1, c.ebx >> 24, (unsigned long long)base,
+	       apic_id(), ver);
 	CHECK(c.edx & (1u << 9));
 	CHECK_EQ(c.ebx >> 24, apic_id_of_vcpu(0));
 	CHECK_EQ(base & ~0xfffull, APIC_DEFAULT_BASE);
@@ -248,6 +249,21 @@ static void test_timer(void)
 	CHECK(timer_ticks - before >= 5);
 	CHECK(took >= 5 * 300 * 9 / 10);
 	CHECK(!apic_timer_oneshot(V_TIMER, 1, 3)); /* not a divide the register has */
+
+	/* TSC-deadline mode (CPUID.1 ECX bit 24): the deadline is an MSR in TSC ticks. */
+	if (cpuid(1).ecx & (1u << 24)) {
+		before = timer_ticks;
+		apic_write(APIC_LVTT, APIC_LVTT_TSC_DEADLINE | V_TIMER);
+		t0 = rdtsc();
+		wrmsr(MSR_IA32_TSC_DEADLINE, t0 + 1000 * tsc_per_us);
+		wait_irq(&timer_ticks, before, 1000000);
+		late = (last_irq_tsc - t0) / tsc_per_us;
+		apic_timer_stop();
+		printf("TSC deadline 1 ms ahead: %u interrupt(s) after %llu us\n", timer_ticks - before,
+		       (unsigned long long)late);
+		CHECK_EQ(timer_ticks - before, 1);
+		CHECK(late >= 900);
+	}
 }
 
 static void test_ipis_and_eoi(void)
@@ -420,6 +436,7 @@ static void test_upcalls(evtchn_port_t port)
 /* vCPU 1: its own upcall vector (through its LAPIC, APIC ID 2), and a wake-up IPI. */
 static volatile unsigned ap_upcalls, ap_cmd;
 static volatile bool ap_tpr_raised, ap_irr_held, ap_cmd_done;
+static volatile uint64_t ap_x2apic_msr_id = ~0ull, ap_x2apic_version;
 
 static void on_upcall_ap(struct cpu_regs *r)
 {
@@ -468,6 +485,10 @@ static __noreturn void ap_main(void)
 		} else if (ap_cmd == 2) { /* is the upcall held in IRR? then let it in */
 			ap_irr_held = apic_requested(V_UPCALL_AP);
 			apic_write(APIC_TASKPRI, 0);
+		} else if (ap_cmd == 3) { /* x2APIC mode: the ID and version MSRs (no MMIO after) */
+			wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APICBASE_X2APIC);
+			ap_x2apic_msr_id = rdmsr(0x802);
+			ap_x2apic_version = rdmsr(0x803);
 		}
 		if (ap_cmd) {
 			ap_cmd = 0;
@@ -568,6 +589,11 @@ static void test_ipi_between_vcpus(void)
 		CHECK_EQ(replies - before, 1);
 	}
 	test_upcall_to_vcpu1();
+	ap_command(3);
+	printf("vCPU 1 in x2APIC mode: ID MSR %llu, version MSR %#llx\n",
+	       (unsigned long long)ap_x2apic_msr_id, (unsigned long long)ap_x2apic_version);
+	CHECK_EQ(ap_x2apic_msr_id, apic_id_of_vcpu(1));
+	CHECK_EQ(ap_x2apic_version & 0xff00ff, 0x050014);
 	CHECK_EQ(hypercall_vcpu_op(VCPUOP_down, 1, NULL), 0);
 }
 
