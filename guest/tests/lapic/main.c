@@ -12,7 +12,9 @@
  * ISR, not held by TPR, no EOI) and through the per-vCPU upcall vector set
  * by the legacy and the FastABI hvm op (through the LAPIC: held in IRR by
  * TPR, EOIed); an IPI to vCPU 1 (APIC ID 2) and its answer; vCPU 1's own
- * upcall vector, an MSI to APIC ID 2 held by vCPU 1's TPR. Each step
+ * upcall vector, an MSI to APIC ID 2 held by vCPU 1's TPR; VCPUOP_send_nmi
+ * to ourselves and to vCPU 1 in cli; hlt (the NMI wakes it); vCPU 1 in
+ * x2APIC mode; the TSC-deadline timer. Each step
  * prints what it measured (times include the emulated guest code).
  */
 #include "guest.h"
@@ -437,6 +439,16 @@ static void test_upcalls(evtchn_port_t port)
 static volatile unsigned ap_upcalls, ap_cmd;
 static volatile bool ap_tpr_raised, ap_irr_held, ap_cmd_done;
 static volatile uint64_t ap_x2apic_msr_id = ~0ull, ap_x2apic_version;
+static volatile unsigned nmis[2];     /* by vCPU */
+static volatile bool ap_nmi_woke;
+
+static bool on_nmi(struct cpu_regs *r)
+{
+	if (r->vector != X86_EXC_NMI)
+		return false;
+	nmis[apic_id() == apic_id_of_vcpu(0) ? 0 : 1]++;
+	return true;
+}
 
 static void on_upcall_ap(struct cpu_regs *r)
 {
@@ -485,6 +497,12 @@ static __noreturn void ap_main(void)
 		} else if (ap_cmd == 2) { /* is the upcall held in IRR? then let it in */
 			ap_irr_held = apic_requested(V_UPCALL_AP);
 			apic_write(APIC_TASKPRI, 0);
+		} else if (ap_cmd == 4) { /* cli; hlt: only an NMI ends it */
+			ap_cmd = 0;
+			ap_cmd_done = true;
+			__asm__ __volatile__("cli; hlt" ::: "memory");
+			ap_nmi_woke = true;
+			continue;
 		} else if (ap_cmd == 3) { /* x2APIC mode: the ID and version MSRs (no MMIO after) */
 			wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APICBASE_X2APIC);
 			ap_x2apic_msr_id = rdmsr(0x802);
@@ -589,6 +607,30 @@ static void test_ipi_between_vcpus(void)
 		CHECK_EQ(replies - before, 1);
 	}
 	test_upcall_to_vcpu1();
+
+	/* VCPUOP_send_nmi: to ourselves, and to vCPU 1 sitting in cli; hlt. */
+	set_exception_hook(on_nmi);
+	CHECK_EQ(hypercall_vcpu_op(VCPUOP_send_nmi, 0, NULL), 0);
+	t0 = rdtsc();
+	while (!nmis[0] && us_since(t0) < 1000000)
+		__asm__ __volatile__("pause" ::: "memory");
+	ap_command(4);
+	t0 = rdtsc();
+	while (us_since(t0) < 5000)
+		;
+	bool slept = !ap_nmi_woke;
+	CHECK_EQ(hypercall_vcpu_op(VCPUOP_send_nmi, 1, NULL), 0);
+	t0 = rdtsc();
+	while (!ap_nmi_woke && us_since(t0) < 1000000)
+		__asm__ __volatile__("pause" ::: "memory");
+	printf("VCPUOP_send_nmi: vCPU 0 took %u; vCPU 1 in cli; hlt: still halted after 5 ms %d, "
+	       "woken by the NMI %d (%u taken)\n", nmis[0], slept, ap_nmi_woke, nmis[1]);
+	CHECK_EQ(nmis[0], 1);
+	CHECK(slept);
+	CHECK(ap_nmi_woke);
+	CHECK_EQ(nmis[1], 1);
+	set_exception_hook(NULL);
+
 	ap_command(3);
 	printf("vCPU 1 in x2APIC mode: ID MSR %llu, version MSR %#llx\n",
 	       (unsigned long long)ap_x2apic_msr_id, (unsigned long long)ap_x2apic_version);
