@@ -1,9 +1,10 @@
 /*
  * CPUID: what KVM supports on this host, with KVM's own paravirtual leaves
  * replaced by Xen's at 0x40000000 (docs/vmm.md lists them), the
- * hypervisor bit set, the APIC ids made the vCPU id, and the local APIC
- * hidden: the VMM runs without an in-kernel irqchip and injects upcalls
- * itself, so a guest must not look for an APIC.
+ * hypervisor bit set, and the local APIC announced with the APIC ID Xen
+ * gives (twice the vCPU id, VMM_APIC_ID) in leaves 1, 0xB and 0x1F. The
+ * LAPIC is KVM's in-kernel one (kvm.c), so x2APIC and the TSC-deadline timer
+ * are offered exactly when KVM offers them, as Xen offers its vlapic's.
  */
 #include <stdint.h>
 #include <errno.h>
@@ -23,8 +24,6 @@
 #define XEN_VERSION_MINOR 17
 
 #define CPUID1_ECX_VMX (1u << 5)
-#define CPUID1_ECX_X2APIC (1u << 21)
-#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define CPUID1_EDX_APIC (1u << 9)
 
@@ -52,15 +51,14 @@ int cpuid__setup(struct vmm_vcpu *vc)
 		switch (e.function) {
 		case 1:
 			e.ecx |= CPUID1_ECX_HYPERVISOR;
-			e.ecx &= ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE);
 			/* No nested VMX: the VMM answers VMX instructions with #UD (insn/insn.c). */
 			e.ecx &= ~CPUID1_ECX_VMX;
-			e.edx &= ~CPUID1_EDX_APIC;
-			e.ebx = (e.ebx & 0x00ffffff) | (vc->id << 24);
+			e.edx |= CPUID1_EDX_APIC;
+			e.ebx = (e.ebx & 0x00ffffff) | (VMM_APIC_ID(vc->id) << 24);
 			break;
 		case 0xb:
 		case 0x1f:
-			e.edx = vc->id; /* x2APIC id */
+			e.edx = VMM_APIC_ID(vc->id); /* x2APIC id */
 			break;
 		}
 		c->entries[c->nent++] = e;

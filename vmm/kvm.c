@@ -105,6 +105,27 @@ static int xen_msrs(int vm_fd)
 	return 0;
 }
 
+/*
+ * The local APIC of every vCPU, in the kernel, and nothing else: Xen gives a
+ * PVH guest a LAPIC (XEN_X86_EMU_LAPIC) but no PIC, IOAPIC or PIT, which is
+ * what KVM's split irqchip is (KVM_CAP_SPLIT_IRQCHIP with no IOAPIC routes:
+ * ports 0x20/0xa0 and the IOAPIC page stay unclaimed, as on Xen). KVM then
+ * handles the LAPIC page at 0xfee00000 (or the x2APIC MSRs), its timer, EOIs
+ * and IPIs between vCPUs, and hlt itself (the vCPU sleeps inside KVM_RUN).
+ * Must come before the first vCPU. Hosts without the split irqchip get the
+ * full one (KVM_CREATE_IRQCHIP: a PIC and IOAPIC the guest can also see).
+ */
+static int create_irqchip(int vm_fd)
+{
+	if (check_cap(vm_fd, KVM_CAP_SPLIT_IRQCHIP) && enable_cap(vm_fd, KVM_CAP_SPLIT_IRQCHIP, 0) == 0)
+		return 0;
+	if (ioctl(vm_fd, KVM_CREATE_IRQCHIP, 0) == 0)
+		return 0;
+	vmm__err("KVM offers no in-kernel local APIC (KVM_CAP_SPLIT_IRQCHIP, KVM_CREATE_IRQCHIP: "
+		 "%s): guests would have no LAPIC", strerror(errno));
+	return -1;
+}
+
 int kvm__create_vm(struct vmm *vmm, struct vmm_domain *vd)
 {
 	int fd;
@@ -132,6 +153,8 @@ int kvm__create_vm(struct vmm *vmm, struct vmm_domain *vd)
 	/* The failing instruction's bytes arrive with the exit (emulate.c, dump.c). */
 	vmm->emulation_failure_bytes = check_cap(fd, KVM_CAP_EXIT_ON_EMULATION_FAILURE) &&
 				       enable_cap(fd, KVM_CAP_EXIT_ON_EMULATION_FAILURE, 1) == 0;
+	if (create_irqchip(fd) < 0)
+		return -1;
 	/* Only Intel without unrestricted guest uses it; harmless elsewhere. */
 	(void)ioctl(fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA);
 	return 0;
@@ -139,7 +162,8 @@ int kvm__create_vm(struct vmm *vmm, struct vmm_domain *vd)
 
 int kvm__create_vcpu(struct vmm *vmm, struct vmm_vcpu *vc)
 {
-	vc->fd = ioctl(vc->dom->vm_fd, KVM_CREATE_VCPU, (unsigned long)vc->id);
+	/* KVM's APIC ID is its vCPU id: Xen's is twice the vCPU id (VMM_APIC_ID). */
+	vc->fd = ioctl(vc->dom->vm_fd, KVM_CREATE_VCPU, (unsigned long)VMM_APIC_ID(vc->id));
 	if (vc->fd < 0) {
 		vmm__err("KVM_CREATE_VCPU %u: %s", vc->id, strerror(errno));
 		return -1;

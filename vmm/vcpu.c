@@ -8,10 +8,49 @@
  * SCHEDOP_block/poll, online, domain alive) and injects what is due: a
  * VCPUOP_initialise context, an NMI, an event-channel upcall.
  *
- * There is no in-kernel irqchip: hlt exits here, and upcalls are injected
- * with KVM_INTERRUPT on the vCPU's upcall vector (hv_vcpu__upcall_vector)
- * when the guest can take an interrupt, with an interrupt-window exit when
- * it cannot yet. A halted vCPU sleeps until an interrupt or NMI is due.
+ * Every vCPU has KVM's in-kernel local APIC (kvm.c): the guest's LAPIC
+ * accesses, its timer, EOIs and IPIs never reach us, and hlt sleeps inside
+ * KVM_RUN until an interrupt (there is no KVM_EXIT_HLT, and no
+ * interrupt-window exit: KVM gives those only to a userspace PIC). Upcalls
+ * go in as Xen delivers them (hvm_assert_evtchn_irq, hvm_vcpu_has_pending_irq):
+ *  - the per-vCPU vector (HVMOP_set_evtchn_upcall_vector) through the LAPIC,
+ *    edge-triggered, one per kick that finds an upcall pending: an MSI to the
+ *    vCPU's APIC ID with the vector (KVM_SIGNAL_MSI, as vlapic_set_irq); the
+ *    guest EOIs it. KVM drops an MSI to a LAPIC the guest has not enabled
+ *    (it answers 0 delivered); Xen would leave it in IRR until the guest
+ *    enables its LAPIC. A guest that takes upcalls without ever enabling it
+ *    (as every guest could before there was a LAPIC) gets the vector
+ *    directly instead, like the callback vector, so it keeps working.
+ *  - the domain-wide callback vector (HVM_PARAM_CALLBACK_IRQ, vector type)
+ *    directly, without LAPIC in-service state (the guest does not EOI it),
+ *    at every entry while evtchn_upcall_pending is set and the vCPU can take
+ *    an interrupt: through the sync-regs events (interrupt.injected). When
+ *    the last exit was a kick, the vCPU may be halted in KVM, which does not
+ *    count an injected event as a reason to wake: KVM_SET_MP_STATE(RUNNABLE)
+ *    goes with it. (Measured: after the kick KVM_GET_MP_STATE says HALTED;
+ *    without the SET the injected vector is never delivered.)
+ * A direct injection must wait while the guest has IF=0, an interrupt
+ * shadow, or an event being delivered. With no window exit to tell us when
+ * that ends, the timer thread kicks the vCPU again after a short delay that
+ * doubles while it waits (VCPU_REKICK_MIN_NS to VCPU_REKICK_MAX_NS). The
+ * split irqchip keeps request_interrupt_window alive only while LINT0 takes
+ * ExtINT (kvm_cpu_accept_dm_intr). Measured: the window exit comes on
+ * vCPU 0, whose LVT0 KVM resets to ExtINT (0x700), never on the others
+ * (masked), nor on vCPU 0 once the guest masks LVT0, as Linux does; and
+ * where it came it saved nothing measurable (send with IF=0 to handler after
+ * sti; hlt: 230-320 us with it, 200-350 us with a 50 us re-kick alone, both
+ * mostly emulated guest code; about 190 us with the 20 us re-kick and the
+ * timer thread's 1 us slack). So the re-kick alone, which works everywhere.
+ *
+ * A vCPU that halts with interrupts off never leaves KVM_RUN. The timer
+ * thread kicks a vCPU that stayed inside it without an exit for a probe
+ * period; the registers arrive with that return too (-EINTR: measured equal
+ * to KVM_GET_REGS), and with IF clear KVM_GET_MP_STATE says whether it is
+ * halted. When every vCPU that is up is, the domain has crashed (cli; hlt),
+ * as before.
+ *
+ * Costs here: KVM_SIGNAL_MSI (a VM ioctl) about 0.7 us; KVM_SET_MP_STATE and
+ * KVM_GET_MP_STATE, vCPU ioctls, 10 to 20 us, paid only after a kick.
  *
  * Kicks (hv_ops.kick, timers, stopping) set a flag, wake the condvar the
  * thread sleeps on, and signal the thread out of KVM_RUN; the signal
@@ -31,6 +70,12 @@
 
 #define SIG_KICK SIGUSR1
 #define RFLAGS_IF (1ull << 9)
+
+/* While a direct injection waits for the guest to take interrupts. */
+#define VCPU_REKICK_MIN_NS 20000ull
+#define VCPU_REKICK_MAX_NS 2000000ull
+/* A vCPU inside KVM_RUN without an exit for this long is looked at (cli; hlt). */
+#define VCPU_PROBE_NS 20000000ull
 
 static __thread struct kvm_run *volatile tls_run;
 
@@ -121,7 +166,12 @@ static bool start_secondary(struct vmm_vcpu *vc)
 	pthread_mutex_unlock(&vc->dom->vmm->hv.lock);
 	if (!load)
 		return false;
-	if (pvh__load_context(vc, &ctx) < 0) {
+	/*
+	 * With the in-kernel LAPIC KVM keeps every vCPU but the first waiting for
+	 * INIT/SIPI (KVM_MP_STATE_UNINITIALIZED); VCPUOP_up starts it instead.
+	 */
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	if (pvh__load_context(vc, &ctx) < 0 || ioctl(vc->fd, KVM_SET_MP_STATE, &mp) < 0) {
 		vmm_domain__stop(vc->dom, VMM_EXIT_CRASH, "vCPU %u: cannot load its context", vc->id);
 		return false;
 	}
@@ -129,10 +179,58 @@ static bool start_secondary(struct vmm_vcpu *vc)
 	return true;
 }
 
+/* An MSI to the vCPU's LAPIC (fixed, edge, physical destination): 1 delivered, 0 dropped. */
+static int lapic_signal(struct vmm_vcpu *vc, uint8_t vector)
+{
+	struct kvm_msi msi = {
+		.address_lo = (uint32_t)(VMM_LAPIC_GPA | (uint64_t)VMM_APIC_ID(vc->id) << 12),
+		.data = vector,
+	};
+	int r = ioctl(vc->dom->vm_fd, KVM_SIGNAL_MSI, &msi);
+	if (r < 0)
+		vmm__err("[%s] vCPU %u: KVM_SIGNAL_MSI vector %#x: %s", vc->dom->name, vc->id, vector,
+			 strerror(errno));
+	return r;
+}
+
+/* Whether an interrupt injected now would be taken at the next instruction boundary. */
+static bool can_take_interrupt(struct vmm_vcpu *vc)
+{
+	const struct kvm_run *run = vc->run;
+	const struct kvm_vcpu_events *ev = &run->s.regs.events;
+
+	return (run->s.regs.regs.rflags & RFLAGS_IF) && !ev->interrupt.shadow &&
+	       !ev->interrupt.injected && !ev->exception.injected && !ev->exception.pending &&
+	       !ev->nmi.injected;
+}
+
+/* Inject vector directly (no LAPIC state): the CPU delivers it through the IDT at entry. */
+static void inject_direct(struct vmm_vcpu *vc, uint8_t vector)
+{
+	struct kvm_vcpu_events *ev = &vc->run->s.regs.events;
+
+	ev->interrupt.injected = 1;
+	ev->interrupt.nr = vector;
+	ev->interrupt.soft = 0;
+	/*
+	 * Written back as a whole: keep only the shadow among the optional parts,
+	 * so that an NMI queued since the exit (KVM_NMI, another vCPU's IPI) or a
+	 * latched INIT is not overwritten with the state of the last exit.
+	 */
+	ev->flags &= KVM_VCPUEVENT_VALID_SHADOW;
+	vc->dirty |= KVM_SYNC_X86_EVENTS;
+	if (vc->after_kick) {
+		/* KVM may hold it halted: an injected event alone does not wake it. */
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+		if (ioctl(vc->fd, KVM_SET_MP_STATE, &mp) < 0)
+			vmm__err("[%s] vCPU %u: KVM_SET_MP_STATE: %s", vc->dom->name, vc->id,
+				 strerror(errno));
+	}
+}
+
 static void inject(struct vmm_vcpu *vc)
 {
 	struct hv_vcpu *v = vc->hv;
-	struct kvm_run *run = vc->run;
 	bool nmi = false;
 
 	pthread_mutex_lock(&vc->dom->vmm->hv.lock);
@@ -142,49 +240,47 @@ static void inject(struct vmm_vcpu *vc)
 	}
 	pthread_mutex_unlock(&vc->dom->vmm->hv.lock);
 	if (nmi) {
+		/* Queued in KVM, which wakes a halted vCPU for it. */
 		if (ioctl(vc->fd, KVM_NMI) < 0)
 			vmm__err("[%s] vCPU %u: KVM_NMI: %s", vc->dom->name, vc->id, strerror(errno));
-		vc->halted = false;
 		atomic_store(&vc->halted_cli, false);
 	}
 
-	/*
-	 * Upcalls, as Xen delivers them to HVM guests: the per-vCPU vector
-	 * (hvm set_evtchn_upcall_vector) is edge-triggered, one injection per
-	 * kick that finds an upcall pending; the domain-wide callback vector
-	 * (HVM_PARAM_CALLBACK_IRQ) is level-triggered, injected at every entry
-	 * while evtchn_upcall_pending is set and the guest can take it.
-	 */
+	/* Upcalls (top of this file): the per-vCPU vector edge, the callback vector level. */
 	bool kicked = atomic_exchange(&vc->upcall_req, false);
-	if ((kicked || vc->level_upcall) && !vc->irq_vector) {
+	uint8_t level_vec = 0;
+	if (kicked || vc->level_upcall) {
 		pthread_mutex_lock(&vc->dom->vmm->hv.lock);
 		uint8_t vec = hv_vcpu__upcall_vector(v);
-		bool level = vec && !v->upcall_vector;
+		bool per_vcpu = v->upcall_vector != 0;
 		bool pending = vec && hv_vcpu__upcall_pending(v);
 		pthread_mutex_unlock(&vc->dom->vmm->hv.lock);
-		vc->level_upcall = level;
-		if (pending && (kicked || level))
-			vc->irq_vector = vec;
+		vc->level_upcall = vec && !per_vcpu;
+		if (pending && vc->level_upcall)
+			level_vec = vec;
+		else if (pending && kicked && !vc->irq_vector && lapic_signal(vc, vec) == 0)
+			vc->irq_vector = vec; /* the guest's LAPIC is off: directly, once */
 	}
-	if (!vc->irq_vector) {
-		run->request_interrupt_window = 0;
+	uint8_t vec = vc->irq_vector ? vc->irq_vector : level_vec;
+	if (!vec) {
+		atomic_store(&vc->rekick_at, 0);
+		vc->rekick_delay = 0;
 		return;
 	}
-	/* Interrupts on: as the last exit saw it, or as we changed it since. */
-	bool if_on = (vc->dirty & KVM_SYNC_X86_REGS) ? (run->s.regs.regs.rflags & RFLAGS_IF) != 0
-						      : run->if_flag;
-	if (run->ready_for_interrupt_injection && if_on) {
-		struct kvm_interrupt irq = { .irq = vc->irq_vector };
-		if (ioctl(vc->fd, KVM_INTERRUPT, &irq) < 0) {
-			vmm__err("[%s] vCPU %u: KVM_INTERRUPT %u: %s", vc->dom->name, vc->id,
-				 vc->irq_vector, strerror(errno));
-		}
+	if (can_take_interrupt(vc)) {
+		inject_direct(vc, vec);
 		vc->irq_vector = 0;
-		vc->halted = false;
-		run->request_interrupt_window = 0;
-	} else {
-		/* KVM exits as soon as the guest can take it (KVM_EXIT_IRQ_WINDOW_OPEN). */
-		run->request_interrupt_window = 1;
+		atomic_store(&vc->rekick_at, 0);
+		vc->rekick_delay = 0;
+		return;
+	}
+	/* No window exit to wait for: come back a little later (top of this file). */
+	if (!atomic_load(&vc->rekick_at)) {
+		vc->rekick_delay = vc->rekick_delay ? vc->rekick_delay * 2 : VCPU_REKICK_MIN_NS;
+		if (vc->rekick_delay > VCPU_REKICK_MAX_NS)
+			vc->rekick_delay = VCPU_REKICK_MAX_NS;
+		atomic_store(&vc->rekick_at, vmm__now(vc->dom->vmm) + vc->rekick_delay);
+		timer__changed(vc->dom->vmm);
 	}
 }
 
@@ -196,7 +292,46 @@ static bool prepare(struct vmm_vcpu *vc)
 	if (!hv_vcpu__runnable(vc->hv))
 		return false;
 	inject(vc);
-	return !vc->halted && !atomic_load(&vc->halted_cli);
+	return true;
+}
+
+/*
+ * KVM_RUN ended by a kick: the vCPU may be halted in KVM. With interrupts
+ * off (the registers come with this return too) ask KVM whether it is: then
+ * only an NMI can wake it.
+ */
+static void look_at_halt(struct vmm_vcpu *vc)
+{
+	struct kvm_mp_state mp;
+	bool halted = false;
+
+	if (!(vc->run->s.regs.regs.rflags & RFLAGS_IF) && ioctl(vc->fd, KVM_GET_MP_STATE, &mp) == 0)
+		halted = mp.mp_state == KVM_MP_STATE_HALTED;
+	atomic_store(&vc->halted_cli, halted);
+	if (halted)
+		check_all_halted(vc->dom);
+}
+
+uint64_t kvm_cpu__watch(struct vmm_vcpu *vc, uint64_t now)
+{
+	uint64_t next = 0, at = atomic_load(&vc->rekick_at);
+
+	if (at && at <= now) {
+		if (atomic_compare_exchange_strong(&vc->rekick_at, &at, 0))
+			kvm_cpu__kick(vc);
+	} else if (at) {
+		next = at;
+	}
+	if (!vc->probe_at)
+		vc->probe_at = now + VCPU_PROBE_NS;
+	if (now >= vc->probe_at) {
+		unsigned seq = atomic_load(&vc->run_seq);
+		if (seq == vc->probe_seq && atomic_load(&vc->in_run))
+			kvm_cpu__kick(vc);
+		vc->probe_seq = seq;
+		vc->probe_at = now + VCPU_PROBE_NS;
+	}
+	return !next || vc->probe_at < next ? vc->probe_at : next;
 }
 
 static void io_result(struct vmm_vcpu *vc, uint32_t value)
@@ -277,16 +412,6 @@ static void exit_mmio(struct vmm_vcpu *vc)
 		memset(run->mmio.data, 0xff, len);
 }
 
-static void exit_hlt(struct vmm_vcpu *vc)
-{
-	if (vc->run->s.regs.regs.rflags & RFLAGS_IF) {
-		vc->halted = true;
-		return;
-	}
-	atomic_store(&vc->halted_cli, true);
-	check_all_halted(vc->dom);
-}
-
 static void exit_internal(struct vmm_vcpu *vc)
 {
 	struct kvm_run *run = vc->run;
@@ -351,10 +476,6 @@ static void handle_exit(struct vmm_vcpu *vc)
 	case KVM_EXIT_X86_WRMSR:
 		msr__wrmsr(vc);
 		break;
-	case KVM_EXIT_HLT:
-		exit_hlt(vc);
-		break;
-	case KVM_EXIT_IRQ_WINDOW_OPEN:
 	case KVM_EXIT_INTR:
 		break; /* inject() runs before the next entry */
 	case KVM_EXIT_SHUTDOWN:
@@ -408,18 +529,25 @@ static void *thread_main(void *arg)
 		int r = ioctl(vc->fd, KVM_RUN, 0);
 		int err = errno;
 		atomic_store(&vc->in_run, false);
+		atomic_fetch_add(&vc->run_seq, 1);
 		run->immediate_exit = 0;
 		if (run->kvm_dirty_regs) {
 			/* KVM returned before taking them (an old kernel's early -EINTR). */
 			vc->dirty |= run->kvm_dirty_regs;
 			run->kvm_dirty_regs = 0;
 		}
+		vc->after_kick = r < 0 && (err == EINTR || err == EAGAIN);
+		if (vc->after_kick) {
+			/* It may have slept in hlt: its time info is fresh when it runs again. */
+			vc->resumed = true;
+			look_at_halt(vc);
+			continue;
+		}
 		if (r < 0) {
-			if (err == EINTR || err == EAGAIN)
-				continue;
 			crash(vc, "KVM_RUN failed: %s", strerror(err));
 			break;
 		}
+		atomic_store(&vc->halted_cli, false);
 		handle_exit(vc);
 	}
 	if (vd->dump_on_stop && vc->started)

@@ -105,6 +105,16 @@ _Static_assert(VMM_EXIT_SUCCESS == FASTABI_EXIT_SUCCESS &&
 #define VMM_RING_PAGES 2u
 
 /*
+ * A vCPU's local APIC ID, as Xen gives it (vlapic reset, CPUID leaves 1 and
+ * 0xB): twice the vCPU id, "the illusion of no SMT". It is also the id the
+ * vCPU is created with in KVM, whose LAPIC takes its xAPIC and x2APIC IDs
+ * from that id, so KVM's APIC and the CPUID leaves agree in both modes.
+ */
+#define VMM_APIC_ID(vcpu_id) ((vcpu_id) * 2u)
+/* Where the xAPIC page is (KVM's in-kernel LAPIC serves it; no memslot may cover it). */
+#define VMM_LAPIC_GPA 0xfee00000ull
+
+/*
  * The hypercall-page MSR: Xen's index for a domain without viridian (every
  * PVH domain), announced in CPUID base+2. KVM's Hyper-V emulation also
  * claims 0x40000000, so the VMM installs an MSR filter (kvm.c) that sends
@@ -167,10 +177,17 @@ struct vmm_vcpu {
 	atomic_bool upcall_req; /* the core kicked: look for a pending upcall */
 
 	/* Owned by the vCPU thread. */
-	bool halted;            /* hlt with interrupts enabled: wait for an interrupt */
-	atomic_bool halted_cli; /* hlt with interrupts disabled: only an NMI wakes it */
-	uint8_t irq_vector;     /* an upcall to inject (0: none) */
+	atomic_bool halted_cli; /* found halted in KVM with interrupts disabled: only an NMI wakes it */
+	uint8_t irq_vector;     /* an upcall to inject directly, without the LAPIC (0: none) */
 	bool level_upcall;      /* the domain-wide callback vector: look at every entry */
+	bool after_kick;        /* the last KVM_RUN ended by a kick: KVM may have it halted */
+	uint64_t rekick_delay;  /* the next re-kick's delay while an injection waits (ns) */
+	/* Set by the vCPU thread, read by the timer thread (kvm_cpu__watch). */
+	atomic_uint run_seq;    /* KVM_RUN returns so far */
+	_Atomic uint64_t rekick_at; /* kick again then: an injection waits for IF (0: none) */
+	/* Owned by the timer thread. */
+	unsigned probe_seq;     /* run_seq at the last look */
+	uint64_t probe_at;      /* the next look: a vCPU quiet since the last one is kicked */
 	uint64_t dirty;         /* KVM_SYNC_X86_* to hand back on the next KVM_RUN */
 	unsigned entry_gen;     /* the domain's memslot_gen at the last KVM_RUN */
 	bool started;           /* has registers (vCPU 0 at boot, others after VCPUOP_up) */
@@ -406,6 +423,13 @@ int kvm_cpu__start(struct vmm_vcpu *vc);
 void kvm_cpu__kick(struct vmm_vcpu *vc);
 void kvm_cpu__join(struct vmm_vcpu *vc);
 void kvm_cpu__signal_setup(void);
+/*
+ * The timer thread's look at a vCPU (now: vmm__now): re-kick it if an
+ * injection has waited long enough, kick it if it stayed in KVM_RUN without
+ * an exit for a whole probe period (so a cli; hlt inside KVM is seen). The
+ * next time it wants to look (0: none).
+ */
+uint64_t kvm_cpu__watch(struct vmm_vcpu *vc, uint64_t now);
 
 /* ---- hypercall.c ---- */
 void hypercall__doorbell(struct vmm_vcpu *vc);

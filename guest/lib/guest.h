@@ -33,6 +33,7 @@
 #include <fastabi/xen-ext.h>
 
 #include "../boot/boot.h"
+#include "apic.h"
 #include "arch.h"
 #include "console.h"
 #include "hypercall.h"

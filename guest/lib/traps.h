@@ -85,8 +85,10 @@ void set_exception_hook(exception_hook_fn fn);
 
 /*
  * An interrupt handler (64-bit only): runs with interrupts disabled on the
- * interrupted stack and returns to resume the interrupted code. There is no
- * LAPIC to acknowledge: the VMM injects upcalls without an irqchip.
+ * interrupted stack and returns to resume the interrupted code. A vector
+ * the LAPIC delivered (its timer, an IPI, the per-vCPU upcall vector once
+ * the guest enabled its LAPIC) is acknowledged with apic_eoi() (apic.h);
+ * the callback vector and upcalls to a disabled LAPIC are not.
  */
 typedef void (*irq_handler_fn)(struct cpu_regs *regs);
 void irq_register(unsigned vector, irq_handler_fn fn);
