@@ -193,6 +193,17 @@ static int lapic_signal(struct vmm_vcpu *vc, uint8_t vector)
 	return r;
 }
 
+void kvm_cpu__events_changed(struct vmm_vcpu *vc)
+{
+	/*
+	 * Written back as a whole: keep only the shadow among the optional parts,
+	 * so that an NMI queued since the exit (KVM_NMI, another vCPU's IPI) or a
+	 * latched INIT is not overwritten with the state of the last exit.
+	 */
+	vc->run->s.regs.events.flags &= KVM_VCPUEVENT_VALID_SHADOW;
+	vc->dirty |= KVM_SYNC_X86_EVENTS;
+}
+
 /* Whether an interrupt injected now would be taken at the next instruction boundary. */
 static bool can_take_interrupt(struct vmm_vcpu *vc)
 {
@@ -212,13 +223,7 @@ static void inject_direct(struct vmm_vcpu *vc, uint8_t vector)
 	ev->interrupt.injected = 1;
 	ev->interrupt.nr = vector;
 	ev->interrupt.soft = 0;
-	/*
-	 * Written back as a whole: keep only the shadow among the optional parts,
-	 * so that an NMI queued since the exit (KVM_NMI, another vCPU's IPI) or a
-	 * latched INIT is not overwritten with the state of the last exit.
-	 */
-	ev->flags &= KVM_VCPUEVENT_VALID_SHADOW;
-	vc->dirty |= KVM_SYNC_X86_EVENTS;
+	kvm_cpu__events_changed(vc);
 	if (vc->after_kick) {
 		/* KVM may hold it halted: an injected event alone does not wake it. */
 		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };

@@ -423,6 +423,8 @@ int kvm_cpu__start(struct vmm_vcpu *vc);
 void kvm_cpu__kick(struct vmm_vcpu *vc);
 void kvm_cpu__join(struct vmm_vcpu *vc);
 void kvm_cpu__signal_setup(void);
+/* The vCPU's sync-regs events were changed (an injection): hand them back at the next entry. */
+void kvm_cpu__events_changed(struct vmm_vcpu *vc);
 /*
  * The timer thread's look at a vCPU (now: vmm__now): re-kick it if an
  * injection has waited long enough, kick it if it stayed in KVM_RUN without

@@ -124,13 +124,11 @@ void insn_kvm__inject(struct vmm_vcpu *vc, const struct insn_event *ev)
 	e->exception.error_code = ev->error_code;
 	e->exception_has_payload = 0;
 	e->exception_payload = 0;
-	vc->dirty |= KVM_SYNC_X86_EVENTS;
+	kvm_cpu__events_changed(vc);
 	if (ev->set_cr2) {
 		run->s.regs.sregs.cr2 = ev->cr2;
 		vc->dirty |= KVM_SYNC_X86_SREGS;
 	}
-	/* Not now for an interrupt: the exception is delivered first (an interrupt window follows). */
-	run->ready_for_interrupt_injection = 0;
 }
 
 bool insn_kvm__execute(struct vmm_vcpu *vc, const struct insn_decoded *d, char *why,
