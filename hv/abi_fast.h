@@ -6,7 +6,7 @@
 
 /*
  * Serve call->regs as a FastABI call of v (the caller checked the FastABI
- * bit, 64-bit mode and the domain's DOMAIN_FASTABI, and holds hv->lock).
+ * bit, 64-bit mode and the domain's DOMAIN_FASTABI, and holds the domain locks).
  */
 void fastabi__dispatch(struct hv_vcpu *v, struct hv_call *call);
 

@@ -6,6 +6,7 @@
 
 #include "console.h"
 #include "hv.h"
+#include "lock.h"
 
 void console__write(struct hv_vcpu *v, const char *buf, size_t len)
 {
@@ -39,14 +40,14 @@ size_t hv_console__input(struct domain *d, const char *buf, size_t len)
 {
 	struct hv *hv = d->hv;
 
-	pthread_mutex_lock(&hv->lock);
+	lock__domain(d);
 	size_t room = HV_CONSOLE_IN_MAX - d->console_in_len;
 	if (len > room)
 		len = room;
 	memcpy(d->console_in + d->console_in_len, buf, len);
 	d->console_in_len += (unsigned)len;
 	if (len)
-		evtchn__raise_virq(&d->vcpus[0], VIRQ_CONSOLE);
-	pthread_mutex_unlock(&hv->lock);
+		evtchn__raise_virq_locked(&d->vcpus[0], VIRQ_CONSOLE);
+	lock__release(hv);
 	return len;
 }

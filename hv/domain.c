@@ -15,6 +15,7 @@
 #include <fastabi/xen-ext.h>
 
 #include "hv.h"
+#include "lock.h"
 #include "policy.h"
 
 #define DOMAIN_KNOWN_FLAGS (DOMAIN_FASTABI | DOMAIN_CONFIDENTIAL | DOMAIN_FIXED_LAYOUT | \
@@ -33,18 +34,9 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 
 void hv__init(struct hv *hv, const struct hv_ops *ops)
 {
-	pthread_mutexattr_t attr;
-
 	memset(hv, 0, sizeof(*hv));
 	hv->ops = *ops;
-	/*
-	 * Recursive: the VMM's entry points (domain__shutdown, timers) may be
-	 * reached both from outside and from inside a hypercall.
-	 */
-	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-	pthread_mutex_init(&hv->lock, &attr);
-	pthread_mutexattr_destroy(&attr);
+	lock__init(&hv->domains_lock);
 }
 
 void hv__destroy(struct hv *hv)
@@ -52,7 +44,7 @@ void hv__destroy(struct hv *hv)
 	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
 		if (hv->domains[i])
 			domain__destroy(hv->domains[i]);
-	pthread_mutex_destroy(&hv->lock);
+	pthread_mutex_destroy(&hv->domains_lock);
 }
 
 uint64_t hv__now(struct hv *hv)
@@ -83,6 +75,7 @@ static void domain_free(struct domain *d)
 	if (d->evtchn)
 		evtchn__domain_destroy(d);
 	guestmem__destroy(&d->mem);
+	pthread_mutex_destroy(&d->lock);
 	free(d->policy);
 	free(d->shared_info);
 	free(d);
@@ -98,7 +91,7 @@ int domain__create(struct hv *hv, const struct domain_config *cfg, struct domain
 	if (cfg->name && strlen(cfg->name) >= HV_NAME_MAX)
 		return -XEN_EINVAL;
 
-	pthread_mutex_lock(&hv->lock);
+	lock__take(&hv->domains_lock);
 	unsigned id = 0;
 	while (id < HV_MAX_DOMAINS && hv->domains[id])
 		id++;
@@ -114,6 +107,7 @@ int domain__create(struct hv *hv, const struct domain_config *cfg, struct domain
 	}
 	d->hv = hv;
 	d->id = (domid_t)id;
+	lock__init(&d->lock);
 	if (cfg->name)
 		snprintf(d->name, sizeof(d->name), "%s", cfg->name);
 	else
@@ -139,23 +133,29 @@ int domain__create(struct hv *hv, const struct domain_config *cfg, struct domain
 	d->config = *cfg;
 	d->config.name = NULL;
 
-	/* Visible to lookups from here: families may resolve the domain by id. */
-	hv->domains[id] = d;
+	/*
+	 * Visible to lookups from here: families may resolve the domain by id.
+	 * A call that holds every domain lock took them before this one existed
+	 * and does not see it (domain__by_id).
+	 */
+	lock__domain(d);
+	__atomic_store_n(&hv->domains[id], d, __ATOMIC_RELEASE);
 	ret = evtchn__domain_init(d);
 	if (ret == 0)
 		ret = gnttab__domain_init(d);
+	lock__release(hv);
 	if (ret) {
-		hv->domains[id] = NULL;
+		__atomic_store_n(&hv->domains[id], NULL, __ATOMIC_RELEASE);
 		goto out_free;
 	}
 	*out = d;
-	pthread_mutex_unlock(&hv->lock);
+	lock__drop(&hv->domains_lock);
 	return 0;
 
 out_free:
 	domain_free(d);
 out_unlock:
-	pthread_mutex_unlock(&hv->lock);
+	lock__drop(&hv->domains_lock);
 	return ret;
 }
 
@@ -165,30 +165,58 @@ void domain__destroy(struct domain *d)
 		return;
 	struct hv *hv = d->hv;
 
-	pthread_mutex_lock(&hv->lock);
 	/*
 	 * Families drop their links to this domain (bound channels, grants)
-	 * while it can still be looked up; then it leaves the world.
+	 * while it can still be looked up; then it leaves the world. The links
+	 * are in the peers' state too: every domain lock is held, and the
+	 * world lock, so that no call can take this domain's lock afterwards.
 	 */
+	lock__take(&hv->domains_lock);
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
+		if (hv->domains[i])
+			lock__domain(hv->domains[i]);
 	if (d->gnttab)
 		gnttab__domain_destroy(d);
 	if (d->evtchn)
 		evtchn__domain_destroy(d);
 	d->gnttab = NULL;
 	d->evtchn = NULL;
-	if (d->id < HV_MAX_DOMAINS && hv->domains[d->id] == d)
-		hv->domains[d->id] = NULL;
+	/* Its own lock is dropped first (nobody can wait for it: the world lock is held). */
+	if (d->id < HV_MAX_DOMAINS && hv->domains[d->id] == d) {
+		lock__drop_domain(d);
+		__atomic_store_n(&hv->domains[d->id], NULL, __ATOMIC_RELEASE);
+	}
+	lock__release(hv);
 	domain_free(d);
-	pthread_mutex_unlock(&hv->lock);
+	lock__drop(&hv->domains_lock);
+}
+
+struct domain *domain__by_id(struct hv *hv, domid_t id)
+{
+	if (id >= HV_MAX_DOMAINS)
+		return NULL;
+	struct domain *d = __atomic_load_n(&hv->domains[id], __ATOMIC_ACQUIRE);
+	/* A test or the builder calling a core function directly holds no lock: any domain. */
+	if (!d || !lock__any() || lock__held(d))
+		return d;
+	/* Created after this call took every lock: the call came first. */
+	if (lock__all_mode())
+		return NULL;
+	/*
+	 * A call that holds only its own domain's lock reached another domain:
+	 * hypercall.c's list of single-domain calls is wrong.
+	 */
+	fprintf(stderr, "hv: a call under one domain's lock reached domain %u\n", id);
+	abort();
 }
 
 struct domain *domain__lookup(struct domain *self, domid_t domid)
 {
 	if (domid == DOMID_SELF)
 		return self;
-	if (!self || domid >= HV_MAX_DOMAINS)
+	if (!self)
 		return NULL;
-	return self->hv->domains[domid];
+	return domain__by_id(self->hv, domid);
 }
 
 int domain__target(struct hv_vcpu *caller, domid_t domid, struct domain **out)
@@ -250,7 +278,7 @@ int domain__finish_layout(struct domain *d)
 	struct guestmem *gm = &d->mem;
 	int ret = 0;
 
-	pthread_mutex_lock(&d->hv->lock);
+	lock__domain(d);
 	d->nr_memmap = 0;
 	d->max_pages = 0;
 	d->nr_ram_home = 0;
@@ -324,7 +352,7 @@ int domain__finish_layout(struct domain *d)
 	at = align_up(at, FOREIGN_WINDOW_ALIGN);
 	ret = memmap_add(d, at, FOREIGN_WINDOW_SIZE, XEN_HVM_MEMMAP_TYPE_FOREIGN_REG);
 out:
-	pthread_mutex_unlock(&d->hv->lock);
+	lock__release(d->hv);
 	return ret;
 }
 
@@ -332,7 +360,7 @@ int domain__add_reserved_ram(struct domain *d, gpa_t start, uint64_t size, void 
 {
 	int ret = -XEN_ENOSPC;
 
-	pthread_mutex_lock(&d->hv->lock);
+	lock__domain(d);
 	if (d->nr_memmap < HV_MEMMAP_MAX && d->nr_ram_home < HV_RAM_HOMES) {
 		ret = guestmem__add(&d->mem, GUESTMEM_RAM, start, size, host);
 		if (!ret) {
@@ -349,20 +377,86 @@ int domain__add_reserved_ram(struct domain *d, gpa_t start, uint64_t size, void 
 			d->tot_pages += size >> PAGE_SHIFT;
 		}
 	}
-	pthread_mutex_unlock(&d->hv->lock);
+	lock__release(d->hv);
 	return ret;
+}
+
+void domain__shutdown_locked(struct domain *d, unsigned reason)
+{
+	if (!d->shutdown) {
+		d->shutdown = true;
+		d->shutdown_reason = reason;
+		lock__defer_shutdown(d);
+	}
 }
 
 void domain__shutdown(struct domain *d, unsigned reason)
 {
-	struct hv *hv = d->hv;
+	lock__domain(d);
+	domain__shutdown_locked(d, reason);
+	lock__release(d->hv);
+}
 
-	pthread_mutex_lock(&hv->lock);
-	if (!d->shutdown) {
-		d->shutdown = true;
-		d->shutdown_reason = reason;
-		if (hv->ops.shutdown)
-			hv->ops.shutdown(d, hv->ops.ctx);
+/* ---- the domain, for the VMM ---- */
+
+domid_t hv_domain__id(const struct domain *d)
+{
+	return d->id;
+}
+
+unsigned hv_domain__flags(const struct domain *d)
+{
+	return d->flags;
+}
+
+struct hv_vcpu *hv_domain__vcpu(struct domain *d, unsigned id)
+{
+	return id < d->nr_vcpus ? &d->vcpus[id] : NULL;
+}
+
+int hv_domain__set_param(struct domain *d, unsigned idx, uint64_t value)
+{
+	if (idx >= HV_NR_HVM_PARAMS)
+		return -XEN_EINVAL;
+	lock__domain(d);
+	d->hvm_params[idx] = value;
+	lock__release(d->hv);
+	return 0;
+}
+
+unsigned hv_domain__memmap(struct domain *d, struct hv_memmap_entry *out, unsigned max)
+{
+	lock__domain(d);
+	unsigned n = d->nr_memmap < max ? d->nr_memmap : max;
+	memcpy(out, d->memmap, n * sizeof(*out));
+	lock__release(d->hv);
+	return n;
+}
+
+unsigned hv_domain__shutdown_reason(struct domain *d)
+{
+	lock__domain(d);
+	unsigned r = d->shutdown_reason;
+	lock__release(d->hv);
+	return r;
+}
+
+struct guestmem *hv_domain__mem_lock(struct domain *d)
+{
+	lock__domain(d);
+	return &d->mem;
+}
+
+void hv_domain__mem_unlock(struct domain *d)
+{
+	lock__release(d->hv);
+}
+
+struct guestmem *hv_domain__mem(struct domain *d)
+{
+	if (!lock__held(d)) {
+		fprintf(stderr, "hv: domain %u's memory map read without its lock\n", d->id);
+		abort();
 	}
-	pthread_mutex_unlock(&hv->lock);
+	return &d->mem;
 }

@@ -2,7 +2,9 @@
  * Event channels: the ports of each domain, their bindings (unbound,
  * inter-domain, VIRQ, IPI; pIRQ only as a refusal), and one core function
  * per EVTCHNOP that both ABIs call. Delivery is delegated to the domain's
- * port operations (2-level or FIFO). Everything runs under hv->lock.
+ * port operations (2-level or FIFO). Everything runs under the domain's
+ * lock; an inter-domain port's peer is reached only by a call that holds
+ * both domains' locks (hypercall.c).
  * See docs/hv-evtchn.md.
  */
 #include <stdint.h>
@@ -16,6 +18,7 @@
 #include <xen/errno.h>
 
 #include "evtchn.h"
+#include "lock.h"
 #include "hv.h"
 
 /* ---- ports ---- */
@@ -103,7 +106,7 @@ static void free_port(struct domain *d, evtchn_port_t p)
 /* A domain by id, for the links between bound ports (no DOMID_SELF). */
 static struct domain *domain_by_id(struct hv *hv, domid_t id)
 {
-	return id < HV_MAX_DOMAINS ? hv->domains[id] : NULL;
+	return domain__by_id(hv, id);
 }
 
 /* Close (d, port): the binding ends; an inter-domain peer becomes unbound. */
@@ -194,14 +197,14 @@ void evtchn__mark_upcall(struct hv_vcpu *v, evtchn_port_t port)
 				__ATOMIC_SEQ_CST))
 		return;
 	(void)port;
-	hv_vcpu__upcall_raised(v);
+	sched__upcall_raised(v);
 }
 
 void evtchn__check_pollers(struct domain *d, evtchn_port_t port)
 {
 	for (unsigned i = 0; i < d->nr_vcpus; i++)
 		if (d->vcpus[i].polling)
-			hv_vcpu__wake(&d->vcpus[i], port);
+			sched__wake(&d->vcpus[i], port);
 }
 
 /* ---- what other families use (hv.h) ---- */
@@ -258,17 +261,16 @@ void evtchn__domain_destroy(struct domain *d)
 }
 
 /*
- * The two entry points below are also the VMM's (VIRQ_DEBUG on a debug key,
- * VIRQ_CONSOLE on input), so they take hv->lock themselves; it is
- * recursive, so callers inside a hypercall or timer are fine.
+ * The entry points below are also the VMM's (VIRQ_DEBUG on a debug key,
+ * VIRQ_CONSOLE on input, its own ports), so they take the domain's lock;
+ * the _locked forms are for callers inside the core that hold it.
  */
-int evtchn__raise_virq(struct hv_vcpu *v, unsigned virq)
+int evtchn__raise_virq_locked(struct hv_vcpu *v, unsigned virq)
 {
 	struct domain *d = v->d;
 
 	if (virq >= NR_VIRQS)
 		return -XEN_EINVAL;
-	pthread_mutex_lock(&d->hv->lock);
 	if (d->evtchn) {
 		/* A global VIRQ is bound on vCPU 0 and notifies whichever vCPU it was moved to. */
 		unsigned on = virq_is_global(virq) ? 0 : v->id;
@@ -276,18 +278,27 @@ int evtchn__raise_virq(struct hv_vcpu *v, unsigned virq)
 		if (port)
 			evtchn__set_pending(d, port);
 	}
-	pthread_mutex_unlock(&d->hv->lock);
 	return 0;
+}
+
+int evtchn__raise_virq(struct hv_vcpu *v, unsigned virq)
+{
+	lock__domain(v->d);
+	int ret = evtchn__raise_virq_locked(v, virq);
+	lock__release(v->d->hv);
+	return ret;
+}
+
+bool evtchn__port_pending_locked(struct domain *d, evtchn_port_t port)
+{
+	return d->evtchn && evtchn__port_valid(d, port) && d->evtchn->ops->is_pending(d, port);
 }
 
 bool evtchn__port_pending(struct domain *d, evtchn_port_t port)
 {
-	bool pending = false;
-
-	pthread_mutex_lock(&d->hv->lock);
-	if (d->evtchn && evtchn__port_valid(d, port))
-		pending = d->evtchn->ops->is_pending(d, port);
-	pthread_mutex_unlock(&d->hv->lock);
+	lock__domain(d);
+	bool pending = evtchn__port_pending_locked(d, port);
+	lock__release(d->hv);
 	return pending;
 }
 
@@ -297,7 +308,7 @@ int evtchn__bind_vmm(struct domain *d, evtchn_vmm_fn fn, void *opaque)
 
 	if (!fn)
 		return -XEN_EINVAL;
-	pthread_mutex_lock(&d->hv->lock);
+	lock__domain(d);
 	struct evtchn_domain *ed = d->evtchn;
 	unsigned slot = 0;
 	while (ed && slot < EVTCHN_VMM_MAX && ed->vmm[slot].fn)
@@ -309,7 +320,7 @@ int evtchn__bind_vmm(struct domain *d, evtchn_vmm_fn fn, void *opaque)
 		ed->vmm[slot] = (struct evtchn_vmm_slot){ .fn = fn, .opaque = opaque, .port = p };
 		ret = (int)p;
 	}
-	pthread_mutex_unlock(&d->hv->lock);
+	lock__release(d->hv);
 	return ret;
 }
 
@@ -317,13 +328,13 @@ int evtchn__vmm_notify(struct domain *d, evtchn_port_t port)
 {
 	int ret = -XEN_EINVAL;
 
-	pthread_mutex_lock(&d->hv->lock);
+	lock__domain(d);
 	if (d->evtchn && evtchn__port_valid(d, port) &&
 	    evtchn__port(d, port)->state == EVTCHN_VMM) {
 		evtchn__set_pending(d, port);
 		ret = 0;
 	}
-	pthread_mutex_unlock(&d->hv->lock);
+	lock__release(d->hv);
 	return ret;
 }
 
@@ -452,9 +463,9 @@ int64_t event_channel__send(struct hv_vcpu *hv_vcpu, struct evtchn_send *arg)
 		evtchn__set_pending(d, port);
 		return 0;
 	case EVTCHN_VMM: {
-		struct evtchn_vmm_slot *s = &d->evtchn->vmm[chn->u.vmm];
-		if (s->fn)
-			s->fn(d, port, s->opaque);
+		/* The backend runs once the call has dropped its locks: it may call the core. */
+		if (d->evtchn->vmm[chn->u.vmm].fn)
+			lock__defer_vmm_port(d, chn->u.vmm);
 		return 0;
 	}
 	case EVTCHN_UNBOUND:

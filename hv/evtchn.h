@@ -4,7 +4,9 @@
  * operations. evtchn.c owns the ports and serves every EVTCHNOP; delivery
  * is evtchn_2l.c (bitmaps in shared_info) or evtchn_fifo.c (queues in guest
  * pages). Other families use only what hv.h declares (evtchn__raise_virq,
- * evtchn__port_pending, ...). Everything runs under hv->lock; the guest
+ * evtchn__port_pending, ...). Everything runs under the domain's lock
+ * (struct evtchn_domain is [d->lock]; an inter-domain link is followed only
+ * by a call that holds both domains' locks, hypercall.c); the guest
  * changes the shared words concurrently, so every guest-visible update is
  * atomic. See docs/hv-evtchn.md.
  */

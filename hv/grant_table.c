@@ -120,7 +120,7 @@ static struct domain *domain_by_id(struct hv *hv, domid_t id)
 {
 	if (id >= HV_MAX_DOMAINS)
 		return NULL;
-	struct domain *o = hv->domains[id];
+	struct domain *o = domain__by_id(hv, id);
 	return o && o->gnttab ? o : NULL;
 }
 
@@ -146,7 +146,7 @@ void gnttab__domain_destroy(struct domain *d)
 	 * away with it, so the VMM must take them out of the mappers now.
 	 */
 	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
-		struct domain *o = hv->domains[i];
+		struct domain *o = domain__by_id(hv, (domid_t)i);
 		if (!o || o == d || !o->gnttab)
 			continue;
 		struct gnttab_domain *ot = o->gnttab;
@@ -935,7 +935,7 @@ static int64_t batch(struct hv_vcpu *v, struct fastabi_gnttab_batch *arg, enum b
 	/*
 	 * Read this step's entries in one go: an unshared (confidential) or
 	 * unmapped page is refused before any of them takes effect. The share
-	 * set changes only under hv->lock, so the writes back cannot fail once
+	 * set changes only under the domain's lock, so the writes back cannot fail once
 	 * the read worked.
 	 */
 	uint64_t base = arg->page_gpa + (uint64_t)arg->done * size;

@@ -10,7 +10,9 @@
  * The guest writes its entries while other vCPUs run, so every read of an
  * entry is atomic and the busy bits (GTF_reading / GTF_writing) are set with
  * compare-and-swap: a concurrent change of the entry is seen, never missed.
- * Everything else is serialised by hv->lock. See docs/hv-grant-table.md.
+ * Everything else is [d->lock] of the domain it belongs to; a map, copy or
+ * unmap, which touches the granter and the grantee, runs holding both
+ * (hypercall.c). See docs/hv-grant-table.md.
  */
 #ifndef HV_GRANT_TABLE_H
 #define HV_GRANT_TABLE_H

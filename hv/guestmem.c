@@ -93,7 +93,7 @@ const struct guestmem_region *guestmem__find_kind(const struct guestmem *gm,
 	return NULL;
 }
 
-/* ---- changing the map while the domain runs (memory.c, under hv->lock) ---- */
+/* ---- changing the map while the domain runs (memory.c, under the domain's lock) ---- */
 
 /* A new share bitmap for frames [first, first + nr) of RAM region r. */
 static uint64_t *bitmap_slice(const struct guestmem_region *r, uint64_t first, uint64_t nr)

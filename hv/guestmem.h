@@ -68,7 +68,7 @@ int guestmem__add(struct guestmem *gm, enum guestmem_kind kind, gpa_t start,
 		  uint64_t size, void *host);
 /*
  * Changing the map of a running domain (XENMEM_add_to_physmap and
- * remove_from_physmap), under hv->lock while no other thread uses this
+ * remove_from_physmap), under the domain's lock while no other thread uses this
  * guestmem; other code must not keep region pointers across a change.
  *
  * guestmem__remove forgets every mapped page of [start, start + size)

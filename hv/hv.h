@@ -6,11 +6,16 @@
  *
  * Each hypercall family keeps its own per-domain and per-vCPU state behind
  * the opaque pointers below, defined in its own header (evtchn.h,
- * grant_table.h, ...). Everything is serialised by hv->lock, a recursive
- * mutex taken by hv_hypercall() and by the entry points the VMM calls
- * (domain creation and shutdown, timers, console input); callbacks to the
- * VMM run under it, must return quickly and need not call back into the
- * core.
+ * grant_table.h, ...). The locks are private to the core (lock.h): the
+ * world lock guards the domain table, each domain's lock everything of that
+ * domain; every function below that the VMM calls takes what it needs. A
+ * field's comment names its lock: [d->lock] (the domain's), [hv] (the
+ * world's domains_lock), [const] (set at creation, read freely). The
+ * callbacks the VMM may use to call back into the core (kick,
+ * timer_changed, shutdown, VMM-bound ports) run with no core lock held;
+ * the others (console_write, map_special, map_grant, unmap_grant,
+ * ram_changed) run under the domain locks of the call and must not call
+ * the core (docs/hv-core.md "Locking").
  *
  * See docs/hv-core.md.
  */
@@ -48,11 +53,14 @@ struct gnttab_domain;
 struct hv_ops {
 	/* System time in ns since the world started; monotonic. */
 	uint64_t (*now_ns)(void *ctx);
-	/* vCPU v has an upcall pending or must wake from block/poll: kick it. */
+	/*
+	 * vCPU v has an upcall pending or must wake from block/poll: kick it.
+	 * Called with no core lock held (after the call that decided it).
+	 */
 	void (*kick)(struct hv_vcpu *v, void *ctx);
-	/* v's timer deadline changed (hv_vcpu__next_deadline tells the new one). */
+	/* v's timer deadline changed (hv_vcpu__next_deadline tells the new one). No lock held. */
 	void (*timer_changed)(struct hv_vcpu *v, void *ctx);
-	/* Console output of a domain (console_io write, PV console). */
+	/* Console output of a domain (console_io write). Under d->lock: must not call the core. */
 	void (*console_write)(struct domain *d, const char *buf, size_t len, void *ctx);
 	/*
 	 * A legacy guest moved a special page (XENMEM_add_to_physmap): the VMM
@@ -61,11 +69,12 @@ struct hv_ops {
 	 * Xen), and forget the old place, old_gfn, when had_old. gfn is
 	 * HV_GFN_NONE when the page was removed (XENMEM_remove_from_physmap).
 	 * The core has already updated the domain's guestmem; a non-zero
-	 * return undoes the move and fails the call with that error.
+	 * return undoes the move and fails the call with that error. Under
+	 * d->lock (hv_domain__mem(d) may be read), must not call the core.
 	 */
 	int (*map_special)(struct domain *d, enum guestmem_kind kind, void *host,
 			   gfn_t old_gfn, bool had_old, gfn_t gfn, void *ctx);
-	/* The domain shut down (d->shutdown_reason says why). */
+	/* The domain shut down (hv_domain__shutdown_reason says why). No lock held. */
 	void (*shutdown)(struct domain *d, void *ctx);
 	/*
 	 * hvm flush_tlbs: flush the guest TLBs of every vCPU of d before the
@@ -77,7 +86,7 @@ struct hv_ops {
 	 * to 'mapper' at guest-physical 'at' (read-only if asked), or take that
 	 * mapping away again. Return 0, or a GNTST_* value (negative) that the
 	 * mapping guest sees as the op's status. NULL: the core only records the
-	 * mapping in its maptrack.
+	 * mapping in its maptrack. Under both domains' locks: must not call the core.
 	 */
 	int (*map_grant)(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
 			 bool readonly, void *ctx);
@@ -91,6 +100,7 @@ struct hv_ops {
 	 * core has already updated d->mem; the VMM mirrors it (memslots). NULL:
 	 * the core zeroes populated memory itself and releases nothing. A
 	 * non-zero return (a negative Xen errno) stops the operation there.
+	 * Under d->lock: must not call the core.
 	 */
 	int (*ram_changed)(struct domain *d, gfn_t gfn, uint64_t nr, void *host, bool populated,
 			   void *ctx);
@@ -143,9 +153,10 @@ struct hv_tsc {
 	bool stable; /* invariant host TSC: the time info carries XEN_PVCLOCK_TSC_STABLE_BIT */
 };
 
+/* Every field: [d->lock] unless marked [const]. */
 struct hv_vcpu {
-	struct domain *d;
-	unsigned id;
+	struct domain *d; /* [const] */
+	unsigned id;      /* [const] */
 	bool online;      /* up and running (VCPUOP_up, or vCPU 0 at boot) */
 	bool initialised; /* has a register context (boot, or VCPUOP_initialise) */
 	struct hv_runstate runstate;
@@ -189,7 +200,7 @@ struct hv_vcpu {
 
 	/*
 	 * The hypercall being served for this vCPU (set by hv_hypercall under
-	 * hv->lock, NULL otherwise) and whether it came through FastABI. A core
+	 * d->lock, NULL otherwise) and whether it came through FastABI. A core
 	 * function that takes a guest address as a plain number (memory_map's
 	 * buffer) reads it as a GPA for FastABI and as a GVA, with call->paging,
 	 * for legacy.
@@ -204,13 +215,24 @@ struct hv_vcpu {
 	struct vcpu_hvm_context context;
 };
 
+/* Every field: [d->lock] unless marked otherwise. */
 struct domain {
-	struct hv *hv;
-	domid_t id;
-	char name[HV_NAME_MAX];
-	unsigned flags; /* DOMAIN_* */
-	struct domain_config config; /* as created (config.name is NULL: see name) */
+	struct hv *hv;          /* [const] */
+	domid_t id;             /* [const] */
+	char name[HV_NAME_MAX]; /* [const] */
+	unsigned flags;         /* [const] DOMAIN_* */
+	struct domain_config config; /* [const] as created (config.name is NULL: see name) */
 	xen_domain_handle_t handle;  /* the toolstack's UUID (XENVER_guest_handle); zero by default */
+	/*
+	 * The domain's lock (lock.h): guards everything below and in its vCPUs,
+	 * and the families' state behind evtchn and gnttab. Not recursive.
+	 */
+	pthread_mutex_t lock;
+	/* Callbacks to the VMM decided under the lock, made once it is dropped (lock.c). */
+	uint32_t due_kick;  /* vCPUs to kick (bit = vCPU id) */
+	uint32_t due_timer; /* vCPUs whose next deadline changed */
+	uint32_t due_vmm;   /* VMM-bound port slots a guest sent on */
+	bool due_shutdown;
 	struct guestmem mem;
 	struct hv_memmap_entry memmap[HV_MEMMAP_MAX];
 	unsigned nr_memmap;
@@ -235,7 +257,7 @@ struct domain {
 	unsigned nr_ram_home;
 
 	struct hv_vcpu vcpus[HV_MAX_VCPUS];
-	unsigned nr_vcpus;
+	unsigned nr_vcpus; /* [const] */
 
 	/* shared_info: a page the core owns; where the guest sees it (if anywhere). */
 	struct shared_info *shared_info;
@@ -265,9 +287,14 @@ struct domain {
 };
 
 struct hv {
-	struct hv_ops ops;
-	pthread_mutex_t lock;
-	struct domain *domains[HV_MAX_DOMAINS]; /* index = domid */
+	struct hv_ops ops; /* [const] */
+	/*
+	 * The world lock: guards domains[] (creation, destruction) and the
+	 * taking of several domain locks at once (lock.h). Taken before any
+	 * domain lock, never while holding one.
+	 */
+	pthread_mutex_t domains_lock;
+	struct domain *domains[HV_MAX_DOMAINS]; /* [hv] index = domid; read atomically */
 };
 
 /* ---- the world and its domains (domain.c) ---- */
@@ -282,9 +309,15 @@ uint64_t hv__now(struct hv *hv);
  * Returns 0 and sets *out, or a negative Xen errno.
  */
 int domain__create(struct hv *hv, const struct domain_config *cfg, struct domain **out);
+/* Takes the world lock and every domain lock (the families unlink d from its peers). */
 void domain__destroy(struct domain *d);
-/* The domain called domid as seen from 'self' (DOMID_SELF resolved), or NULL. */
+/*
+ * The domain called domid as seen from 'self' (DOMID_SELF resolved), or
+ * NULL. Inside a call, only a domain whose lock the call holds (lock.h).
+ */
 struct domain *domain__lookup(struct domain *self, domid_t domid);
+/* The same by plain id, without a 'self' (the links between bound ports and grants). */
+struct domain *domain__by_id(struct hv *hv, domid_t id);
 /*
  * The domain a guest names in an argument (DOMID_SELF or an id), with the
  * rule every family applies: -ESRCH if there is none, -EPERM if it is
@@ -309,8 +342,34 @@ int domain__finish_layout(struct domain *d);
  * max_pages. 0, or a guestmem__add error, or -XEN_ENOSPC (memmap full).
  */
 int domain__add_reserved_ram(struct domain *d, gpa_t start, uint64_t size, void *host);
-/* Stop the domain with a SHUTDOWN_* reason (the first reason sticks). */
+/* Stop the domain with a SHUTDOWN_* reason (the first reason sticks). Takes d->lock. */
 void domain__shutdown(struct domain *d, unsigned reason);
+/* The same for a caller that holds d->lock (ops.shutdown is made when it is dropped). */
+void domain__shutdown_locked(struct domain *d, unsigned reason);
+
+/* ---- the domain, for the VMM (domain.c); each takes d->lock ---- */
+
+domid_t hv_domain__id(const struct domain *d);        /* [const] */
+unsigned hv_domain__flags(const struct domain *d);    /* [const] DOMAIN_* */
+struct hv_vcpu *hv_domain__vcpu(struct domain *d, unsigned id); /* NULL past nr_vcpus */
+/* Set HVM parameter idx (what the domain builder announces): 0, or -XEN_EINVAL. */
+int hv_domain__set_param(struct domain *d, unsigned idx, uint64_t value);
+/* Copy up to max entries of d's memory map to out: the number of entries. */
+unsigned hv_domain__memmap(struct domain *d, struct hv_memmap_entry *out, unsigned max);
+/* Why d shut down (SHUTDOWN_*), valid once ops.shutdown was called. */
+unsigned hv_domain__shutdown_reason(struct domain *d);
+/*
+ * The VMM's reads and writes of guest memory through the core's map (its
+ * instruction emulation, its rings, the hypercall page): hv_domain__mem_lock
+ * takes d->lock and returns d's memory map, which stays as it is until
+ * hv_domain__mem_unlock. Nothing else of the core may be called in between.
+ * hv_domain__mem(d) is the same map for a thread that holds d->lock
+ * already (inside a map_special/map_grant/ram_changed callback); it stops
+ * the process if the lock is not held.
+ */
+struct guestmem *hv_domain__mem_lock(struct domain *d);
+void hv_domain__mem_unlock(struct domain *d);
+struct guestmem *hv_domain__mem(struct domain *d);
 
 /* ---- the hypercall entry (hypercall.c) ---- */
 
@@ -341,7 +400,8 @@ struct hv_call {
 /*
  * Serve one hypercall of vCPU v. FastABI when rax has
  * __HYPERVISOR_FASTABI_MASK, the vCPU is in 64-bit mode and the domain allows
- * FastABI; legacy otherwise. Takes hv->lock.
+ * FastABI; legacy otherwise. Takes the caller's domain lock, or for the
+ * hypercalls that may reach another domain every domain lock (hypercall.c).
  */
 void hv_hypercall(struct hv_vcpu *v, struct hv_call *call);
 
@@ -349,11 +409,31 @@ void hv_hypercall(struct hv_vcpu *v, struct hv_call *call);
 
 /*
  * Queue console input for d (console_io read), as much as fits; raises
- * VIRQ_CONSOLE on vCPU 0. Returns the bytes queued. Takes hv->lock.
+ * VIRQ_CONSOLE on vCPU 0. Returns the bytes queued. Takes d->lock.
  */
 size_t hv_console__input(struct domain *d, const char *buf, size_t len);
 
-/* ---- vCPU timers and wake-ups, for the VMM (vcpu.c) ---- */
+/* ---- vCPU timers and wake-ups, for the VMM (vcpu.c); each takes d->lock ---- */
+
+unsigned hv_vcpu__id(const struct hv_vcpu *v);          /* [const] */
+struct domain *hv_vcpu__domain(const struct hv_vcpu *v); /* [const] */
+bool hv_vcpu__online(struct hv_vcpu *v);
+/* An NMI is pending for v (VCPUOP_send_nmi). */
+bool hv_vcpu__nmi_pending(struct hv_vcpu *v);
+/* Take v's pending NMI for injection: true once per VCPUOP_send_nmi. */
+bool hv_vcpu__take_nmi(struct hv_vcpu *v);
+/*
+ * The context VCPUOP_initialise gave v, once v is up (VCPUOP_up): true and
+ * *out the first time after that, for the VMM to load.
+ */
+bool hv_vcpu__take_context(struct hv_vcpu *v, struct vcpu_hvm_context *out);
+/* What the VMM needs to deliver v's upcall, read at once. */
+struct hv_upcall {
+	uint8_t vector; /* hv_vcpu__upcall_vector */
+	bool per_vcpu;  /* the vector is v's own (edge), not the domain's callback (level) */
+	bool pending;   /* hv_vcpu__upcall_pending */
+};
+void hv_vcpu__upcall(struct hv_vcpu *v, struct hv_upcall *out);
 
 /* The earliest deadline (ns) the VMM must wake v at, or 0 for none. */
 uint64_t hv_vcpu__next_deadline(struct hv_vcpu *v);
@@ -370,13 +450,14 @@ bool hv_vcpu__upcall_pending(struct hv_vcpu *v);
  * when it is of type vector, else 0 (a GSI or PCI INTx callback, which the
  * VMM reads from d->hvm_params, or none).
  */
-uint8_t hv_vcpu__upcall_vector(struct hv_vcpu *v);
+uint8_t hv_vcpu__upcall_vector(struct hv_vcpu *v); /* takes d->lock */
+uint8_t hvm__upcall_vector(struct hv_vcpu *v);    /* the caller holds it */
 
 /*
  * Time (vcpu.c). The VMM tells the core how v's guest TSC relates to system
  * time; the core then writes every copy of v's vcpu_time_info (shared_info's
  * slot or the registered vcpu_info, the registered time areas) for now, with
- * the version protocol. Both take hv->lock.
+ * the version protocol. Both take d->lock.
  */
 void hv_vcpu__set_tsc(struct hv_vcpu *v, const struct hv_tsc *tsc);
 /* Refresh v's time info for now (the VMM calls it when v resumes). */
@@ -395,7 +476,8 @@ void hv_time__scale(uint32_t khz, uint32_t *mul, int8_t *shift);
 void hv_domain__set_wallclock(struct domain *d, uint64_t sec, uint32_t nsec);
 
 /* Update v's runstate to 'state' at the current time (vcpu.c). */
-void hv_vcpu__set_runstate(struct hv_vcpu *v, int state);
+void hv_vcpu__set_runstate(struct hv_vcpu *v, int state); /* takes d->lock */
+void vcpu__set_runstate(struct hv_vcpu *v, int state);    /* the caller holds it */
 
 /* ---- what families offer each other (each implemented in its own file) ---- */
 
@@ -406,6 +488,9 @@ void evtchn__domain_destroy(struct domain *d);
  * delivered through vCPU 0's binding); 0 if delivered or not bound. */
 int evtchn__raise_virq(struct hv_vcpu *v, unsigned virq);
 bool evtchn__port_pending(struct domain *d, evtchn_port_t port);
+/* The same two for a caller that holds d->lock (the two above take it). */
+int evtchn__raise_virq_locked(struct hv_vcpu *v, unsigned virq);
+bool evtchn__port_pending_locked(struct domain *d, evtchn_port_t port);
 /* Ports d can use now, its limit and its ABI's (Xen's max_evtchns): SCHEDOP_poll
  * refuses the others with -EINVAL. */
 unsigned evtchn__nr_ports(struct domain *d);
@@ -415,12 +500,13 @@ unsigned evtchn__nr_ports(struct domain *d);
  * toolstack runs in dom0 (xenconsoled, xenstored) live in the VMM here, so
  * the guest's end of their channels is a port of the guest bound to a
  * callback instead of to a peer domain. A guest EVTCHNOP_send on it calls
- * fn(d, port, opaque) under hv->lock, from the sending vCPU's hypercall (fn
- * must do bounded work and may call evtchn__vmm_notify); the VMM raises an
+ * fn(d, port, opaque) from the sending vCPU's hypercall once the call has
+ * dropped its locks (fn must do bounded work; it may call any core
+ * function, evtchn__vmm_notify for an answer); the VMM raises an
  * event on the port with evtchn__vmm_notify. The guest sees an inter-domain
  * port whose peer is DOMID_XEN (EVTCHNSTAT_interdomain, remote port 0); it
  * may move it (bind_vcpu) or close it, which ends the binding for good.
- * Both take hv->lock.
+ * Both take d->lock.
  */
 #define EVTCHN_VMM_MAX 8 /* such ports per domain */
 typedef void (*evtchn_vmm_fn)(struct domain *d, evtchn_port_t port, void *opaque);
@@ -458,8 +544,10 @@ bool gnttab__frame_at(struct domain *d, gfn_t gfn, bool *status, unsigned *idx);
 /* sched.c: an event became pending on 'port' and v may poll it: end a poll
  * of that port (or of any port) and kick the vCPU (hv->ops.kick). */
 void hv_vcpu__wake(struct hv_vcpu *v, evtchn_port_t port);
+void sched__wake(struct hv_vcpu *v, evtchn_port_t port); /* the caller holds d->lock */
 /* sched.c: v's evtchn_upcall_pending went from 0 to 1: if the VMM has a
  * vector to deliver it on, end any block or poll and kick the vCPU. */
 void hv_vcpu__upcall_raised(struct hv_vcpu *v);
+void sched__upcall_raised(struct hv_vcpu *v); /* the caller holds d->lock */
 
 #endif

@@ -9,6 +9,8 @@
 #include <xen/errno.h>
 
 #include "hv.h"
+#include "lock.h"
+#include "sched_vcpu.h"
 
 /* The lowest vector an upcall may use: 0x00-0x0f are exceptions. */
 #define HVM_MIN_UPCALL_VECTOR 0x10
@@ -116,10 +118,10 @@ int64_t hvm__set_param(struct hv_vcpu *hv_vcpu, struct xen_hvm_param *arg)
 		return ret;
 	d->hvm_params[arg->index] = arg->value;
 	/* A new callback may have an upcall waiting for it. */
-	if (arg->index == HVM_PARAM_CALLBACK_IRQ && d->hv->ops.kick)
+	if (arg->index == HVM_PARAM_CALLBACK_IRQ)
 		for (unsigned i = 0; i < d->nr_vcpus; i++)
-			if (hv_vcpu__upcall_pending(&d->vcpus[i]))
-				d->hv->ops.kick(&d->vcpus[i], d->hv->ops.ctx);
+			if (vcpu__upcall_pending(&d->vcpus[i]))
+				vcpu__kick(&d->vcpus[i]);
 	return 0;
 }
 
@@ -181,12 +183,12 @@ int64_t hvm__set_evtchn_upcall_vector(struct hv_vcpu *hv_vcpu,
 	struct hv_vcpu *v = &d->vcpus[arg->vcpu];
 	v->upcall_vector = arg->vector;
 	/* An upcall already pending is delivered through the new vector. */
-	if (hv_vcpu__upcall_pending(v) && d->hv->ops.kick)
-		d->hv->ops.kick(v, d->hv->ops.ctx);
+	if (vcpu__upcall_pending(v))
+		vcpu__kick(v);
 	return 0;
 }
 
-uint8_t hv_vcpu__upcall_vector(struct hv_vcpu *v)
+uint8_t hvm__upcall_vector(struct hv_vcpu *v)
 {
 	uint64_t cb = v->d->hvm_params[HVM_PARAM_CALLBACK_IRQ];
 
@@ -195,4 +197,12 @@ uint8_t hv_vcpu__upcall_vector(struct hv_vcpu *v)
 	if ((cb >> 56) == HVM_PARAM_CALLBACK_TYPE_VECTOR)
 		return (uint8_t)cb;
 	return 0;
+}
+
+uint8_t hv_vcpu__upcall_vector(struct hv_vcpu *v)
+{
+	lock__domain(v->d);
+	uint8_t vec = hvm__upcall_vector(v);
+	lock__release(v->d->hv);
+	return vec;
 }

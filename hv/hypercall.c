@@ -4,16 +4,61 @@
  * a vCPU in 64-bit mode and a domain created with DOMAIN_FASTABI. Anything
  * else is a legacy call, so a number with the FastABI bit from a domain
  * without FastABI is simply an unknown legacy hypercall (-ENOSYS).
+ *
+ * It also takes the call's locks (lock.h): the caller's domain lock for the
+ * calls that can only touch the caller's own domain, every domain lock (in
+ * domid order) for the others, which may name another domain or follow an
+ * inter-domain event channel or grant to it. The deferred callbacks to the
+ * VMM (kicks, timer changes, shutdown, sends on VMM-bound ports) are made
+ * after the locks are dropped.
  */
 #include <stdint.h>
 
 #include <xen/errno.h>
+#include <xen/event_channel.h>
+#include <xen/sched.h>
 
 #include <fastabi/xen-ext.h>
 
 #include "abi_fast.h"
 #include "hv.h"
 #include "legacy.h"
+#include "lock.h"
+
+/*
+ * Whether (hypercall, sub-op) can only touch the caller's domain. Both
+ * ABIs use Xen's numbers. Anything not listed takes every domain lock:
+ * a call missing here is only slower, one listed wrongly stops the process
+ * (domain__by_id), so the list is the calls whose code reaches no other domain.
+ */
+static bool single_domain(uint64_t hypercall, uint64_t subop)
+{
+	switch (hypercall) {
+	case __HYPERVISOR_set_timer_op:
+	case __HYPERVISOR_xen_version:
+	case __HYPERVISOR_console_io:
+	case __HYPERVISOR_vcpu_op:
+		return true;
+	case __HYPERVISOR_sched_op:
+		return subop != SCHEDOP_remote_shutdown;
+	case __HYPERVISOR_event_channel_op:
+		/* Not send, close, reset, status, alloc_unbound, bind_interdomain: a peer or a target. */
+		switch (subop) {
+		case EVTCHNOP_bind_virq:
+		case EVTCHNOP_bind_ipi:
+		case EVTCHNOP_bind_vcpu:
+		case EVTCHNOP_unmask:
+		case EVTCHNOP_init_control:
+		case EVTCHNOP_expand_array:
+		case EVTCHNOP_set_priority:
+			return true;
+		default:
+			return false;
+		}
+	default:
+		return false;
+	}
+}
 
 void hv_hypercall(struct hv_vcpu *v, struct hv_call *call)
 {
@@ -23,9 +68,17 @@ void hv_hypercall(struct hv_vcpu *v, struct hv_call *call)
 	call->why = NULL;
 	call->bad_reg = -1;
 
-	pthread_mutex_lock(&hv->lock);
+	/* DOMAIN_* is fixed at creation: read without the lock. */
 	bool fast = call->mode64 && (call->regs.rax & __HYPERVISOR_FASTABI_MASK) &&
 		    (v->d->flags & DOMAIN_FASTABI);
+	uint64_t nr = fast ? call->regs.rax & ~(uint64_t)__HYPERVISOR_FASTABI_MASK
+			   : call->mode64 ? call->regs.rax : (uint32_t)call->regs.rax;
+	uint64_t subop = call->mode64 ? call->regs.rdi : (uint32_t)call->regs.rbx;
+	if (single_domain(nr, subop))
+		lock__domain(v->d);
+	else
+		lock__all(hv);
+
 	call->fast = fast;
 	struct hv_call *outer = v->call;
 	bool outer_fast = v->call_fast;
@@ -37,5 +90,5 @@ void hv_hypercall(struct hv_vcpu *v, struct hv_call *call)
 		legacy__dispatch(v, call);
 	v->call = outer;
 	v->call_fast = outer_fast;
-	pthread_mutex_unlock(&hv->lock);
+	lock__release(hv);
 }

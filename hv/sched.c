@@ -18,19 +18,11 @@
 #include <xen/errno.h>
 
 #include "hv.h"
+#include "lock.h"
 #include "sched_vcpu.h"
 
 #define NS_PER_S 1000000000ull
 
-static void lock(struct domain *d)
-{
-	pthread_mutex_lock(&d->hv->lock);
-}
-
-static void unlock(struct domain *d)
-{
-	pthread_mutex_unlock(&d->hv->lock);
-}
 
 #define NS_PER_MS 1000000ull
 /* RFLAGS.IF. */
@@ -58,7 +50,7 @@ bool sched__events_need_delivery(struct hv_vcpu *v)
 {
 	if (v->nmi_pending)
 		return true;
-	if (!upcall_pending(v) || !hv_vcpu__upcall_vector(v))
+	if (!upcall_pending(v) || !hvm__upcall_vector(v))
 		return false;
 	/* A call not made by the guest (a test calling in directly) counts as IF set. */
 	return !v->call || (v->call->rflags & RFLAGS_IF);
@@ -78,44 +70,54 @@ void sched__end_block(struct hv_vcpu *v)
 	 * resumes the thread as soon as the kick reaches it.
 	 */
 	if (v->online && v->runstate.state == RUNSTATE_blocked)
-		hv_vcpu__set_runstate(v, RUNSTATE_running);
+		vcpu__set_runstate(v, RUNSTATE_running);
 	if (had_deadline)
 		vcpu__timer_changed(v);
 }
 
-void hv_vcpu__wake(struct hv_vcpu *v, evtchn_port_t port)
+void sched__wake(struct hv_vcpu *v, evtchn_port_t port)
 {
-	lock(v->d);
 	/* Xen's evtchn_check_pollers: only a poll that waits for this port (or any port). */
 	if (v->blocked && v->polling && (v->poll_port == HV_POLL_ANY || v->poll_port == port)) {
 		sched__end_block(v);
 		vcpu__kick(v);
 	}
-	unlock(v->d);
+}
+
+void hv_vcpu__wake(struct hv_vcpu *v, evtchn_port_t port)
+{
+	lock__domain(v->d);
+	sched__wake(v, port);
+	lock__release(v->d->hv);
 }
 
 void hv_vcpu__upcall_raised(struct hv_vcpu *v)
 {
-	lock(v->d);
+	lock__domain(v->d);
+	sched__upcall_raised(v);
+	lock__release(v->d->hv);
+}
+
+void sched__upcall_raised(struct hv_vcpu *v)
+{
 	/*
 	 * Xen's hvm_assert_evtchn_irq: with a vector to deliver on, the vCPU
 	 * is kicked, which ends any block or poll (vcpu_kick unblocks); with
 	 * none (no callback, or a GSI/INTx callback this VMM does not route),
 	 * nothing happens.
 	 */
-	if (hv_vcpu__upcall_vector(v)) {
+	if (hvm__upcall_vector(v)) {
 		if (v->blocked)
 			sched__end_block(v);
 		vcpu__kick(v);
 	}
-	unlock(v->d);
 }
 
 int64_t sched__yield(struct hv_vcpu *hv_vcpu)
 {
 	/* Back in the queue and picked again at once: the host scheduler does the rest. */
-	hv_vcpu__set_runstate(hv_vcpu, RUNSTATE_runnable);
-	hv_vcpu__set_runstate(hv_vcpu, RUNSTATE_running);
+	vcpu__set_runstate(hv_vcpu, RUNSTATE_runnable);
+	vcpu__set_runstate(hv_vcpu, RUNSTATE_running);
 	return 0;
 }
 
@@ -133,7 +135,7 @@ int64_t sched__block(struct hv_vcpu *hv_vcpu)
 	if (sched__events_need_delivery(hv_vcpu))
 		return 0;
 	hv_vcpu->blocked = true;
-	hv_vcpu__set_runstate(hv_vcpu, RUNSTATE_blocked);
+	vcpu__set_runstate(hv_vcpu, RUNSTATE_blocked);
 	return 0;
 }
 
@@ -152,7 +154,7 @@ int64_t sched__poll_ports(struct hv_vcpu *v, uint64_t timeout, const evtchn_port
 	for (unsigned i = 0; i < nr; i++) {
 		if (ports[i] >= nr_ports)
 			return -XEN_EINVAL;
-		if (evtchn__port_pending(d, ports[i]))
+		if (evtchn__port_pending_locked(d, ports[i]))
 			return 0;
 	}
 	if (timeout && timeout <= hv__now(d->hv))
@@ -162,7 +164,7 @@ int64_t sched__poll_ports(struct hv_vcpu *v, uint64_t timeout, const evtchn_port
 	v->polling = true;
 	v->poll_port = nr == 1 ? ports[0] : HV_POLL_ANY;
 	v->poll_deadline = timeout;
-	hv_vcpu__set_runstate(v, RUNSTATE_blocked);
+	vcpu__set_runstate(v, RUNSTATE_blocked);
 	if (timeout)
 		vcpu__timer_changed(v);
 	return 0;
@@ -195,11 +197,11 @@ void sched__shutdown_domain(struct domain *d, unsigned reason)
 		return;
 	if (d->shutdown_code_set)
 		reason = d->shutdown_code;
-	domain__shutdown(d, reason);
+	domain__shutdown_locked(d, reason);
 	/* Every vCPU is paused for good: Xen counts that time as offline. */
 	for (unsigned i = 0; i < d->nr_vcpus; i++)
 		if (d->vcpus[i].runstate.state != RUNSTATE_offline)
-			hv_vcpu__set_runstate(&d->vcpus[i], RUNSTATE_offline);
+			vcpu__set_runstate(&d->vcpus[i], RUNSTATE_offline);
 }
 
 int64_t sched__shutdown(struct hv_vcpu *hv_vcpu, struct sched_shutdown *arg)

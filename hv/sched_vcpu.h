@@ -2,8 +2,8 @@
  * What sched.c, vcpu.c and their legacy decoders share beyond hv.h: the
  * forms of an operation that only the legacy ABI has (a poll of several
  * ports, a context or an area given by guest-virtual address), and the
- * vCPU state helpers both families use. Everything here runs under
- * hv->lock (recursive). See docs/hv-sched-vcpu.md.
+ * vCPU state helpers both families use. Everything here runs under the
+ * domain's lock (lock.h), held by the caller. See docs/hv-sched-vcpu.md.
  */
 #ifndef HV_SCHED_VCPU_H
 #define HV_SCHED_VCPU_H
@@ -79,7 +79,7 @@ struct hv_vcpu *vcpu__lookup(struct domain *d, uint64_t vcpuid);
  */
 void vcpu__singleshot_arm(struct hv_vcpu *v, uint64_t deadline);
 void vcpu__singleshot_stop(struct hv_vcpu *v);
-/* The hv_ops callbacks, when the VMM gave them. */
+/* The hv_ops callbacks, when the VMM gave them: made once the domain lock is dropped (lock.h). */
 void vcpu__kick(struct hv_vcpu *v);
 void vcpu__timer_changed(struct hv_vcpu *v);
 /*
@@ -88,6 +88,8 @@ void vcpu__timer_changed(struct hv_vcpu *v);
  * shared_info; NULL when neither is there.
  */
 struct vcpu_info *vcpu__vcpu_info(struct hv_vcpu *v);
+/* evtchn_upcall_pending in v's vcpu_info (hv_vcpu__upcall_pending without the lock). */
+bool vcpu__upcall_pending(struct hv_vcpu *v);
 /* The runstate as VCPUOP_get_runstate_info reports it (time spent in the current state included). */
 void vcpu__runstate_get(struct hv_vcpu *v, struct vcpu_runstate_info *out);
 /* Write v's vcpu_time_info (vcpu_info and the registered copy) for the current time. */

@@ -5,8 +5,9 @@
  *
  * The core never sleeps and owns no thread: a timer is an absolute deadline
  * (ns of hv__now) that the VMM arms from hv_vcpu__next_deadline and reports
- * with hv_vcpu__timer_expired. Everything runs under hv->lock (recursive, so
- * the entry points below may also be reached from inside a hypercall).
+ * with hv_vcpu__timer_expired. Everything runs under the domain's lock: the
+ * hv_vcpu__* entry points take it, the vcpu__* functions expect it held.
+ * Kicks and timer changes are made once it is dropped (lock.h).
  * See docs/hv-sched-vcpu.md.
  */
 #include <stdint.h>
@@ -17,6 +18,7 @@
 #include <xen/errno.h>
 
 #include "hv.h"
+#include "lock.h"
 #include "sched_vcpu.h"
 
 /* A 1 GHz counter: ((delta << 1) * 2^31) >> 32 == delta ns. */
@@ -31,12 +33,13 @@
 
 static void lock(struct domain *d)
 {
-	pthread_mutex_lock(&d->hv->lock);
+	lock__domain(d);
 }
 
+/* Drop the lock; the kicks and timer changes decided under it are made now. */
 static void unlock(struct domain *d)
 {
-	pthread_mutex_unlock(&d->hv->lock);
+	lock__release(d->hv);
 }
 
 struct hv_vcpu *vcpu__lookup(struct domain *d, uint64_t vcpuid)
@@ -46,16 +49,12 @@ struct hv_vcpu *vcpu__lookup(struct domain *d, uint64_t vcpuid)
 
 void vcpu__kick(struct hv_vcpu *v)
 {
-	struct hv *hv = v->d->hv;
-	if (hv->ops.kick)
-		hv->ops.kick(v, hv->ops.ctx);
+	lock__defer_kick(v);
 }
 
 void vcpu__timer_changed(struct hv_vcpu *v)
 {
-	struct hv *hv = v->d->hv;
-	if (hv->ops.timer_changed)
-		hv->ops.timer_changed(v, hv->ops.ctx);
+	lock__defer_timer(v);
 }
 
 /* ---- vcpu_info ---- */
@@ -349,12 +348,16 @@ static void runstate_set(struct hv_vcpu *v, int state)
 	runstate_publish(v);
 }
 
+void vcpu__set_runstate(struct hv_vcpu *v, int state)
+{
+	if (state >= RUNSTATE_running && state <= RUNSTATE_offline)
+		runstate_set(v, state);
+}
+
 void hv_vcpu__set_runstate(struct hv_vcpu *v, int state)
 {
-	if (state < RUNSTATE_running || state > RUNSTATE_offline)
-		return;
 	lock(v->d);
-	runstate_set(v, state);
+	vcpu__set_runstate(v, state);
 	unlock(v->d);
 }
 
@@ -406,7 +409,7 @@ uint64_t hv_vcpu__next_deadline(struct hv_vcpu *v)
 static void timer_fire(struct hv_vcpu *v)
 {
 	vcpu__update_time(v);
-	(void)evtchn__raise_virq(v, VIRQ_TIMER);
+	(void)evtchn__raise_virq_locked(v, VIRQ_TIMER);
 }
 
 void hv_vcpu__timer_expired(struct hv_vcpu *v)
@@ -452,11 +455,72 @@ bool hv_vcpu__runnable(struct hv_vcpu *v)
 	return r;
 }
 
+bool vcpu__upcall_pending(struct hv_vcpu *v)
+{
+	struct vcpu_info *vi = vcpu__vcpu_info(v);
+	return vi && __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_ACQUIRE);
+}
+
 bool hv_vcpu__upcall_pending(struct hv_vcpu *v)
 {
 	lock(v->d);
-	struct vcpu_info *vi = vcpu__vcpu_info(v);
-	bool r = vi && __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_ACQUIRE);
+	bool r = vcpu__upcall_pending(v);
+	unlock(v->d);
+	return r;
+}
+
+void hv_vcpu__upcall(struct hv_vcpu *v, struct hv_upcall *out)
+{
+	lock(v->d);
+	out->vector = hvm__upcall_vector(v);
+	out->per_vcpu = v->upcall_vector != 0;
+	out->pending = vcpu__upcall_pending(v);
+	unlock(v->d);
+}
+
+unsigned hv_vcpu__id(const struct hv_vcpu *v)
+{
+	return v->id;
+}
+
+struct domain *hv_vcpu__domain(const struct hv_vcpu *v)
+{
+	return v->d;
+}
+
+bool hv_vcpu__online(struct hv_vcpu *v)
+{
+	lock(v->d);
+	bool r = v->online;
+	unlock(v->d);
+	return r;
+}
+
+bool hv_vcpu__nmi_pending(struct hv_vcpu *v)
+{
+	lock(v->d);
+	bool r = v->nmi_pending;
+	unlock(v->d);
+	return r;
+}
+
+bool hv_vcpu__take_nmi(struct hv_vcpu *v)
+{
+	lock(v->d);
+	bool r = v->nmi_pending;
+	v->nmi_pending = false;
+	unlock(v->d);
+	return r;
+}
+
+bool hv_vcpu__take_context(struct hv_vcpu *v, struct vcpu_hvm_context *out)
+{
+	lock(v->d);
+	bool r = v->online && v->context_pending;
+	if (r) {
+		*out = v->context;
+		v->context_pending = false;
+	}
 	unlock(v->d);
 	return r;
 }

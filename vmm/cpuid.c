@@ -66,14 +66,14 @@ int cpuid__setup(struct vmm_vcpu *vc)
 
 	uint32_t hvm = XEN_HVM_CPUID_VCPU_ID_PRESENT | XEN_HVM_CPUID_DOMID_PRESENT |
 		       XEN_HVM_CPUID_UPCALL_VECTOR;
-	if (d->flags & DOMAIN_FASTABI)
+	if (hv_domain__flags(d) & DOMAIN_FASTABI)
 		hvm |= XEN_HVM_CPUID_FASTABI;
 	add(c, XEN_BASE, XEN_BASE + XEN_CPUID_MAX_NUM_LEAVES, XEN_CPUID_SIGNATURE_EBX,
 	    XEN_CPUID_SIGNATURE_ECX, XEN_CPUID_SIGNATURE_EDX);
 	add(c, XEN_BASE + 1, XEN_VERSION_MAJOR << 16 | XEN_VERSION_MINOR, 0, 0, 0);
 	add(c, XEN_BASE + 2, VMM_HYPERCALL_PAGES, VMM_HYPERCALL_MSR, 0, 0);
 	add(c, XEN_BASE + 3, 0, 0, 0, 0);
-	add(c, XEN_BASE + 4, hvm, vc->id, d->id,
+	add(c, XEN_BASE + 4, hvm, vc->id, hv_domain__id(d),
 	    FASTABI_CPUID_TRAP_DOORBELL |
 		    (FASTABI_DOORBELL_PORT << FASTABI_CPUID_DOORBELL_PORT_SHIFT));
 	add(c, XEN_BASE + 5, 0, 0, 0, 0);

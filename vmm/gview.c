@@ -36,7 +36,7 @@
 static bool phys_ok(struct vmm_domain *vd, uint64_t a, size_t len)
 {
 	for (uint64_t off = 0; off < len;) {
-		const struct guestmem_region *r = guestmem__lookup(&vd->d->mem, gpa(a + off));
+		const struct guestmem_region *r = guestmem__lookup(hv_domain__mem(vd->d), gpa(a + off));
 		if (!r)
 			return false;
 		off += r->start + r->size - (a + off);
@@ -47,7 +47,7 @@ static bool phys_ok(struct vmm_domain *vd, uint64_t a, size_t len)
 /* Copy between buf and guest-physical memory; the map must not change meanwhile. */
 static int phys(struct vmm_domain *vd, uint64_t a, void *buf, size_t len, bool write)
 {
-	struct guestmem *gm = &vd->d->mem;
+	struct guestmem *gm = hv_domain__mem(vd->d);
 	uint8_t *p = buf;
 
 	/* Check the whole range first: a failed write writes nothing. */
@@ -71,17 +71,17 @@ static int phys(struct vmm_domain *vd, uint64_t a, void *buf, size_t len, bool w
 
 int gview__read_phys(struct vmm_domain *vd, uint64_t a, void *buf, size_t len)
 {
-	pthread_mutex_lock(&vd->vmm->hv.lock);
+	hv_domain__mem_lock(vd->d);
 	int r = phys(vd, a, buf, len, false);
-	pthread_mutex_unlock(&vd->vmm->hv.lock);
+	hv_domain__mem_unlock(vd->d);
 	return r;
 }
 
 int gview__write_phys(struct vmm_domain *vd, uint64_t a, const void *buf, size_t len)
 {
-	pthread_mutex_lock(&vd->vmm->hv.lock);
+	hv_domain__mem_lock(vd->d);
 	int r = phys(vd, a, (void *)buf, len, true);
-	pthread_mutex_unlock(&vd->vmm->hv.lock);
+	hv_domain__mem_unlock(vd->d);
 	return r;
 }
 
@@ -94,7 +94,7 @@ static int entry(struct vmm_domain *vd, uint64_t a, size_t size, uint64_t *e)
 /* Host address of a page-table entry, for setting its accessed and dirty bits. */
 static void *entry_host(struct vmm_domain *vd, uint64_t a)
 {
-	const struct guestmem_region *r = guestmem__lookup(&vd->d->mem, gpa(a));
+	const struct guestmem_region *r = guestmem__lookup(hv_domain__mem(vd->d), gpa(a));
 	return r ? r->host + (a - r->start) : NULL;
 }
 
@@ -234,7 +234,7 @@ int gview__access(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t rfl
 	uint8_t *p = buf;
 	int ret = 0;
 
-	pthread_mutex_lock(&vd->vmm->hv.lock);
+	hv_domain__mem_lock(vd->d);
 	/* Translate every page first: a fault leaves memory and the page tables as they were. */
 	for (int pass = 0; pass < 2 && !ret; pass++) {
 		uint64_t a = la;
@@ -263,7 +263,7 @@ int gview__access(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t rfl
 		if (flags & GVIEW_PROBE)
 			break;
 	}
-	pthread_mutex_unlock(&vd->vmm->hv.lock);
+	hv_domain__mem_unlock(vd->d);
 	return ret;
 }
 
@@ -273,7 +273,7 @@ static int linear(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la,
 	uint8_t *p = buf;
 	int ret = 0;
 
-	pthread_mutex_lock(&vd->vmm->hv.lock);
+	hv_domain__mem_lock(vd->d);
 	/* Translate every page before touching any. */
 	for (int pass = write ? 0 : 1; pass < 2 && !ret; pass++) {
 		uint64_t a = la;
@@ -293,7 +293,7 @@ static int linear(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la,
 			left -= n;
 		}
 	}
-	pthread_mutex_unlock(&vd->vmm->hv.lock);
+	hv_domain__mem_unlock(vd->d);
 	return ret;
 }
 

@@ -62,10 +62,12 @@ int kvm_mem__init(struct vmm_domain *vd)
 
 	/* Below 3 GiB, then the rest above 4 GiB: [3 GiB, 4 GiB) stays a hole. */
 	uint64_t low = size < VMM_LOW_RAM_END ? size : VMM_LOW_RAM_END;
-	int ret = guestmem__add(&vd->d->mem, GUESTMEM_RAM, gpa(0), low, vd->ram);
+	struct guestmem *gm = hv_domain__mem_lock(vd->d);
+	int ret = guestmem__add(gm, GUESTMEM_RAM, gpa(0), low, vd->ram);
 	if (!ret && size > low)
-		ret = guestmem__add(&vd->d->mem, GUESTMEM_RAM, gpa(VMM_HIGH_RAM_START), size - low,
+		ret = guestmem__add(gm, GUESTMEM_RAM, gpa(VMM_HIGH_RAM_START), size - low,
 				    vd->ram + low);
+	hv_domain__mem_unlock(vd->d);
 	if (ret) {
 		vmm__err("the core refused guest RAM (Xen errno %d)", ret);
 		return -1;
@@ -85,11 +87,13 @@ void kvm_mem__destroy(struct vmm_domain *vd)
 
 void *kvm_mem__ram(struct vmm_domain *vd, uint64_t a, uint64_t len)
 {
-	const struct guestmem_region *r = guestmem__lookup(&vd->d->mem, gpa(a));
+	const struct guestmem_region *r = guestmem__lookup(hv_domain__mem_lock(vd->d), gpa(a));
+	void *host = NULL;
 
-	if (!r || r->kind != GUESTMEM_RAM || len > r->start + r->size - a)
-		return NULL;
-	return r->host + (a - r->start);
+	if (r && r->kind == GUESTMEM_RAM && len <= r->start + r->size - a)
+		host = r->host + (a - r->start);
+	hv_domain__mem_unlock(vd->d);
+	return host;
 }
 
 static int set_slot(struct vmm_domain *vd, unsigned id, const struct memslot *s)
@@ -122,7 +126,9 @@ static bool same(const struct memslot *a, const struct memslot *b)
  * Make the KVM memslots what the core's map says. Slots that changed are
  * deleted first, then the new ones added: while that happens another vCPU
  * may touch a page that is briefly unmapped, which ends in an MMIO exit
- * that vcpu.c serves from the core's map (under hv->lock, held here).
+ * that vcpu.c serves from the core's map once the change is done. The
+ * caller holds the domain's memory map: a map callback of the core runs
+ * with it, the builder takes it (hv_domain__mem_lock).
  */
 int kvm_mem__sync(struct vmm_domain *vd)
 {
@@ -130,9 +136,8 @@ int kvm_mem__sync(struct vmm_domain *vd)
 	unsigned n = 0;
 	int ret = 0;
 
-	pthread_mutex_lock(&vd->vmm->hv.lock);
 	atomic_fetch_add(&vd->memslot_gen, 1);
-	const struct guestmem *gm = &vd->d->mem;
+	const struct guestmem *gm = hv_domain__mem(vd->d);
 	for (unsigned i = 0; i < gm->nr_regions; i++)
 		want[n++] = (struct memslot){ .used = true, .gpa = gm->regions[i].start,
 					      .size = gm->regions[i].size,
@@ -179,7 +184,6 @@ int kvm_mem__sync(struct vmm_domain *vd)
 	}
 out:
 	atomic_fetch_add(&vd->memslot_gen, 1);
-	pthread_mutex_unlock(&vd->vmm->hv.lock);
 	return ret;
 }
 
@@ -218,7 +222,11 @@ static int punch(struct vmm_domain *vd, uint8_t *host, uint64_t len)
 	return -1;
 }
 
-/* Whether a grant mapping of any domain shows the host page at p. */
+/*
+ * Whether a grant mapping of any domain shows the host page at p. Called
+ * from ram_changed, a memory_op, which holds every domain's lock: the
+ * grants[] of the others change only in map_grant/unmap_grant, under them.
+ */
 static bool grant_mapped(struct vmm *vmm, const uint8_t *p)
 {
 	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
@@ -297,13 +305,14 @@ int kvm_mem__map_grant(struct domain *mapper, gpa_t at, struct domain *granter, 
 		       bool readonly, void *ctx)
 {
 	struct vmm_domain *vd = vmm__domain_of(ctx, mapper);
-	const struct guestmem_region *r = guestmem__lookup(&granter->mem, gfn_to_gpa(frame));
+	const struct guestmem_region *r =
+		guestmem__lookup(hv_domain__mem(granter), gfn_to_gpa(frame));
 
 	if (!vd || !r || r->kind != GUESTMEM_RAM)
 		return GNTST_general_error;
 	if (gpa_page_offset(at) || gpa_val(at) >> GUESTMEM_MAXPHYADDR)
 		return GNTST_general_error;
-	if (guestmem__lookup(&mapper->mem, at) || grant_find(vd, gpa_val(at)))
+	if (guestmem__lookup(hv_domain__mem(mapper), at) || grant_find(vd, gpa_val(at)))
 		return GNTST_general_error; /* something is there already */
 	struct grant_map *g = NULL;
 	for (unsigned i = 0; i < VMM_MAX_GRANT_MAPS && !g; i++)

@@ -63,11 +63,11 @@ static bool write_page(struct vmm_vcpu *vc, uint64_t a)
 	bool ok = false;
 
 	fill_page(page);
-	pthread_mutex_lock(&d->hv->lock);
-	const struct guestmem_region *r = guestmem__lookup(&d->mem, gpa(a));
+	struct guestmem *gm = hv_domain__mem_lock(d);
+	const struct guestmem_region *r = guestmem__lookup(gm, gpa(a));
 	if (r && r->kind == GUESTMEM_RAM)
-		ok = guestmem__write(&d->mem, gpa(a), page, sizeof(page)) == 0;
-	pthread_mutex_unlock(&d->hv->lock);
+		ok = guestmem__write(gm, gpa(a), page, sizeof(page)) == 0;
+	hv_domain__mem_unlock(d);
 	return ok;
 }
 

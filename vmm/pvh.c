@@ -145,13 +145,12 @@ static int build(struct vmm_domain *vd, struct module_file *mods, unsigned nr_fi
 	}
 
 	/* The memory map the core serves through XENMEM_memory_map too. */
-	pthread_mutex_lock(&vd->vmm->hv.lock);
-	const struct domain *d = vd->d;
-	for (unsigned i = 0; i < d->nr_memmap && i < HV_MEMMAP_MAX; i++)
+	struct hv_memmap_entry map[HV_MEMMAP_MAX];
+	unsigned n = hv_domain__memmap(vd->d, map, HV_MEMMAP_MAX);
+	for (unsigned i = 0; i < n; i++)
 		memmap[nr_memmap++] = (struct hvm_memmap_table_entry){
-			.addr = d->memmap[i].addr, .size = d->memmap[i].size, .type = d->memmap[i].type,
+			.addr = map[i].addr, .size = map[i].size, .type = map[i].type,
 		};
-	pthread_mutex_unlock(&vd->vmm->hv.lock);
 
 	/* The start info segment: bootlate_hvm's order, every piece 8-byte aligned. */
 	uint64_t cmdline_off = sizeof(struct hvm_start_info);

@@ -139,12 +139,12 @@ static void check_all_halted(struct vmm_domain *vd)
 {
 	bool all = true;
 
-	pthread_mutex_lock(&vd->vmm->hv.lock);
-	for (unsigned i = 0; i < vd->nr_vcpus && all; i++)
-		if (vd->d->vcpus[i].online && !vd->d->vcpus[i].nmi_pending &&
+	for (unsigned i = 0; i < vd->nr_vcpus && all; i++) {
+		struct hv_vcpu *v = vd->vcpus[i].hv;
+		if (hv_vcpu__online(v) && !hv_vcpu__nmi_pending(v) &&
 		    !atomic_load(&vd->vcpus[i].halted_cli))
 			all = false;
-	pthread_mutex_unlock(&vd->vmm->hv.lock);
+	}
 	if (all)
 		vmm_domain__stop(vd, VMM_EXIT_CRASH,
 				 "every vCPU is halted with interrupts disabled (cli; hlt)");
@@ -153,18 +153,9 @@ static void check_all_halted(struct vmm_domain *vd)
 /* A secondary vCPU starts when it is up with the context VCPUOP_initialise gave. */
 static bool start_secondary(struct vmm_vcpu *vc)
 {
-	struct hv_vcpu *v = vc->hv;
 	struct vcpu_hvm_context ctx;
-	bool load = false;
 
-	pthread_mutex_lock(&vc->dom->vmm->hv.lock);
-	if (v->online && v->context_pending) {
-		ctx = v->context;
-		v->context_pending = false;
-		load = true;
-	}
-	pthread_mutex_unlock(&vc->dom->vmm->hv.lock);
-	if (!load)
+	if (!hv_vcpu__take_context(vc->hv, &ctx))
 		return false;
 	/*
 	 * With the in-kernel LAPIC KVM keeps every vCPU but the first waiting for
@@ -236,15 +227,8 @@ static void inject_direct(struct vmm_vcpu *vc, uint8_t vector)
 static void inject(struct vmm_vcpu *vc)
 {
 	struct hv_vcpu *v = vc->hv;
-	bool nmi = false;
 
-	pthread_mutex_lock(&vc->dom->vmm->hv.lock);
-	if (v->nmi_pending) {
-		v->nmi_pending = false;
-		nmi = true;
-	}
-	pthread_mutex_unlock(&vc->dom->vmm->hv.lock);
-	if (nmi) {
+	if (hv_vcpu__take_nmi(v)) {
 		/* Queued in KVM, which wakes a halted vCPU for it. */
 		if (ioctl(vc->fd, KVM_NMI) < 0)
 			vmm__err("[%s] vCPU %u: KVM_NMI: %s", vc->dom->name, vc->id, strerror(errno));
@@ -255,12 +239,11 @@ static void inject(struct vmm_vcpu *vc)
 	bool kicked = atomic_exchange(&vc->upcall_req, false);
 	uint8_t level_vec = 0;
 	if (kicked || vc->level_upcall) {
-		pthread_mutex_lock(&vc->dom->vmm->hv.lock);
-		uint8_t vec = hv_vcpu__upcall_vector(v);
-		bool per_vcpu = v->upcall_vector != 0;
-		bool pending = vec && hv_vcpu__upcall_pending(v);
-		pthread_mutex_unlock(&vc->dom->vmm->hv.lock);
-		vc->level_upcall = vec && !per_vcpu;
+		struct hv_upcall u;
+		hv_vcpu__upcall(v, &u);
+		uint8_t vec = u.vector;
+		bool pending = vec && u.pending;
+		vc->level_upcall = vec && !u.per_vcpu;
 		if (pending && vc->level_upcall)
 			level_vec = vec;
 		else if (pending && kicked && !vc->irq_vector && lapic_signal(vc, vec) == 0)
@@ -427,10 +410,11 @@ static void exit_internal(struct vmm_vcpu *vc)
 
 	/*
 	 * A fetch from a page whose memslot another vCPU is replacing just now
-	 * fails too: once the change is done (it holds hv->lock), try again.
+	 * fails too: once the change is done (it holds the domain's memory map,
+	 * hv_domain__mem_lock), try again.
 	 */
-	pthread_mutex_lock(&vc->dom->vmm->hv.lock);
-	pthread_mutex_unlock(&vc->dom->vmm->hv.lock);
+	hv_domain__mem_lock(vc->dom->d);
+	hv_domain__mem_unlock(vc->dom->d);
 	if (atomic_load(&vc->dom->memslot_gen) != vc->entry_gen)
 		return;
 	if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION) {

@@ -43,9 +43,10 @@ uint64_t vmm__now(struct vmm *vmm)
 
 struct vmm_domain *vmm__domain_of(struct vmm *vmm, struct domain *d)
 {
-	if (!vmm || !d || d->id >= HV_MAX_DOMAINS)
+	if (!vmm || !d || hv_domain__id(d) >= HV_MAX_DOMAINS)
 		return NULL;
-	struct vmm_domain *vd = vmm->doms[d->id];
+	/* Published by vmm_domain__create once built; the callbacks may come from any thread. */
+	struct vmm_domain *vd = __atomic_load_n(&vmm->doms[hv_domain__id(d)], __ATOMIC_ACQUIRE);
 	return vd && vd->d == d ? vd : NULL;
 }
 
@@ -101,11 +102,12 @@ static uint64_t ops_now(void *ctx)
 
 static void ops_kick(struct hv_vcpu *v, void *ctx)
 {
-	struct vmm_domain *vd = vmm__domain_of(ctx, v->d);
-	if (!vd || v->id >= vd->nr_vcpus)
+	struct vmm_domain *vd = vmm__domain_of(ctx, hv_vcpu__domain(v));
+	unsigned id = hv_vcpu__id(v);
+	if (!vd || id >= vd->nr_vcpus)
 		return;
-	atomic_store(&vd->vcpus[v->id].upcall_req, true);
-	kvm_cpu__kick(&vd->vcpus[v->id]);
+	atomic_store(&vd->vcpus[id].upcall_req, true);
+	kvm_cpu__kick(&vd->vcpus[id]);
 }
 
 static void ops_timer_changed(struct hv_vcpu *v, void *ctx)
@@ -139,7 +141,7 @@ static void ops_shutdown(struct domain *d, void *ctx)
 
 	if (!vd)
 		return;
-	unsigned r = d->shutdown_reason;
+	unsigned r = hv_domain__shutdown_reason(d);
 	if (r < sizeof(reasons) / sizeof(reasons[0]) && reasons[r].name)
 		vmm_domain__stop(vd, reasons[r].status, "shutdown: %s", reasons[r].name);
 	else
@@ -175,7 +177,7 @@ int vmm__init(struct vmm *vmm)
 		.map_grant = kvm_mem__map_grant,
 		.unmap_grant = kvm_mem__unmap_grant,
 		.ram_changed = kvm_mem__ram_changed,
-		/* flush_tlbs: the caller cannot wait for the other vCPUs under hv->lock. */
+		/* flush_tlbs: the caller cannot wait for the other vCPUs under the domain lock. */
 		.ctx = vmm,
 	};
 	hv__init(&vmm->hv, &ops);
@@ -285,11 +287,16 @@ int vmm__add_domain(struct vmm *vmm, const struct vmm_domain_config *cfg, struct
 		vmm__err("%s", err);
 		goto fail;
 	}
-	if ((vmm->kvm_fd < 0 && kvm__open(vmm)) || kvm__create_vm(vmm, vd) || kvm_mem__sync(vd))
+	if ((vmm->kvm_fd < 0 && kvm__open(vmm)) || kvm__create_vm(vmm, vd))
+		goto fail;
+	hv_domain__mem_lock(vd->d);
+	int synced = kvm_mem__sync(vd);
+	hv_domain__mem_unlock(vd->d);
+	if (synced)
 		goto fail;
 	for (unsigned i = 0; i < vd->nr_vcpus; i++) {
 		struct vmm_vcpu *vc = &vd->vcpus[i];
-		vc->hv = &vd->d->vcpus[i];
+		vc->hv = hv_domain__vcpu(vd->d, i);
 		if (kvm__create_vcpu(vmm, vc))
 			goto fail;
 	}
@@ -300,9 +307,7 @@ int vmm__add_domain(struct vmm *vmm, const struct vmm_domain_config *cfg, struct
 		goto fail;
 	vd->vcpus[0].started = true;
 
-	pthread_mutex_lock(&vmm->hv.lock);
-	vmm->doms[vd->d->id] = vd;
-	pthread_mutex_unlock(&vmm->hv.lock);
+	__atomic_store_n(&vmm->doms[hv_domain__id(vd->d)], vd, __ATOMIC_RELEASE);
 	*out = vd;
 	return 0;
 fail:
@@ -321,9 +326,12 @@ static void report(struct vmm_domain *vd)
 	}
 	if (vd->exit_status != VMM_EXIT_SUCCESS)
 		vmm__err("[%s] %s (exit status %d)", vd->name, vd->stop_why, vd->exit_status);
-	if (vd->cfg.confidential)
+	if (vd->cfg.confidential) {
+		uint64_t refused = guestmem__refused(hv_domain__mem_lock(vd->d));
+		hv_domain__mem_unlock(vd->d);
 		vmm__err("[%s] confidential: %llu accesses to private memory refused", vd->name,
-			 (unsigned long long)guestmem__refused(&vd->d->mem));
+			 (unsigned long long)refused);
+	}
 	refused__report(vd);
 	if (vd->balloon_released_pages || vd->balloon_populated_pages)
 		vmm__err("[%s] balloon: %llu pages released, %llu populated; host memory freed "

@@ -277,7 +277,7 @@ struct vmm_domain {
 	uint8_t *ring_pages; /* VMM_RING_PAGES more pages of the memfd, after RAM */
 
 	struct memslot slots[VMM_MAX_MEMSLOTS];
-	atomic_uint memslot_gen; /* bumped (under hv->lock) before and after every memslot change */
+	atomic_uint memslot_gen; /* bumped (holding the memory map) before and after every memslot change */
 	struct grant_map grants[VMM_MAX_GRANT_MAPS];
 	/*
 	 * Ballooning (kvm_mem__ram_changed): pages the guest gave back and took
@@ -492,7 +492,7 @@ void term__destroy(struct console *c);
 /* Reserve the ring pages, bind the ports, set the HVM params (after the ELF is loaded). */
 int rings__setup(struct vmm_domain *vd);
 int xencons__setup(struct vmm_domain *vd, uint64_t gpa, uint8_t *host);
-/* Write what a guest that uses the ring left in out[] (the domain stopped); takes hv->lock. */
+/* Write what a guest that uses the ring left in out[] (the domain stopped); holds the memory map. */
 void xencons__drain(struct vmm_domain *vd);
 int xenstore__setup(struct vmm_domain *vd, uint64_t gpa, uint8_t *host);
 /* Host address of the ring page if the guest still sees it there and may let us in. */

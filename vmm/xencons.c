@@ -29,7 +29,7 @@
 
 uint8_t *ring__page(struct vmm_domain *vd, struct vmm_ring *r)
 {
-	struct guestmem *gm = &vd->d->mem;
+	struct guestmem *gm = hv_domain__mem(vd->d);
 	const struct guestmem_region *g = guestmem__lookup(gm, gpa(r->gpa));
 	uint8_t probe;
 
@@ -101,20 +101,22 @@ static void xencons_notify(struct domain *d, evtchn_port_t port, void *opaque)
 {
 	struct vmm_domain *vd = opaque;
 
-	(void)d;
+	hv_domain__mem_lock(d);
 	vd->xcons.ring.nr_notify++;
+	bool moved = drain(vd);
+	hv_domain__mem_unlock(d);
 	/* The space is free again: tell a guest that waits for it, as xenconsoled does. */
-	if (drain(vd))
-		(void)evtchn__vmm_notify(vd->d, port);
+	if (moved)
+		(void)evtchn__vmm_notify(d, port);
 }
 
 void xencons__drain(struct vmm_domain *vd)
 {
 	/* Only a guest that uses the ring: looking costs a refusal in confidential mode. */
-	pthread_mutex_lock(&vd->vmm->hv.lock);
+	hv_domain__mem_lock(vd->d);
 	if (vd->xcons.ring.host && vd->xcons.ring.nr_notify)
 		(void)drain(vd);
-	pthread_mutex_unlock(&vd->vmm->hv.lock);
+	hv_domain__mem_unlock(vd->d);
 }
 
 int xencons__setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
@@ -148,11 +150,9 @@ int rings__setup(struct vmm_domain *vd)
 		return -1;
 	}
 	/* What the guest reads at boot, as Xen's domain builder sets them. */
-	pthread_mutex_lock(&vd->vmm->hv.lock);
-	d->hvm_params[HVM_PARAM_STORE_PFN] = VMM_STORE_GPA >> PAGE_SHIFT;
-	d->hvm_params[HVM_PARAM_STORE_EVTCHN] = vd->xs.ring.port;
-	d->hvm_params[HVM_PARAM_CONSOLE_PFN] = VMM_CONSOLE_GPA >> PAGE_SHIFT;
-	d->hvm_params[HVM_PARAM_CONSOLE_EVTCHN] = vd->xcons.ring.port;
-	pthread_mutex_unlock(&vd->vmm->hv.lock);
+	(void)hv_domain__set_param(d, HVM_PARAM_STORE_PFN, VMM_STORE_GPA >> PAGE_SHIFT);
+	(void)hv_domain__set_param(d, HVM_PARAM_STORE_EVTCHN, vd->xs.ring.port);
+	(void)hv_domain__set_param(d, HVM_PARAM_CONSOLE_PFN, VMM_CONSOLE_GPA >> PAGE_SHIFT);
+	(void)hv_domain__set_param(d, HVM_PARAM_CONSOLE_EVTCHN, vd->xcons.ring.port);
 	return 0;
 }

@@ -13,7 +13,10 @@
  * with EACCES, the rest of the protocol with ENOSYS, unknown types and
  * malformed payloads with EINVAL.
  *
- * A guest send on the store port runs xenstore_notify under hv->lock: it
+ * A guest send on the store port runs xenstore_notify once the guest's
+ * hypercall has dropped the core's locks; it holds the domain's memory map
+ * (hv_domain__mem_lock) while it looks at the ring, which also serialises
+ * the sends of several vCPUs. It
  * gathers requests from req[] into a buffer of its own (a request may be
  * longer than the ring and arrive in pieces), answers each complete one
  * into a queue of replies, copies as much of the queue as fits into rsp[]
@@ -389,19 +392,22 @@ static void xenstore_notify(struct domain *d, evtchn_port_t port, void *opaque)
 {
 	struct vmm_domain *vd = opaque;
 
-	(void)d;
+	bool moved = false;
+
+	hv_domain__mem_lock(d);
 	vd->xs.ring.nr_notify++;
 	uint8_t *page = ring__page(vd, &vd->xs.ring);
-	if (!page)
-		return;
-	/* Replies first: the guest may have made room for the ones that waited. */
-	bool moved = flush(vd, page);
-	if (!vd->xs.ring.broken)
-		moved |= consume(vd, page);
-	if (!vd->xs.ring.broken)
-		moved |= flush(vd, page);
+	if (page) {
+		/* Replies first: the guest may have made room for the ones that waited. */
+		moved = flush(vd, page);
+		if (!vd->xs.ring.broken)
+			moved |= consume(vd, page);
+		if (!vd->xs.ring.broken)
+			moved |= flush(vd, page);
+	}
+	hv_domain__mem_unlock(d);
 	if (moved)
-		(void)evtchn__vmm_notify(vd->d, port);
+		(void)evtchn__vmm_notify(d, port);
 }
 
 int xenstore__setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
@@ -414,7 +420,7 @@ int xenstore__setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
 	store_idx(host, OFF(connection), XENSTORE_CONNECTED);
 	xs->ring = (struct vmm_ring){ .gpa = gpa_, .host = host };
 
-	snprintf(id, sizeof(id), "%u", vd->d->id);
+	snprintf(id, sizeof(id), "%u", hv_domain__id(vd->d));
 	snprintf(xs->home, sizeof(xs->home), "/local/domain/%s", id);
 	add_node(xs, "/", "");
 	add_node(xs, "/local", "");

@@ -292,9 +292,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* The VMM's timer fires. */
 			w->now += take(&r, 4);
 			struct hv_vcpu *v = &d->vcpus[take(&r, 1) % d->nr_vcpus];
-			pthread_mutex_lock(&w->hv.lock);
 			uint64_t deadline = hv_vcpu__next_deadline(v);
-			pthread_mutex_unlock(&w->hv.lock);
 			if (deadline && deadline > w->now)
 				w->now = deadline;
 			hv_vcpu__timer_expired(v);

@@ -1,0 +1,205 @@
+/*
+ * The core's locks and the callbacks they defer (lock.h). Which domain
+ * locks a thread holds is thread-local state, so that the core can tell a
+ * call made under its locks (defer the callback) from a test or builder
+ * calling a core function directly (call at once), and can refuse to reach
+ * a domain whose lock the thread does not hold.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evtchn.h"
+#include "hv.h"
+#include "lock.h"
+
+_Static_assert(HV_MAX_DOMAINS <= 32, "held[] is a 32-bit mask of domids");
+_Static_assert(HV_MAX_VCPUS <= 32, "the deferred kicks are a 32-bit mask of vCPUs");
+_Static_assert(EVTCHN_VMM_MAX <= 32, "the deferred VMM sends are a 32-bit mask of slots");
+
+/* Domain locks this thread holds (bit = domid), and whether by lock__all. */
+static _Thread_local uint32_t held;
+static _Thread_local bool held_all;
+
+static void fail(const char *what, int err)
+{
+	/* A locking bug in the core: waiting would hang, going on would corrupt. */
+	fprintf(stderr, "hv: %s: %s (a core lock taken twice or dropped unheld)\n", what,
+		strerror(err));
+	abort();
+}
+
+void lock__init(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t attr;
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(m, &attr);
+	pthread_mutexattr_destroy(&attr);
+}
+
+void lock__take(pthread_mutex_t *m)
+{
+	int r = pthread_mutex_lock(m);
+	if (r)
+		fail("lock", r);
+}
+
+void lock__drop(pthread_mutex_t *m)
+{
+	int r = pthread_mutex_unlock(m);
+	if (r)
+		fail("unlock", r);
+}
+
+void lock__domain(struct domain *d)
+{
+	/* One at a time from outside a call: a second one must come in domid order. */
+	if (held >> d->id)
+		fail("domain lock out of domid order", EDEADLK);
+	lock__take(&d->lock);
+	held |= 1u << d->id;
+}
+
+void lock__all(struct hv *hv)
+{
+	if (held)
+		fail("lock__all while holding a domain lock", EDEADLK);
+	lock__take(&hv->domains_lock);
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
+		struct domain *d = hv->domains[i];
+		if (d) {
+			lock__take(&d->lock);
+			held |= 1u << i;
+		}
+	}
+	held_all = true;
+	lock__drop(&hv->domains_lock);
+}
+
+void lock__drop_domain(struct domain *d)
+{
+	d->due_kick = d->due_timer = d->due_vmm = 0;
+	d->due_shutdown = false;
+	held &= ~(1u << d->id);
+	lock__drop(&d->lock);
+}
+
+bool lock__held(const struct domain *d)
+{
+	return d->id < HV_MAX_DOMAINS && (held >> d->id) & 1;
+}
+
+bool lock__any(void)
+{
+	return held != 0;
+}
+
+bool lock__all_mode(void)
+{
+	return held_all;
+}
+
+/* ---- deferred callbacks ---- */
+
+struct due {
+	struct domain *d;
+	uint32_t kick, timer, vmm;
+	bool shutdown;
+	struct evtchn_vmm_slot slot[EVTCHN_VMM_MAX];
+};
+
+/* Under d's lock: what is due, copied out (the VMM slots may change once it is dropped). */
+static void take_due(struct domain *d, struct due *w)
+{
+	w->d = d;
+	w->kick = d->due_kick;
+	w->timer = d->due_timer;
+	w->vmm = d->due_vmm;
+	w->shutdown = d->due_shutdown;
+	d->due_kick = d->due_timer = d->due_vmm = 0;
+	d->due_shutdown = false;
+	for (unsigned s = 0; s < EVTCHN_VMM_MAX; s++)
+		if ((w->vmm >> s) & 1)
+			w->slot[s] = d->evtchn ? d->evtchn->vmm[s] : (struct evtchn_vmm_slot){ 0 };
+}
+
+static void run_due(const struct hv_ops *ops, const struct due *w)
+{
+	struct domain *d = w->d;
+
+	if (w->shutdown && ops->shutdown)
+		ops->shutdown(d, ops->ctx);
+	for (unsigned i = 0; i < d->nr_vcpus; i++) {
+		if (((w->timer >> i) & 1) && ops->timer_changed)
+			ops->timer_changed(&d->vcpus[i], ops->ctx);
+		if (((w->kick >> i) & 1) && ops->kick)
+			ops->kick(&d->vcpus[i], ops->ctx);
+	}
+	for (unsigned s = 0; s < EVTCHN_VMM_MAX; s++)
+		if (((w->vmm >> s) & 1) && w->slot[s].fn)
+			w->slot[s].fn(d, w->slot[s].port, w->slot[s].opaque);
+}
+
+void lock__release(struct hv *hv)
+{
+	struct due due[HV_MAX_DOMAINS];
+	unsigned n = 0;
+
+	/* Highest domid first: the reverse of the order they were taken in. */
+	for (unsigned i = HV_MAX_DOMAINS; i-- > 0;) {
+		if (!((held >> i) & 1))
+			continue;
+		struct domain *d = hv->domains[i];
+		take_due(d, &due[n++]);
+		held &= ~(1u << i);
+		lock__drop(&d->lock);
+	}
+	held_all = false;
+	for (unsigned i = 0; i < n; i++)
+		run_due(&hv->ops, &due[i]);
+}
+
+/* Callbacks of a thread that holds no lock of d (a test or the builder): made at once. */
+static void now(struct domain *d, struct due *w)
+{
+	w->d = d;
+	run_due(&d->hv->ops, w);
+}
+
+void lock__defer_kick(struct hv_vcpu *v)
+{
+	if (lock__held(v->d))
+		v->d->due_kick |= 1u << v->id;
+	else
+		now(v->d, &(struct due){ .kick = 1u << v->id });
+}
+
+void lock__defer_timer(struct hv_vcpu *v)
+{
+	if (lock__held(v->d))
+		v->d->due_timer |= 1u << v->id;
+	else
+		now(v->d, &(struct due){ .timer = 1u << v->id });
+}
+
+void lock__defer_shutdown(struct domain *d)
+{
+	if (lock__held(d))
+		d->due_shutdown = true;
+	else
+		now(d, &(struct due){ .shutdown = true });
+}
+
+void lock__defer_vmm_port(struct domain *d, unsigned slot)
+{
+	if (lock__held(d)) {
+		d->due_vmm |= 1u << slot;
+		return;
+	}
+	struct due w = { .vmm = 1u << slot };
+	w.slot[slot] = d->evtchn->vmm[slot];
+	now(d, &w);
+}

@@ -1,0 +1,58 @@
+/*
+ * The core's locks (docs/hv-core.md "Locking"). Private to hv/: the VMM
+ * calls the functions of hv.h, which take what they need.
+ *
+ *   hv->domains_lock   the world: the domain table (creation, destruction,
+ *                      and taking several domain locks at once)
+ *   d->lock            one domain: everything in struct domain, its vCPUs
+ *                      and its families' state (event channels, grant table,
+ *                      memory map)
+ *
+ * Nesting: domains_lock, then domain locks in increasing domid order. A
+ * thread that holds a domain lock never waits for domains_lock, and never
+ * for a domain with a lower id than one it holds. No lock is recursive: a
+ * second lock of a held mutex is a bug and stops the process with a message.
+ *
+ * Callbacks to the VMM that the core decides on under a domain lock (kick,
+ * timer_changed, shutdown, the sends on VMM-bound ports) are recorded in the
+ * domain and made by lock__release after every lock is dropped, so the VMM
+ * may call any core function from them.
+ */
+#ifndef HV_LOCK_H
+#define HV_LOCK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "hv.h"
+
+/* An error-checking (not recursive) mutex. */
+void lock__init(pthread_mutex_t *m);
+void lock__take(pthread_mutex_t *m);
+void lock__drop(pthread_mutex_t *m);
+
+/* Take d's lock. */
+void lock__domain(struct domain *d);
+/*
+ * Take the lock of every domain of the world, in domid order (a call that
+ * may reach other domains). Domains created afterwards are not seen by this
+ * thread until it releases them (domain__lookup answers NULL: the call came first).
+ */
+void lock__all(struct hv *hv);
+/* Drop d's lock and forget its deferred callbacks (d is being destroyed). */
+void lock__drop_domain(struct domain *d);
+/* Drop every domain lock this thread holds, then make the deferred callbacks. */
+void lock__release(struct hv *hv);
+/* Whether this thread holds d's lock. */
+bool lock__held(const struct domain *d);
+/* Whether this thread holds any domain lock, and whether it took them with lock__all. */
+bool lock__any(void);
+bool lock__all_mode(void);
+
+/* Callbacks to make when d's lock is dropped (at once if this thread does not hold it). */
+void lock__defer_kick(struct hv_vcpu *v);
+void lock__defer_timer(struct hv_vcpu *v);
+void lock__defer_shutdown(struct domain *d);
+void lock__defer_vmm_port(struct domain *d, unsigned slot);
+
+#endif
