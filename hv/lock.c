@@ -56,9 +56,11 @@ void lock__drop(pthread_mutex_t *m)
 
 void lock__domain(struct domain *d)
 {
-	/* One at a time from outside a call: a second one must come in domid order. */
+	if ((held >> d->id) & 1)
+		fail("a domain lock taken twice by one thread", EDEADLK);
+	/* A second one must come in domid order. */
 	if (held >> d->id)
-		fail("domain lock out of domid order", EDEADLK);
+		fail("domain locks out of domid order", EDEADLK);
 	lock__take(&d->lock);
 	held |= 1u << d->id;
 }
