@@ -433,6 +433,20 @@ unsigned hv_domain__memmap(struct domain *d, struct hv_memmap_entry *out, unsign
 	return n;
 }
 
+bool hv_domain__stuck(struct domain *d, bool (*halted)(struct hv_vcpu *v, void *ctx), void *ctx)
+{
+	bool stuck = true;
+
+	lock__domain(d);
+	for (unsigned i = 0; i < d->nr_vcpus && stuck; i++) {
+		struct hv_vcpu *v = &d->vcpus[i];
+		if (v->online && (v->nmi_pending || !halted(v, ctx)))
+			stuck = false;
+	}
+	lock__release(d->hv);
+	return stuck;
+}
+
 unsigned hv_domain__shutdown_reason(struct domain *d)
 {
 	lock__domain(d);

@@ -356,6 +356,13 @@ struct hv_vcpu *hv_domain__vcpu(struct domain *d, unsigned id); /* NULL past nr_
 int hv_domain__set_param(struct domain *d, unsigned idx, uint64_t value);
 /* Copy up to max entries of d's memory map to out: the number of entries. */
 unsigned hv_domain__memmap(struct domain *d, struct hv_memmap_entry *out, unsigned max);
+/*
+ * Whether d can never wake again by itself: every vCPU that is up has no
+ * NMI pending and halted(v, ctx) is true for it (the VMM's "halted with
+ * interrupts off"). Asked under d->lock, so that no VCPUOP_up or
+ * VCPUOP_send_nmi lands between two vCPUs; halted must not call the core.
+ */
+bool hv_domain__stuck(struct domain *d, bool (*halted)(struct hv_vcpu *v, void *ctx), void *ctx);
 /* Why d shut down (SHUTDOWN_*), valid once ops.shutdown was called. */
 unsigned hv_domain__shutdown_reason(struct domain *d);
 /*
@@ -417,9 +424,6 @@ size_t hv_console__input(struct domain *d, const char *buf, size_t len);
 
 unsigned hv_vcpu__id(const struct hv_vcpu *v);          /* [const] */
 struct domain *hv_vcpu__domain(const struct hv_vcpu *v); /* [const] */
-bool hv_vcpu__online(struct hv_vcpu *v);
-/* An NMI is pending for v (VCPUOP_send_nmi). */
-bool hv_vcpu__nmi_pending(struct hv_vcpu *v);
 /* Take v's pending NMI for injection: true once per VCPUOP_send_nmi. */
 bool hv_vcpu__take_nmi(struct hv_vcpu *v);
 /*

@@ -488,22 +488,6 @@ struct domain *hv_vcpu__domain(const struct hv_vcpu *v)
 	return v->d;
 }
 
-bool hv_vcpu__online(struct hv_vcpu *v)
-{
-	lock(v->d);
-	bool r = v->online;
-	unlock(v->d);
-	return r;
-}
-
-bool hv_vcpu__nmi_pending(struct hv_vcpu *v)
-{
-	lock(v->d);
-	bool r = v->nmi_pending;
-	unlock(v->d);
-	return r;
-}
-
 bool hv_vcpu__take_nmi(struct hv_vcpu *v)
 {
 	lock(v->d);

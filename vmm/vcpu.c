@@ -134,18 +134,17 @@ __attribute__((format(printf, 2, 3))) static void crash(struct vmm_vcpu *vc, con
 	vmm_domain__stop(vc->dom, VMM_EXIT_CRASH, "vCPU %u: %s", vc->id, why);
 }
 
+/* hv_domain__stuck's question: this vCPU sits in hlt with interrupts off. */
+static bool halted_cli(struct hv_vcpu *v, void *ctx)
+{
+	struct vmm_domain *vd = ctx;
+	return atomic_load(&vd->vcpus[hv_vcpu__id(v)].halted_cli);
+}
+
 /* Every vCPU that is up sits in hlt with interrupts off: nothing can wake the domain. */
 static void check_all_halted(struct vmm_domain *vd)
 {
-	bool all = true;
-
-	for (unsigned i = 0; i < vd->nr_vcpus && all; i++) {
-		struct hv_vcpu *v = vd->vcpus[i].hv;
-		if (hv_vcpu__online(v) && !hv_vcpu__nmi_pending(v) &&
-		    !atomic_load(&vd->vcpus[i].halted_cli))
-			all = false;
-	}
-	if (all)
+	if (hv_domain__stuck(vd->d, halted_cli, vd))
 		vmm_domain__stop(vd, VMM_EXIT_CRASH,
 				 "every vCPU is halted with interrupts disabled (cli; hlt)");
 }

@@ -262,12 +262,41 @@ static void test_lookup_after_create(void **state)
 	harness__free(h);
 }
 
+/* hv_domain__stuck asks about every vCPU that is up under one lock; an NMI wakes. */
+static bool always_halted(struct hv_vcpu *v, void *ctx)
+{
+	(void)v;
+	(*(unsigned *)ctx)++;
+	return true;
+}
+
+static void test_stuck(void **state)
+{
+	(void)state;
+	struct harness *h = harness__new();
+	struct domain *d = harness__domain(h, "a", DOMAIN_FASTABI, 2, 16);
+	unsigned asked = 0;
+
+	/* vCPU 1 is down: only vCPU 0 is asked. */
+	assert_true(hv_domain__stuck(d, always_halted, &asked));
+	assert_int_equal(asked, 1);
+	/* An NMI for vCPU 0 will wake it; until the VMM takes it. */
+	assert_int_equal(hleg64(hv_domain__vcpu(d, 0), __HYPERVISOR_vcpu_op, VCPUOP_send_nmi, 0, 0),
+			 0);
+	assert_false(hv_domain__stuck(d, always_halted, &asked));
+	assert_true(hv_vcpu__take_nmi(hv_domain__vcpu(d, 0)));
+	assert_false(hv_vcpu__take_nmi(hv_domain__vcpu(d, 0)));
+	assert_true(hv_domain__stuck(d, always_halted, &asked));
+	harness__free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_callbacks_may_call_the_core),
 		cmocka_unit_test(test_cross_domain_sends_do_not_deadlock),
 		cmocka_unit_test(test_lookup_after_create),
+		cmocka_unit_test(test_stuck),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
