@@ -16,9 +16,10 @@
 
 #include <fastabi/xen-ext.h>
 
+#include <fastabi/x86.h>
+
 #include "vmm.h"
 
-#define EFER_LMA (1ull << 10)
 #define DOORBELL_LEN 2 /* e6 99 */
 
 static void regs_in(struct hv_regs *h, const struct kvm_regs *k)
@@ -125,7 +126,7 @@ void hypercall__doorbell(struct vmm_vcpu *vc)
 		.paging = { .cr0 = sr->sregs.cr0, .cr3 = sr->sregs.cr3, .cr4 = sr->sregs.cr4,
 			    .efer = sr->sregs.efer },
 		.rflags = sr->regs.rflags,
-		.mode64 = (sr->sregs.efer & EFER_LMA) && sr->sregs.cs.l,
+		.mode64 = (sr->sregs.efer & X86_EFER_LMA) && sr->sregs.cs.l,
 		.bad_reg = -1,
 	};
 

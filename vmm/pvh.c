@@ -40,13 +40,9 @@
 
 #include <xen/arch-x86/hvm/start_info.h>
 
-#include "vmm.h"
+#include <fastabi/x86.h>
 
-#define CR0_PE (1ull << 0)
-#define CR0_ET (1ull << 4)
-#define CR0_PG (1ull << 31)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
+#include "vmm.h"
 
 /*
  * The ring pages (rings__setup) and the fixed layout's special pages lie in
@@ -248,7 +244,7 @@ int pvh__boot_vcpu(struct vmm_vcpu *vc)
 	s.ldt = (struct kvm_segment){ .type = 2, .present = 1, .unusable = 1 };
 	s.gdt = (struct kvm_dtable){ 0 };
 	s.idt = (struct kvm_dtable){ 0 };
-	s.cr0 = CR0_PE | CR0_ET;
+	s.cr0 = X86_CR0_PE | X86_CR0_ET;
 	s.cr3 = s.cr4 = s.efer = 0;
 	r.rip = vc->dom->entry;
 	r.rflags = 0x2;
@@ -307,7 +303,7 @@ int pvh__load_context(struct vmm_vcpu *vc, const struct vcpu_hvm_context *ctx)
 		s.ds = s.es = s.fs = s.gs = s.ss = flat(0, 0x3, false);
 		s.tr = busy_tss();
 	}
-	if ((s.efer & EFER_LME) && (s.cr0 & CR0_PG))
-		s.efer |= EFER_LMA;
+	if ((s.efer & X86_EFER_LME) && (s.cr0 & X86_CR0_PG))
+		s.efer |= X86_EFER_LMA;
 	return set_state(vc, &s, &r);
 }

@@ -7,15 +7,7 @@
 #include "harness.h"
 
 #include <xen/errno.h>
-
-#define PTE_P 0x1ull
-#define PTE_RW 0x2ull
-#define CR0_PE 0x1ull
-#define CR0_PG (1ull << 31)
-#define CR0_WP (1ull << 16)
-#define CR4_PAE (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
+#include <fastabi/x86.h>
 
 /* Registers the FastABI and legacy conventions never name, poisoned per call. */
 #define POISON(n) (0x5a5a000000000000ull | ((uint64_t)(n) << 40) | 0xdeadbeefull)
@@ -161,15 +153,15 @@ static uint64_t build_page_tables(struct harness_dom *hd)
 	uint64_t *e;
 
 	e = (uint64_t *)(hd->ram + pml4);
-	e[0] = pdpt | PTE_P | PTE_RW;
+	e[0] = pdpt | X86_PTE_P | X86_PTE_RW;
 	e = (uint64_t *)(hd->ram + pdpt);
-	e[0] = pd | PTE_P | PTE_RW;
+	e[0] = pd | X86_PTE_P | X86_PTE_RW;
 	e = (uint64_t *)(hd->ram + pd);
 	for (uint64_t i = 0; i < nr_pt; i++)
-		e[i] = (pt + i * PAGE_SIZE) | PTE_P | PTE_RW;
+		e[i] = (pt + i * PAGE_SIZE) | X86_PTE_P | X86_PTE_RW;
 	e = (uint64_t *)(hd->ram + pt);
 	for (uint64_t i = 1; i < pages; i++)
-		e[i] = (i << PAGE_SHIFT) | PTE_P | PTE_RW;
+		e[i] = (i << PAGE_SHIFT) | X86_PTE_P | X86_PTE_RW;
 	return pt + nr_pt * PAGE_SIZE;
 }
 
@@ -192,10 +184,10 @@ struct domain *harness__domain_cfg(struct harness *h, const struct domain_config
 
 	hd->scratch_start = hd->scratch_next = build_page_tables(hd);
 	hd->paging64 = (struct x86_paging){
-		.cr0 = CR0_PE | CR0_PG | CR0_WP, .cr3 = HARNESS_PT_BASE, .cr4 = CR4_PAE,
-		.efer = EFER_LME | EFER_LMA,
+		.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP, .cr3 = HARNESS_PT_BASE, .cr4 = X86_CR4_PAE,
+		.efer = X86_EFER_LME | X86_EFER_LMA,
 	};
-	hd->paging32 = (struct x86_paging){ .cr0 = CR0_PE };
+	hd->paging32 = (struct x86_paging){ .cr0 = X86_CR0_PE };
 	assert_int_equal(domain__finish_layout(d), 0);
 	return d;
 }
