@@ -16,19 +16,8 @@
 #define GDT_ENTRY_DATA 0x00cf93000000ffff
 #define GDT_ENTRY_CODE32 0x00cf9b000000ffff
 
-#define X86_CR0_PE (1 << 0)
-#define X86_CR0_WP (1 << 16)
-#define X86_CR0_PG (1 << 31)
-#define X86_CR4_PAE (1 << 5)
-#define MSR_EFER 0xc0000080
-#define EFER_LME (1 << 8)
-#define EFER_NXE (1 << 11)
-
-#define PTE_P 0x001
-#define PTE_RW 0x002
-#define PTE_PWT 0x008
-#define PTE_PCD 0x010
-#define PTE_PS 0x080
+/* CR0, CR4, EFER and page-table bits: the tree's one list. */
+#include <fastabi/x86.h>
 
 /* The 64-bit identity map covers [0, BOOT_MAP_GIB GiB). */
 #define BOOT_MAP_GIB 8

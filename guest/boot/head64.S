@@ -40,10 +40,10 @@ pvh_start32:
 	cpuid
 	bt	$20, %edx		/* CPUID.80000001:EDX.NX */
 	jnc	1f
-	mov	$EFER_NXE, %edi
-1:	mov	$MSR_EFER, %ecx
+	mov	$X86_EFER_NXE, %edi
+1:	mov	$X86_MSR_EFER, %ecx
 	rdmsr
-	or	$EFER_LME, %eax
+	or	$X86_EFER_LME, %eax
 	or	%edi, %eax
 	wrmsr
 
@@ -106,7 +106,7 @@ gdt_ptr:				/* lgdt reads 6 bytes in 32-bit mode, 10 in 64 */
 	.balign 4096
 	.globl pml4
 pml4:
-	.quad pdpt + PTE_P + PTE_RW
+	.quad pdpt + X86_PTE_P + X86_PTE_RW
 	.fill 511, 8, 0
 
 	.balign 4096
@@ -114,7 +114,7 @@ pml4:
 pdpt:
 	.set gib, 0
 	.rept BOOT_MAP_GIB
-	.quad pd + gib * 4096 + PTE_P + PTE_RW
+	.quad pd + gib * 4096 + X86_PTE_P + X86_PTE_RW
 	.set gib, gib + 1
 	.endr
 	.fill 512 - BOOT_MAP_GIB, 8, 0
@@ -125,9 +125,9 @@ pd:
 	.set pg, 0
 	.rept BOOT_MAP_GIB * 512
 	.if (pg >> 9) == 3
-	.quad (pg << 21) + PTE_P + PTE_RW + PTE_PS + PTE_PWT + PTE_PCD
+	.quad (pg << 21) + X86_PTE_P + X86_PTE_RW + X86_PTE_PS + X86_PTE_PWT + X86_PTE_PCD
 	.else
-	.quad (pg << 21) + PTE_P + PTE_RW + PTE_PS
+	.quad (pg << 21) + X86_PTE_P + X86_PTE_RW + X86_PTE_PS
 	.endif
 	.set pg, pg + 1
 	.endr

@@ -17,26 +17,9 @@
 #ifndef GUEST_TRAPS_H
 #define GUEST_TRAPS_H
 
-#include "compiler.h"
+#include <fastabi/x86.h> /* X86_EXC_*: the exception vectors */
 
-#define X86_EXC_DE 0
-#define X86_EXC_DB 1
-#define X86_EXC_NMI 2
-#define X86_EXC_BP 3
-#define X86_EXC_OF 4
-#define X86_EXC_BR 5
-#define X86_EXC_UD 6
-#define X86_EXC_NM 7
-#define X86_EXC_DF 8
-#define X86_EXC_TS 10
-#define X86_EXC_NP 11
-#define X86_EXC_SS 12
-#define X86_EXC_GP 13
-#define X86_EXC_PF 14
-#define X86_EXC_MF 16
-#define X86_EXC_AC 17
-#define X86_EXC_MC 18
-#define X86_EXC_XM 19
+#include "compiler.h"
 
 /* The registers at the fault, as entry64.S / entry32.S save them. */
 struct cpu_regs {

@@ -12,13 +12,6 @@
 
 const char test_title[] = "insn-simd32";
 
-#define CR0_MP (1ul << 1)
-#define CR0_EM (1ul << 2)
-#define CR0_TS (1ul << 3)
-#define CR0_NE (1ul << 5)
-#define CR4_OSFXSR (1ul << 9)
-#define CR4_OSXMMEXCPT (1ul << 10)
-#define CR4_OSXSAVE (1ul << 18)
 
 #define TRY_TRAP(insn, ...)                                                             \
 	({                                                                              \
@@ -61,8 +54,8 @@ void test_main(void)
 {
 	uint8_t out[CASE_OUT];
 
-	write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	write_cr0((read_cr0() & ~(X86_CR0_EM | X86_CR0_TS)) | X86_CR0_MP | X86_CR0_NE);
+	write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
 
 	/* into: nothing with OF clear; #OF with OF set, reported after the instruction. */
 	expect_vec("into, OF clear", TRY_TRAP("xor %%eax, %%eax\n\tinto", "i"(0)), ~0u);
@@ -93,7 +86,7 @@ void test_main(void)
 	/* AVX after the guest enables it. */
 	struct cpuid_regs r = cpuid(1);
 	if ((r.ecx & (1u << 26)) && (r.ecx & (1u << 28))) {
-		write_cr4(read_cr4() | CR4_OSXSAVE);
+		write_cr4(read_cr4() | X86_CR4_OSXSAVE);
 		__asm__ __volatile__("xsetbv" : : "a"(7), "d"(0), "c"(0));
 #ifdef EXPECT_AVX
 		memset(out, 0, sizeof(out));

@@ -201,7 +201,7 @@ static void bounded_window(void)
 static bool check_cpuid_and_version(void)
 {
 	struct cpuid_regs c = cpuid(1);
-	uint64_t base = rdmsr(MSR_IA32_APICBASE);
+	uint64_t base = rdmsr(X86_MSR_APIC_BASE);
 	uint32_t ver = apic_version();
 	printf("CPUID.1 EDX.APIC %u, ECX.x2APIC %u, ECX.TSC-deadline %u, initial APIC ID %u; "
 	       "APIC base %#llx; ID register %u; version %#x\n", (c.edx >> 9) & 1,
@@ -210,8 +210,8 @@ static bool check_cpuid_and_version(void)
 	CHECK(c.edx & (1u << 9));
 	CHECK_EQ(c.ebx >> 24, apic_id_of_vcpu(0));
 	CHECK_EQ(base & ~0xfffull, APIC_DEFAULT_BASE);
-	CHECK(base & APICBASE_ENABLE);
-	CHECK(base & APICBASE_BSP);
+	CHECK(base & X86_APIC_BASE_ENABLE);
+	CHECK(base & X86_APIC_BASE_BSP);
 	CHECK_EQ(apic_id(), apic_id_of_vcpu(0));
 	/* An integrated APIC (0x14), six LVT entries; what Xen's vlapic reports too. */
 	CHECK_EQ(ver & 0xff00ff, 0x050014);
@@ -257,7 +257,7 @@ static void test_timer(void)
 		before = timer_ticks;
 		apic_write(APIC_LVTT, APIC_LVTT_TSC_DEADLINE | V_TIMER);
 		t0 = rdtsc();
-		wrmsr(MSR_IA32_TSC_DEADLINE, t0 + 1000 * tsc_per_us);
+		wrmsr(X86_MSR_TSC_DEADLINE, t0 + 1000 * tsc_per_us);
 		wait_irq(&timer_ticks, before, 1000000);
 		late = (last_irq_tsc - t0) / tsc_per_us;
 		apic_timer_stop();
@@ -504,7 +504,7 @@ static __noreturn void ap_main(void)
 			ap_nmi_woke = true;
 			continue;
 		} else if (ap_cmd == 3) { /* x2APIC mode: the ID and version MSRs (no MMIO after) */
-			wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APICBASE_X2APIC);
+			wrmsr(X86_MSR_APIC_BASE, rdmsr(X86_MSR_APIC_BASE) | X86_APIC_BASE_X2APIC);
 			ap_x2apic_msr_id = rdmsr(0x802);
 			ap_x2apic_version = rdmsr(0x803);
 		}
