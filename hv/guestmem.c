@@ -400,6 +400,16 @@ static int walk_fail(struct guestmem_fault *fault, enum guestmem_fault_reason re
 	return reason == GUESTMEM_FAULT_REFUSED ? -XEN_EACCES : -XEN_EFAULT;
 }
 
+/* The walk's faults that policy mode raises, as guestmem reports them. */
+static const enum guestmem_fault_reason walk_reasons[] = {
+	[PAGEWALK_FAULT_NOT_PRESENT] = GUESTMEM_FAULT_NOT_PRESENT,
+	[PAGEWALK_FAULT_RESERVED] = GUESTMEM_FAULT_RESERVED,
+	[PAGEWALK_FAULT_USER] = GUESTMEM_FAULT_USER,
+	[PAGEWALK_FAULT_WRITE] = GUESTMEM_FAULT_WRITE,
+	[PAGEWALK_FAULT_NX] = GUESTMEM_FAULT_NX,
+	[PAGEWALK_FAULT_NON_CANONICAL] = GUESTMEM_FAULT_NON_CANONICAL,
+};
+
 /* Table entries are read like any other guest memory: confidential mode applies. */
 static int read_entry(void *ctx, uint64_t a, unsigned size, uint64_t *e)
 {
@@ -410,14 +420,6 @@ static int read_entry(void *ctx, uint64_t a, unsigned size, uint64_t *e)
 int guestmem__translate(struct guestmem *gm, const struct x86_paging *pg, gva_t va,
 			unsigned access, gpa_t *out, struct guestmem_fault *fault)
 {
-	static const enum guestmem_fault_reason reasons[] = {
-		[PAGEWALK_FAULT_NOT_PRESENT] = GUESTMEM_FAULT_NOT_PRESENT,
-		[PAGEWALK_FAULT_RESERVED] = GUESTMEM_FAULT_RESERVED,
-		[PAGEWALK_FAULT_USER] = GUESTMEM_FAULT_USER,
-		[PAGEWALK_FAULT_WRITE] = GUESTMEM_FAULT_WRITE,
-		[PAGEWALK_FAULT_NX] = GUESTMEM_FAULT_NX,
-		[PAGEWALK_FAULT_NON_CANONICAL] = GUESTMEM_FAULT_NON_CANONICAL,
-	};
 	const struct pagewalk_env env = {
 		.pg = *pg, .mode = PAGEWALK_POLICY, .maxphyaddr = GUESTMEM_MAXPHYADDR,
 		.ctx = gm, .read = read_entry,
@@ -427,7 +429,8 @@ int guestmem__translate(struct guestmem *gm, const struct x86_paging *pg, gva_t 
 	if (pagewalk__translate(&env, gva_val(va), access, &r) == 0) {
 		*out = gpa(r.gpa);
 		if (fault)
-			*fault = (struct guestmem_fault){ .reason = GUESTMEM_FAULT_NONE, .gva = va };
+			*fault = (struct guestmem_fault){ .reason = GUESTMEM_FAULT_NONE,
+							  .gva = va };
 		return 0;
 	}
 	uint64_t v = pagewalk__long_mode(pg) ? gva_val(va) : (uint32_t)gva_val(va);
@@ -435,7 +438,7 @@ int guestmem__translate(struct guestmem *gm, const struct x86_paging *pg, gva_t 
 		return walk_fail(fault, r.read_err == -XEN_EACCES ? GUESTMEM_FAULT_REFUSED
 				 : GUESTMEM_FAULT_UNMAPPED, v, r.level, r.entry_gpa);
 	/* Policy mode raises none of the CPU mode's faults (SMEP, SMAP, keys). */
-	return walk_fail(fault, reasons[r.fault], v, r.level, r.entry_gpa);
+	return walk_fail(fault, walk_reasons[r.fault], v, r.level, r.entry_gpa);
 }
 
 /* ---- GVA copies ---- */
@@ -517,17 +520,16 @@ const char *guestmem__fault_name(enum guestmem_fault_reason reason)
 {
 	static const char *const names[] = {
 		[GUESTMEM_FAULT_NONE] = "none",
-		[GUESTMEM_FAULT_NOT_PRESENT] = "not present",
-		[GUESTMEM_FAULT_WRITE] = "write to read-only page",
-		[GUESTMEM_FAULT_USER] = "user access to supervisor page",
-		[GUESTMEM_FAULT_NX] = "fetch from no-execute page",
-		[GUESTMEM_FAULT_RESERVED] = "reserved bit set",
-		[GUESTMEM_FAULT_NON_CANONICAL] = "non-canonical address",
 		[GUESTMEM_FAULT_RANGE] = "range wraps the address space",
 		[GUESTMEM_FAULT_UNMAPPED] = "not guest memory",
 		[GUESTMEM_FAULT_REFUSED] = "private page (confidential)",
 	};
-	if ((unsigned)reason >= sizeof(names) / sizeof(names[0]))
+
+	/* The page walk's own faults have the walk's names. */
+	for (unsigned f = 0; f < sizeof(walk_reasons) / sizeof(walk_reasons[0]); f++)
+		if (walk_reasons[f] == reason && reason != GUESTMEM_FAULT_NONE)
+			return pagewalk__fault_name((enum pagewalk_fault)f);
+	if ((unsigned)reason >= sizeof(names) / sizeof(names[0]) || !names[reason])
 		return "?";
 	return names[reason];
 }

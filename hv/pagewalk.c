@@ -216,8 +216,8 @@ int pagewalk__translate(const struct pagewalk_env *env, uint64_t la, unsigned ac
 			return fail(r, PAGEWALK_FAULT_NOT_PRESENT, ec, level, ea);
 		bool leaf = level == 1 || ((e & X86_PTE_PS) && large_page_allowed(&w, level));
 		if (e & reserved_bits(&w, level, leaf))
-			return fail(r, PAGEWALK_FAULT_RESERVED, ec | X86_PFEC_P | X86_PFEC_RSVD, level,
-				    ea);
+			return fail(r, PAGEWALK_FAULT_RESERVED, ec | X86_PFEC_P | X86_PFEC_RSVD,
+				    level, ea);
 		/* PAE's PDPTEs carry no permissions and no accessed bit. */
 		if (!(w.fmt == WALK_PAE && level == 3)) {
 			r->writable = r->writable && (e & X86_PTE_RW);
@@ -237,10 +237,14 @@ int pagewalk__translate(const struct pagewalk_env *env, uint64_t la, unsigned ac
 		r->page_size = 1ULL << shift;
 		r->level = level;
 		r->entry_gpa = ea;
-		if (env->mode == PAGEWALK_CPU && env->set_ad)
-			for (unsigned i = 0; i < nr_used; i++)
-				env->set_ad(env->ctx, used[i], (uint8_t)(X86_PTE_A |
-					    (i + 1 == nr_used && (access & PAGEWALK_WRITE) ? X86_PTE_D : 0)));
+		/* Accessed bits on every entry used, dirty on the leaf of a write (4.8). */
+		if (env->mode == PAGEWALK_CPU && env->set_ad) {
+			for (unsigned i = 0; i < nr_used; i++) {
+				bool dirty = i + 1 == nr_used && (access & PAGEWALK_WRITE);
+				env->set_ad(env->ctx, used[i],
+					    (uint8_t)(X86_PTE_A | (dirty ? X86_PTE_D : 0)));
+			}
+		}
 		return 0;
 	}
 }

@@ -486,7 +486,8 @@ static bool context_valid(const struct vcpu_hvm_context *ctx)
 	}
 	case VCPU_HVM_MODE_64B: {
 		const struct vcpu_hvm_x86_64 *r = &ctx->cpu_regs.x86_64;
-		return pagewalk__canonical(r->rip, 0) && (r->cr0 & X86_CR0_PG) && (r->cr0 & X86_CR0_PE) &&
+		return pagewalk__canonical(r->rip, 0) && (r->cr0 & X86_CR0_PG) &&
+		       (r->cr0 & X86_CR0_PE) &&
 		       (r->cr4 & X86_CR4_PAE) && (r->efer & X86_EFER_LME);
 	}
 	default:

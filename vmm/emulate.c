@@ -92,7 +92,8 @@ static bool descriptor(struct emu *e, uint16_t sel, struct kvm_segment *out)
 		.base = b[2] | b[3] << 8 | (uint32_t)b[4] << 16 | (uint32_t)b[7] << 24,
 		.limit = g ? limit << 12 | 0xfff : limit,
 		.selector = sel,
-		.type = (b[5] & 0xf) | X86_SEG_ACCESSED, /* the CPU sets the accessed bit as it loads it */
+		/* The CPU sets the accessed bit as it loads the descriptor. */
+		.type = (b[5] & 0xf) | X86_SEG_ACCESSED,
 		.s = (b[5] >> 4) & 1,
 		.dpl = (b[5] >> 5) & 3,
 		.present = !!(b[5] & X86_DESC_P),
@@ -226,15 +227,16 @@ static bool iret32(struct emu *e)
 		uint16_t ssel = (uint16_t)f[4];
 		if ((ssel & 3) != rpl || !descriptor(e, ssel, &ss))
 			return e->why[0] ? false : refuse(e, "bad stack selector %#x", ssel);
-		if (!ss.s || (ss.type & X86_SEG_CODE) || !(ss.type & X86_SEG_WRITABLE) || ss.dpl != rpl)
+		if (!ss.s || (ss.type & X86_SEG_CODE) || !(ss.type & X86_SEG_WRITABLE) ||
+		    ss.dpl != rpl)
 			return refuse(e, "selector %#x is not a writable data segment of DPL %u",
 				      ssel, rpl);
 		esp = f[3];
 		/* Data segments the outer level may not use become null. */
 		struct kvm_segment *data[] = { &s->ds, &s->es, &s->fs, &s->gs };
 		for (unsigned i = 0; i < 4; i++) {
-			bool conforming_code = (data[i]->type & (X86_SEG_CODE | X86_SEG_CONFORMING)) ==
-					       (X86_SEG_CODE | X86_SEG_CONFORMING);
+			const unsigned cc = X86_SEG_CODE | X86_SEG_CONFORMING;
+			bool conforming_code = (data[i]->type & cc) == cc;
 			if (!data[i]->unusable && data[i]->dpl < rpl && !conforming_code)
 				*data[i] = (struct kvm_segment){ .unusable = 1 };
 		}

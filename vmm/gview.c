@@ -2,8 +2,9 @@
  * Guest memory as the guest's CPU sees it, for what the VMM does in the
  * CPU's place (emulate.c, dump.c): the core's x86 page walk
  * (hv/pagewalk.c) in its CPU mode for supervisor accesses in every paging
- * mode, and raw reads and writes of guest-physical memory. Unlike the core's guestmem copies, which serve hypercalls, these
- * apply no confidential-mode policy: an emulated instruction touches
+ * mode, and raw reads and writes of guest-physical memory. Unlike the
+ * core's guestmem copies, which serve hypercalls, these apply no
+ * confidential-mode policy: an emulated instruction touches
  * private memory just as the real instruction would. gview__access() is the
  * access of an instruction the VMM completes (vmm/insn/): it reports the
  * page fault the CPU would raise (error code, address) and sets accessed
@@ -131,7 +132,8 @@ static int walk(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la, b
 {
 	uint32_t pfec;
 	/* The VMM's own reads (dumps, interrupt frames): no SMAP, no accessed bits. */
-	return walk_ex(vd, s, X86_RFLAGS_AC, la, write ? GVIEW_WRITE : 0, false, out, &pfec) ? -1 : 0;
+	int r = walk_ex(vd, s, X86_RFLAGS_AC, la, write ? GVIEW_WRITE : 0, false, out, &pfec);
+	return r ? -1 : 0;
 }
 
 int gview__access(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t rflags, uint64_t la,

@@ -311,7 +311,8 @@ static void look_at_halt(struct vmm_vcpu *vc)
 	struct kvm_mp_state mp;
 	bool halted = false;
 
-	if (!(vc->run->s.regs.regs.rflags & X86_RFLAGS_IF) && ioctl(vc->fd, KVM_GET_MP_STATE, &mp) == 0)
+	if (!(vc->run->s.regs.regs.rflags & X86_RFLAGS_IF) &&
+	    ioctl(vc->fd, KVM_GET_MP_STATE, &mp) == 0)
 		halted = mp.mp_state == KVM_MP_STATE_HALTED;
 	atomic_store(&vc->halted_cli, halted);
 	if (halted)

@@ -184,7 +184,8 @@ struct domain *harness__domain_cfg(struct harness *h, const struct domain_config
 
 	hd->scratch_start = hd->scratch_next = build_page_tables(hd);
 	hd->paging64 = (struct x86_paging){
-		.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP, .cr3 = HARNESS_PT_BASE, .cr4 = X86_CR4_PAE,
+		.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP, .cr3 = HARNESS_PT_BASE,
+		.cr4 = X86_CR4_PAE,
 		.efer = X86_EFER_LME | X86_EFER_LMA,
 	};
 	hd->paging32 = (struct x86_paging){ .cr0 = X86_CR0_PE };

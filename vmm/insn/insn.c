@@ -219,8 +219,9 @@ enum insn_verdict insn__execute(struct insn_cpu *c, const struct insn_decoded *d
 		return INSN_FAULT;
 	case K_X87:
 		*cls = INSN_CLASS_X87;
-		if (m == ZYDIS_MNEMONIC_FWAIT ? (s->cr0 & (X86_CR0_MP | X86_CR0_TS)) == (X86_CR0_MP | X86_CR0_TS)
-					      : (s->cr0 & (X86_CR0_EM | X86_CR0_TS)) != 0) {
+		if (m == ZYDIS_MNEMONIC_FWAIT
+			    ? (s->cr0 & (X86_CR0_MP | X86_CR0_TS)) == (X86_CR0_MP | X86_CR0_TS)
+			    : (s->cr0 & (X86_CR0_EM | X86_CR0_TS)) != 0) {
 			insn__raise(ev, X86_EXC_NM, false, 0);
 			return INSN_FAULT;
 		}

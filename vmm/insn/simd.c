@@ -433,7 +433,8 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 		c->regs->rsp = v;
 	}
 	/* Completed: RF clears, as after any instruction. */
-	c->regs->rflags = (c->regs->rflags & ~(X86_RFLAGS_STATUS | X86_RFLAGS_RF)) | (hc.rflags & X86_RFLAGS_STATUS);
+	c->regs->rflags = (c->regs->rflags & ~(X86_RFLAGS_STATUS | X86_RFLAGS_RF)) |
+			  (hc.rflags & X86_RFLAGS_STATUS);
 	c->regs->rip = insn__next_rip(c, d);
 	return INSN_DONE;
 }

@@ -82,7 +82,8 @@ static const struct x86_paging pg_32 = {
 	.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP, .cr3 = N_PD, .cr4 = X86_CR4_PSE,
 };
 static const struct x86_paging pg_pae = {
-	.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP, .cr3 = A_PDPT, .cr4 = X86_CR4_PAE, .efer = X86_EFER_NXE,
+	.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP, .cr3 = A_PDPT, .cr4 = X86_CR4_PAE,
+	.efer = X86_EFER_NXE,
 };
 static const struct x86_paging pg_off = { .cr0 = X86_CR0_PE };
 

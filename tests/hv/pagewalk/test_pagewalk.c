@@ -156,7 +156,8 @@ static const struct row rows[] = {
 
 	/* 4-level: the walk, each level not present, reads and writes. */
 	{ "l4 4k", L4, .la = VA, OK(0x5123, 1, PTE) },
-	{ "l4 upper bits ignored", L4, .at = PTE, .set = 0x7ffull << 52, .la = VA, OK(0x5123, 1, PTE) },
+	{ "l4 upper bits ignored", L4, .at = PTE, .set = 0x7ffull << 52, .la = VA,
+	  OK(0x5123, 1, PTE) },
 	{ "l4 pml4e np", L4, .at = PML4E, .clear = P, .la = VA, FAULT(NOT_PRESENT, 0, 4, PML4E) },
 	{ "l4 pdpte np write", L4, .at = PDPTE, .clear = P, .la = VA, .access = W,
 	  FAULT(NOT_PRESENT, PF_W, 3, PDPTE) },
@@ -189,7 +190,8 @@ static const struct row rows[] = {
 	  FAULT(RESERVED, PF_P | PF_R, 3, PDPTE_1G) },
 	{ "l4 1g bit 29", L4, .at = PDPTE_1G, .set = 1u << 29, .la = VA_1G,
 	  FAULT(RESERVED, PF_P | PF_R, 3, PDPTE_1G) },
-	{ "l4 1g pat", L4, .at = PDPTE_1G, .set = 1u << 12, .la = VA_1G, OK(0x80001234, 3, PDPTE_1G) },
+	{ "l4 1g pat", L4, .at = PDPTE_1G, .set = 1u << 12, .la = VA_1G,
+	  OK(0x80001234, 3, PDPTE_1G) },
 	{ "l4 2m misaligned", L4, .at = PDE_2M, .set = 1u << 20, .la = VA_2M,
 	  FAULT(RESERVED, PF_P | PF_R, 2, PDE_2M) },
 	{ "l4 pml4e ps", L4, .at = PML4E, .set = PS, .la = VA, .access = W,
@@ -241,8 +243,10 @@ static const struct row rows[] = {
 	{ "pae 2m", PAE, .la = VA_2M, OK(0x601234, 2, PAE_PDE_2M) },
 	{ "pae pdpte np", PAE, .at = PAE_PDPTE, .clear = P, .la = VA, .access = W,
 	  FAULT(NOT_PRESENT, PF_W, 3, PAE_PDPTE) },
-	{ "pae pde np", PAE, .at = PAE_PDE, .clear = P, .la = VA, FAULT(NOT_PRESENT, 0, 2, PAE_PDE) },
-	{ "pae pte np", PAE, .at = PAE_PTE, .clear = P, .la = VA, FAULT(NOT_PRESENT, 0, 1, PAE_PTE) },
+	{ "pae pde np", PAE, .at = PAE_PDE, .clear = P, .la = VA,
+	  FAULT(NOT_PRESENT, 0, 2, PAE_PDE) },
+	{ "pae pte np", PAE, .at = PAE_PTE, .clear = P, .la = VA,
+	  FAULT(NOT_PRESENT, 0, 1, PAE_PTE) },
 	{ "pae pdpte rw", PAE, .at = PAE_PDPTE, .set = RW, .la = VA,
 	  FAULT(RESERVED, PF_P | PF_R, 3, PAE_PDPTE) },
 	{ "pae pdpte us", PAE, .at = PAE_PDPTE, .set = US, .la = VA,
@@ -306,7 +310,8 @@ static const struct row rows[] = {
 	  .la = VA, .access = F, CPU, FAULT(SMEP, PF_P | PF_I, 1, PTE) },
 	{ "smep 32-bit np sets i", B32, .cr4_on = X86_CR4_SMEP, .at = N_PTE, .clear = P, .la = VA,
 	  .access = F, CPU, FAULT(NOT_PRESENT, PF_I, 1, N_PTE) },
-	{ "smep policy mode", L4, .cr4_on = X86_CR4_SMEP, .la = VA, .access = F, OK(0x5123, 1, PTE) },
+	{ "smep policy mode", L4, .cr4_on = X86_CR4_SMEP, .la = VA, .access = F,
+	  OK(0x5123, 1, PTE) },
 	{ "pkey access disabled", L4, .cr4_on = X86_CR4_PKE, .at = PTE, .set = 1ull << 59,
 	  .la = VA, .access = U, CPU, .pkru = 1u << 2, FAULT(PKEY, PF_P | PF_U | PF_K, 1, PTE) },
 	{ "pkey write disabled", L4, .cr4_on = X86_CR4_PKE, .at = PTE, .set = 1ull << 59,
@@ -351,6 +356,17 @@ static struct pagewalk_env env_for(const struct row *r)
 	env.pg.cr0 &= ~r->cr0_off;
 	env.pg.cr4 |= r->cr4_on;
 	env.pg.efer &= ~r->efer_off;
+	return env;
+}
+
+/* Fresh tables and the registers of a mode, for the tests outside the table. */
+static struct pagewalk_env start(enum fmt fmt, enum pagewalk_mode mode)
+{
+	struct row r = { .fmt = fmt, .mode = mode };
+	struct pagewalk_env env = env_for(&r);
+
+	build();
+	env.set_ad = set_ad;
 	return env;
 }
 
@@ -399,11 +415,9 @@ static void test_table(void **state)
 static void test_32_ps_without_pse(void **state)
 {
 	(void)state;
-	struct row r = { .fmt = B32 };
-	struct pagewalk_env env = env_for(&r);
+	struct pagewalk_env env = start(B32, PAGEWALK_POLICY);
 	struct pagewalk_result res;
 
-	build();
 	env.pg.cr4 &= ~X86_CR4_PSE;
 	put32(N_PDE_4M, 0xc000 | PS | ALL); /* a "table" at 0xc000 */
 	put32(0xc000 + 1 * 4, 0x7000 | ALL);
@@ -417,11 +431,9 @@ static void test_32_ps_without_pse(void **state)
 static void test_permissions(void **state)
 {
 	(void)state;
-	struct row r = { .fmt = L4 };
-	struct pagewalk_env env = env_for(&r);
+	struct pagewalk_env env = start(L4, PAGEWALK_POLICY);
 	struct pagewalk_result res;
 
-	build();
 	put64(PDE, get(PDE, 8) & ~RW);
 	put64(PML4E, get(PML4E, 8) | NX);
 	assert_int_equal(pagewalk__translate(&env, VA, 0, &res), 0);
@@ -440,12 +452,9 @@ static void test_permissions(void **state)
 static void test_accessed_dirty(void **state)
 {
 	(void)state;
-	struct row r = { .fmt = L4, .mode = PAGEWALK_CPU };
-	struct pagewalk_env env = env_for(&r);
+	struct pagewalk_env env = start(L4, PAGEWALK_CPU);
 	struct pagewalk_result res;
 
-	env.set_ad = set_ad;
-	build();
 	assert_int_equal(pagewalk__translate(&env, VA, 0, &res), 0);
 	assert_int_equal(get(PML4E, 8) & (A | D), A);
 	assert_int_equal(get(PDPTE, 8) & (A | D), A);
@@ -475,10 +484,7 @@ static void test_accessed_dirty(void **state)
 	assert_int_equal(ad_calls, 0);
 
 	/* PAE: the PDPTE has no accessed bit (a reserved bit there). */
-	r.fmt = PAE;
-	env = env_for(&r);
-	env.set_ad = set_ad;
-	build();
+	env = start(PAE, PAGEWALK_CPU);
 	assert_int_equal(pagewalk__translate(&env, VA, PAGEWALK_WRITE, &res), 0);
 	assert_int_equal(get(PAE_PDPTE, 8) & A, 0);
 	assert_int_equal(get(PAE_PDE, 8) & (A | D), A);
@@ -486,10 +492,7 @@ static void test_accessed_dirty(void **state)
 	assert_int_equal(ad_calls, 2);
 
 	/* 32-bit: 4-byte entries, the bits in the same place. */
-	r.fmt = B32;
-	env = env_for(&r);
-	env.set_ad = set_ad;
-	build();
+	env = start(B32, PAGEWALK_CPU);
 	assert_int_equal(pagewalk__translate(&env, VA, PAGEWALK_WRITE, &res), 0);
 	assert_int_equal(get(N_PDE, 4) & (A | D), A);
 	assert_int_equal(get(N_PTE, 4) & (A | D), A | D);
