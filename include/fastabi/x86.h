@@ -182,6 +182,10 @@
 #define X86_SEG_EXPAND_DOWN 0x4 /* data */
 #define X86_SEG_CONFORMING 0x4  /* code */
 #define X86_SEG_CODE 0x8
+/* The flat segments a boot state uses: execute/read code, read/write data, accessed. */
+#define X86_SEG_TYPE_CODE (X86_SEG_CODE | X86_SEG_READABLE | X86_SEG_ACCESSED)
+#define X86_SEG_TYPE_DATA (X86_SEG_WRITABLE | X86_SEG_ACCESSED)
+#define X86_DESC_LDT 0x2
 #define X86_DESC_TSS_AVAIL 0x9 /* 32-bit or 64-bit TSS */
 #define X86_DESC_TSS_BUSY 0xb
 #define X86_DESC_TASK_GATE 0x5

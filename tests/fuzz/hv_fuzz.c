@@ -20,6 +20,8 @@
 
 #include <xen/errno.h>
 
+#include <fastabi/x86.h>
+
 #include "hv.h"
 #include "legacy.h"
 
@@ -185,9 +187,10 @@ static void one_call(struct fuzz_world *w, struct domain **doms, unsigned nr_dom
 
 	/* Paging: off, 32-bit, PAE or long mode, with the table or any CR3. */
 	unsigned pg = (unsigned)take(r, 1);
-	call.paging.cr0 = 1 | (pg & 1 ? 1ull << 31 : 0) | (pg & 2 ? 1ull << 16 : 0);
-	call.paging.cr4 = (pg & 4 ? 1ull << 5 : 0) | (pg & 8 ? 1ull << 4 : 0) | (pg & 16 ? 1ull << 12 : 0);
-	call.paging.efer = (pg & 32 ? (1ull << 8) | (1ull << 10) : 0) | (pg & 64 ? 1ull << 11 : 0);
+	call.paging.cr0 = X86_CR0_PE | (pg & 1 ? X86_CR0_PG : 0) | (pg & 2 ? X86_CR0_WP : 0);
+	call.paging.cr4 = (pg & 4 ? X86_CR4_PAE : 0) | (pg & 8 ? X86_CR4_PSE : 0) |
+			  (pg & 16 ? X86_CR4_LA57 : 0);
+	call.paging.efer = (pg & 32 ? X86_EFER_LME | X86_EFER_LMA : 0) | (pg & 64 ? X86_EFER_NXE : 0);
 	call.paging.cr3 = pg & 128 ? value(r, w, di) : 0x1000;
 
 	for (unsigned n = 0; n <= MAX_RESTARTS; n++) {

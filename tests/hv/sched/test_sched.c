@@ -11,6 +11,8 @@
 
 #include <xen/hvm/hvm_vcpu.h>
 
+#include <fastabi/x86.h>
+
 
 /* vCPU id of d up, through the real ops (initialise with a 64-bit context, up). */
 static void bring_up(struct domain *d, unsigned id)
@@ -19,9 +21,9 @@ static void bring_up(struct domain *d, unsigned id)
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.mode = VCPU_HVM_MODE_64B;
 	ctx.cpu_regs.x86_64.rip = 0x100000;
-	ctx.cpu_regs.x86_64.cr0 = 0x80000001;
-	ctx.cpu_regs.x86_64.cr4 = 0x20;
-	ctx.cpu_regs.x86_64.efer = 0x500;
+	ctx.cpu_regs.x86_64.cr0 = X86_CR0_PG | X86_CR0_PE;
+	ctx.cpu_regs.x86_64.cr4 = X86_CR4_PAE;
+	ctx.cpu_regs.x86_64.efer = X86_EFER_LME | X86_EFER_LMA;
 	assert_int_equal(vcpu_initialise(&d->vcpus[0], ABI_FAST, id, &ctx), 0);
 	assert_int_equal(vcpu_noarg(&d->vcpus[0], ABI_FAST, VCPUOP_up, id), 0);
 }

@@ -13,6 +13,8 @@
 
 #include <xen/hvm/hvm_vcpu.h>
 
+#include <fastabi/x86.h>
+
 
 static struct vcpu_hvm_context ctx64(uint64_t rip)
 {
@@ -21,10 +23,10 @@ static struct vcpu_hvm_context ctx64(uint64_t rip)
 	c.mode = VCPU_HVM_MODE_64B;
 	c.cpu_regs.x86_64.rip = rip;
 	c.cpu_regs.x86_64.rsp = 0x8000;
-	c.cpu_regs.x86_64.cr0 = 0x80000011;
+	c.cpu_regs.x86_64.cr0 = X86_CR0_PG | X86_CR0_ET | X86_CR0_PE;
 	c.cpu_regs.x86_64.cr3 = 0x1000;
-	c.cpu_regs.x86_64.cr4 = 0x20;
-	c.cpu_regs.x86_64.efer = 0x500;
+	c.cpu_regs.x86_64.cr4 = X86_CR4_PAE;
+	c.cpu_regs.x86_64.efer = X86_EFER_LME | X86_EFER_LMA;
 	return c;
 }
 
