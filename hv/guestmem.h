@@ -1,8 +1,9 @@
 /*
  * Guest memory: the map from guest-physical addresses to host memory that the
  * VMM has mapped, checked copies in and out of it, the confidential-mode
- * share set, and the x86 page walk that turns a legacy hypercall's
- * guest-virtual pointer into guest-physical addresses.
+ * share set, and the copies through a legacy hypercall's guest-virtual
+ * pointers (the x86 page walk of pagewalk.h in its policy mode, with the
+ * table reads subject to confidential mode).
  *
  * The core knows nothing about KVM: the VMM maps each domain's memory (memfd)
  * and registers it here. See docs/hv-guestmem.md.

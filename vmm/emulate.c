@@ -63,11 +63,6 @@ __attribute__((format(printf, 2, 3))) static bool refuse(struct emu *e, const ch
 	return false;
 }
 
-static bool long_mode(const struct kvm_sregs *s)
-{
-	return (s->efer & X86_EFER_LMA) && s->cs.l;
-}
-
 static unsigned cpl(const struct kvm_sregs *s)
 {
 	return (s->cr0 & X86_CR0_PE) ? s->cs.selector & 3 : 0;
@@ -125,7 +120,7 @@ static bool deliver(struct emu *e, unsigned vector, uint64_t next_rip, bool ext)
 	struct kvm_regs *r = e->r;
 	struct kvm_sregs *s = e->s;
 	struct vmm_domain *vd = e->vc->dom;
-	bool lm = long_mode(s);
+	bool lm = insn__long_mode(s);
 	unsigned gsz = lm ? 16 : 8;
 	uint8_t g[16];
 
@@ -257,7 +252,7 @@ bool emulate__insn(struct vmm_vcpu *vc, const uint8_t *insn, unsigned len, char 
 	struct emu e = { .vc = vc, .r = &vc->run->s.regs.regs, .s = &vc->run->s.regs.sregs,
 			 .why = why, .whylen = whylen };
 	struct insn_decoded d;
-	bool lm = long_mode(e.s);
+	bool lm = insn__long_mode(e.s);
 	enum insn_class cls = INSN_CLASS_INT;
 	bool ok;
 
