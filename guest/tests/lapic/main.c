@@ -568,15 +568,7 @@ static void test_upcall_to_vcpu1(void)
 static void test_ipi_between_vcpus(void)
 {
 	__asm__ __volatile__("sidt %0; sgdt %1" : "=m"(idtr), "=m"(gdtr));
-	memset(&ap_ctx, 0, sizeof(ap_ctx));
-	ap_ctx.c.mode = VCPU_HVM_MODE_64B;
-	ap_ctx.c.cpu_regs.x86_64 = (struct vcpu_hvm_x86_64){
-		.rip = (uintptr_t)ap_main,
-		.rsp = (uintptr_t)(ap_stack + sizeof(ap_stack)) - 8,
-		.rflags = 2,
-		.cr0 = read_cr0(), .cr3 = read_cr3(), .cr4 = read_cr4(),
-		.efer = rdmsr(0xc0000080),
-	};
+	vcpu_context_here(&ap_ctx.c, ap_main, ap_stack + sizeof(ap_stack));
 	CHECK_EQ(hypercall_vcpu_op(VCPUOP_initialise, 1, &ap_ctx.c), 0);
 	CHECK_EQ(hypercall_vcpu_op(VCPUOP_up, 1, NULL), 0);
 	uint64_t t0 = rdtsc();

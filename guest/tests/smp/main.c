@@ -74,15 +74,7 @@ static void is_up(unsigned vcpu, long want)
 static void initialise(unsigned vcpu, bool fast)
 {
 	struct vcpu_hvm_context *c = &ctx[vcpu - 1].c;
-	memset(c, 0, sizeof(*c));
-	c->mode = VCPU_HVM_MODE_64B;
-	c->cpu_regs.x86_64 = (struct vcpu_hvm_x86_64){
-		.rip = (uintptr_t)ap_main,
-		.rsp = (uintptr_t)(ap_stack[vcpu - 1] + sizeof(ap_stack[0])) - 8,
-		.rflags = 2,
-		.cr0 = read_cr0(), .cr3 = read_cr3(), .cr4 = read_cr4(),
-		.efer = rdmsr(0xc0000080),
-	};
+	vcpu_context_here(c, ap_main, ap_stack[vcpu - 1] + sizeof(ap_stack[0]));
 	long rc = fast ? xen_hypercall_vcpu_initialise(t, vcpu, (uintptr_t)c >> 12)
 		       : hypercall_vcpu_op(VCPUOP_initialise, vcpu, c);
 	long again = fast ? hypercall_vcpu_op(VCPUOP_initialise, vcpu, c)
