@@ -35,6 +35,21 @@
 #define BOOT_STACK_SIZE 16384
 
 #ifdef __ASSEMBLER__
+/*
+ * Both entries begin alike: the PVH entry point (the note names it),
+ * interrupts off, string operations upwards, and the start info (%ebx)
+ * kept in %esi.
+ */
+.macro PVH_START32
+	.section .text.head, "ax"
+	.code32
+	.globl pvh_start32
+pvh_start32:
+	cli
+	cld
+	mov	%ebx, %esi
+.endm
+
 /* Both entries: the flat data segment in every data segment register. */
 .macro LOAD_DATA_SEGMENTS
 	mov	$GDT_DS, %eax

@@ -6,13 +6,7 @@
  */
 #include "boot.h"
 
-	.section .text.head, "ax"
-	.code32
-	.globl pvh_start32
-pvh_start32:
-	cli
-	cld
-	mov	%ebx, %esi		/* hvm_start_info */
+	PVH_START32			/* %esi = hvm_start_info */
 
 	lgdt	gdt_ptr
 	ljmp	$GDT_CS32, $1f

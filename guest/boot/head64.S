@@ -13,13 +13,7 @@
  */
 #include "boot.h"
 
-	.section .text.head, "ax"
-	.code32
-	.globl pvh_start32
-pvh_start32:
-	cli
-	cld
-	mov	%ebx, %esi		/* hvm_start_info; cpuid clobbers %ebx */
+	PVH_START32			/* %esi = hvm_start_info; cpuid clobbers %ebx */
 
 	lgdt	gdt_ptr
 

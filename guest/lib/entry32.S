@@ -10,6 +10,17 @@
 
 #include "entry_stubs.h"
 
+	/* Reload what exc_common saved (struct cpu_regs up to the vector). */
+	.macro POP_REGS
+	pop	%ebp
+	pop	%edi
+	pop	%esi
+	pop	%edx
+	pop	%ecx
+	pop	%ebx
+	pop	%eax
+	.endm
+
 exc_common:
 	push	%eax
 	push	%ebx
@@ -23,13 +34,7 @@ exc_common:
 	call	do_exception
 	/* Returns only with traps_resume_iret(true): resume with iret. */
 	add	$4, %esp
-	pop	%ebp
-	pop	%edi
-	pop	%esi
-	pop	%edx
-	pop	%ecx
-	pop	%ebx
-	pop	%eax
+	POP_REGS
 	add	$8, %esp		/* vector, error code */
 	iret
 
@@ -41,13 +46,7 @@ exc_common:
 	.globl exc_resume
 exc_resume:
 	mov	4(%esp), %esp
-	pop	%ebp
-	pop	%edi
-	pop	%esi
-	pop	%edx
-	pop	%ecx
-	pop	%ebx
-	pop	%eax
+	POP_REGS
 	add	$12, %esp		/* vector, error code, eip slot */
 	popf
 	ret

@@ -34,7 +34,6 @@ const char test_title[] = "lapic";
 #define V_CALLBACK 0x50
 #define V_UPCALL_LEGACY 0x60
 #define V_UPCALL_FAST 0x61
-#define BITS (8 * sizeof(xen_ulong_t))
 
 static enum fastabi_trap t;
 static struct shared_info *si;
@@ -127,28 +126,9 @@ static void on_ap(struct cpu_regs *r)
 	apic_eoi();
 }
 
-/* The 2-level upcall of a vCPU: acknowledge and clear every pending port. */
-static void take_events_of(unsigned vcpu)
-{
-	struct vcpu_info *vi = &si->vcpu_info[vcpu];
-
-	vi->evtchn_upcall_pending = 0;
-	xen_ulong_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-	while (sel) {
-		unsigned w = (unsigned)__builtin_ctzl(sel);
-		sel &= sel - 1;
-		xen_ulong_t bits = si->evtchn_pending[w] & ~si->evtchn_mask[w];
-		while (bits) {
-			unsigned b = (unsigned)__builtin_ctzl(bits);
-			bits &= bits - 1;
-			evtchn_clear_pending(si, w * BITS + b);
-		}
-	}
-}
-
 static void take_events(void)
 {
-	take_events_of(0);
+	evtchn_take_pending(si, 0, NULL);
 }
 
 static void on_callback(struct cpu_regs *r)
@@ -454,7 +434,7 @@ static void on_upcall_ap(struct cpu_regs *r)
 {
 	(void)r;
 	ap_upcalls++;
-	take_events_of(1);
+	evtchn_take_pending(si, 1, NULL);
 	apic_eoi();
 }
 
@@ -638,11 +618,9 @@ void test_main(void)
 		return;
 	}
 	t = fastabi_trap();
-	si = shared_info_map();
-	if (!si) {
-		xtf_error("shared_info not available");
+	si = shared_info_need();
+	if (!si)
 		return;
-	}
 	if (!check_cpuid_and_version()) {
 		xtf_failure("no local APIC as Xen gives one");
 		return;

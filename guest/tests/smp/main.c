@@ -10,6 +10,7 @@
  * through both ABIs after every change.
  */
 #include "guest.h"
+#include "common/poll.h"
 #include <xen/hvm/hvm_vcpu.h>
 
 const char test_title[] = "smp";
@@ -97,13 +98,7 @@ static void round(unsigned vcpu, unsigned r, bool fast)
 	uint64_t deadline = now_ns() + 5000000000ull;
 	long prc = 0;
 	for (unsigned tries = 0; tries < 1000 && done[vcpu] != r && now_ns() < deadline; tries++) {
-		if (fast) {
-			prc = xen_hypercall_sched_poll(t, deadline, ipi);
-		} else {
-			struct sched_poll p = { .nr_ports = 1, .timeout = deadline };
-			set_xen_guest_handle(p.ports, &ipi);
-			prc = hypercall_sched_op(SCHEDOP_poll, &p);
-		}
+		prc = poll_one(fast, ipi, deadline);
 		if (evtchn_test_pending(si, ipi))
 			break;
 	}
@@ -130,11 +125,9 @@ void test_main(void)
 	if (!xtf_both_abis_ready())
 		return;
 	t = fastabi_trap();
-	si = shared_info_map();
-	if (!si) {
-		xtf_error("shared_info not available");
+	si = shared_info_need();
+	if (!si)
 		return;
-	}
 	is_up(0, 1);
 	long l = hypercall_vcpu_op(VCPUOP_is_up, NAP, NULL);
 	if (l == -XEN_ENOENT) {

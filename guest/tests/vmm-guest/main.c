@@ -249,8 +249,9 @@ static void t_int(bool idt)
 		xtf_success(NULL);
 }
 
-static void t_shutdown(const char *how)
+static void t_shutdown(void)
 {
+	const char *how = arg("reason");
 	unsigned reason = is(how, "reboot") ? SHUTDOWN_reboot
 			: is(how, "crash") ? SHUTDOWN_crash
 			: is(how, "suspend") ? SHUTDOWN_suspend
@@ -470,60 +471,88 @@ static void t_refused_many(void)
 		xtf_success(NULL);
 }
 
+static void t_result(void)
+{
+	outl(num(arg("value")), FASTABI_RESULT_PORT);
+}
+
+static void t_hang(void)
+{
+	for (;;)
+		barrier();
+}
+
+static void t_cli_hlt(void)
+{
+	__asm__ __volatile__("cli; hlt");
+}
+
+static void t_triple(void)
+{
+	__asm__ __volatile__("ud2"); /* no IDT: a triple fault */
+}
+
+static void t_vmcall_idt(void)
+{
+	t_vmcall(true);
+}
+
+static void t_vmcall_noidt(void)
+{
+	t_vmcall(false);
+}
+
+static void t_int_idt(void)
+{
+	t_int(true);
+}
+
+static void t_int_noidt(void)
+{
+	t_int(false);
+}
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} tests[] = {
+	{ "hello", t_hello },
+	{ "result", t_result },         /* value=N: N on the result port */
+	{ "boot", t_boot },
+	{ "long-line", t_long_line },
+	{ "hang", t_hang },
+	{ "cli-hlt", t_cli_hlt },
+	{ "triple", t_triple },
+	{ "xen", t_xen },
+	{ "console-io", t_console_io }, /* page=no: through the doorbell */
+	{ "vmcall", t_vmcall_idt },
+	{ "vmcall-noidt", t_vmcall_noidt },
+	{ "int", t_int_idt },
+	{ "int-noidt", t_int_noidt },
+	{ "shutdown", t_shutdown },     /* reason=poweroff|reboot|crash|suspend */
+	{ "watchdog", t_watchdog },
+	{ "poll", t_poll },
+	{ "upcall", t_upcall },         /* via=callback: HVM_PARAM_CALLBACK_IRQ */
+	{ "smp", t_smp },
+	{ "mmio", t_mmio },
+	{ "confidential", t_confidential },
+	{ "msr", t_msr },
+	{ "refused", t_refused },
+	{ "refused-many", t_refused_many },
+};
+
 void test_main(void)
 {
 	const char *t = arg("test");
 
 	traps_resume_iret(true);
-	if (!t || is(t, "hello"))
-		t_hello();
-	else if (is(t, "result"))
-		outl(num(arg("value")), FASTABI_RESULT_PORT);
-	else if (is(t, "boot"))
-		t_boot();
-	else if (is(t, "long-line"))
-		t_long_line();
-	else if (is(t, "hang"))
-		for (;;)
-			barrier();
-	else if (is(t, "cli-hlt"))
-		__asm__ __volatile__("cli; hlt");
-	else if (is(t, "triple"))
-		__asm__ __volatile__("ud2"); /* no IDT: a triple fault */
-	else if (is(t, "xen"))
-		t_xen();
-	else if (is(t, "console-io"))
-		t_console_io();
-	else if (is(t, "vmcall"))
-		t_vmcall(true);
-	else if (is(t, "vmcall-noidt"))
-		t_vmcall(false);
-	else if (is(t, "int"))
-		t_int(true);
-	else if (is(t, "int-noidt"))
-		t_int(false);
-	else if (is(t, "shutdown"))
-		t_shutdown(arg("reason"));
-	else if (is(t, "watchdog"))
-		t_watchdog();
-	else if (is(t, "poll"))
-		t_poll();
-	else if (is(t, "upcall"))
-		t_upcall();
-	else if (is(t, "smp"))
-		t_smp();
-	else if (is(t, "mmio"))
-		t_mmio();
-	else if (is(t, "confidential"))
-		t_confidential();
-	else if (is(t, "msr"))
-		t_msr();
-	else if (is(t, "refused"))
-		t_refused();
-	else if (is(t, "refused-many"))
-		t_refused_many();
-	else
-		xtf_error("unknown test");
-	if (xtf_result() < 0)
-		xtf_error("the test did not end");
+	for (unsigned i = 0; i < ARRAY_SIZE(tests); i++) {
+		if (t ? is(t, tests[i].name) : i == 0) {
+			tests[i].run();
+			if (xtf_result() < 0)
+				xtf_error("the test did not end");
+			return;
+		}
+	}
+	xtf_error("unknown test");
 }
