@@ -122,12 +122,9 @@ static void round(unsigned vcpu, unsigned r, bool fast)
 
 void test_main(void)
 {
-	if (!xtf_both_abis_ready())
+	if (!xtf_both_abis_ready() || !(si = shared_info_need()))
 		return;
 	t = fastabi_trap();
-	si = shared_info_need();
-	if (!si)
-		return;
 	is_up(0, 1);
 	long l = hypercall_vcpu_op(VCPUOP_is_up, NAP, NULL);
 	if (l == -XEN_ENOENT) {
