@@ -13,13 +13,7 @@
  */
 #include "boot.h"
 
-	.section .text.head, "ax"
-	.code32
-	.globl pvh_start32
-pvh_start32:
-	cli
-	cld
-	mov	%ebx, %esi		/* hvm_start_info; cpuid clobbers %ebx */
+	PVH_START32			/* %esi = hvm_start_info; cpuid clobbers %ebx */
 
 	lgdt	gdt_ptr
 
@@ -55,12 +49,7 @@ pvh_start32:
 
 	.code64
 start64:
-	mov	$GDT_DS, %eax
-	mov	%eax, %ds
-	mov	%eax, %es
-	mov	%eax, %ss
-	mov	%eax, %fs
-	mov	%eax, %gs
+	LOAD_DATA_SEGMENTS
 
 	mov	$boot_stack_top, %rsp
 
@@ -78,24 +67,7 @@ start64:
 	hlt
 	jmp	2b
 
-/* ---- static data ---- */
-
-	.section .data.boot, "aw"
-	.balign 8
-	.globl gdt
-gdt:
-	.quad 0
-	.quad GDT_ENTRY_CODE64		/* GDT_CS64 */
-	.quad GDT_ENTRY_DATA		/* GDT_DS */
-	.quad GDT_ENTRY_CODE32		/* GDT_CS32 */
-gdt_end:
-
-	.balign 8
-	.word 0, 0, 0
-	.globl gdt_ptr
-gdt_ptr:				/* lgdt reads 6 bytes in 32-bit mode, 10 in 64 */
-	.word gdt_end - gdt - 1
-	.quad gdt
+/* ---- static data (the GDT and the stack: gdt.S) ---- */
 
 /*
  * Identity map of [0, 8 GiB): PML4[0] -> PDPT, PDPT[i] -> PD i (i < 8),
@@ -131,11 +103,5 @@ pd:
 	.endif
 	.set pg, pg + 1
 	.endr
-
-	.section .noinit.stack, "aw", @nobits
-	.balign 4096
-	.skip BOOT_STACK_SIZE
-	.globl boot_stack_top
-boot_stack_top:
 
 	.section .note.GNU-stack, "", @progbits

@@ -2,7 +2,7 @@
  * SSE, AVX and x87 at CPL0, where KVM on these hosts gives up and the VMM
  * completes the instruction on the host CPU (vmm/insn/). Every result is
  * compared with what the build host computed running the same instructions
- * on the same inputs (cases.h, expect.c -> insn_simd_expect.h), and every
+ * on the same inputs (common/insn_simd_cases.h, expect.c -> insn_simd_expect.h), and every
  * architectural exception is checked: #NM (CR0.TS), #UD (CR4.OSFXSR clear,
  * OSXSAVE clear, XCR0 without AVX, VMX instructions), #GP (misaligned
  * movaps and mulps, even on an unmapped page, bad xsetbv), #PF (not
@@ -12,7 +12,7 @@
  * instruction.
  */
 #include "guest.h"
-#include "cases.h"
+#include "common/insn_simd_cases.h"
 #include "insn_simd_expect.h"
 
 const char test_title[] = "insn-simd";
@@ -26,10 +26,8 @@ const char test_title[] = "insn-simd";
 static const struct simd_case cases[] = { CASES(CASE_ENTRY) };
 static const struct simd_case avx_cases[] = { AVX_CASES(CASE_ENTRY) };
 _Static_assert(sizeof(cases) / sizeof(cases[0]) == sizeof(expect) / sizeof(expect[0]),
-	       "cases.h and the generated expectations disagree");
+	       "insn_simd_cases.h and the generated expectations disagree");
 
-static void write_cr0(unsigned long v) { __asm__ __volatile__("mov %0, %%cr0" : : "r"(v) : "memory"); }
-static void write_cr4(unsigned long v) { __asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory"); }
 
 static uint64_t *pde_of(uint64_t va)
 {
@@ -79,23 +77,6 @@ static void run_cases(const char *what, const struct simd_case *c, unsigned n,
 	}
 	printf("%s: %u of %u cases as on the host\n", what, n - bad, n);
 }
-
-/* One instruction that must fault: run it with a fixup, report vector/error code. */
-#define TRY(insn, ...)                                                                  \
-	({                                                                              \
-		exception_record_reset();                                               \
-		__asm__ __volatile__("1: " insn "\n2:\n" _ASM_EXTABLE(1b, 2b)          \
-				     : : __VA_ARGS__ : "memory");                       \
-		exception_record.count ? exception_record.vector : ~0u;                 \
-	})
-/* A trap (the frame's ip is after the instruction). */
-#define TRY_TRAP(insn, ...)                                                             \
-	({                                                                              \
-		exception_record_reset();                                               \
-		__asm__ __volatile__(insn "\n1: nop\n2:\n" _ASM_EXTABLE(1b, 2b)        \
-				     : : __VA_ARGS__ : "memory");                       \
-		exception_record.count ? exception_record.vector : ~0u;                 \
-	})
 
 static void expect_exc(const char *what, unsigned got, unsigned vector, long ec)
 {

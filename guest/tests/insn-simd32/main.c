@@ -3,33 +3,16 @@
  * into (#OF only when OF is set, a trap), icebp (#DB, a trap), SSE with
  * absolute and base + index addresses, ldmxcsr/stmxcsr, x87 arithmetic and
  * AVX after xsetbv, each result compared with the build host's
- * (../insn-simd/cases.h, insn_simd_expect.h: the same operations on the
+ * (common/insn_simd_cases.h, insn_simd_expect.h: the same operations on the
  * same inputs).
  */
 #include "guest.h"
-#include "../insn-simd/cases.h"
+#include "common/insn_simd_cases.h"
 #include "insn_simd_expect.h"
 
 const char test_title[] = "insn-simd32";
 
 
-#define TRY_TRAP(insn, ...)                                                             \
-	({                                                                              \
-		exception_record_reset();                                               \
-		__asm__ __volatile__(insn "\n1: nop\n2:\n" _ASM_EXTABLE(1b, 2b)        \
-				     : : __VA_ARGS__ : "memory", "cc");                 \
-		exception_record.count ? exception_record.vector : ~0u;                 \
-	})
-#define TRY(insn, ...)                                                                  \
-	({                                                                              \
-		exception_record_reset();                                               \
-		__asm__ __volatile__("1: " insn "\n2:\n" _ASM_EXTABLE(1b, 2b)          \
-				     : : __VA_ARGS__ : "memory");                       \
-		exception_record.count ? exception_record.vector : ~0u;                 \
-	})
-
-static void write_cr0(unsigned long v) { __asm__ __volatile__("mov %0, %%cr0" : : "r"(v) : "memory"); }
-static void write_cr4(unsigned long v) { __asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory"); }
 
 static void check(const char *name, const uint8_t *out, const uint8_t *want)
 {
