@@ -29,8 +29,7 @@ legacy_hypercall_fn *legacy__handler(uint64_t nr)
 	return nr < LEGACY_TABLE_SIZE ? legacy_table[nr].fn : NULL;
 }
 
-/* The argument registers, in order, for each mode. */
-static uint64_t *arg_reg(struct hv_regs *r, bool mode64, unsigned i)
+uint64_t *legacy__arg_reg(struct hv_regs *r, bool mode64, unsigned i)
 {
 	static const size_t off64[LEGACY_NR_ARGS] = {
 		offsetof(struct hv_regs, rdi), offsetof(struct hv_regs, rsi),
@@ -52,7 +51,7 @@ void legacy__dispatch(struct hv_vcpu *v, struct hv_call *call)
 	int64_t ret;
 
 	for (unsigned i = 0; i < LEGACY_NR_ARGS; i++) {
-		uint64_t a = *arg_reg(&call->regs, call->mode64, i);
+		uint64_t a = *legacy__arg_reg(&call->regs, call->mode64, i);
 		lc.arg[i] = call->mode64 ? a : (uint32_t)a;
 	}
 
@@ -70,7 +69,7 @@ void legacy__dispatch(struct hv_vcpu *v, struct hv_call *call)
 	if (lc.restart) {
 		/* rax keeps the number; the arguments describe the remaining work. */
 		for (unsigned i = 0; i < LEGACY_NR_ARGS; i++) {
-			uint64_t *r = arg_reg(&call->regs, call->mode64, i);
+			uint64_t *r = legacy__arg_reg(&call->regs, call->mode64, i);
 			*r = call->mode64 ? lc.arg[i] : (*r & ~0xffffffffull) | (uint32_t)lc.arg[i];
 		}
 		call->result = HV_CALL_RESTART;

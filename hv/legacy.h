@@ -37,6 +37,13 @@ struct legacy_call {
 
 typedef int64_t legacy_hypercall_fn(struct legacy_call *lc);
 
+/*
+ * Legacy argument register i (0..LEGACY_NR_ARGS - 1) of a register file:
+ * rdi, rsi, rdx, r10, r8 in 64-bit code, ebx, ecx, edx, esi, edi in 32-bit
+ * code. The one table of that order (the dispatcher, the harness, the fuzzer).
+ */
+uint64_t *legacy__arg_reg(struct hv_regs *r, bool mode64, unsigned i);
+
 /* memory_op's cmd carries a continuation in its upper bits (Xen's MEMOP_EXTENT_SHIFT). */
 #define LEGACY_MEMOP_CMD_MASK 0x3f
 /* The policy sees no sub-op: the hypercall has none. */
