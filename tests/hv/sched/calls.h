@@ -18,9 +18,6 @@
 #include <xen/sched.h>
 #include <xen/vcpu.h>
 
-enum abi { ABI_FAST, ABI_LEG64, ABI_LEG32, NR_ABIS };
-static const char *const abi_name[NR_ABIS] = { "FastABI", "legacy64", "legacy32" };
-
 /* Domains the tests use: FastABI allowed, so all three ABIs work. */
 #define TEST_FLAGS DOMAIN_FASTABI
 #define MS 1000000ull
@@ -31,7 +28,7 @@ static const char *const abi_name[NR_ABIS] = { "FastABI", "legacy64", "legacy32"
 	do {                                                                                \
 		long long x_ = (long long)(x), y_ = (long long)(y);                         \
 		if (x_ != y_)                                                               \
-			fail_msg("%s: %s == %lld, expected %s == %lld", abi_name[abi], #x,  \
+			fail_msg("%s: %s == %lld, expected %s == %lld", harness__abi_name(abi), #x,  \
 				 x_, #y, y_);                                               \
 	} while (0)
 

@@ -42,7 +42,7 @@ static void clear_pending(struct domain *d, evtchn_port_t port)
 static void test_yield(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -70,7 +70,7 @@ static void test_yield(void **state)
 static void test_block_woken_by_event(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
@@ -111,7 +111,7 @@ static void test_block_woken_by_event(void **state)
 static void test_block_not_woken_by_masked_event(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
@@ -134,7 +134,7 @@ static void test_block_not_woken_by_masked_event(void **state)
 static void test_poll_one_port(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
@@ -189,7 +189,7 @@ static void test_poll_one_port(void **state)
 static void test_poll_upcall_pending_returns(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -205,7 +205,7 @@ static void test_poll_upcall_pending_returns(void **state)
 static void test_poll_ended_by_upcall(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
@@ -222,7 +222,7 @@ static void test_poll_ended_by_upcall(void **state)
 static void test_poll_bad_port(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -335,7 +335,7 @@ static void test_poll_legacy_list(void **state)
 static void test_shutdown_reasons(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		for (unsigned reason = SHUTDOWN_poweroff; reason <= SHUTDOWN_MAX; reason++) {
 			struct domain *d;
 			struct harness *h = world(&d, TEST_FLAGS, 2);
@@ -365,7 +365,7 @@ static void test_shutdown_reasons(void **state)
 static void test_shutdown_first_reason_sticks(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -380,7 +380,7 @@ static void test_shutdown_first_reason_sticks(void **state)
 static void test_shutdown_bad_reason(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -418,7 +418,7 @@ static void test_shutdown_bad_reason(void **state)
 static void test_shutdown_code(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -437,7 +437,7 @@ static void test_shutdown_code(void **state)
 static void test_watchdog(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -474,7 +474,7 @@ static void test_watchdog(void **state)
 static void test_watchdog_poke_and_code(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -511,7 +511,7 @@ static void test_watchdog_poke_and_code(void **state)
 static void test_pin_override(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		EQ(a, sched_pin(&d->vcpus[0], a, 0), -XEN_EPERM);
@@ -609,7 +609,7 @@ static void test_compat_hypercalls_refused(void **state)
 static void test_poll_sleeps_without_callback(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world_bare(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v = &d->vcpus[0], *v1 = &d->vcpus[1];
@@ -648,7 +648,7 @@ static void test_poll_sleeps_without_callback(void **state)
 static void test_poll_upcall_needs_vector_and_if(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world_bare(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -797,7 +797,7 @@ static void test_unknown_subops(void **state)
 static void test_two_domains(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct harness *h = harness__new();
 		struct domain *da = harness__domain(h, "a", TEST_FLAGS, 2, 4);
 		struct domain *db = harness__domain(h, "b", TEST_FLAGS, 2, 4);

@@ -75,7 +75,7 @@ static void test_bad_vcpuid(void **state)
 		VCPUOP_up, VCPUOP_down, VCPUOP_is_up, VCPUOP_stop_periodic_timer,
 		VCPUOP_stop_singleshot_timer, VCPUOP_send_nmi,
 	};
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -119,7 +119,7 @@ static void test_bad_vcpuid(void **state)
 static void test_initialise_up_down(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 3);
 		struct hv_vcpu *v = &d->vcpus[0], *v1 = &d->vcpus[1];
@@ -172,7 +172,7 @@ static void test_initialise_up_down(void **state)
 static void test_down_last_vcpu_powers_off(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -190,7 +190,7 @@ static void test_down_last_vcpu_powers_off(void **state)
 static void test_initialise_bad_context(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -251,7 +251,7 @@ static void test_initialise_bad_context(void **state)
 static void test_runstate_accounting(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -305,7 +305,7 @@ static void test_runstate_accounting(void **state)
 static void test_periodic_timer(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -361,7 +361,7 @@ static void test_periodic_timer(void **state)
 static void test_singleshot_timer(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -424,7 +424,7 @@ static void test_singleshot_timer(void **state)
 static void test_timer_wakes_block(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -448,7 +448,7 @@ static void test_timer_wakes_block(void **state)
 static void test_register_vcpu_info(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 3);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -569,7 +569,7 @@ static void test_register_vcpu_info_confidential(void **state)
 static void test_send_nmi(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -594,7 +594,7 @@ static void test_send_nmi(void **state)
 static void test_get_physid(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		uint64_t id = 0x5555;
@@ -616,7 +616,7 @@ static void test_get_physid(void **state)
 static void test_runstate_phys_area(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -669,7 +669,7 @@ static void test_runstate_phys_area(void **state)
 static void test_time_phys_area(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -718,7 +718,7 @@ static void test_time_phys_area(void **state)
 static void test_areas_not_in_special_pages(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS | DOMAIN_FIXED_LAYOUT, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -935,7 +935,7 @@ static void test_runstate_same_everywhere(void **state)
 	EQ(ABI_FAST, sched_noarg(v, ABI_FAST, SCHEDOP_yield), 0);
 	harness__advance(h, 2 * MS);
 	struct vcpu_runstate_info r[NR_ABIS];
-	for (enum abi a = 0; a < NR_ABIS; a++)
+	HARNESS_ABIS(a)
 		EQ(a, vcpu_runstate(v, a, 1, &r[a]), 0);
 	for (enum abi a = 1; a < NR_ABIS; a++) {
 		EQ(a, r[a].state, r[0].state);
