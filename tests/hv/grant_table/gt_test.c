@@ -44,6 +44,14 @@ struct domain *gt_dom(struct harness *h, const char *name, unsigned flags,
 	return harness__domain_cfg(h, &cfg, RAM_MIB);
 }
 
+struct harness *gt_pair(struct domain **a, struct domain **b)
+{
+	struct harness *h = gt_world();
+	*a = gt_dom(h, "a", 0, 0, 0);
+	*b = gt_dom(h, "b", 0, 0, 0);
+	return h;
+}
+
 grant_entry_v1_t *gt_e1(struct domain *d, grant_ref_t ref)
 {
 	return (grant_entry_v1_t *)gnttab__frame(d, ref / GNTTAB_V1_PER_FRAME) +

@@ -45,6 +45,8 @@ struct harness *gt_world(void);
 /* A domain with 1 vCPU, RAM_MIB of RAM, FastABI and the grant limits given (0: defaults). */
 struct domain *gt_dom(struct harness *h, const char *name, unsigned flags, unsigned max_frames,
 		      unsigned max_maptrack);
+/* gt_world with two plain domains: *a (the granter) and *b (the grantee). */
+struct harness *gt_pair(struct domain **a, struct domain **b);
 
 /* ---- the granter's side: entries as a guest writes them ---- */
 

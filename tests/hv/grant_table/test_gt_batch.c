@@ -11,9 +11,8 @@
 static void test_batch_map_unmap(void **state)
 {
 	(void)state;
-	struct harness *h = gt_world();
-	struct domain *a = gt_dom(h, "a", 0, 0, 0);
-	struct domain *b = gt_dom(h, "b", 0, 0, 0);
+	struct domain *a, *b;
+	struct harness *h = gt_pair(&a, &b);
 	struct hv_vcpu *v = &b->vcpus[0];
 	struct harness_result res;
 	unsigned restarts;
@@ -102,9 +101,8 @@ static void test_batch_copy(void **state)
 
 	gt_fill(orig, 77);
 	HARNESS_ABIS(abi) {
-		struct harness *h = gt_world();
-		struct domain *a = gt_dom(h, "a", 0, 0, 0);
-		struct domain *b = gt_dom(h, "b", 0, 0, 0);
+		struct domain *a, *b;
+		struct harness *h = gt_pair(&a, &b);
 		struct hv_vcpu *v = &b->vcpus[0];
 		unsigned restarts;
 		uint64_t pg;
@@ -230,9 +228,8 @@ static void test_legacy_arrays(void **state)
 	(void)state;
 	HARNESS_LEGACY_ABIS(abi) {
 		bool m64 = abi == ABI_LEG64;
-		struct harness *h = gt_world();
-		struct domain *a = gt_dom(h, "a", 0, 0, 0);
-		struct domain *b = gt_dom(h, "b", 0, 0, 0);
+		struct domain *a, *b;
+		struct harness *h = gt_pair(&a, &b);
 		struct hv_vcpu *v = &b->vcpus[0];
 		struct harness_result res;
 		unsigned restarts;

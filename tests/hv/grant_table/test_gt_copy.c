@@ -10,9 +10,8 @@
 static void test_copy(enum abi abi, void *ctx)
 {
 	(void)ctx;
-	struct harness *h = gt_world();
-	struct domain *a = gt_dom(h, "a", 0, 0, 0);
-	struct domain *b = gt_dom(h, "b", 0, 0, 0);
+	struct domain *a, *b;
+	struct harness *h = gt_pair(&a, &b);
 	const uint16_t S = GNTCOPY_source_gref, D = GNTCOPY_dest_gref;
 	const struct side self = { FRAME(20), DOMID_SELF, 0 };
 
@@ -110,9 +109,8 @@ static void test_copy(enum abi abi, void *ctx)
 static void test_copy_v2_sub_page(enum abi abi, void *ctx)
 {
 	(void)ctx;
-	struct harness *h = gt_world();
-	struct domain *a = gt_dom(h, "a", 0, 0, 0);
-	struct domain *b = gt_dom(h, "b", 0, 0, 0);
+	struct domain *a, *b;
+	struct harness *h = gt_pair(&a, &b);
 	const struct side self = { FRAME(20), DOMID_SELF, 0 };
 
 	assert_int_equal(gt_set_version(h, a, abi, 2), 0);

@@ -11,9 +11,8 @@
 static void test_map_unmap_v1(enum abi abi, void *ctx)
 {
 	(void)ctx;
-	struct harness *h = gt_world();
-	struct domain *a = gt_dom(h, "a", 0, 0, 0);
-	struct domain *b = gt_dom(h, "b", 0, 0, 0);
+	struct domain *a, *b;
+	struct harness *h = gt_pair(&a, &b);
 
 	gt_grant1(a, 10, GTF_permit_access, b->id, FRAME(1));
 	struct map_res m = gt_map(h, b, abi, a->id, MAP_AT(0), GNTMAP_host_map, 10);
@@ -55,9 +54,8 @@ static void test_map_unmap_v1(enum abi abi, void *ctx)
 static void test_map_readonly(enum abi abi, void *ctx)
 {
 	(void)ctx;
-	struct harness *h = gt_world();
-	struct domain *a = gt_dom(h, "a", 0, 0, 0);
-	struct domain *b = gt_dom(h, "b", 0, 0, 0);
+	struct domain *a, *b;
+	struct harness *h = gt_pair(&a, &b);
 
 	gt_grant1(a, 3, GTF_permit_access | GTF_readonly, b->id, FRAME(2));
 	struct map_res m = gt_map(h, b, abi, a->id, MAP_AT(0), GNTMAP_host_map, 3);
@@ -91,9 +89,8 @@ static void test_map_readonly(enum abi abi, void *ctx)
 static void test_map_refused(enum abi abi, void *ctx)
 {
 	(void)ctx;
-	struct harness *h = gt_world();
-	struct domain *a = gt_dom(h, "a", 0, 0, 0);
-	struct domain *b = gt_dom(h, "b", 0, 0, 0);
+	struct domain *a, *b;
+	struct harness *h = gt_pair(&a, &b);
 	struct domain *f = gt_dom(h, "f", DOMAIN_FIXED_LAYOUT, 0, 0);
 	const uint32_t hm = GNTMAP_host_map;
 
@@ -202,9 +199,8 @@ static void test_map_self_and_device(void **state)
 static void test_map_v2(enum abi abi, void *ctx)
 {
 	(void)ctx;
-	struct harness *h = gt_world();
-	struct domain *a = gt_dom(h, "a", 0, 0, 0);
-	struct domain *b = gt_dom(h, "b", 0, 0, 0);
+	struct domain *a, *b;
+	struct harness *h = gt_pair(&a, &b);
 
 	assert_int_equal(gt_set_version(h, a, abi, 2), 0);
 	gt_grant2(a, 300, GTF_permit_access, b->id, FRAME(7));
@@ -359,9 +355,8 @@ static void test_confidential(void **state)
 static void test_destroy(void **state)
 {
 	(void)state;
-	struct harness *h = gt_world();
-	struct domain *a = gt_dom(h, "a", 0, 0, 0);
-	struct domain *b = gt_dom(h, "b", 0, 0, 0);
+	struct domain *a, *b;
+	struct harness *h = gt_pair(&a, &b);
 	struct domain *c = gt_dom(h, "c", 0, 0, 0);
 
 	gt_grant1(a, 1, GTF_permit_access, b->id, FRAME(1));

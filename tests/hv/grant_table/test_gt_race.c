@@ -47,9 +47,8 @@ static void *race(void *p)
 static void test_race_v1(void **state)
 {
 	(void)state;
-	struct harness *h = gt_world();
-	struct domain *a = gt_dom(h, "a", 0, 0, 0);
-	struct domain *b = gt_dom(h, "b", 0, 0, 0);
+	struct domain *a, *b;
+	struct harness *h = gt_pair(&a, &b);
 	struct racer r = { .a = a, .grantee = b->id };
 	pthread_t t;
 	unsigned ok = 0, refused = 0;
@@ -126,9 +125,8 @@ static void *race2(void *p)
 static void test_race_v2(void **state)
 {
 	(void)state;
-	struct harness *h = gt_world();
-	struct domain *a = gt_dom(h, "a", 0, 0, 0);
-	struct domain *b = gt_dom(h, "b", 0, 0, 0);
+	struct domain *a, *b;
+	struct harness *h = gt_pair(&a, &b);
 	struct racer2 r = { .a = a };
 	pthread_t t;
 	unsigned ok = 0;

@@ -93,9 +93,8 @@ static void test_size_other_domain(void **state)
 static void test_version_switch_keeps_reserved(void **state)
 {
 	(void)state;
-	struct harness *h = gt_world();
-	struct domain *a = gt_dom(h, "a", 0, 0, 0);
-	struct domain *b = gt_dom(h, "b", 0, 0, 0);
+	struct domain *a, *b;
+	struct harness *h = gt_pair(&a, &b);
 
 	gt_grant1(a, GNTTAB_RESERVED_CONSOLE, GTF_permit_access, b->id, FRAME(1));
 	gt_grant1(a, GNTTAB_RESERVED_XENSTORE, GTF_permit_access | GTF_readonly, b->id, FRAME(2));

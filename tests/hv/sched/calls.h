@@ -266,6 +266,31 @@ static inline int64_t vcpu_phys_area(struct hv_vcpu *v, enum abi abi, unsigned c
 	return legacy(v, abi, __HYPERVISOR_vcpu_op, cmd, vcpuid, put(v, &gpa, sizeof(gpa)));
 }
 
+/* ---- vCPUs up ---- */
+
+/* A 64-bit context that starts at rip (identity-mapped page tables at 0x1000). */
+static inline struct vcpu_hvm_context ctx64(uint64_t rip)
+{
+	struct vcpu_hvm_context c;
+	memset(&c, 0, sizeof(c));
+	c.mode = VCPU_HVM_MODE_64B;
+	c.cpu_regs.x86_64.rip = rip;
+	c.cpu_regs.x86_64.rsp = 0x8000;
+	c.cpu_regs.x86_64.cr0 = 0x80000011;
+	c.cpu_regs.x86_64.cr3 = 0x1000;
+	c.cpu_regs.x86_64.cr4 = 0x20;
+	c.cpu_regs.x86_64.efer = 0x500;
+	return c;
+}
+
+/* vCPU id initialised with a 64-bit context and brought up by vCPU 0 (FastABI). */
+static inline void bring_up(struct domain *d, unsigned id)
+{
+	struct vcpu_hvm_context c = ctx64(0x100000);
+	assert_int_equal(vcpu_initialise(&d->vcpus[0], ABI_FAST, id, &c), 0);
+	assert_int_equal(vcpu_noarg(&d->vcpus[0], ABI_FAST, VCPUOP_up, id), 0);
+}
+
 /* ---- event channels, to make events happen (FastABI) ---- */
 
 static inline evtchn_port_t bind_ipi(struct hv_vcpu *v, unsigned vcpu)

@@ -13,19 +13,6 @@
 
 
 /* vCPU id of d up, through the real ops (initialise with a 64-bit context, up). */
-static void bring_up(struct domain *d, unsigned id)
-{
-	struct vcpu_hvm_context ctx;
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.mode = VCPU_HVM_MODE_64B;
-	ctx.cpu_regs.x86_64.rip = 0x100000;
-	ctx.cpu_regs.x86_64.cr0 = 0x80000001;
-	ctx.cpu_regs.x86_64.cr4 = 0x20;
-	ctx.cpu_regs.x86_64.efer = 0x500;
-	assert_int_equal(vcpu_initialise(&d->vcpus[0], ABI_FAST, id, &ctx), 0);
-	assert_int_equal(vcpu_noarg(&d->vcpus[0], ABI_FAST, VCPUOP_up, id), 0);
-}
-
 static uint64_t runstate_sum(const struct vcpu_runstate_info *rs)
 {
 	return rs->time[0] + rs->time[1] + rs->time[2] + rs->time[3];

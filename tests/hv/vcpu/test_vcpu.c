@@ -13,28 +13,6 @@
 
 #include <xen/hvm/hvm_vcpu.h>
 
-
-static struct vcpu_hvm_context ctx64(uint64_t rip)
-{
-	struct vcpu_hvm_context c;
-	memset(&c, 0, sizeof(c));
-	c.mode = VCPU_HVM_MODE_64B;
-	c.cpu_regs.x86_64.rip = rip;
-	c.cpu_regs.x86_64.rsp = 0x8000;
-	c.cpu_regs.x86_64.cr0 = 0x80000011;
-	c.cpu_regs.x86_64.cr3 = 0x1000;
-	c.cpu_regs.x86_64.cr4 = 0x20;
-	c.cpu_regs.x86_64.efer = 0x500;
-	return c;
-}
-
-static void bring_up(struct domain *d, unsigned id)
-{
-	struct vcpu_hvm_context c = ctx64(0x100000);
-	assert_int_equal(vcpu_initialise(&d->vcpus[0], ABI_FAST, id, &c), 0);
-	assert_int_equal(vcpu_noarg(&d->vcpus[0], ABI_FAST, VCPUOP_up, id), 0);
-}
-
 static bool port_pending(struct domain *d, evtchn_port_t port)
 {
 	return evtchn__port_pending(d, port);
