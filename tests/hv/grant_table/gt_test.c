@@ -165,6 +165,19 @@ struct map_res gt_unmap(struct harness *h, struct domain *d, enum abi abi, uint6
 	return r;
 }
 
+/* The members the 64-bit and the i386 gnttab_copy share by name; 'frame' names the ref/frame. */
+#define COPY_FILL(op, frame, src, dst, len_, flags_)           \
+	do {                                                   \
+		(op)->source.frame = (src).ref_or_frame;       \
+		(op)->source.domid = (src).domid;              \
+		(op)->source.offset = (src).offset;            \
+		(op)->dest.frame = (dst).ref_or_frame;         \
+		(op)->dest.domid = (dst).domid;                \
+		(op)->dest.offset = (dst).offset;              \
+		(op)->len = (len_);                            \
+		(op)->flags = (flags_);                        \
+	} while (0)
+
 /* One copy; returns the hypercall's result, *status the op's. */
 int64_t gt_copy(struct harness *h, struct domain *d, enum abi abi, struct side src,
 		struct side dst, uint16_t len, uint16_t flags, int16_t *status)
@@ -186,27 +199,13 @@ int64_t gt_copy(struct harness *h, struct domain *d, enum abi abi, struct side s
 	uint64_t va;
 	if (abi == ABI_LEG64) {
 		struct gnttab_copy *op = harness__alloc(h, d, sizeof(*op), &va);
-		op->source.u.gmfn = src.ref_or_frame;
-		op->source.domid = src.domid;
-		op->source.offset = src.offset;
-		op->dest.u.gmfn = dst.ref_or_frame;
-		op->dest.domid = dst.domid;
-		op->dest.offset = dst.offset;
-		op->len = len;
-		op->flags = flags;
+		COPY_FILL(op, u.gmfn, src, dst, len, flags);
 		ret = hleg64(v, GT, GNTTABOP_copy, va, 1);
 		*status = op->status;
 		return ret;
 	}
 	struct compat_copy *op = harness__alloc(h, d, sizeof(*op), &va);
-	op->source.ref_or_gmfn = (uint32_t)src.ref_or_frame;
-	op->source.domid = src.domid;
-	op->source.offset = src.offset;
-	op->dest.ref_or_gmfn = (uint32_t)dst.ref_or_frame;
-	op->dest.domid = dst.domid;
-	op->dest.offset = dst.offset;
-	op->len = len;
-	op->flags = flags;
+	COPY_FILL(op, ref_or_gmfn, src, dst, len, flags);
 	ret = hleg32(v, GT, GNTTABOP_copy, va, 1);
 	*status = op->status;
 	return ret;
@@ -281,4 +280,46 @@ int64_t gt_get_version(struct harness *h, struct domain *d, enum abi abi, domid_
 	if (ret == 0)
 		*version = op->version;
 	return ret;
+}
+
+struct gnttab_setup_table *gt_setup_table(struct harness *h, struct domain *d, domid_t dom,
+					  uint32_t nr, uint64_t list, uint64_t *va)
+{
+	struct gnttab_setup_table *op = harness__alloc(h, d, sizeof(*op), va);
+	op->dom = dom;
+	op->nr_frames = nr;
+	set_xen_guest_handle(op->frame_list, (xen_pfn_t *)(uintptr_t)list);
+	return op;
+}
+
+struct compat_setup_table *gt_setup_table32(struct harness *h, struct domain *d, domid_t dom,
+					    uint32_t nr, uint64_t list, uint64_t *va)
+{
+	struct compat_setup_table *op = harness__alloc(h, d, sizeof(*op), va);
+	op->dom = dom;
+	op->nr_frames = nr;
+	op->frame_list = (uint32_t)list;
+	return op;
+}
+
+struct gnttab_get_status_frames *gt_status_frames(struct harness *h, struct domain *d,
+						  domid_t dom, uint32_t nr, uint64_t list,
+						  uint64_t *va)
+{
+	struct gnttab_get_status_frames *op = harness__alloc(h, d, sizeof(*op), va);
+	op->dom = dom;
+	op->nr_frames = nr;
+	set_xen_guest_handle(op->frame_list, (uint64_t *)(uintptr_t)list);
+	return op;
+}
+
+struct compat_get_status_frames *gt_status_frames32(struct harness *h, struct domain *d,
+						    domid_t dom, uint32_t nr, uint64_t list,
+						    uint64_t *va)
+{
+	struct compat_get_status_frames *op = harness__alloc(h, d, sizeof(*op), va);
+	op->dom = dom;
+	op->nr_frames = nr;
+	op->frame_list = (uint32_t)list;
+	return op;
 }

@@ -88,6 +88,13 @@ struct compat_setup_table {
 	uint32_t frame_list;
 };
 
+struct compat_get_status_frames {
+	uint32_t nr_frames;
+	domid_t dom;
+	int16_t status;
+	uint32_t frame_list;
+};
+
 struct side {
 	uint64_t ref_or_frame;
 	domid_t domid;
@@ -110,5 +117,21 @@ int64_t gt_query_size(struct harness *h, struct domain *d, enum abi abi, domid_t
 int64_t gt_set_version(struct harness *h, struct domain *d, enum abi abi, uint32_t version);
 int64_t gt_get_version(struct harness *h, struct domain *d, enum abi abi, domid_t of,
 		       uint32_t *version);
+
+/*
+ * setup_table and get_status_frames structs (64-bit and i386 layouts) in d's
+ * scratch memory, for domain dom, nr frames listed into the guest array at
+ * list; *va is the struct's address.
+ */
+struct gnttab_setup_table *gt_setup_table(struct harness *h, struct domain *d, domid_t dom,
+					  uint32_t nr, uint64_t list, uint64_t *va);
+struct compat_setup_table *gt_setup_table32(struct harness *h, struct domain *d, domid_t dom,
+					    uint32_t nr, uint64_t list, uint64_t *va);
+struct gnttab_get_status_frames *gt_status_frames(struct harness *h, struct domain *d,
+						  domid_t dom, uint32_t nr, uint64_t list,
+						  uint64_t *va);
+struct compat_get_status_frames *gt_status_frames32(struct harness *h, struct domain *d,
+						    domid_t dom, uint32_t nr, uint64_t list,
+						    uint64_t *va);
 
 #endif

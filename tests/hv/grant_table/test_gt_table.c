@@ -120,13 +120,6 @@ static void test_version_switch_keeps_reserved(void **state)
 	harness__free(h);
 }
 
-struct compat_get_status_frames {
-	uint32_t nr_frames;
-	domid_t dom;
-	int16_t status;
-	uint32_t frame_list;
-};
-
 static void test_frames(void **state)
 {
 	(void)state;
@@ -147,20 +140,14 @@ static void test_frames(void **state)
 		memset(frames, 0x11, 3 * 8);
 		int16_t status;
 		if (m64) {
-			struct gnttab_setup_table *op = harness__alloc(h, a, sizeof(*op), &va);
-			op->dom = DOMID_SELF;
-			op->nr_frames = 2;
-			set_xen_guest_handle(op->frame_list, (xen_pfn_t *)(uintptr_t)list);
+			struct gnttab_setup_table *op = gt_setup_table(h, a, DOMID_SELF, 2, list, &va);
 			assert_int_equal(hleg64(v, GT, GNTTABOP_setup_table, va, 1), 0);
 			status = op->status;
 			assert_int_equal(frames[0], ~0ull);
 			assert_int_equal(frames[1], ~0ull);
 			assert_int_equal(frames[2], 0x1111111111111111ull);
 		} else {
-			struct compat_setup_table *op = harness__alloc(h, a, sizeof(*op), &va);
-			op->dom = DOMID_SELF;
-			op->nr_frames = 2;
-			op->frame_list = (uint32_t)list;
+			struct compat_setup_table *op = gt_setup_table32(h, a, DOMID_SELF, 2, list, &va);
 			assert_int_equal(hleg32(v, GT, GNTTABOP_setup_table, va, 1), 0);
 			status = op->status;
 			uint32_t *f32 = (uint32_t *)frames;
@@ -181,10 +168,7 @@ static void test_frames(void **state)
 		assert_int_equal(gnttab__set_frame_gfn(a, false, 2, gfn(0x4322)), -XEN_EINVAL);
 		assert_int_equal(gnttab__set_frame_gfn(a, false, 0, gfn(1ull << 40)), -XEN_EINVAL);
 		if (m64) {
-			struct gnttab_setup_table *op = harness__alloc(h, a, sizeof(*op), &va);
-			op->dom = a->id;
-			op->nr_frames = 2;
-			set_xen_guest_handle(op->frame_list, (xen_pfn_t *)(uintptr_t)list);
+			struct gnttab_setup_table *op = gt_setup_table(h, a, a->id, 2, list, &va);
 			assert_int_equal(hleg64(v, GT, GNTTABOP_setup_table, va, 1), 0);
 			assert_int_equal(op->status, GNTST_okay);
 			assert_int_equal(frames[0], 0x4320);
@@ -203,10 +187,7 @@ static void test_frames(void **state)
 			assert_int_equal(hleg64(v, GT, GNTTABOP_setup_table, va, 1), -XEN_EPERM);
 			assert_int_equal(op->status, GNTST_permission_denied);
 		} else {
-			struct compat_setup_table *op = harness__alloc(h, a, sizeof(*op), &va);
-			op->dom = a->id;
-			op->nr_frames = 2;
-			op->frame_list = (uint32_t)list;
+			struct compat_setup_table *op = gt_setup_table32(h, a, a->id, 2, list, &va);
 			assert_int_equal(hleg32(v, GT, GNTTABOP_setup_table, va, 1), 0);
 			assert_int_equal(op->status, GNTST_okay);
 			uint32_t *f32 = (uint32_t *)frames;
@@ -259,10 +240,7 @@ static void test_fixed_layout_frames(void **state)
 
 	/* setup_table lists the fixed places. */
 	uint64_t *frames = harness__alloc(h, f, 16 * 8, &list);
-	struct gnttab_setup_table *op = harness__alloc(h, f, sizeof(*op), &va);
-	op->dom = DOMID_SELF;
-	op->nr_frames = 16;
-	set_xen_guest_handle(op->frame_list, (xen_pfn_t *)(uintptr_t)list);
+	struct gnttab_setup_table *op = gt_setup_table(h, f, DOMID_SELF, 16, list, &va);
 	assert_int_equal(hleg64(v, GT, GNTTABOP_setup_table, va, 1), 0);
 	assert_int_equal(op->status, GNTST_okay);
 	for (unsigned i = 0; i < 16; i++)
@@ -277,10 +255,7 @@ static void test_fixed_layout_frames(void **state)
 	assert_int_equal(gt_unmap(h, f, ABI_FAST, FAR_AT(0), m.handle).status, GNTST_okay);
 
 	/* get_status_frames: v2 only, and no more than in use. */
-	struct gnttab_get_status_frames *sf = harness__alloc(h, f, sizeof(*sf), &va);
-	sf->dom = DOMID_SELF;
-	sf->nr_frames = 2;
-	set_xen_guest_handle(sf->frame_list, (uint64_t *)(uintptr_t)list);
+	struct gnttab_get_status_frames *sf = gt_status_frames(h, f, DOMID_SELF, 2, list, &va);
 	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, va, 1), 0);
 	assert_int_equal(sf->status, GNTST_general_error);
 	assert_int_equal(gt_set_version(h, f, ABI_FAST, 2), 0);
@@ -292,10 +267,7 @@ static void test_fixed_layout_frames(void **state)
 	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, va, 1), 0);
 	assert_int_equal(sf->status, GNTST_general_error);
 	/* The 32-bit layout. */
-	struct compat_get_status_frames *cs = harness__alloc(h, f, sizeof(*cs), &va);
-	cs->dom = DOMID_SELF;
-	cs->nr_frames = 1;
-	cs->frame_list = (uint32_t)list + 8;
+	struct compat_get_status_frames *cs = gt_status_frames32(h, f, DOMID_SELF, 1, list + 8, &va);
 	assert_int_equal(hleg32(v, GT, GNTTABOP_get_status_frames, va, 1), 0);
 	assert_int_equal(cs->status, GNTST_okay);
 	assert_int_equal(frames[1], st_base >> PAGE_SHIFT);
@@ -344,10 +316,7 @@ static void test_placement(void **state)
 	/* get_status_frames lists it; a list it cannot write is a bad address. */
 	assert_int_equal(gt_set_version(h, a, ABI_FAST, 2), 0);
 	uint64_t *frames = harness__alloc(h, a, 8, &list);
-	struct gnttab_get_status_frames *sf = harness__alloc(h, a, sizeof(*sf), &va);
-	sf->dom = DOMID_SELF;
-	sf->nr_frames = 1;
-	set_xen_guest_handle(sf->frame_list, (uint64_t *)(uintptr_t)list);
+	struct gnttab_get_status_frames *sf = gt_status_frames(h, a, DOMID_SELF, 1, list, &va);
 	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, va, 1), 0);
 	assert_int_equal(sf->status, GNTST_okay);
 	assert_int_equal(frames[0], 0x5000);
@@ -364,10 +333,7 @@ static void test_placement(void **state)
 
 	/* A 32-bit frame list cannot carry a frame above 2^32. */
 	assert_int_equal(gnttab__set_frame_gfn(a, false, 0, gfn(1ull << 33)), 0);
-	struct compat_setup_table *op = harness__alloc(h, a, sizeof(*op), &va);
-	op->dom = DOMID_SELF;
-	op->nr_frames = 1;
-	op->frame_list = (uint32_t)list;
+	struct compat_setup_table *op = gt_setup_table32(h, a, DOMID_SELF, 1, list, &va);
 	assert_int_equal(hleg32(v, GT, GNTTABOP_setup_table, va, 1), 0);
 	assert_int_equal(op->status, GNTST_general_error);
 	/* Out of range requests change nothing. */
