@@ -54,6 +54,33 @@ static inline struct harness *world(struct domain **d, unsigned flags, unsigned 
 	return h;
 }
 
+/*
+ * The common shape of these tests: a scenario fn(a, h, d) run once per ABI
+ * a, each time on a fresh world (world() or world_bare(), nr vCPUs) that is
+ * freed after it. In main: world_test(fn, nr) or world_bare_test(fn, nr).
+ */
+struct world_test {
+	void (*fn)(enum abi a, struct harness *h, struct domain *d);
+	unsigned nr_vcpus;
+	bool bare;
+};
+
+static inline void world_scenario(enum abi a, void *ctx)
+{
+	const struct world_test *t = ctx;
+	struct domain *d;
+	struct harness *h = t->bare ? world_bare(&d, TEST_FLAGS, t->nr_vcpus)
+				    : world(&d, TEST_FLAGS, t->nr_vcpus);
+	t->fn(a, h, d);
+	harness__free(h);
+}
+
+#define WORLD_TEST(fn, nr, bare_)                                                            \
+	{ #fn, harness__run_each_abi, NULL, NULL,                                            \
+	  &(struct harness_scenario){ world_scenario, &(struct world_test){ fn, nr, bare_ } } }
+#define world_test(fn, nr) WORLD_TEST(fn, nr, false)
+#define world_bare_test(fn, nr) WORLD_TEST(fn, nr, true)
+
 static inline struct harness *h_of(struct hv_vcpu *v)
 {
 	return harness__of(v->d->hv);
