@@ -204,7 +204,7 @@ static void test_poll_bad_port(void **state)
 static void test_poll_legacy_list(void **state)
 {
 	(void)state;
-	for (enum abi a = ABI_LEG64; a <= ABI_LEG32; a++) {
+	HARNESS_LEGACY_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
@@ -486,7 +486,7 @@ static void test_pin_override(void **state)
 static void test_remote_shutdown(void **state)
 {
 	(void)state;
-	for (enum abi a = ABI_LEG64; a <= ABI_LEG32; a++) {
+	HARNESS_LEGACY_ABIS(a) {
 		struct harness *h = harness__new();
 		struct domain *d0 = harness__domain(h, "hw", TEST_FLAGS | DOMAIN_PRIVILEGED, 1, 4);
 		struct domain *d1 = harness__domain(h, "guest", TEST_FLAGS, 1, 4);
@@ -715,7 +715,7 @@ static void test_unknown_subops(void **state)
 	struct domain *d;
 	struct harness *h = world(&d, TEST_FLAGS, 1);
 	struct hv_vcpu *v = &d->vcpus[0];
-	for (enum abi a = ABI_LEG64; a <= ABI_LEG32; a++) {
+	HARNESS_LEGACY_ABIS(a) {
 		EQ(a, legacy(v, a, __HYPERVISOR_sched_op, 8, 0, 0), -XEN_ENOSYS);
 		EQ(a, legacy(v, a, __HYPERVISOR_sched_op, 0xffffffffu, 0, 0), -XEN_ENOSYS);
 	}

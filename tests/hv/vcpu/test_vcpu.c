@@ -702,7 +702,7 @@ static void test_phys_areas_confidential(void **state)
 static void test_runstate_memory_area_gva(void **state)
 {
 	(void)state;
-	for (enum abi a = ABI_LEG64; a <= ABI_LEG32; a++) {
+	HARNESS_LEGACY_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -781,7 +781,7 @@ static void test_runstate_memory_area_gva(void **state)
 static void test_time_memory_area_gva(void **state)
 {
 	(void)state;
-	for (enum abi a = ABI_LEG64; a <= ABI_LEG32; a++) {
+	HARNESS_LEGACY_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -823,7 +823,7 @@ static void test_unknown_and_faults(void **state)
 	struct domain *d;
 	struct harness *h = world(&d, TEST_FLAGS, 2);
 	struct hv_vcpu *v = &d->vcpus[0];
-	for (enum abi a = ABI_LEG64; a <= ABI_LEG32; a++) {
+	HARNESS_LEGACY_ABIS(a) {
 		EQ(a, legacy(v, a, __HYPERVISOR_vcpu_op, 16, 0, 0), -XEN_ENOSYS);
 		EQ(a, legacy(v, a, __HYPERVISOR_vcpu_op, 0xffffffffu, 0, 0), -XEN_ENOSYS);
 		/* Unknown sub-op with a bad id: -ENOSYS first (HVM's filter comes before the lookup). */
@@ -867,7 +867,7 @@ static void test_runstate_same_everywhere(void **state)
 	struct vcpu_runstate_info r[NR_ABIS];
 	HARNESS_ABIS(a)
 		EQ(a, vcpu_runstate(v, a, 1, &r[a]), 0);
-	for (enum abi a = 1; a < NR_ABIS; a++) {
+	HARNESS_LEGACY_ABIS(a) {
 		EQ(a, r[a].state, r[0].state);
 		EQ(a, r[a].state_entry_time, r[0].state_entry_time);
 		for (unsigned i = 0; i < 4; i++)
