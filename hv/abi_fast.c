@@ -18,8 +18,10 @@ void fastabi__dispatch(struct hv_vcpu *v, struct hv_call *call)
 	const struct fastabi_op *op = NULL;
 	int64_t ret;
 
-	for (unsigned n = 0; n < FASTABI_NR_REGS; n++)
-		f.reg[n] = *fastabi__reg(&call->regs, n);
+	/* The registers as hv_hypercall read them for its report. */
+	f.reg[0] = call->nr;
+	for (unsigned n = 1; n < FASTABI_NR_REGS; n++)
+		f.reg[n] = call->arg[n - 1];
 
 	/* Bits above the hypercall number (bit 32 and up) name no op. */
 	if ((f.reg[0] >> 32) == 0)

@@ -23,8 +23,9 @@ static inline uint64_t *fastabi__reg(struct hv_regs *r, unsigned n)
 }
 
 /*
- * Serve call->regs as a FastABI call of v (the caller checked the FastABI
- * bit, 64-bit mode and the domain's DOMAIN_FASTABI, and holds hv->lock).
+ * Serve the call as a FastABI call of v (the caller checked the FastABI
+ * bit, 64-bit mode and the domain's DOMAIN_FASTABI, reported the call's
+ * registers in call->nr and call->arg, and holds hv->lock).
  */
 void fastabi__dispatch(struct hv_vcpu *v, struct hv_call *call);
 

@@ -6,6 +6,7 @@
  * family's decoder (<family>_legacy.c); it never interprets a struct.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include <xen/errno.h>
 #include <xen/xen.h>
@@ -47,13 +48,11 @@ uint64_t *legacy__arg_reg(struct hv_regs *r, bool mode64, unsigned i)
 void legacy__dispatch(struct hv_vcpu *v, struct hv_call *call)
 {
 	struct legacy_call lc = { .v = v, .call = call };
-	uint64_t nr = call->mode64 ? call->regs.rax : (uint32_t)call->regs.rax;
+	uint64_t nr = call->hypercall;
 	int64_t ret;
 
-	for (unsigned i = 0; i < LEGACY_NR_ARGS; i++) {
-		uint64_t a = *legacy__arg_reg(&call->regs, call->mode64, i);
-		lc.arg[i] = call->mode64 ? a : (uint32_t)a;
-	}
+	/* The arguments as hv_hypercall read them for its report (zero-extended in 32-bit code). */
+	memcpy(lc.arg, call->arg, sizeof(lc.arg));
 
 	const struct legacy_hypercall *h = nr < LEGACY_TABLE_SIZE ? &legacy_table[nr] : NULL;
 	if (!h || !h->fn) {

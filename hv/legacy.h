@@ -91,7 +91,11 @@ legacy_hypercall_fn *legacy__handler(uint64_t nr);
 int legacy__copy_from(struct legacy_call *lc, uint64_t va, void *buf, size_t len);
 int legacy__copy_to(struct legacy_call *lc, uint64_t va, const void *buf, size_t len);
 
-/* The legacy dispatcher (abi_legacy.c): serves call->regs as a legacy call. */
+/*
+ * The legacy dispatcher (abi_legacy.c): serves the call as hv_hypercall
+ * reported it (call->hypercall, call->arg) and writes rax, or the arguments
+ * of a continuation, back to call->regs.
+ */
 void legacy__dispatch(struct hv_vcpu *v, struct hv_call *call);
 
 #endif
