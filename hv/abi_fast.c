@@ -12,29 +12,16 @@
 #include "hv.h"
 #include "policy.h"
 
-/* ABI register N <-> the vCPU's registers. */
-static uint64_t *abi_reg(struct hv_regs *r, unsigned n)
-{
-	switch (n) {
-	case 0: return &r->rax;
-	case 1: return &r->rdi;
-	case 2: return &r->rsi;
-	case 3: return &r->r8;
-	case 4: return &r->r9;
-	case 5: return &r->r10;
-	case 6: return &r->r11;
-	default: return &r->r12;
-	}
-}
-
 void fastabi__dispatch(struct hv_vcpu *v, struct hv_call *call)
 {
 	struct fastabi_frame f = { .bad_reg = -1 };
 	const struct fastabi_op *op = NULL;
 	int64_t ret;
 
-	for (unsigned n = 0; n < FASTABI_NR_REGS; n++)
-		f.reg[n] = *abi_reg(&call->regs, n);
+	/* The registers as hv_hypercall read them for its report. */
+	f.reg[0] = call->nr;
+	for (unsigned n = 1; n < FASTABI_NR_REGS; n++)
+		f.reg[n] = call->arg[n - 1];
 
 	/* Bits above the hypercall number (bit 32 and up) name no op. */
 	if ((f.reg[0] >> 32) == 0)
@@ -66,5 +53,5 @@ void fastabi__dispatch(struct hv_vcpu *v, struct hv_call *call)
 	}
 	for (unsigned n = 0; n < FASTABI_NR_REGS; n++)
 		if (out & (1u << n))
-			*abi_reg(&call->regs, n) = f.reg[n];
+			*fastabi__reg(&call->regs, n) = f.reg[n];
 }

@@ -6,6 +6,7 @@
  * family's decoder (<family>_legacy.c); it never interprets a struct.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include <xen/errno.h>
 #include <xen/xen.h>
@@ -29,8 +30,7 @@ legacy_hypercall_fn *legacy__handler(uint64_t nr)
 	return nr < LEGACY_TABLE_SIZE ? legacy_table[nr].fn : NULL;
 }
 
-/* The argument registers, in order, for each mode. */
-static uint64_t *arg_reg(struct hv_regs *r, bool mode64, unsigned i)
+uint64_t *legacy__arg_reg(struct hv_regs *r, bool mode64, unsigned i)
 {
 	static const size_t off64[LEGACY_NR_ARGS] = {
 		offsetof(struct hv_regs, rdi), offsetof(struct hv_regs, rsi),
@@ -48,13 +48,11 @@ static uint64_t *arg_reg(struct hv_regs *r, bool mode64, unsigned i)
 void legacy__dispatch(struct hv_vcpu *v, struct hv_call *call)
 {
 	struct legacy_call lc = { .v = v, .call = call };
-	uint64_t nr = call->mode64 ? call->regs.rax : (uint32_t)call->regs.rax;
+	uint64_t nr = call->hypercall;
 	int64_t ret;
 
-	for (unsigned i = 0; i < LEGACY_NR_ARGS; i++) {
-		uint64_t a = *arg_reg(&call->regs, call->mode64, i);
-		lc.arg[i] = call->mode64 ? a : (uint32_t)a;
-	}
+	/* The arguments as hv_hypercall read them for its report (zero-extended in 32-bit code). */
+	memcpy(lc.arg, call->arg, sizeof(lc.arg));
 
 	const struct legacy_hypercall *h = nr < LEGACY_TABLE_SIZE ? &legacy_table[nr] : NULL;
 	if (!h || !h->fn) {
@@ -70,7 +68,7 @@ void legacy__dispatch(struct hv_vcpu *v, struct hv_call *call)
 	if (lc.restart) {
 		/* rax keeps the number; the arguments describe the remaining work. */
 		for (unsigned i = 0; i < LEGACY_NR_ARGS; i++) {
-			uint64_t *r = arg_reg(&call->regs, call->mode64, i);
+			uint64_t *r = legacy__arg_reg(&call->regs, call->mode64, i);
 			*r = call->mode64 ? lc.arg[i] : (*r & ~0xffffffffull) | (uint32_t)lc.arg[i];
 		}
 		call->result = HV_CALL_RESTART;

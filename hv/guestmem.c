@@ -7,8 +7,6 @@
 
 #include "guestmem.h"
 
-/* The entry masks below are written for 52 physical address bits. */
-_Static_assert(GUESTMEM_MAXPHYADDR == 52, "page-walk masks assume MAXPHYADDR 52");
 #define PHYS_LIMIT (1ULL << GUESTMEM_MAXPHYADDR)
 
 /* ---- the region map ---- */
@@ -390,41 +388,7 @@ int guestmem__write(struct guestmem *gm, gpa_t a, const void *buf, size_t len)
 	return for_each_span(gm, gpa_val(a), len, span_copy, &(struct copy){ .from_host = buf });
 }
 
-/* ---- the x86 page walk ---- */
-
-#define CR0_WP   (1ULL << 16)
-#define CR0_PG   (1ULL << 31)
-#define CR4_PSE  (1ULL << 4)
-#define CR4_PAE  (1ULL << 5)
-#define CR4_LA57 (1ULL << 12)
-#define EFER_LMA (1ULL << 10)
-#define EFER_NXE (1ULL << 11)
-
-#define PTE_P  (1ULL << 0)
-#define PTE_RW (1ULL << 1)
-#define PTE_US (1ULL << 2)
-#define PTE_PS (1ULL << 7)
-#define PTE_NX (1ULL << 63)
-
-/* Bits hi..lo set. */
-static inline uint64_t bits(unsigned hi, unsigned lo)
-{
-	return (~0ULL >> (63 - hi)) & (~0ULL << lo);
-}
-
-enum walk_format { WALK_32, WALK_PAE, WALK_LONG };
-
-struct walk {
-	enum walk_format fmt;
-	unsigned levels;
-	bool nxe;
-	bool pse; /* 32-bit paging: 4 MiB pages allowed */
-};
-
-static bool long_mode(const struct x86_paging *pg)
-{
-	return (pg->cr0 & CR0_PG) && (pg->efer & EFER_LMA);
-}
+/* ---- the x86 page walk (pagewalk.c), with the core's policy ---- */
 
 static int walk_fail(struct guestmem_fault *fault, enum guestmem_fault_reason reason,
 		     uint64_t va, unsigned level, uint64_t where)
@@ -436,149 +400,45 @@ static int walk_fail(struct guestmem_fault *fault, enum guestmem_fault_reason re
 	return reason == GUESTMEM_FAULT_REFUSED ? -XEN_EACCES : -XEN_EFAULT;
 }
 
-/* The lowest linear-address bit that selects an entry at 'level'. */
-static unsigned level_shift(const struct walk *w, unsigned level)
+/* The walk's faults that policy mode raises, as guestmem reports them. */
+static const enum guestmem_fault_reason walk_reasons[] = {
+	[PAGEWALK_FAULT_NOT_PRESENT] = GUESTMEM_FAULT_NOT_PRESENT,
+	[PAGEWALK_FAULT_RESERVED] = GUESTMEM_FAULT_RESERVED,
+	[PAGEWALK_FAULT_USER] = GUESTMEM_FAULT_USER,
+	[PAGEWALK_FAULT_WRITE] = GUESTMEM_FAULT_WRITE,
+	[PAGEWALK_FAULT_NX] = GUESTMEM_FAULT_NX,
+	[PAGEWALK_FAULT_NON_CANONICAL] = GUESTMEM_FAULT_NON_CANONICAL,
+};
+
+/* Table entries are read like any other guest memory: confidential mode applies. */
+static int read_entry(void *ctx, uint64_t a, unsigned size, uint64_t *e)
 {
-	return PAGE_SHIFT + (w->fmt == WALK_32 ? 10 : 9) * (level - 1);
-}
-
-static bool large_page_allowed(const struct walk *w, unsigned level)
-{
-	switch (w->fmt) {
-	case WALK_32:
-		return level == 2 && w->pse;
-	case WALK_PAE:
-		return level == 2;
-	case WALK_LONG:
-		return level == 2 || level == 3;
-	}
-	return false;
-}
-
-/* The bits that must be zero in a present entry at 'level'. */
-static uint64_t reserved_bits(const struct walk *w, unsigned level, bool leaf)
-{
-	uint64_t rsvd = 0;
-
-	if (w->fmt == WALK_32)
-		/* PSE-36 with 40 physical bits: PDE bits 20:13 are address bits 39:32. */
-		return leaf && level == 2 ? 1ULL << 21 : 0;
-
-	if (!w->nxe)
-		rsvd |= PTE_NX;
-	if (w->fmt == WALK_PAE) {
-		/* PAE entries have no ignored high bits; long mode ignores 62:52. */
-		rsvd |= bits(62, GUESTMEM_MAXPHYADDR);
-		if (level == 3)
-			rsvd |= PTE_NX | bits(8, 5) | bits(2, 1);
-	} else if (level >= 4) {
-		rsvd |= PTE_PS;
-	}
-	if (leaf && level > 1)
-		rsvd |= bits(level_shift(w, level) - 1, 13); /* bit 12 is PAT */
-	return rsvd;
-}
-
-/* Physical base of the table or page that e points to. */
-static uint64_t entry_address(const struct walk *w, unsigned level, uint64_t e, bool leaf)
-{
-	if (w->fmt == WALK_32) {
-		if (leaf && level == 2)
-			return (e & bits(31, 22)) | ((e >> 13) & 0xff) << 32;
-		return e & bits(31, 12);
-	}
-	return e & bits(GUESTMEM_MAXPHYADDR - 1, leaf ? level_shift(w, level) : PAGE_SHIFT);
-}
-
-static int read_entry(struct guestmem *gm, const struct walk *w, uint64_t ea, uint64_t *e)
-{
-	if (w->fmt == WALK_32) {
-		uint32_t e32;
-		int rc = guestmem__read(gm, gpa(ea), &e32, sizeof(e32));
-		if (rc == 0)
-			*e = e32;
-		return rc;
-	}
-	return guestmem__read(gm, gpa(ea), e, sizeof(*e));
+	*e = 0;
+	return guestmem__read(ctx, gpa(a), e, size); /* x86 is little-endian */
 }
 
 int guestmem__translate(struct guestmem *gm, const struct x86_paging *pg, gva_t va,
 			unsigned access, gpa_t *out, struct guestmem_fault *fault)
 {
-	uint64_t v = gva_val(va);
-	uint64_t table;
-	struct walk w = { .nxe = pg->efer & EFER_NXE };
+	const struct pagewalk_env env = {
+		.pg = *pg, .mode = PAGEWALK_POLICY, .maxphyaddr = GUESTMEM_MAXPHYADDR,
+		.ctx = gm, .read = read_entry,
+	};
+	struct pagewalk_result r;
 
-	if (!(pg->cr0 & CR0_PG)) {
-		/* Paging off implies legacy mode: linear addresses are 32 bits. */
-		*out = gpa((uint32_t)v);
-		goto ok;
+	if (pagewalk__translate(&env, gva_val(va), access, &r) == 0) {
+		*out = gpa(r.gpa);
+		if (fault)
+			*fault = (struct guestmem_fault){ .reason = GUESTMEM_FAULT_NONE,
+							  .gva = va };
+		return 0;
 	}
-	if (long_mode(pg)) {
-		w.fmt = WALK_LONG;
-		w.levels = pg->cr4 & CR4_LA57 ? 5 : 4;
-		unsigned va_bits = w.levels == 5 ? 57 : 48;
-		uint64_t top = v >> (va_bits - 1);
-		if (top != 0 && top != UINT64_MAX >> (va_bits - 1))
-			return walk_fail(fault, GUESTMEM_FAULT_NON_CANONICAL, v, 0, 0);
-		table = pg->cr3 & bits(GUESTMEM_MAXPHYADDR - 1, PAGE_SHIFT);
-	} else if (pg->cr4 & CR4_PAE) {
-		w.fmt = WALK_PAE;
-		w.levels = 3;
-		v = (uint32_t)v;
-		table = pg->cr3 & bits(31, 5);
-	} else {
-		w.fmt = WALK_32;
-		w.levels = 2;
-		w.pse = pg->cr4 & CR4_PSE;
-		w.nxe = false; /* 32-bit entries have no NX bit */
-		v = (uint32_t)v;
-		table = pg->cr3 & bits(31, 12);
-	}
-
-	unsigned esize = w.fmt == WALK_32 ? 4 : 8;
-	unsigned idx_mask = w.fmt == WALK_32 ? 0x3ff : 0x1ff;
-	bool writable = true, user = true, nx = false;
-	unsigned level = w.levels;
-	for (;;) {
-		unsigned shift = level_shift(&w, level);
-		uint64_t ea = table + ((v >> shift) & idx_mask) * esize;
-		uint64_t e;
-		int rc = read_entry(gm, &w, ea, &e);
-		if (rc)
-			return walk_fail(fault, rc == -XEN_EACCES ? GUESTMEM_FAULT_REFUSED
-						: GUESTMEM_FAULT_UNMAPPED, v, level, ea);
-		if (!(e & PTE_P))
-			return walk_fail(fault, GUESTMEM_FAULT_NOT_PRESENT, v, level, ea);
-		bool leaf = level == 1 || ((e & PTE_PS) && large_page_allowed(&w, level));
-		if (e & reserved_bits(&w, level, leaf))
-			return walk_fail(fault, GUESTMEM_FAULT_RESERVED, v, level, ea);
-		/* PAE's PDPTEs carry no permissions. */
-		if (!(w.fmt == WALK_PAE && level == 3)) {
-			writable = writable && (e & PTE_RW);
-			user = user && (e & PTE_US);
-			nx = nx || (w.nxe && (e & PTE_NX));
-		}
-		if (leaf) {
-			uint64_t a = entry_address(&w, level, e, true) | (v & bits(shift - 1, 0));
-			if ((access & GUESTMEM_ACCESS_USER) && !user)
-				return walk_fail(fault, GUESTMEM_FAULT_USER, v, level, ea);
-			/* Supervisor writes ignore R/W unless CR0.WP is set. */
-			if ((access & GUESTMEM_ACCESS_WRITE) && !writable &&
-			    ((access & GUESTMEM_ACCESS_USER) || (pg->cr0 & CR0_WP)))
-				return walk_fail(fault, GUESTMEM_FAULT_WRITE, v, level, ea);
-			if ((access & GUESTMEM_ACCESS_EXEC) && nx)
-				return walk_fail(fault, GUESTMEM_FAULT_NX, v, level, ea);
-			*out = gpa(a);
-			goto ok;
-		}
-		table = entry_address(&w, level, e, false);
-		level--;
-	}
-ok:
-	if (fault)
-		*fault = (struct guestmem_fault){ .reason = GUESTMEM_FAULT_NONE, .gva = va };
-	return 0;
+	uint64_t v = pagewalk__long_mode(pg) ? gva_val(va) : (uint32_t)gva_val(va);
+	if (r.fault == PAGEWALK_FAULT_READ)
+		return walk_fail(fault, r.read_err == -XEN_EACCES ? GUESTMEM_FAULT_REFUSED
+				 : GUESTMEM_FAULT_UNMAPPED, v, r.level, r.entry_gpa);
+	/* Policy mode raises none of the CPU mode's faults (SMEP, SMAP, keys). */
+	return walk_fail(fault, walk_reasons[r.fault], v, r.level, r.entry_gpa);
 }
 
 /* ---- GVA copies ---- */
@@ -608,9 +468,9 @@ static int for_each_gva_page(struct guestmem *gm, const struct x86_paging *pg, g
 			     struct guestmem_fault *fault)
 {
 	uint64_t v = gva_val(va);
-	uint64_t top = long_mode(pg) ? UINT64_MAX : UINT32_MAX;
+	uint64_t top = pagewalk__long_mode(pg) ? UINT64_MAX : UINT32_MAX;
 
-	if (!long_mode(pg))
+	if (!pagewalk__long_mode(pg))
 		v = (uint32_t)v;
 	if (len && len - 1 > top - v)
 		return walk_fail(fault, GUESTMEM_FAULT_RANGE, v, 0, 0);
@@ -660,17 +520,16 @@ const char *guestmem__fault_name(enum guestmem_fault_reason reason)
 {
 	static const char *const names[] = {
 		[GUESTMEM_FAULT_NONE] = "none",
-		[GUESTMEM_FAULT_NOT_PRESENT] = "not present",
-		[GUESTMEM_FAULT_WRITE] = "write to read-only page",
-		[GUESTMEM_FAULT_USER] = "user access to supervisor page",
-		[GUESTMEM_FAULT_NX] = "fetch from no-execute page",
-		[GUESTMEM_FAULT_RESERVED] = "reserved bit set",
-		[GUESTMEM_FAULT_NON_CANONICAL] = "non-canonical address",
 		[GUESTMEM_FAULT_RANGE] = "range wraps the address space",
 		[GUESTMEM_FAULT_UNMAPPED] = "not guest memory",
 		[GUESTMEM_FAULT_REFUSED] = "private page (confidential)",
 	};
-	if ((unsigned)reason >= sizeof(names) / sizeof(names[0]))
+
+	/* The page walk's own faults have the walk's names. */
+	for (unsigned f = 0; f < sizeof(walk_reasons) / sizeof(walk_reasons[0]); f++)
+		if (walk_reasons[f] == reason && reason != GUESTMEM_FAULT_NONE)
+			return pagewalk__fault_name((enum pagewalk_fault)f);
+	if ((unsigned)reason >= sizeof(names) / sizeof(names[0]) || !names[reason])
 		return "?";
 	return names[reason];
 }

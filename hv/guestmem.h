@@ -1,8 +1,9 @@
 /*
  * Guest memory: the map from guest-physical addresses to host memory that the
  * VMM has mapped, checked copies in and out of it, the confidential-mode
- * share set, and the x86 page walk that turns a legacy hypercall's
- * guest-virtual pointer into guest-physical addresses.
+ * share set, and the copies through a legacy hypercall's guest-virtual
+ * pointers (the x86 page walk of pagewalk.h in its policy mode, with the
+ * table reads subject to confidential mode).
  *
  * The core knows nothing about KVM: the VMM maps each domain's memory (memfd)
  * and registers it here. See docs/hv-guestmem.md.
@@ -19,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pagewalk.h"
 #include "types.h"
 
 /* Page-table entries may address this many physical bits; higher ones are reserved. */
@@ -119,15 +121,10 @@ int guestmem__unshare(struct guestmem *gm, gfn_t f, uint64_t nr);
 
 /* ---- the x86 page walk ---- */
 
-/* The vCPU's paging state, as the VMM finds it in the synced sregs. */
-struct x86_paging {
-	uint64_t cr0, cr3, cr4, efer;
-};
-
 /* What a walk checks for (flags; 0 = supervisor read). */
-#define GUESTMEM_ACCESS_WRITE (1u << 0)
-#define GUESTMEM_ACCESS_USER  (1u << 1) /* CPL 3; hypercalls come from CPL 0 */
-#define GUESTMEM_ACCESS_EXEC  (1u << 2)
+#define GUESTMEM_ACCESS_WRITE PAGEWALK_WRITE
+#define GUESTMEM_ACCESS_USER  PAGEWALK_USER /* CPL 3; hypercalls come from CPL 0 */
+#define GUESTMEM_ACCESS_EXEC  PAGEWALK_FETCH
 
 enum guestmem_fault_reason {
 	GUESTMEM_FAULT_NONE,
@@ -152,8 +149,11 @@ struct guestmem_fault {
 
 /*
  * Translates 'va' for an access of kind 'access' (GUESTMEM_ACCESS_*) under
- * 'pg': paging off, 32-bit (with PSE), PAE, 4- or 5-level. Table entries are
- * read with guestmem__read, so confidential mode applies to them. Returns 0
+ * 'pg': paging off, 32-bit (with PSE), PAE, 4- or 5-level, by the one page
+ * walk (pagewalk.h) in its policy mode: the page-level rules, no SMAP,
+ * SMEP or protection keys (a hypercall's pointers are the guest kernel's),
+ * MAXPHYADDR GUESTMEM_MAXPHYADDR. Table entries are read with
+ * guestmem__read, so confidential mode applies to them. Returns 0
  * and sets *out; -XEN_EFAULT for any paging fault or unmapped table;
  * -XEN_EACCES when a table page is private. 'fault' (may be NULL) says why.
  * Accessed and dirty bits are not set.

@@ -391,6 +391,9 @@ enum hv_call_result {
 	HV_CALL_RESTART, /* leave rip: re-executing the trap continues the work */
 };
 
+/* The most argument registers an ABI has: FastABI's reg1..reg7. */
+#define HV_CALL_MAX_ARGS 7
+
 /* One trapped hypercall. */
 struct hv_call {
 	struct hv_regs regs;      /* in: as trapped; out: as to resume */
@@ -398,7 +401,20 @@ struct hv_call {
 	uint64_t rflags;          /* the guest's RFLAGS at the trap (IF: can it take an upcall) */
 	bool mode64;              /* CS.L: 64-bit code (FastABI possible; 64-bit legacy regs) */
 	enum hv_call_result result;
-	bool fast;                /* out: served through FastABI (else legacy) */
+	/*
+	 * out: how the core read the call, for the VMM's log and counters, so
+	 * that nobody decodes the registers again: the ABI it took (FastABI, else
+	 * legacy in mode64's width), the hypercall-number register as the guest
+	 * passed it (rax; eax in 32-bit code), that number without the FastABI
+	 * bit, and the ABI's argument registers in the ABI's order as passed
+	 * (FastABI reg1..reg7, the sub-op first; legacy its five, zero-extended
+	 * from 32 bits in 32-bit code).
+	 */
+	bool fast;
+	uint64_t nr;
+	uint64_t hypercall;
+	unsigned nr_args;
+	uint64_t arg[HV_CALL_MAX_ARGS];
 	/* Filled for the VMM's log when a call is refused or malformed. */
 	const char *why;
 	int bad_reg; /* FastABI register the complaint is about, or -1 */

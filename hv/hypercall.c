@@ -60,6 +60,29 @@ static bool single_domain(uint64_t hypercall, uint64_t subop)
 	}
 }
 
+_Static_assert(FASTABI_NR_REGS - 1 <= HV_CALL_MAX_ARGS && LEGACY_NR_ARGS <= HV_CALL_MAX_ARGS,
+	       "struct hv_call's arg[] holds every ABI's arguments");
+
+/* What the call is in the terms of its ABI (struct hv_call's report). */
+static void report(struct hv_call *call, bool fast)
+{
+	call->fast = fast;
+	if (fast) {
+		call->nr = call->regs.rax;
+		call->hypercall = (uint32_t)call->regs.rax & ~__HYPERVISOR_FASTABI_MASK;
+		call->nr_args = FASTABI_NR_REGS - 1;
+		for (unsigned n = 1; n < FASTABI_NR_REGS; n++)
+			call->arg[n - 1] = *fastabi__reg(&call->regs, n);
+		return;
+	}
+	call->nr = call->hypercall = call->mode64 ? call->regs.rax : (uint32_t)call->regs.rax;
+	call->nr_args = LEGACY_NR_ARGS;
+	for (unsigned i = 0; i < LEGACY_NR_ARGS; i++) {
+		uint64_t a = *legacy__arg_reg(&call->regs, call->mode64, i);
+		call->arg[i] = call->mode64 ? a : (uint32_t)a;
+	}
+}
+
 void hv_hypercall(struct hv_vcpu *v, struct hv_call *call)
 {
 	struct hv *hv = v->d->hv;
@@ -71,15 +94,12 @@ void hv_hypercall(struct hv_vcpu *v, struct hv_call *call)
 	/* DOMAIN_* is fixed at creation: read without the lock. */
 	bool fast = call->mode64 && (call->regs.rax & __HYPERVISOR_FASTABI_MASK) &&
 		    (v->d->flags & DOMAIN_FASTABI);
-	uint64_t nr = fast ? call->regs.rax & ~(uint64_t)__HYPERVISOR_FASTABI_MASK
-			   : call->mode64 ? call->regs.rax : (uint32_t)call->regs.rax;
-	uint64_t subop = call->mode64 ? call->regs.rdi : (uint32_t)call->regs.rbx;
-	if (single_domain(nr, subop))
+	report(call, fast);
+	/* arg[0] is the sub-op in both ABIs (FastABI reg1, the first legacy argument). */
+	if (single_domain(call->hypercall, call->arg[0]))
 		lock__domain(v->d);
 	else
 		lock__all(hv);
-
-	call->fast = fast;
 	struct hv_call *outer = v->call;
 	bool outer_fast = v->call_fast;
 	v->call = call;

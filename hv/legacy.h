@@ -37,6 +37,13 @@ struct legacy_call {
 
 typedef int64_t legacy_hypercall_fn(struct legacy_call *lc);
 
+/*
+ * Legacy argument register i (0..LEGACY_NR_ARGS - 1) of a register file:
+ * rdi, rsi, rdx, r10, r8 in 64-bit code, ebx, ecx, edx, esi, edi in 32-bit
+ * code. The one table of that order (the dispatcher, the harness, the fuzzer).
+ */
+uint64_t *legacy__arg_reg(struct hv_regs *r, bool mode64, unsigned i);
+
 /* memory_op's cmd carries a continuation in its upper bits (Xen's MEMOP_EXTENT_SHIFT). */
 #define LEGACY_MEMOP_CMD_MASK 0x3f
 /* The policy sees no sub-op: the hypercall has none. */
@@ -84,7 +91,11 @@ legacy_hypercall_fn *legacy__handler(uint64_t nr);
 int legacy__copy_from(struct legacy_call *lc, uint64_t va, void *buf, size_t len);
 int legacy__copy_to(struct legacy_call *lc, uint64_t va, const void *buf, size_t len);
 
-/* The legacy dispatcher (abi_legacy.c): serves call->regs as a legacy call. */
+/*
+ * The legacy dispatcher (abi_legacy.c): serves the call as hv_hypercall
+ * reported it (call->hypercall, call->arg) and writes rax, or the arguments
+ * of a continuation, back to call->regs.
+ */
 void legacy__dispatch(struct hv_vcpu *v, struct hv_call *call);
 
 #endif

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include <fastabi/x86.h>
+
 #include "fastabi_hv.h"
 
 #include <xen/errno.h>
@@ -25,9 +27,6 @@
 
 
 #define NS_PER_MS 1000000ull
-/* RFLAGS.IF. */
-#define RFLAGS_IF (1ull << 9)
-
 /* evtchn_upcall_pending in v's vcpu_info. */
 static bool upcall_pending(struct hv_vcpu *v)
 {
@@ -53,7 +52,7 @@ bool sched__events_need_delivery(struct hv_vcpu *v)
 	if (!upcall_pending(v) || !hvm__upcall_vector(v))
 		return false;
 	/* A call not made by the guest (a test calling in directly) counts as IF set. */
-	return !v->call || (v->call->rflags & RFLAGS_IF);
+	return !v->call || (v->call->rflags & X86_RFLAGS_IF);
 }
 
 void sched__end_block(struct hv_vcpu *v)

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <fastabi/x86.h>
+
 #include "fastabi_hv.h"
 
 #include <xen/errno.h>
@@ -24,12 +26,6 @@
 /* A 1 GHz counter: ((delta << 1) * 2^31) >> 32 == delta ns. */
 #define TIME_TSC_SHIFT 1
 #define TIME_TSC_MUL 0x80000000u
-
-/* x86 bits VCPUOP_initialise checks in a 64-bit context. */
-#define CR0_PE (1ull << 0)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define EFER_LME (1ull << 8)
 
 static void lock(struct domain *d)
 {
@@ -526,11 +522,6 @@ int64_t vcpu__initialise(struct hv_vcpu *hv_vcpu, uint32_t vcpuid, uint64_t cont
 	return vcpu__initialise_context(hv_vcpu, vcpuid, &ctx, context_gfn);
 }
 
-static bool canonical(uint64_t va)
-{
-	return (uint64_t)((int64_t)(va << 16) >> 16) == va;
-}
-
 /* What Xen's arch_set_info_hvm_guest refuses before it touches the vCPU. */
 static bool context_valid(const struct vcpu_hvm_context *ctx)
 {
@@ -543,8 +534,9 @@ static bool context_valid(const struct vcpu_hvm_context *ctx)
 	}
 	case VCPU_HVM_MODE_64B: {
 		const struct vcpu_hvm_x86_64 *r = &ctx->cpu_regs.x86_64;
-		return canonical(r->rip) && (r->cr0 & CR0_PG) && (r->cr0 & CR0_PE) &&
-		       (r->cr4 & CR4_PAE) && (r->efer & EFER_LME);
+		return pagewalk__canonical(r->rip, 0) && (r->cr0 & X86_CR0_PG) &&
+		       (r->cr0 & X86_CR0_PE) &&
+		       (r->cr4 & X86_CR4_PAE) && (r->efer & X86_EFER_LME);
 	}
 	default:
 		return false;

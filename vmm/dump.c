@@ -8,19 +8,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmm.h"
+#include <fastabi/x86.h>
 
-#define CR0_PE (1ull << 0)
-#define CR0_PG (1ull << 31)
-#define EFER_LMA (1ull << 10)
+#include "vmm.h"
 
 static const char *mode_name(const struct kvm_sregs *s)
 {
-	if (!(s->cr0 & CR0_PE))
+	if (!(s->cr0 & X86_CR0_PE))
 		return "real mode";
-	if (s->efer & EFER_LMA)
+	if (s->efer & X86_EFER_LMA)
 		return s->cs.l ? "64-bit long mode" : "compatibility mode";
-	if (s->cr0 & CR0_PG)
+	if (s->cr0 & X86_CR0_PG)
 		return s->cs.db ? "32-bit protected mode, paging on" : "16-bit protected mode, paging on";
 	return s->cs.db ? "32-bit protected mode, paging off" : "16-bit protected mode, paging off";
 }
@@ -54,13 +52,13 @@ void dump__vcpu(struct vmm_vcpu *vc, const char *why)
 	const struct kvm_regs *r = &vc->run->s.regs.regs;
 	const struct kvm_sregs *s = &vc->run->s.regs.sregs;
 	const struct kvm_vcpu_events *ev = &vc->run->s.regs.events;
-	bool long_mode = s->efer & EFER_LMA;
+	bool long_mode = s->efer & X86_EFER_LMA;
 	FILE *f = stderr;
 
 	fflush(stdout);
 	flockfile(f);
 	fprintf(f, "fastabi: [%s] vCPU %u: %s\n", vc->dom->name, vc->id, why);
-	fprintf(f, "  %s, CPL %u\n", mode_name(s), (s->cr0 & CR0_PE) ? s->cs.selector & 3 : 0);
+	fprintf(f, "  %s, CPL %u\n", mode_name(s), (s->cr0 & X86_CR0_PE) ? s->cs.selector & 3 : 0);
 	fprintf(f, "  rip %016llx  rflags %016llx\n", (unsigned long long)r->rip,
 		(unsigned long long)r->rflags);
 	fprintf(f, "  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n",

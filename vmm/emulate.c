@@ -30,24 +30,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <fastabi/x86.h>
+
 #include "vmm.h"
 #include "insn/kvm_env.h"
 
-#define CR0_PE (1ull << 0)
-#define EFER_LMA (1ull << 10)
-#define RFLAGS_TF (1ull << 8)
-#define RFLAGS_OF (1ull << 11)
-#define RFLAGS_IF (1ull << 9)
-#define RFLAGS_NT (1ull << 14)
-#define RFLAGS_RF (1ull << 16)
-#define RFLAGS_VM (1ull << 17)
-#define RFLAGS_AC (1ull << 18)
 /* What iret may change at CPL0: every defined flag but VM (vm86 is refused). */
 #define IRET_FLAGS_MASK 0x3d7fd5ull
-
-#define GATE_TASK 0x5
-#define GATE_INT32 0xe /* also the 64-bit interrupt gate */
-#define GATE_TRAP32 0xf
 
 struct emu {
 	struct vmm_vcpu *vc;
@@ -61,7 +50,7 @@ struct emu {
 /* An IDT delivery fault: the error code names the gate (IDT bit, EXT). */
 static bool idt_fault(struct emu *e, uint8_t exc, unsigned vector, bool ext)
 {
-	insn__raise(&e->ev, exc, true, vector * 8u + 2u + (ext ? 1u : 0u));
+	insn__raise(&e->ev, exc, true, vector * 8u + X86_ERR_IDT + (ext ? X86_ERR_EXT : 0u));
 	return true;
 }
 
@@ -74,14 +63,9 @@ __attribute__((format(printf, 2, 3))) static bool refuse(struct emu *e, const ch
 	return false;
 }
 
-static bool long_mode(const struct kvm_sregs *s)
-{
-	return (s->efer & EFER_LMA) && s->cs.l;
-}
-
 static unsigned cpl(const struct kvm_sregs *s)
 {
-	return (s->cr0 & CR0_PE) ? s->cs.selector & 3 : 0;
+	return (s->cr0 & X86_CR0_PE) ? s->cs.selector & 3 : 0;
 }
 
 /* A GDT descriptor (LDT selectors are refused) as a KVM segment. */
@@ -103,10 +87,11 @@ static bool descriptor(struct emu *e, uint16_t sel, struct kvm_segment *out)
 		.base = b[2] | b[3] << 8 | (uint32_t)b[4] << 16 | (uint32_t)b[7] << 24,
 		.limit = g ? limit << 12 | 0xfff : limit,
 		.selector = sel,
-		.type = (b[5] & 0xf) | 1, /* the CPU sets the accessed bit as it loads it */
+		/* The CPU sets the accessed bit as it loads the descriptor. */
+		.type = (b[5] & 0xf) | X86_SEG_ACCESSED,
 		.s = (b[5] >> 4) & 1,
 		.dpl = (b[5] >> 5) & 3,
-		.present = b[5] >> 7,
+		.present = !!(b[5] & X86_DESC_P),
 		.avl = (b[6] >> 4) & 1,
 		.l = (b[6] >> 5) & 1,
 		.db = (b[6] >> 6) & 1,
@@ -121,9 +106,9 @@ static bool code_segment(struct emu *e, uint16_t sel, unsigned want_dpl, struct 
 {
 	if (!descriptor(e, sel, cs))
 		return false;
-	if (!cs->s || !(cs->type & 8))
+	if (!cs->s || !(cs->type & X86_SEG_CODE))
 		return refuse(e, "selector %#x is not a code segment", sel);
-	bool conforming = cs->type & 4;
+	bool conforming = cs->type & X86_SEG_CONFORMING;
 	if (conforming ? cs->dpl > want_dpl : cs->dpl != want_dpl)
 		return refuse(e, "code segment %#x has DPL %u, not %u", sel, cs->dpl, want_dpl);
 	return true;
@@ -135,29 +120,29 @@ static bool deliver(struct emu *e, unsigned vector, uint64_t next_rip, bool ext)
 	struct kvm_regs *r = e->r;
 	struct kvm_sregs *s = e->s;
 	struct vmm_domain *vd = e->vc->dom;
-	bool lm = long_mode(s);
+	bool lm = insn__long_mode(s);
 	unsigned gsz = lm ? 16 : 8;
 	uint8_t g[16];
 
 	if ((uint32_t)vector * gsz + gsz - 1 > s->idt.limit) {
 		if (s->idt.limit == 0 && s->idt.base == 0)
 			return refuse(e, "vector %u is beyond the IDT limit 0 (no IDT)", vector);
-		return idt_fault(e, INSN_GP, vector, ext);
+		return idt_fault(e, X86_EXC_GP, vector, ext);
 	}
 	if (gview__read(vd, s, s->idt.base + (uint64_t)vector * gsz, g, gsz))
 		return refuse(e, "the IDT entry of vector %u is not mapped", vector);
 	unsigned type = g[5] & 0xf, dpl = (g[5] >> 5) & 3;
-	if (type == GATE_TASK && !lm)
+	if (type == X86_DESC_TASK_GATE && !lm)
 		return refuse(e, "the IDT gate of vector %u is a task gate (task switches are not "
 			      "emulated)", vector);
-	if (!lm && (type == 6 || type == 7))
+	if (!lm && (type == X86_DESC_INTR_GATE16 || type == X86_DESC_TRAP_GATE16))
 		return refuse(e, "the IDT gate of vector %u is a 16-bit gate", vector);
-	if (type != GATE_INT32 && type != GATE_TRAP32)
-		return idt_fault(e, INSN_GP, vector, ext);
-	if (!(g[5] & 0x80))
-		return idt_fault(e, INSN_NP, vector, ext);
+	if (type != X86_DESC_INTR_GATE && type != X86_DESC_TRAP_GATE)
+		return idt_fault(e, X86_EXC_GP, vector, ext);
+	if (!(g[5] & X86_DESC_P))
+		return idt_fault(e, X86_EXC_NP, vector, ext);
 	if (!ext && dpl < cpl(s))
-		return idt_fault(e, INSN_GP, vector, false);
+		return idt_fault(e, X86_EXC_GP, vector, false);
 	uint16_t sel = g[2] | g[3] << 8;
 	uint64_t target = g[0] | g[1] << 8 | (uint32_t)g[6] << 16 | (uint32_t)g[7] << 24;
 	if (lm)
@@ -185,7 +170,7 @@ static bool deliver(struct emu *e, unsigned vector, uint64_t next_rip, bool ext)
 			return refuse(e, "the interrupt frame at %#llx is not writable",
 				      (unsigned long long)sp);
 		r->rsp = sp;
-		r->rflags &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM);
+		r->rflags &= ~(X86_RFLAGS_TF | X86_RFLAGS_NT | X86_RFLAGS_RF | X86_RFLAGS_VM);
 	} else {
 		if (!s->ss.db)
 			return refuse(e, "a 16-bit stack segment");
@@ -194,10 +179,10 @@ static bool deliver(struct emu *e, unsigned vector, uint64_t next_rip, bool ext)
 		if (gview__write(vd, s, s->ss.base + esp, frame, sizeof(frame)))
 			return refuse(e, "the interrupt frame at %#x is not writable", esp);
 		r->rsp = (r->rsp & ~0xffffffffull) | esp;
-		r->rflags &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM);
+		r->rflags &= ~(X86_RFLAGS_TF | X86_RFLAGS_NT | X86_RFLAGS_RF | X86_RFLAGS_VM);
 	}
-	if (type == GATE_INT32)
-		r->rflags &= ~RFLAGS_IF;
+	if (type == X86_DESC_INTR_GATE)
+		r->rflags &= ~X86_RFLAGS_IF;
 	r->rip = target;
 	s->cs = cs;
 	return true;
@@ -211,7 +196,7 @@ static bool iret32(struct emu *e)
 	struct vmm_domain *vd = e->vc->dom;
 	uint32_t f[5];
 
-	if (r->rflags & RFLAGS_NT)
+	if (r->rflags & X86_RFLAGS_NT)
 		return refuse(e, "iret with NT set (a task return)");
 	if (!s->ss.db)
 		return refuse(e, "iret on a 16-bit stack segment");
@@ -221,7 +206,7 @@ static bool iret32(struct emu *e)
 	uint32_t eip = f[0], eflags = f[2];
 	uint16_t sel = (uint16_t)f[1];
 	unsigned rpl = sel & 3;
-	if (eflags & RFLAGS_VM)
+	if (eflags & X86_RFLAGS_VM)
 		return refuse(e, "iret to virtual-8086 mode");
 	if (rpl < cpl(s))
 		return refuse(e, "iret to a more privileged level (RPL %u)", rpl);
@@ -237,14 +222,16 @@ static bool iret32(struct emu *e)
 		uint16_t ssel = (uint16_t)f[4];
 		if ((ssel & 3) != rpl || !descriptor(e, ssel, &ss))
 			return e->why[0] ? false : refuse(e, "bad stack selector %#x", ssel);
-		if (!ss.s || (ss.type & 8) || !(ss.type & 2) || ss.dpl != rpl)
+		if (!ss.s || (ss.type & X86_SEG_CODE) || !(ss.type & X86_SEG_WRITABLE) ||
+		    ss.dpl != rpl)
 			return refuse(e, "selector %#x is not a writable data segment of DPL %u",
 				      ssel, rpl);
 		esp = f[3];
 		/* Data segments the outer level may not use become null. */
 		struct kvm_segment *data[] = { &s->ds, &s->es, &s->fs, &s->gs };
 		for (unsigned i = 0; i < 4; i++) {
-			bool conforming_code = (data[i]->type & 0xc) == 0xc;
+			const unsigned cc = X86_SEG_CODE | X86_SEG_CONFORMING;
+			bool conforming_code = (data[i]->type & cc) == cc;
 			if (!data[i]->unusable && data[i]->dpl < rpl && !conforming_code)
 				*data[i] = (struct kvm_segment){ .unusable = 1 };
 		}
@@ -253,7 +240,7 @@ static bool iret32(struct emu *e)
 	}
 	r->rip = eip;
 	r->rsp = (r->rsp & ~0xffffffffull) | esp;
-	r->rflags = (eflags & IRET_FLAGS_MASK) | 2;
+	r->rflags = (eflags & IRET_FLAGS_MASK) | X86_RFLAGS_FIXED;
 	s->cs = cs;
 	s->ss = ss;
 	return true;
@@ -265,12 +252,12 @@ bool emulate__insn(struct vmm_vcpu *vc, const uint8_t *insn, unsigned len, char 
 	struct emu e = { .vc = vc, .r = &vc->run->s.regs.regs, .s = &vc->run->s.regs.sregs,
 			 .why = why, .whylen = whylen };
 	struct insn_decoded d;
-	bool lm = long_mode(e.s);
+	bool lm = insn__long_mode(e.s);
 	enum insn_class cls = INSN_CLASS_INT;
 	bool ok;
 
 	why[0] = '\0';
-	if (!(e.s->cr0 & CR0_PE))
+	if (!(e.s->cr0 & X86_CR0_PE))
 		return refuse(&e, "real mode");
 	if (cpl(e.s) != 0)
 		return refuse(&e, "CPL %u (only CPL0 is emulated)", cpl(e.s));
@@ -279,7 +266,7 @@ bool emulate__insn(struct vmm_vcpu *vc, const uint8_t *insn, unsigned len, char 
 		return false;
 	if (dr > 0) {
 		/* An encoding the CPU rejects (LOCK where none may be, prefixes before VEX). */
-		insn__raise(&e.ev, INSN_UD, false, 0);
+		insn__raise(&e.ev, X86_EXC_UD, false, 0);
 		insn_kvm__inject(vc, &e.ev);
 		insn_kvm__count(vc, INSN_CLASS_EXCEPTION);
 		return true;
@@ -296,7 +283,7 @@ bool emulate__insn(struct vmm_vcpu *vc, const uint8_t *insn, unsigned len, char 
 		ok = deliver(&e, 1, next, true);
 		break;
 	case ZYDIS_MNEMONIC_INTO:
-		if (!(e.r->rflags & RFLAGS_OF)) {
+		if (!(e.r->rflags & X86_RFLAGS_OF)) {
 			e.r->rip = next;
 			ok = true;
 			break;

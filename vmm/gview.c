@@ -1,9 +1,10 @@
 /*
  * Guest memory as the guest's CPU sees it, for what the VMM does in the
- * CPU's place (emulate.c, dump.c): the x86 page walk for supervisor
- * accesses in every paging mode, and raw reads and writes of guest-physical
- * memory. Unlike the core's guestmem copies, which serve hypercalls, these
- * apply no confidential-mode policy: an emulated instruction touches
+ * CPU's place (emulate.c, dump.c): the core's x86 page walk
+ * (hv/pagewalk.c) in its CPU mode for supervisor accesses in every paging
+ * mode, and raw reads and writes of guest-physical memory. Unlike the
+ * core's guestmem copies, which serve hypercalls, these apply no
+ * confidential-mode policy: an emulated instruction touches
  * private memory just as the real instruction would. gview__access() is the
  * access of an instruction the VMM completes (vmm/insn/): it reports the
  * page fault the CPU would raise (error code, address) and sets accessed
@@ -12,25 +13,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <fastabi/x86.h>
+
+#include "pagewalk.h"
 #include "vmm.h"
-
-#define CR0_PG (1ull << 31)
-#define CR0_WP (1ull << 16)
-#define CR4_PSE (1ull << 4)
-#define CR4_PAE (1ull << 5)
-#define CR4_LA57 (1ull << 12)
-#define EFER_LMA (1ull << 10)
-
-#define PTE_P (1ull << 0)
-#define PTE_W (1ull << 1)
-#define PTE_US (1ull << 2)
-#define PTE_A (1u << 5)
-#define PTE_D (1u << 6)
-#define PTE_PS (1ull << 7)
-#define CR4_SMAP (1ull << 21)
-#define EFER_NXE (1ull << 11)
-#define RFLAGS_AC (1ull << 18)
-#define ADDR_MASK 0x000ffffffffff000ull
 
 /* [a, a + len) is guest memory of any kind. */
 static bool phys_ok(struct vmm_domain *vd, uint64_t a, size_t len)
@@ -85,17 +71,23 @@ int gview__write_phys(struct vmm_domain *vd, uint64_t a, const void *buf, size_t
 	return r;
 }
 
-static int entry(struct vmm_domain *vd, uint64_t a, size_t size, uint64_t *e)
+/* An entry outside guest memory reads as all ones (an empty bus), as the CPU would find it. */
+static int read_entry(void *ctx, uint64_t a, unsigned size, uint64_t *e)
 {
 	*e = 0;
-	return phys(vd, a, e, size, false);
+	if (phys(ctx, a, e, size, false))
+		*e = size == 4 ? 0xffffffffull : ~0ull;
+	return 0;
 }
 
-/* Host address of a page-table entry, for setting its accessed and dirty bits. */
-static void *entry_host(struct vmm_domain *vd, uint64_t a)
+/* Sets accessed and dirty bits in an entry, as the CPU does (a locked OR). */
+static void set_ad(void *ctx, uint64_t a, uint8_t bits)
 {
+	struct vmm_domain *vd = ctx;
 	const struct guestmem_region *r = guestmem__lookup(hv_domain__mem(vd->d), gpa(a));
-	return r ? r->host + (a - r->start) : NULL;
+
+	if (r)
+		__atomic_fetch_or(r->host + (a - r->start), bits, __ATOMIC_SEQ_CST);
 }
 
 static unsigned max_phys_bits(void)
@@ -110,114 +102,29 @@ static unsigned max_phys_bits(void)
 }
 
 /*
- * The page walk of a supervisor data access, as the CPU makes it: returns
- * 0 with the physical address, or -1 with the #PF error code in *pfec (P
- * when a present entry forbade the access, W for a write, RSVD when an
- * entry has a reserved bit set). With set_ad, the accessed bits of every
- * entry and the dirty bit of the page are set, as the access completes.
- * An entry outside guest memory reads as all ones (an empty bus).
+ * The page walk (hv/pagewalk.c) as the CPU makes it for a supervisor data
+ * access: SMAP with EFLAGS.AC, CR0.WP, reserved bits against the host's
+ * MAXPHYADDR (the guest's CPUID reports the host's), the #PF error code
+ * in *pfec. With set_ad, the accessed bits of every entry and the dirty
+ * bit of the page are set, as the access completes. A non-canonical
+ * address (which the callers check first, raising #GP) is -2.
  */
 static int walk_ex(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t rflags,
-		   uint64_t la, unsigned flags, bool set_ad, uint64_t *out, uint32_t *pfec)
+		   uint64_t la, unsigned flags, bool set, uint64_t *out, uint32_t *pfec)
 {
-	bool write = flags & GVIEW_WRITE;
-	bool wp = s->cr0 & CR0_WP;
-	bool rw_ok = true, user = true;
-	uint32_t ec = write ? GVIEW_PF_W : 0;
-	uint64_t e, ea[5];
-	unsigned n = 0, leaf_size = 8;
-	int levels;
-	uint64_t table, rsvd_hi = 0;
+	const struct pagewalk_env env = {
+		.pg = { .cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer },
+		.mode = PAGEWALK_CPU, .rflags = rflags, .maxphyaddr = max_phys_bits(),
+		.ctx = vd, .read = read_entry, .set_ad = set ? set_ad : NULL,
+	};
+	struct pagewalk_result r;
 
-	if (!(s->cr0 & CR0_PG)) {
-		*out = la & 0xffffffffull;
+	if (pagewalk__translate(&env, la, flags & GVIEW_WRITE ? PAGEWALK_WRITE : 0, &r) == 0) {
+		*out = r.gpa;
 		return 0;
 	}
-	if (s->cr4 & CR4_PAE) {
-		rsvd_hi = ~((1ull << max_phys_bits()) - 1) & ((1ull << 52) - 1);
-		if (!(s->efer & EFER_NXE))
-			rsvd_hi |= 1ull << 63;
-	}
-	if (!(s->cr4 & CR4_PAE)) {
-		la &= 0xffffffffull;
-		levels = 2;
-		table = s->cr3 & 0xfffff000ull;
-		leaf_size = 4;
-	} else if (s->efer & EFER_LMA) {
-		levels = (s->cr4 & CR4_LA57) ? 5 : 4;
-		table = s->cr3 & ADDR_MASK;
-	} else {
-		la &= 0xffffffffull;
-		uint64_t pa = (s->cr3 & 0xffffffe0ull) + ((la >> 30) & 3) * 8;
-		if (entry(vd, pa, 8, &e))
-			e = ~0ull;
-		if (!(e & PTE_P))
-			goto fault;
-		if (e & (rsvd_hi | 0x1e6ull))
-			goto rsvd;
-		levels = 2;
-		table = e & ADDR_MASK;
-	}
-	for (int level = levels; level >= 1; level--) {
-		unsigned shift = leaf_size == 4 ? 12 + 10 * (level - 1) : 12 + 9 * (level - 1);
-		uint64_t idx = (la >> shift) & (leaf_size == 4 ? 0x3ff : 0x1ff);
-		uint64_t pa = table + idx * leaf_size;
-		if (entry(vd, pa, leaf_size, &e))
-			e = leaf_size == 4 ? 0xffffffffull : ~0ull;
-		if (!(e & PTE_P))
-			goto fault;
-		bool ps = (e & PTE_PS) && level > 1;
-		if (leaf_size == 8) {
-			uint64_t rsvd = rsvd_hi;
-			if (ps && level >= 4)
-				goto rsvd; /* no large pages at PML4/PML5 */
-			if (ps && level == 3)
-				rsvd |= 0x3fffe000ull; /* 1 GiB page: bits 29:13 */
-			if (ps && level == 2)
-				rsvd |= 0x1fe000ull; /* 2 MiB page: bits 20:13 */
-			if (e & rsvd)
-				goto rsvd;
-		} else if (ps && !(s->cr4 & CR4_PSE)) {
-			ps = false;
-		}
-		ea[n++] = pa;
-		rw_ok &= (e & PTE_W) != 0;
-		user &= (e & PTE_US) != 0;
-		if (level == 1 || ps) {
-			uint64_t mask;
-			if (leaf_size == 4 && ps) {
-				*out = ((e & 0xffc00000ull) | ((e & 0x1fe000ull) << 19)) |
-				       (la & 0x3fffff);
-			} else {
-				mask = (1ull << shift) - 1;
-				*out = ((e & ADDR_MASK) & ~mask) | (la & mask);
-			}
-			/* SMAP: a supervisor data access to a user page, unless EFLAGS.AC. */
-			if (user && (s->cr4 & CR4_SMAP) && !(rflags & RFLAGS_AC))
-				goto prot;
-			if (write && !rw_ok && wp)
-				goto prot;
-			if (set_ad) {
-				for (unsigned i = 0; i < n; i++) {
-					uint8_t *h = entry_host(vd, ea[i]);
-					uint8_t bits = PTE_A | (i + 1 == n && write ? PTE_D : 0);
-					if (h)
-						__atomic_fetch_or(h, bits, __ATOMIC_SEQ_CST);
-				}
-			}
-			return 0;
-		}
-		table = e & (leaf_size == 4 ? 0xfffff000ull : ADDR_MASK);
-	}
-fault:
-	*pfec = ec;
-	return -1;
-rsvd:
-	*pfec = ec | GVIEW_PF_P | GVIEW_PF_RSVD;
-	return -1;
-prot:
-	*pfec = ec | GVIEW_PF_P;
-	return -1;
+	*pfec = r.pfec;
+	return r.fault == PAGEWALK_FAULT_NON_CANONICAL ? -2 : -1;
 }
 
 static int walk(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la, bool write,
@@ -225,7 +132,8 @@ static int walk(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la, b
 {
 	uint32_t pfec;
 	/* The VMM's own reads (dumps, interrupt frames): no SMAP, no accessed bits. */
-	return walk_ex(vd, s, RFLAGS_AC, la, write ? GVIEW_WRITE : 0, false, out, &pfec);
+	int r = walk_ex(vd, s, X86_RFLAGS_AC, la, write ? GVIEW_WRITE : 0, false, out, &pfec);
+	return r ? -1 : 0;
 }
 
 int gview__access(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t rflags, uint64_t la,
@@ -245,10 +153,11 @@ int gview__access(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t rfl
 			uint32_t pfec;
 			if (n > left)
 				n = left;
-			if (walk_ex(vd, s, rflags, a, flags, pass == 1, &pa, &pfec)) {
+			int w = walk_ex(vd, s, rflags, a, flags, pass == 1, &pa, &pfec);
+			if (w) {
 				f->addr = a;
-				f->pfec = pfec;
-				ret = -1;
+				f->pfec = w == -1 ? pfec : 0;
+				ret = w;
 			} else if (pass == 0 && !phys_ok(vd, pa, n)) {
 				f->addr = a;
 				f->pfec = 0;

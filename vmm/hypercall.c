@@ -14,11 +14,10 @@
 
 #include <xen/errno.h>
 
-#include <fastabi/xen-ext.h>
+#include <fastabi/x86.h>
 
 #include "vmm.h"
 
-#define EFER_LMA (1ull << 10)
 #define DOORBELL_LEN 2 /* e6 99 */
 
 static void regs_in(struct hv_regs *h, const struct kvm_regs *k)
@@ -64,28 +63,20 @@ static void restart(struct vmm_vcpu *vc)
 	vc->dirty |= KVM_SYNC_X86_REGS;
 }
 
-/* --trace (FASTABI_TRACE): one line per call, with the arguments of the ABI the core took. */
-static void trace(struct vmm_vcpu *vc, const struct hv_call *call, const struct hv_regs *in)
+/*
+ * --trace (FASTABI_TRACE): one line per call, with the number and the first
+ * five arguments of the ABI the core took, as the core reports them.
+ */
+static void trace(struct vmm_vcpu *vc, const struct hv_call *call)
 {
-	bool fast = call->fast;
-	const char *abi = fast ? "fastabi" : call->mode64 ? "legacy64" : "legacy32";
-	uint64_t nr = call->mode64 ? in->rax : in->rax & 0xffffffff;
+	const char *abi = call->fast ? "fastabi" : call->mode64 ? "legacy64" : "legacy32";
 	long long ret = call->mode64 ? (long long)(int64_t)call->regs.rax
 				     : (long long)(int32_t)call->regs.rax;
-	uint64_t a[5];
+	const uint64_t *a = call->arg;
 
-	if (call->mode64) {
-		uint64_t f[5] = { in->rdi, in->rsi, in->r8, in->r9, in->r10 };
-		uint64_t l[5] = { in->rdi, in->rsi, in->rdx, in->r10, in->r8 };
-		memcpy(a, fast ? f : l, sizeof(a));
-	} else {
-		uint64_t l[5] = { in->rbx & 0xffffffff, in->rcx & 0xffffffff, in->rdx & 0xffffffff,
-				  in->rsi & 0xffffffff, in->rdi & 0xffffffff };
-		memcpy(a, l, sizeof(a));
-	}
 	fprintf(stderr,
 		"fastabi: [%s] vCPU %u: %s %#llx (%#llx, %#llx, %#llx, %#llx, %#llx) = %lld%s%s%s\n",
-		vc->dom->name, vc->id, abi, (unsigned long long)nr, (unsigned long long)a[0],
+		vc->dom->name, vc->id, abi, (unsigned long long)call->nr, (unsigned long long)a[0],
 		(unsigned long long)a[1], (unsigned long long)a[2], (unsigned long long)a[3],
 		(unsigned long long)a[4], ret, call->result == HV_CALL_RESTART ? " (restart)" : "",
 		call->why ? ": " : "", call->why ? call->why : "");
@@ -93,29 +84,22 @@ static void trace(struct vmm_vcpu *vc, const struct hv_call *call, const struct 
 
 /*
  * A call the core refused as Xen refuses what it does not serve: count it
- * for the summary at exit (refused.c). nr and arg0 are rax and the first
- * argument register as the guest passed them; FastABI's sub-op is rdi, as
- * its first argument register is.
+ * for the summary at exit (refused.c), by the number and first argument the
+ * core reports (FastABI's first argument is its sub-op).
  */
-static void count_refused(struct vmm_vcpu *vc, const struct hv_call *call, uint64_t nr,
-			  uint64_t arg0)
+static void count_refused(struct vmm_vcpu *vc, const struct hv_call *call)
 {
+	uint64_t nr = call->hypercall, arg0 = call->arg[0];
 	int64_t ret = call->mode64 ? (int64_t)call->regs.rax : (int32_t)call->regs.rax;
 
 	if (call->result != HV_CALL_DONE ||
 	    (ret != -XEN_ENOSYS && ret != -XEN_EPERM && ret != -XEN_EOPNOTSUPP))
 		return;
-	if (call->fast) {
-		nr = (uint32_t)nr & ~__HYPERVISOR_FASTABI_MASK;
+	if (call->fast)
 		refused__count(vc, VMM_ABI_FASTABI, nr, arg0, (unsigned)-ret);
-	} else if (call->mode64) {
-		refused__count(vc, VMM_ABI_LEGACY64, nr, hcall__legacy_subop(nr, arg0),
-			       (unsigned)-ret);
-	} else {
-		nr = (uint32_t)nr;
-		refused__count(vc, VMM_ABI_LEGACY32, nr, hcall__legacy_subop(nr, (uint32_t)arg0),
-			       (unsigned)-ret);
-	}
+	else
+		refused__count(vc, call->mode64 ? VMM_ABI_LEGACY64 : VMM_ABI_LEGACY32, nr,
+			       hcall__legacy_subop(nr, arg0), (unsigned)-ret);
 }
 
 void hypercall__doorbell(struct vmm_vcpu *vc)
@@ -125,21 +109,16 @@ void hypercall__doorbell(struct vmm_vcpu *vc)
 		.paging = { .cr0 = sr->sregs.cr0, .cr3 = sr->sregs.cr3, .cr4 = sr->sregs.cr4,
 			    .efer = sr->sregs.efer },
 		.rflags = sr->regs.rflags,
-		.mode64 = (sr->sregs.efer & EFER_LMA) && sr->sregs.cs.l,
+		.mode64 = (sr->sregs.efer & X86_EFER_LMA) && sr->sregs.cs.l,
 		.bad_reg = -1,
 	};
 
 	regs_in(&call.regs, &sr->regs);
-	uint64_t nr = call.regs.rax, arg0 = call.mode64 ? call.regs.rdi : call.regs.rbx;
 	vc->nr_hypercalls++;
-	if (vc->dom->vmm->trace) {
-		struct hv_regs in = call.regs;
-		hv_hypercall(vc->hv, &call);
-		trace(vc, &call, &in);
-	} else {
-		hv_hypercall(vc->hv, &call);
-	}
-	count_refused(vc, &call, nr, arg0);
+	hv_hypercall(vc->hv, &call);
+	if (vc->dom->vmm->trace)
+		trace(vc, &call);
+	count_refused(vc, &call);
 	regs_out(&sr->regs, &call.regs);
 	vc->dirty |= KVM_SYNC_X86_REGS;
 	if (call.result == HV_CALL_RESTART)

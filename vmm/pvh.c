@@ -40,13 +40,9 @@
 
 #include <xen/arch-x86/hvm/start_info.h>
 
-#include "vmm.h"
+#include <fastabi/x86.h>
 
-#define CR0_PE (1ull << 0)
-#define CR0_ET (1ull << 4)
-#define CR0_PG (1ull << 31)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
+#include "vmm.h"
 
 /*
  * The ring pages (rings__setup) and the fixed layout's special pages lie in
@@ -219,7 +215,7 @@ static struct kvm_segment flat(uint16_t sel, uint8_t type, bool l)
 
 static struct kvm_segment busy_tss(void)
 {
-	return (struct kvm_segment){ .limit = 0x67, .type = 11, .present = 1 };
+	return (struct kvm_segment){ .limit = 0x67, .type = X86_DESC_TSS_BUSY, .present = 1 };
 }
 
 static int set_state(struct vmm_vcpu *vc, struct kvm_sregs *s, struct kvm_regs *r)
@@ -241,16 +237,16 @@ int pvh__boot_vcpu(struct vmm_vcpu *vc)
 		vmm__err("KVM_GET_SREGS: %s", strerror(errno));
 		return -1;
 	}
-	s.cs = flat(0x08, 0xb, false);
-	s.ds = s.es = s.fs = s.gs = s.ss = flat(0x10, 0x3, false);
+	s.cs = flat(0x08, X86_SEG_TYPE_CODE, false);
+	s.ds = s.es = s.fs = s.gs = s.ss = flat(0x10, X86_SEG_TYPE_DATA, false);
 	s.tr = busy_tss();
-	s.ldt = (struct kvm_segment){ .type = 2, .present = 1, .unusable = 1 };
+	s.ldt = (struct kvm_segment){ .type = X86_DESC_LDT, .present = 1, .unusable = 1 };
 	s.gdt = (struct kvm_dtable){ 0 };
 	s.idt = (struct kvm_dtable){ 0 };
-	s.cr0 = CR0_PE | CR0_ET;
+	s.cr0 = X86_CR0_PE | X86_CR0_ET;
 	s.cr3 = s.cr4 = s.efer = 0;
 	r.rip = vc->dom->entry;
-	r.rflags = 0x2;
+	r.rflags = X86_RFLAGS_FIXED;
 	r.rbx = vc->dom->start_info_gpa;
 	return set_state(vc, &s, &r);
 }
@@ -275,14 +271,14 @@ int pvh__load_context(struct vmm_vcpu *vc, const struct vcpu_hvm_context *ctx)
 		vmm__err("KVM_GET_SREGS: %s", strerror(errno));
 		return -1;
 	}
-	s.ldt = (struct kvm_segment){ .type = 2, .present = 1, .unusable = 1 };
+	s.ldt = (struct kvm_segment){ .type = X86_DESC_LDT, .present = 1, .unusable = 1 };
 	s.gdt = (struct kvm_dtable){ 0 };
 	s.idt = (struct kvm_dtable){ 0 };
 	if (ctx->mode == VCPU_HVM_MODE_32B) {
 		const struct vcpu_hvm_x86_32 *c = &ctx->cpu_regs.x86_32;
 		r = (struct kvm_regs){ .rax = c->eax, .rcx = c->ecx, .rdx = c->edx, .rbx = c->ebx,
 				       .rsp = c->esp, .rbp = c->ebp, .rsi = c->esi, .rdi = c->edi,
-				       .rip = c->eip, .rflags = c->eflags | 2 };
+				       .rip = c->eip, .rflags = c->eflags | X86_RFLAGS_FIXED };
 		s.cr0 = c->cr0;
 		s.cr3 = c->cr3;
 		s.cr4 = c->cr4;
@@ -297,16 +293,16 @@ int pvh__load_context(struct vmm_vcpu *vc, const struct vcpu_hvm_context *ctx)
 		const struct vcpu_hvm_x86_64 *c = &ctx->cpu_regs.x86_64;
 		r = (struct kvm_regs){ .rax = c->rax, .rcx = c->rcx, .rdx = c->rdx, .rbx = c->rbx,
 				       .rsp = c->rsp, .rbp = c->rbp, .rsi = c->rsi, .rdi = c->rdi,
-				       .rip = c->rip, .rflags = c->rflags | 2 };
+				       .rip = c->rip, .rflags = c->rflags | X86_RFLAGS_FIXED };
 		s.cr0 = c->cr0;
 		s.cr3 = c->cr3;
 		s.cr4 = c->cr4;
 		s.efer = c->efer;
-		s.cs = flat(0, 0xb, true);
-		s.ds = s.es = s.fs = s.gs = s.ss = flat(0, 0x3, false);
+		s.cs = flat(0, X86_SEG_TYPE_CODE, true);
+		s.ds = s.es = s.fs = s.gs = s.ss = flat(0, X86_SEG_TYPE_DATA, false);
 		s.tr = busy_tss();
 	}
-	if ((s.efer & EFER_LME) && (s.cr0 & CR0_PG))
-		s.efer |= EFER_LMA;
+	if ((s.efer & X86_EFER_LME) && (s.cr0 & X86_CR0_PG))
+		s.efer |= X86_EFER_LMA;
 	return set_state(vc, &s, &r);
 }

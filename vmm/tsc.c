@@ -5,7 +5,7 @@
  * KVM fixes the guest TSC's frequency (KVM_GET_TSC_KHZ; it cannot be set
  * here) and keeps the TSC counting whether or not the vCPU runs. So one
  * reading per vCPU at setup, before it ever runs, maps system time to its
- * TSC for good: KVM_GET_MSRS of MSR_IA32_TSC between two readings of the
+ * TSC for good: KVM_GET_MSRS of X86_MSR_TSC between two readings of the
  * VMM's clock (hv__now) gives "TSC = tsc at ns", exact to half the ioctl's
  * duration (about a microsecond); from there the TSC advances khz ticks per
  * ms. The core computes the guest TSC of any later moment from that line
@@ -18,9 +18,9 @@
 #include <time.h>
 #include <sys/ioctl.h>
 
-#include "vmm.h"
+#include <fastabi/x86.h>
 
-#define MSR_IA32_TSC 0x10
+#include "vmm.h"
 
 /* The host's TSC is invariant (CPUID 0x80000007 EDX bit 8): constant rate, never stops. */
 static bool host_tsc_invariant(void)
@@ -45,7 +45,7 @@ static int read_tsc(struct vmm_vcpu *vc, uint64_t *tsc, uint64_t *ns)
 	/* The shortest of a few tries: the ioctl's duration bounds the error. */
 	for (int i = 0; i < 5; i++) {
 		m->nmsrs = 1;
-		m->entries[0].index = MSR_IA32_TSC;
+		m->entries[0].index = X86_MSR_TSC;
 		m->entries[0].data = 0;
 		uint64_t n1 = vmm__now(vmm);
 		int r = ioctl(vc->fd, KVM_GET_MSRS, m);

@@ -66,10 +66,11 @@
 
 #include <fastabi/trap.h>
 
+#include <fastabi/x86.h>
+
 #include "vmm.h"
 
 #define SIG_KICK SIGUSR1
-#define RFLAGS_IF (1ull << 9)
 
 /* While a direct injection waits for the guest to take interrupts. */
 #define VCPU_REKICK_MIN_NS 20000ull
@@ -200,7 +201,7 @@ static bool can_take_interrupt(struct vmm_vcpu *vc)
 	const struct kvm_run *run = vc->run;
 	const struct kvm_vcpu_events *ev = &run->s.regs.events;
 
-	return (run->s.regs.regs.rflags & RFLAGS_IF) && !ev->interrupt.shadow &&
+	return (run->s.regs.regs.rflags & X86_RFLAGS_IF) && !ev->interrupt.shadow &&
 	       !ev->interrupt.injected && !ev->exception.injected && !ev->exception.pending &&
 	       !ev->nmi.injected;
 }
@@ -292,7 +293,8 @@ static void look_at_halt(struct vmm_vcpu *vc)
 	struct kvm_mp_state mp;
 	bool halted = false;
 
-	if (!(vc->run->s.regs.regs.rflags & RFLAGS_IF) && ioctl(vc->fd, KVM_GET_MP_STATE, &mp) == 0)
+	if (!(vc->run->s.regs.regs.rflags & X86_RFLAGS_IF) &&
+	    ioctl(vc->fd, KVM_GET_MP_STATE, &mp) == 0)
 		halted = mp.mp_state == KVM_MP_STATE_HALTED;
 	atomic_store(&vc->halted_cli, halted);
 	if (halted)
@@ -428,7 +430,7 @@ static void exit_internal(struct vmm_vcpu *vc)
 		memcpy(insn, run->emulation_failure.insn_bytes, n);
 	} else {
 		/* Read them ourselves; the instruction may end just before an unmapped page. */
-		bool lm = (s->efer & (1ull << 10)) && s->cs.l;
+		bool lm = (s->efer & X86_EFER_LMA) && s->cs.l;
 		uint64_t pc = lm ? run->s.regs.regs.rip : s->cs.base + (run->s.regs.regs.rip & 0xffffffffull);
 		for (n = sizeof(insn); n > 0; n--)
 			if (gview__read(vc->dom, s, pc, insn, n) == 0)

@@ -462,14 +462,12 @@ int gview__write(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la, 
 		 size_t len);
 /*
  * A CPL0 data access of an instruction the VMM completes: 0; -1 with the
- * #PF error code and address in *f; -2 when a page is not guest memory.
- * GVIEW_PROBE only translates. Accessed/dirty bits are set on success.
+ * #PF error code (X86_PFEC_*) and address in *f; -2 when a page is not
+ * guest memory. GVIEW_PROBE only translates. Accessed/dirty bits are set
+ * on success.
  */
 #define GVIEW_WRITE 1u
 #define GVIEW_PROBE 2u
-#define GVIEW_PF_P 1u
-#define GVIEW_PF_W 2u
-#define GVIEW_PF_RSVD 8u
 struct gview_fault {
 	uint64_t addr;
 	uint32_t pfec;

@@ -7,8 +7,9 @@
  * that backend: rings__setup reserves the pages (VMM_STORE_GPA,
  * VMM_CONSOLE_GPA), binds a port of the guest to each backend
  * (evtchn__bind_vmm) and announces both through the HVM params. A guest's
- * EVTCHNOP_send on the console port runs xencons_notify under hv->lock,
- * which moves out[out_cons..out_prod) to the domain's console (the same
+ * EVTCHNOP_send on the console port runs xencons_notify once the call has
+ * dropped the core's locks; holding the domain's memory map
+ * (hv_domain__mem_lock) it moves out[out_cons..out_prod) to the domain's console (the same
  * "[name] " lines as port 0xe9) and hands the space back. Input (in[]) stays
  * empty.
  *

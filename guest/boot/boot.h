@@ -1,7 +1,7 @@
 /*
- * Constants shared by the entry code (head32.S, head64.S), the linker
- * scripts' users and the C library (descriptor selectors). Plain #defines:
- * included from assembly and C alike.
+ * Constants shared by the entry code (head32.S, head64.S, gdt.S), the
+ * linker scripts' users and the C library (descriptor selectors). Plain
+ * #defines, included from assembly and C alike; one assembler macro.
  */
 #ifndef GUEST_BOOT_H
 #define GUEST_BOOT_H
@@ -16,22 +16,38 @@
 #define GDT_ENTRY_DATA 0x00cf93000000ffff
 #define GDT_ENTRY_CODE32 0x00cf9b000000ffff
 
-#define X86_CR0_PE (1 << 0)
-#define X86_CR0_WP (1 << 16)
-#define X86_CR0_PG (1 << 31)
-#define X86_CR4_PAE (1 << 5)
-#define MSR_EFER 0xc0000080
-#define EFER_LME (1 << 8)
-#define EFER_NXE (1 << 11)
-
-#define PTE_P 0x001
-#define PTE_RW 0x002
-#define PTE_PWT 0x008
-#define PTE_PCD 0x010
-#define PTE_PS 0x080
+/* CR0, CR4, EFER and page-table bits: the tree's one list. */
+#include <fastabi/x86.h>
 
 /* The 64-bit identity map covers [0, BOOT_MAP_GIB GiB). */
 #define BOOT_MAP_GIB 8
 #define BOOT_STACK_SIZE 16384
+
+#ifdef __ASSEMBLER__
+/*
+ * Both entries begin alike: the PVH entry point (the note names it),
+ * interrupts off, string operations upwards, and the start info (%ebx)
+ * kept in %esi.
+ */
+.macro PVH_START32
+	.section .text.head, "ax"
+	.code32
+	.globl pvh_start32
+pvh_start32:
+	cli
+	cld
+	mov	%ebx, %esi
+.endm
+
+/* Both entries: the flat data segment in every data segment register. */
+.macro LOAD_DATA_SEGMENTS
+	mov	$GDT_DS, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %ss
+	mov	%eax, %fs
+	mov	%eax, %gs
+.endm
+#endif
 
 #endif

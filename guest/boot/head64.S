@@ -13,13 +13,7 @@
  */
 #include "boot.h"
 
-	.section .text.head, "ax"
-	.code32
-	.globl pvh_start32
-pvh_start32:
-	cli
-	cld
-	mov	%ebx, %esi		/* hvm_start_info; cpuid clobbers %ebx */
+	PVH_START32			/* %esi = hvm_start_info; cpuid clobbers %ebx */
 
 	lgdt	gdt_ptr
 
@@ -40,10 +34,10 @@ pvh_start32:
 	cpuid
 	bt	$20, %edx		/* CPUID.80000001:EDX.NX */
 	jnc	1f
-	mov	$EFER_NXE, %edi
-1:	mov	$MSR_EFER, %ecx
+	mov	$X86_EFER_NXE, %edi
+1:	mov	$X86_MSR_EFER, %ecx
 	rdmsr
-	or	$EFER_LME, %eax
+	or	$X86_EFER_LME, %eax
 	or	%edi, %eax
 	wrmsr
 
@@ -55,12 +49,7 @@ pvh_start32:
 
 	.code64
 start64:
-	mov	$GDT_DS, %eax
-	mov	%eax, %ds
-	mov	%eax, %es
-	mov	%eax, %ss
-	mov	%eax, %fs
-	mov	%eax, %gs
+	LOAD_DATA_SEGMENTS
 
 	mov	$boot_stack_top, %rsp
 
@@ -78,24 +67,7 @@ start64:
 	hlt
 	jmp	2b
 
-/* ---- static data ---- */
-
-	.section .data.boot, "aw"
-	.balign 8
-	.globl gdt
-gdt:
-	.quad 0
-	.quad GDT_ENTRY_CODE64		/* GDT_CS64 */
-	.quad GDT_ENTRY_DATA		/* GDT_DS */
-	.quad GDT_ENTRY_CODE32		/* GDT_CS32 */
-gdt_end:
-
-	.balign 8
-	.word 0, 0, 0
-	.globl gdt_ptr
-gdt_ptr:				/* lgdt reads 6 bytes in 32-bit mode, 10 in 64 */
-	.word gdt_end - gdt - 1
-	.quad gdt
+/* ---- static data (the GDT and the stack: gdt.S) ---- */
 
 /*
  * Identity map of [0, 8 GiB): PML4[0] -> PDPT, PDPT[i] -> PD i (i < 8),
@@ -106,7 +78,7 @@ gdt_ptr:				/* lgdt reads 6 bytes in 32-bit mode, 10 in 64 */
 	.balign 4096
 	.globl pml4
 pml4:
-	.quad pdpt + PTE_P + PTE_RW
+	.quad pdpt + X86_PTE_P + X86_PTE_RW
 	.fill 511, 8, 0
 
 	.balign 4096
@@ -114,7 +86,7 @@ pml4:
 pdpt:
 	.set gib, 0
 	.rept BOOT_MAP_GIB
-	.quad pd + gib * 4096 + PTE_P + PTE_RW
+	.quad pd + gib * 4096 + X86_PTE_P + X86_PTE_RW
 	.set gib, gib + 1
 	.endr
 	.fill 512 - BOOT_MAP_GIB, 8, 0
@@ -125,17 +97,11 @@ pd:
 	.set pg, 0
 	.rept BOOT_MAP_GIB * 512
 	.if (pg >> 9) == 3
-	.quad (pg << 21) + PTE_P + PTE_RW + PTE_PS + PTE_PWT + PTE_PCD
+	.quad (pg << 21) + X86_PTE_P + X86_PTE_RW + X86_PTE_PS + X86_PTE_PWT + X86_PTE_PCD
 	.else
-	.quad (pg << 21) + PTE_P + PTE_RW + PTE_PS
+	.quad (pg << 21) + X86_PTE_P + X86_PTE_RW + X86_PTE_PS
 	.endif
 	.set pg, pg + 1
 	.endr
-
-	.section .noinit.stack, "aw", @nobits
-	.balign 4096
-	.skip BOOT_STACK_SIZE
-	.globl boot_stack_top
-boot_stack_top:
 
 	.section .note.GNU-stack, "", @progbits

@@ -14,6 +14,8 @@
 #ifndef GUEST_APIC_H
 #define GUEST_APIC_H
 
+#include <fastabi/x86.h> /* X86_MSR_APIC_BASE, X86_APIC_BASE_*, X86_MSR_TSC_DEADLINE */
+
 #include "compiler.h"
 
 #define APIC_DEFAULT_BASE 0xfee00000ul
@@ -45,11 +47,6 @@
 #define APIC_ICR_BUSY (1u << 12)
 #define APIC_ICR_SELF (1u << 18)
 
-#define MSR_IA32_APICBASE 0x1b
-#define APICBASE_BSP (1ull << 8)
-#define APICBASE_X2APIC (1ull << 10)
-#define APICBASE_ENABLE (1ull << 11)
-#define MSR_IA32_TSC_DEADLINE 0x6e0
 
 /* Xen's APIC ID of a vCPU (vlapic reset, CPUID leaf 1 EBX[31:24]). */
 static inline unsigned apic_id_of_vcpu(unsigned vcpu)

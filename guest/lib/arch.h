@@ -60,33 +60,23 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-static inline unsigned long read_cr0(void)
-{
-	unsigned long v;
-	__asm__ __volatile__("mov %%cr0, %0" : "=r"(v));
-	return v;
-}
-
-static inline unsigned long read_cr2(void)
-{
-	unsigned long v;
-	__asm__ __volatile__("mov %%cr2, %0" : "=r"(v));
-	return v;
-}
-
-static inline unsigned long read_cr3(void)
-{
-	unsigned long v;
-	__asm__ __volatile__("mov %%cr3, %0" : "=r"(v));
-	return v;
-}
-
-static inline unsigned long read_cr4(void)
-{
-	unsigned long v;
-	__asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
+/* read_crN() and write_crN() for CR0, CR2, CR3 and CR4. */
+#define DEFINE_CR(n)                                                               \
+	static inline unsigned long read_cr##n(void)                               \
+	{                                                                          \
+		unsigned long v;                                                   \
+		__asm__ __volatile__("mov %%cr" #n ", %0" : "=r"(v));              \
+		return v;                                                          \
+	}                                                                          \
+	static inline void write_cr##n(unsigned long v)                            \
+	{                                                                          \
+		__asm__ __volatile__("mov %0, %%cr" #n : : "r"(v) : "memory");     \
+	}
+DEFINE_CR(0)
+DEFINE_CR(2)
+DEFINE_CR(3)
+DEFINE_CR(4)
+#undef DEFINE_CR
 
 static inline void cli(void)
 {

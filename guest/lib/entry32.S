@@ -1,27 +1,25 @@
 /*
- * 32-bit exception entry: the same frame as the 64-bit one, but never
- * resumed. A 32-bit `iret` cannot be emulated on our KVM (docs/guest.md), so
- * a fixup resumes through exc_resume below (popf and ret), and an
- * unexpected exception ends the test.
+ * 32-bit exception and interrupt entry: the same stubs (entry_stubs.h) and
+ * frame as the 64-bit one. A 32-bit `iret` cannot be emulated by KVM here
+ * (docs/guest.md), so by default a handler resumes through exc_resume
+ * below (popf and ret); a program that set traps_resume_iret(true) resumes
+ * with iret, which the VMM completes. An unexpected exception ends the test.
  */
 	.code32
 	.section .text, "ax"
 
-	.set ERRCODE_MASK, (1 << 8) | (1 << 10) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14) | (1 << 17) | (1 << 21) | (1 << 29) | (1 << 30)
+#include "entry_stubs.h"
 
-	.balign 16
-	.globl exception_stubs
-exception_stubs:
-	.set vec, 0
-	.rept 32
-	.balign 16
-	.if ((ERRCODE_MASK >> vec) & 1) == 0
-	pushl	$0
-	.endif
-	pushl	$vec
-	jmp	exc_common
-	.set vec, vec + 1
-	.endr
+	/* Reload what exc_common saved (struct cpu_regs up to the vector). */
+	.macro POP_REGS
+	pop	%ebp
+	pop	%edi
+	pop	%esi
+	pop	%edx
+	pop	%ecx
+	pop	%ebx
+	pop	%eax
+	.endm
 
 exc_common:
 	push	%eax
@@ -34,10 +32,11 @@ exc_common:
 	cld
 	push	%esp			/* do_exception(regs) */
 	call	do_exception
-	/* do_exception does not return in 32-bit images. */
-1:	cli
-	hlt
-	jmp	1b
+	/* Returns only with traps_resume_iret(true): resume with iret. */
+	add	$4, %esp
+	POP_REGS
+	add	$8, %esp		/* vector, error code */
+	iret
 
 /*
  * exc_resume(regs): reload the registers from a frame that do_exception
@@ -47,13 +46,7 @@ exc_common:
 	.globl exc_resume
 exc_resume:
 	mov	4(%esp), %esp
-	pop	%ebp
-	pop	%edi
-	pop	%esi
-	pop	%edx
-	pop	%ecx
-	pop	%ebx
-	pop	%eax
+	POP_REGS
 	add	$12, %esp		/* vector, error code, eip slot */
 	popf
 	ret

@@ -41,6 +41,7 @@
 #include "string.h"
 #include "test.h"
 #include "traps.h"
+#include "vcpu.h"
 #include "xen.h"
 #include "xenmem.h"
 

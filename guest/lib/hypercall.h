@@ -14,6 +14,8 @@
 #ifndef GUEST_HYPERCALL_H
 #define GUEST_HYPERCALL_H
 
+#include <fastabi/trap.h>
+
 #include "compiler.h"
 
 extern uint8_t hypercall_page[PAGE_SIZE];
@@ -25,41 +27,61 @@ extern uint8_t hypercall_page[PAGE_SIZE];
  */
 int hypercall_init(void);
 
-#define HYPERCALL_STUB "hypercall_page + %c[off]"
-
+/* Xen's argument registers, in order, and the number's and result's. */
 #ifdef __x86_64__
-#define _hypercall(nr, a1, a2, a3, a4, a5)                                       \
-	({                                                                       \
-		register unsigned long hc_a1 __asm__("rdi") = (unsigned long)(a1); \
-		register unsigned long hc_a2 __asm__("rsi") = (unsigned long)(a2); \
-		register unsigned long hc_a3 __asm__("rdx") = (unsigned long)(a3); \
-		register unsigned long hc_a4 __asm__("r10") = (unsigned long)(a4); \
-		register unsigned long hc_a5 __asm__("r8") = (unsigned long)(a5);  \
-		register long hc_ret __asm__("rax");                              \
-		__asm__ __volatile__("call " HYPERCALL_STUB                       \
-				     : "=r"(hc_ret), "+r"(hc_a1), "+r"(hc_a2),   \
-				       "+r"(hc_a3), "+r"(hc_a4), "+r"(hc_a5)      \
-				     : [off] "i"((nr) * 32)                      \
-				     : "memory");                                \
-		hc_ret;                                                           \
-	})
+#define HC_A1 "rdi"
+#define HC_A2 "rsi"
+#define HC_A3 "rdx"
+#define HC_A4 "r10"
+#define HC_A5 "r8"
+#define HC_RET "rax"
 #else
-#define _hypercall(nr, a1, a2, a3, a4, a5)                                       \
-	({                                                                       \
-		register unsigned long hc_a1 __asm__("ebx") = (unsigned long)(a1); \
-		register unsigned long hc_a2 __asm__("ecx") = (unsigned long)(a2); \
-		register unsigned long hc_a3 __asm__("edx") = (unsigned long)(a3); \
-		register unsigned long hc_a4 __asm__("esi") = (unsigned long)(a4); \
-		register unsigned long hc_a5 __asm__("edi") = (unsigned long)(a5); \
-		register long hc_ret __asm__("eax");                              \
-		__asm__ __volatile__("call " HYPERCALL_STUB                       \
-				     : "=r"(hc_ret), "+r"(hc_a1), "+r"(hc_a2),   \
-				       "+r"(hc_a3), "+r"(hc_a4), "+r"(hc_a5)      \
-				     : [off] "i"((nr) * 32)                      \
-				     : "memory");                                \
-		hc_ret;                                                           \
-	})
+#define HC_A1 "ebx"
+#define HC_A2 "ecx"
+#define HC_A3 "edx"
+#define HC_A4 "esi"
+#define HC_A5 "edi"
+#define HC_RET "eax"
 #endif
+
+/*
+ * One legacy call: the number in eax/rax, the arguments in Xen's registers,
+ * 'insn' the trap (with its own operands after the arguments: '...').
+ */
+#define _hypercall_insn(insn, nr, a1, a2, a3, a4, a5, ...)                          \
+	({                                                                          \
+		register unsigned long hc_a1 __asm__(HC_A1) = (unsigned long)(a1); \
+		register unsigned long hc_a2 __asm__(HC_A2) = (unsigned long)(a2); \
+		register unsigned long hc_a3 __asm__(HC_A3) = (unsigned long)(a3); \
+		register unsigned long hc_a4 __asm__(HC_A4) = (unsigned long)(a4); \
+		register unsigned long hc_a5 __asm__(HC_A5) = (unsigned long)(a5); \
+		register long hc_ret __asm__(HC_RET) = (long)(nr);               \
+		__asm__ __volatile__(insn                                           \
+				     : "+r"(hc_ret), "+r"(hc_a1), "+r"(hc_a2),      \
+				       "+r"(hc_a3), "+r"(hc_a4), "+r"(hc_a5)         \
+				     : __VA_ARGS__                                  \
+				     : "memory");                                   \
+		hc_ret;                                                             \
+	})
+
+/* Through the hypercall page: `call hypercall_page + nr * 32`. */
+#define _hypercall(nr, a1, a2, a3, a4, a5)                                         \
+	_hypercall_insn("call hypercall_page + %c[off]", nr, a1, a2, a3, a4, a5,    \
+			[off] "i"((nr) * 32))
+
+/*
+ * Through the doorbell (FASTABI_DOORBELL_PORT, include/fastabi/trap.h)
+ * without the FastABI bit: a legacy call the guest issues itself, without
+ * any hypercall page (a confidential guest has none, and the VMM's test
+ * guest calls before it sets one up). 'nr' may be any value, the FastABI
+ * bit included (the hypervisor then decides).
+ */
+static inline long hypercall_doorbell(unsigned long nr, unsigned long a1, unsigned long a2,
+				      unsigned long a3, unsigned long a4, unsigned long a5)
+{
+	return _hypercall_insn("outb %%al, %[port]", nr, a1, a2, a3, a4, a5,
+			       [port] "N"(FASTABI_DOORBELL_PORT));
+}
 
 /* A hypercall whose number is not a compile-time constant. */
 long hypercall_nr(unsigned nr, unsigned long a1, unsigned long a2, unsigned long a3,

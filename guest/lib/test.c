@@ -101,17 +101,27 @@ __attribute__((weak)) void test_pre_start_info(void)
 {
 }
 
+__attribute__((weak)) unsigned test_setup(void)
+{
+	return GUEST_SETUP_ALL;
+}
+
 void guest_start(const struct hvm_start_info *si);
 void guest_start(const struct hvm_start_info *si)
 {
-	traps_init();
+	unsigned setup = test_setup();
+
+	if (setup & GUEST_SETUP_IDT)
+		traps_init();
 	test_pre_start_info();
 	start_info_init(si);
 	xen_detect();
 	tsc_init();
-	if (xen_info.present && !cmdline_option(start_info_cmdline(), "no-hypercall-page"))
+	if ((setup & GUEST_SETUP_HYPERCALL_PAGE) && xen_info.present &&
+	    !cmdline_option(start_info_cmdline(), "no-hypercall-page"))
 		hypercall_init();
-	if (xen_info.hypercall_page_ready && !cmdline_option(start_info_cmdline(), "console=e9"))
+	if ((setup & GUEST_SETUP_CONSOLE_IO) && xen_info.hypercall_page_ready &&
+	    !cmdline_option(start_info_cmdline(), "console=e9"))
 		console_try_hypercall();
 
 	printf("--- fastabi guest %s (%s) ---\n", test_title,

@@ -27,6 +27,23 @@ void test_main(void);
  */
 void test_pre_start_info(void);
 
+/*
+ * Optional: what guest_start sets up before test_main (GUEST_SETUP_*); the
+ * default is GUEST_SETUP_ALL. A program that tests the setup itself (the
+ * VMM's own test guest: running without an IDT, legacy calls through the
+ * doorbell before any hypercall page, every byte on port 0xe9) returns
+ * less and calls the pieces when it wants them: traps_init(),
+ * hypercall_init(), console_try_hypercall(). The start info, the CPUID
+ * discovery (xen_info) and the banner are always there.
+ */
+enum guest_setup {
+	GUEST_SETUP_IDT = 1 << 0,            /* traps_init() */
+	GUEST_SETUP_HYPERCALL_PAGE = 1 << 1, /* hypercall_init(), unless "no-hypercall-page" */
+	GUEST_SETUP_CONSOLE_IO = 1 << 2,     /* console_io output, unless "console=e9" */
+	GUEST_SETUP_ALL = (1 << 3) - 1,
+};
+unsigned test_setup(void);
+
 void xtf_success(const char *fmt, ...) __printf(1, 2);
 void xtf_skip(const char *fmt, ...) __printf(1, 2);
 void xtf_error(const char *fmt, ...) __printf(1, 2);

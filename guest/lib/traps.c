@@ -24,6 +24,7 @@ struct idt_gate {
 #endif
 
 #define GATE_INTERRUPT 0x8e /* present, DPL 0, interrupt gate (IF cleared) */
+#define GATE_TRAP 0x8f      /* present, DPL 0, trap gate (IF kept) */
 
 struct desc_ptr {
 	uint16_t limit;
@@ -33,7 +34,7 @@ struct desc_ptr {
 /* 256 gates; loader memory is zero, so unset gates are not present. */
 static struct idt_gate idt[256] __page_noinit;
 
-extern const char exception_stubs[]; /* 16 bytes apart, one per vector (64-bit: 256, 32-bit: 32) */
+extern const char exception_stubs[]; /* 16 bytes apart, one per vector (entry_stubs.h) */
 
 struct extable_entry {
 	uintptr_t fault, fixup;
@@ -44,14 +45,14 @@ volatile struct exception_record exception_record;
 static exception_hook_fn exception_hook;
 static irq_handler_fn irq_handlers[256];
 
-void idt_set_gate(unsigned vec, void (*handler)(void))
+static void set_gate(unsigned vec, void (*handler)(void), uint8_t type)
 {
 	uintptr_t a = (uintptr_t)handler;
 	struct idt_gate *g = &idt[vec & 0xff];
 
 	g->off_lo = (uint16_t)a;
 	g->sel = GATE_CS;
-	g->type_attr = GATE_INTERRUPT;
+	g->type_attr = type;
 #ifdef __x86_64__
 	g->ist = 0;
 	g->off_mid = (uint16_t)(a >> 16);
@@ -63,23 +64,64 @@ void idt_set_gate(unsigned vec, void (*handler)(void))
 #endif
 }
 
+void idt_set_gate(unsigned vec, void (*handler)(void))
+{
+	set_gate(vec, handler, GATE_INTERRUPT);
+}
+
+static void (*stub(unsigned vec))(void)
+{
+	return (void (*)(void))(exception_stubs + 16 * (vec & 0xff));
+}
+
 void traps_init(void)
 {
 	for (unsigned v = 0; v < 32; v++)
-		idt_set_gate(v, (void (*)(void))(exception_stubs + 16 * v));
+		idt_set_gate(v, stub(v));
 
 	struct desc_ptr p = { sizeof(idt) - 1, (uintptr_t)idt };
 	__asm__ __volatile__("lidt %0" : : "m"(p));
 }
 
-#ifdef __x86_64__
 void irq_register(unsigned vector, irq_handler_fn fn)
 {
-	vector &= 0xff;
-	irq_handlers[vector] = fn;
-	idt_set_gate(vector, (void (*)(void))(exception_stubs + 16 * vector));
+	irq_handlers[vector & 0xff] = fn;
+	set_gate(vector, stub(vector), GATE_INTERRUPT);
 }
-#endif
+
+void irq_register_trap(unsigned vector, irq_handler_fn fn)
+{
+	irq_handlers[vector & 0xff] = fn;
+	set_gate(vector, stub(vector), GATE_TRAP);
+}
+
+/* 32-bit: resume with iret (do_exception returns to exc_common) or popf; ret. */
+static bool traps_iret;
+
+void traps_resume_iret(bool on)
+{
+	traps_iret = on;
+}
+
+int wrmsr_safe(uint32_t msr, uint64_t v)
+{
+	exception_record_reset();
+	__asm__ __volatile__("1: wrmsr\n2:\n" _ASM_EXTABLE(1b, 2b)
+			     : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			     : "memory");
+	return exception_record.count ? (int)exception_record.vector : -1;
+}
+
+int rdmsr_safe(uint32_t msr, uint64_t *v)
+{
+	uint32_t lo = 0xdeadbeef, hi = 0xdeadbeef;
+
+	exception_record_reset();
+	__asm__ __volatile__("1: rdmsr\n2:\n" _ASM_EXTABLE(1b, 2b)
+			     : "+a"(lo), "+d"(hi) : "c"(msr) : "memory");
+	*v = (uint64_t)hi << 32 | lo;
+	return exception_record.count ? (int)exception_record.vector : -1;
+}
 
 void exception_record_reset(void)
 {
@@ -165,21 +207,27 @@ static bool fixup(struct cpu_regs *r)
 	return false;
 }
 
-/* Called by exc_common with the saved registers. Returning resumes them. */
+/*
+ * Called by exc_common with the saved registers. Returning resumes them
+ * with iret(q); a 32-bit image without traps_resume_iret resumes through
+ * resume32 instead.
+ */
 void do_exception(struct cpu_regs *r);
 void do_exception(struct cpu_regs *r)
 {
 	r->vector &= 0xff; /* pushed sign-extended for vectors >= 128 */
-	if (r->vector >= 32 && irq_handlers[r->vector]) {
+	bool resume = false;
+
+	if (irq_handlers[r->vector]) {
 		irq_handlers[r->vector](r);
-		return;
+		resume = true;
+	} else {
+		resume = (exception_hook && exception_hook(r)) || fixup(r);
 	}
-
-	bool resume = (exception_hook && exception_hook(r)) || fixup(r);
-
 	if (resume) {
 #ifndef __x86_64__
-		resume32(r);
+		if (!traps_iret)
+			resume32(r);
 #endif
 		return;
 	}

@@ -17,26 +17,9 @@
 #ifndef GUEST_TRAPS_H
 #define GUEST_TRAPS_H
 
-#include "compiler.h"
+#include <fastabi/x86.h> /* X86_EXC_*: the exception vectors */
 
-#define X86_EXC_DE 0
-#define X86_EXC_DB 1
-#define X86_EXC_NMI 2
-#define X86_EXC_BP 3
-#define X86_EXC_OF 4
-#define X86_EXC_BR 5
-#define X86_EXC_UD 6
-#define X86_EXC_NM 7
-#define X86_EXC_DF 8
-#define X86_EXC_TS 10
-#define X86_EXC_NP 11
-#define X86_EXC_SS 12
-#define X86_EXC_GP 13
-#define X86_EXC_PF 14
-#define X86_EXC_MF 16
-#define X86_EXC_AC 17
-#define X86_EXC_MC 18
-#define X86_EXC_XM 19
+#include "compiler.h"
 
 /* The registers at the fault, as entry64.S / entry32.S save them. */
 struct cpu_regs {
@@ -65,6 +48,34 @@ struct cpu_regs {
 	ASM_PTR " " #fault ", " #fixup "\n\t"       \
 	".popsection\n\t"
 
+/*
+ * Run one instruction that may fault, with a fixup: the vector it raised, or
+ * ~0u. TRY for faults (the frame's ip is the instruction), TRY_TRAP for
+ * traps (the ip is after it: a nop there takes the fixup). The operands
+ * are the asm inputs, e.g. TRY("mulps %0, %%xmm0", "m"(x)).
+ */
+#define TRY(insn, ...)                                                            \
+	({                                                                        \
+		exception_record_reset();                                         \
+		__asm__ __volatile__("1: " insn "\n2:\n" _ASM_EXTABLE(1b, 2b)    \
+				     : : __VA_ARGS__ : "memory", "cc");           \
+		exception_record.count ? exception_record.vector : ~0u;           \
+	})
+#define TRY_TRAP(insn, ...)                                                       \
+	({                                                                        \
+		exception_record_reset();                                         \
+		__asm__ __volatile__(insn "\n1: nop\n2:\n" _ASM_EXTABLE(1b, 2b) \
+				     : : __VA_ARGS__ : "memory", "cc");           \
+		exception_record.count ? exception_record.vector : ~0u;           \
+	})
+
+/*
+ * wrmsr and rdmsr that survive a #GP (or any fault): the vector, or -1. A
+ * failed rdmsr leaves *v as the registers were (0xdeadbeefdeadbeef).
+ */
+int wrmsr_safe(uint32_t msr, uint64_t v);
+int rdmsr_safe(uint32_t msr, uint64_t *v);
+
 /* What the last fixed-up exceptions were (reset by the test). */
 struct exception_record {
 	unsigned count;      /* exceptions fixed up since the reset */
@@ -84,16 +95,35 @@ typedef bool (*exception_hook_fn)(struct cpu_regs *regs);
 void set_exception_hook(exception_hook_fn fn);
 
 /*
- * An interrupt handler (64-bit only): runs with interrupts disabled on the
- * interrupted stack and returns to resume the interrupted code. A vector
- * the LAPIC delivered (its timer, an IPI, the per-vCPU upcall vector once
- * the guest enabled its LAPIC) is acknowledged with apic_eoi() (apic.h);
- * the callback vector and upcalls to a disabled LAPIC are not.
+ * A handler of one vector: runs on the interrupted stack and returns to
+ * resume the interrupted code (with *regs). For an interrupt or a software
+ * `int N`, and for an exception vector (a handler there goes before the
+ * hook and the exception table: int3 counted by the VMM's test guest). A
+ * vector the LAPIC delivered (its timer, an IPI, the per-vCPU upcall
+ * vector once the guest enabled its LAPIC) is acknowledged with apic_eoi()
+ * (apic.h); the callback vector and upcalls to a disabled LAPIC are not.
+ * irq_register installs an interrupt gate (IF cleared on entry),
+ * irq_register_trap a trap gate (IF kept: Linux's int $0x80 gate).
  */
 typedef void (*irq_handler_fn)(struct cpu_regs *regs);
 void irq_register(unsigned vector, irq_handler_fn fn);
+void irq_register_trap(unsigned vector, irq_handler_fn fn);
 
+/*
+ * Install the IDT (every exception vector handled). guest_start does,
+ * unless the program's test_setup() leaves GUEST_SETUP_IDT out (test.h):
+ * then the guest runs with the IDT the loader gave (limit 0) until it
+ * calls traps_init itself.
+ */
 void traps_init(void);
+/*
+ * 32-bit images: how a handler that returns resumes. By default with
+ * popf; ret on the interrupted stack (entry32.S), because KVM here cannot
+ * emulate a 32-bit iret; with traps_resume_iret(true), with iret, which
+ * the VMM then completes (vmm/emulate.c): the VMM's test guest tests that.
+ * 64-bit images always resume with iretq, which KVM runs.
+ */
+void traps_resume_iret(bool on);
 /* Point IDT vector 'vec' at 'handler' (an assembly stub), interrupt gate. */
 void idt_set_gate(unsigned vec, void (*handler)(void));
 const char *exception_name(unsigned vector);

@@ -44,6 +44,15 @@ struct shared_info *shared_info_map(void)
 	return s;
 }
 
+struct shared_info *shared_info_need(void)
+{
+	struct shared_info *s = shared_info_map();
+
+	if (!s)
+		xtf_error("shared_info not available");
+	return s;
+}
+
 void *grant_frame0_map(void)
 {
 	static void *g;
@@ -79,4 +88,24 @@ void evtchn_set_mask(struct shared_info *s, unsigned port)
 {
 	__atomic_fetch_or(&s->evtchn_mask[port / BITS_PER_WORD],
 			  (xen_ulong_t)1 << (port % BITS_PER_WORD), __ATOMIC_SEQ_CST);
+}
+
+void evtchn_take_pending(struct shared_info *s, unsigned vcpu, void (*fn)(unsigned port))
+{
+	struct vcpu_info *vi = &s->vcpu_info[vcpu];
+
+	vi->evtchn_upcall_pending = 0;
+	xen_ulong_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+	while (sel) {
+		unsigned w = (unsigned)__builtin_ctzl(sel);
+		sel &= sel - 1;
+		xen_ulong_t bits = s->evtchn_pending[w] & ~s->evtchn_mask[w];
+		while (bits) {
+			unsigned b = (unsigned)__builtin_ctzl(bits);
+			bits &= bits - 1;
+			evtchn_clear_pending(s, w * BITS_PER_WORD + b);
+			if (fn)
+				fn(w * BITS_PER_WORD + b);
+		}
+	}
 }

@@ -7,18 +7,30 @@
 #include "harness.h"
 
 #include <xen/errno.h>
-
-#define PTE_P 0x1ull
-#define PTE_RW 0x2ull
-#define CR0_PE 0x1ull
-#define CR0_PG (1ull << 31)
-#define CR0_WP (1ull << 16)
-#define CR4_PAE (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
+#include <fastabi/x86.h>
 
 /* Registers the FastABI and legacy conventions never name, poisoned per call. */
 #define POISON(n) (0x5a5a000000000000ull | ((uint64_t)(n) << 40) | 0xdeadbeefull)
+
+const char *harness__abi_name(enum abi abi)
+{
+	static const char *const names[NR_ABIS] = { "FastABI", "legacy64", "legacy32" };
+	return abi < NR_ABIS ? names[abi] : "?";
+}
+
+void harness__each_abi(void (*scenario)(enum abi abi, void *ctx), void *ctx)
+{
+	HARNESS_ABIS(abi) {
+		print_message("[ ABI      ] %s\n", harness__abi_name(abi));
+		scenario(abi, ctx);
+	}
+}
+
+void harness__run_each_abi(void **state)
+{
+	const struct harness_scenario *s = *state;
+	harness__each_abi(s->fn, s->ctx);
+}
 
 struct harness *harness__of(struct hv *hv)
 {
@@ -60,6 +72,10 @@ static int cb_map_special(struct domain *d, enum guestmem_kind kind, void *host,
 			  bool had_old, gfn_t gfn, void *ctx)
 {
 	struct harness *h = ctx;
+	/* The page the core hands out is a whole page of its own (a sanitizer checks). */
+	volatile uint8_t *p = host;
+	(void)p[0];
+	(void)p[PAGE_SIZE - 1];
 	if (h->nr_maps < HARNESS_MAX_MAPS)
 		h->maps[h->nr_maps++] = (struct harness_map){
 			.domid = d->id, .kind = kind, .host = host,
@@ -128,8 +144,10 @@ void harness__free(struct harness *h)
 	if (!h)
 		return;
 	hv__destroy(&h->hv);
-	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
 		free(h->doms[i].ram);
+		free(h->doms[i].high);
+	}
 	free(h);
 }
 
@@ -161,42 +179,70 @@ static uint64_t build_page_tables(struct harness_dom *hd)
 	uint64_t *e;
 
 	e = (uint64_t *)(hd->ram + pml4);
-	e[0] = pdpt | PTE_P | PTE_RW;
+	e[0] = pdpt | X86_PTE_P | X86_PTE_RW;
 	e = (uint64_t *)(hd->ram + pdpt);
-	e[0] = pd | PTE_P | PTE_RW;
+	e[0] = pd | X86_PTE_P | X86_PTE_RW;
 	e = (uint64_t *)(hd->ram + pd);
 	for (uint64_t i = 0; i < nr_pt; i++)
-		e[i] = (pt + i * PAGE_SIZE) | PTE_P | PTE_RW;
+		e[i] = (pt + i * PAGE_SIZE) | X86_PTE_P | X86_PTE_RW;
 	e = (uint64_t *)(hd->ram + pt);
 	for (uint64_t i = 1; i < pages; i++)
-		e[i] = (i << PAGE_SHIFT) | PTE_P | PTE_RW;
+		e[i] = (i << PAGE_SHIFT) | X86_PTE_P | X86_PTE_RW;
 	return pt + nr_pt * PAGE_SIZE;
+}
+
+static void *zeroed_pages(uint64_t size)
+{
+	void *p = aligned_alloc(PAGE_SIZE, size);
+	assert_non_null(p);
+	memset(p, 0, size);
+	return p;
+}
+
+struct domain *harness__domain_pages(struct harness *h, const struct domain_config *cfg,
+				     uint64_t ram_pages, bool high_page, int *layout_ret)
+{
+	struct domain *d = NULL;
+
+	/* The page tables take pages 1 to 4 at least. */
+	assert_true(ram_pages >= 8 && ram_pages <= (1024ull << 20) >> PAGE_SHIFT);
+	if (domain__create(&h->hv, cfg, &d))
+		return NULL;
+	struct harness_dom *hd = &h->doms[d->id];
+	free(hd->ram);
+	free(hd->high);
+	memset(hd, 0, sizeof(*hd));
+	hd->d = d;
+	hd->ram_size = ram_pages << PAGE_SHIFT;
+	hd->ram = zeroed_pages(hd->ram_size);
+	assert_int_equal(guestmem__add(&d->mem, GUESTMEM_RAM, gpa(0), hd->ram_size, hd->ram), 0);
+	if (high_page) {
+		hd->high = zeroed_pages(PAGE_SIZE);
+		assert_int_equal(guestmem__add(&d->mem, GUESTMEM_RAM, gpa(1ull << 32), PAGE_SIZE,
+					       hd->high), 0);
+	}
+
+	hd->scratch_start = hd->scratch_next = build_page_tables(hd);
+	hd->paging64 = (struct x86_paging){
+		.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP, .cr3 = HARNESS_PT_BASE,
+		.cr4 = X86_CR4_PAE,
+		.efer = X86_EFER_LME | X86_EFER_LMA,
+	};
+	hd->paging32 = (struct x86_paging){ .cr0 = X86_CR0_PE };
+	*layout_ret = domain__finish_layout(d);
+	return d;
 }
 
 struct domain *harness__domain_cfg(struct harness *h, const struct domain_config *cfg,
 				   unsigned ram_mib)
 {
-	struct domain *d = NULL;
+	int layout_ret;
 
 	assert_true(ram_mib >= 1 && ram_mib <= 1024);
-	assert_int_equal(domain__create(&h->hv, cfg, &d), 0);
-	struct harness_dom *hd = &h->doms[d->id];
-	free(hd->ram);
-	memset(hd, 0, sizeof(*hd));
-	hd->d = d;
-	hd->ram_size = (uint64_t)ram_mib << 20;
-	hd->ram = aligned_alloc(PAGE_SIZE, hd->ram_size);
-	assert_non_null(hd->ram);
-	memset(hd->ram, 0, hd->ram_size);
-	assert_int_equal(guestmem__add(&d->mem, GUESTMEM_RAM, gpa(0), hd->ram_size, hd->ram), 0);
-
-	hd->scratch_start = hd->scratch_next = build_page_tables(hd);
-	hd->paging64 = (struct x86_paging){
-		.cr0 = CR0_PE | CR0_PG | CR0_WP, .cr3 = HARNESS_PT_BASE, .cr4 = CR4_PAE,
-		.efer = EFER_LME | EFER_LMA,
-	};
-	hd->paging32 = (struct x86_paging){ .cr0 = CR0_PE };
-	assert_int_equal(domain__finish_layout(d), 0);
+	struct domain *d = harness__domain_pages(h, cfg, (uint64_t)ram_mib << (20 - PAGE_SHIFT),
+						 false, &layout_ret);
+	assert_non_null(d);
+	assert_int_equal(layout_ret, 0);
 	return d;
 }
 
@@ -269,17 +315,9 @@ void harness__share_all(struct harness *h, struct domain *d)
 
 uint64_t *harness__reg_ptr(struct hv_regs *r, unsigned n)
 {
-	switch (n) {
-	case 0: return &r->rax;
-	case 1: return &r->rdi;
-	case 2: return &r->rsi;
-	case 3: return &r->r8;
-	case 4: return &r->r9;
-	case 5: return &r->r10;
-	case 6: return &r->r11;
-	case 7: return &r->r12;
-	default: fail_msg("no ABI register %u", n); return NULL;
-	}
+	if (n >= FASTABI_NR_REGS)
+		fail_msg("no ABI register %u", n);
+	return fastabi__reg(r, n);
 }
 
 uint64_t harness__reg(const struct hv_regs *r, unsigned n)
@@ -330,6 +368,33 @@ static unsigned word_of(const struct hv_regs *r, const uint64_t *p)
 	return (unsigned)(p - (const uint64_t *)r);
 }
 
+void harness__check_rules(const struct hv_regs *before, const struct hv_call *call)
+{
+	struct hv_regs after = call->regs;
+	uint32_t may = 1; /* rax */
+	const struct fastabi_op *op = NULL;
+
+	if (call->fast) {
+		/* rax and the op's declared outputs (the op as the core reported the call). */
+		if ((call->nr >> 32) == 0)
+			op = fastabi_op_find((uint32_t)call->hypercall, call->arg[0]);
+		if (op)
+			for (unsigned n = 1; n < FASTABI_NR_REGS; n++)
+				if (op->out_mask & (1u << n))
+					may |= 1u << word_of(&after, fastabi__reg(&after, n));
+		if (call->result == HV_CALL_RESTART)
+			assert_true(op && op->preemptible);
+	} else if (call->result == HV_CALL_RESTART) {
+		/* A legacy continuation rewrites its arguments to describe the rest. */
+		for (unsigned i = 0; i < LEGACY_NR_ARGS; i++)
+			may |= 1u << word_of(&after, legacy__arg_reg(&after, call->mode64, i));
+	}
+	check_regs(before, &after, may,
+		   call->fast ? "FastABI call" : call->mode64 ? "legacy call" : "32-bit legacy call");
+	if (call->result == HV_CALL_RESTART)
+		assert_int_equal(after.rax, before->rax);
+}
+
 static int64_t fast_once(struct hv_vcpu *v, struct hv_call *call, struct harness_result *res)
 {
 	struct harness *h = harness__of(v->d->hv);
@@ -339,23 +404,7 @@ static int64_t fast_once(struct hv_vcpu *v, struct hv_call *call, struct harness
 	call->paging = h->doms[v->d->id].paging64;
 	call->rflags = h->rflags;
 	hv_hypercall(v, call);
-
-	/* Which registers the call may write: rax and the op's declared outputs. */
-	uint32_t may = 1;
-	bool fast = (before.rax & __HYPERVISOR_FASTABI_MASK) && (v->d->flags & DOMAIN_FASTABI);
-	const struct fastabi_op *op = NULL;
-	if (fast && (before.rax >> 32) == 0)
-		op = fastabi_op_find((uint32_t)before.rax & ~__HYPERVISOR_FASTABI_MASK,
-				     harness__reg(&before, 1));
-	if (op)
-		for (unsigned n = 1; n < FASTABI_NR_REGS; n++)
-			if (op->out_mask & (1u << n))
-				may |= 1u << word_of(&call->regs, harness__reg_ptr(&call->regs, n));
-	check_regs(&before, &call->regs, may, "FastABI call");
-	if (call->result == HV_CALL_RESTART) {
-		assert_true(op && op->preemptible);
-		assert_int_equal(call->regs.rax, before.rax);
-	}
+	harness__check_rules(&before, call);
 	int64_t ret = (int64_t)call->regs.rax;
 	finish(res, call, ret);
 	return ret;
@@ -366,10 +415,10 @@ static void fast_setup(struct hv_call *call, uint32_t hypercall, uint64_t subop,
 {
 	memset(call, 0, sizeof(*call));
 	poison(&call->regs);
-	call->regs.rax = (uint64_t)(hypercall | __HYPERVISOR_FASTABI_MASK);
-	call->regs.rdi = subop;
+	*fastabi__reg(&call->regs, 0) = (uint64_t)(hypercall | __HYPERVISOR_FASTABI_MASK);
+	*fastabi__reg(&call->regs, 1) = subop;
 	for (unsigned n = 2; n < FASTABI_NR_REGS; n++)
-		*harness__reg_ptr(&call->regs, n) = in[n - 2];
+		*fastabi__reg(&call->regs, n) = in[n - 2];
 }
 
 int64_t harness__fast(struct hv_vcpu *v, uint32_t hypercall, uint64_t subop,
@@ -401,27 +450,14 @@ int64_t harness__fast_loop(struct hv_vcpu *v, uint32_t hypercall, uint64_t subop
 	return ret;
 }
 
-static const size_t legacy_off64[LEGACY_NR_ARGS] = {
-	offsetof(struct hv_regs, rdi), offsetof(struct hv_regs, rsi),
-	offsetof(struct hv_regs, rdx), offsetof(struct hv_regs, r10),
-	offsetof(struct hv_regs, r8),
-};
-static const size_t legacy_off32[LEGACY_NR_ARGS] = {
-	offsetof(struct hv_regs, rbx), offsetof(struct hv_regs, rcx),
-	offsetof(struct hv_regs, rdx), offsetof(struct hv_regs, rsi),
-	offsetof(struct hv_regs, rdi),
-};
-
 static void legacy_setup(struct hv_call *call, bool mode64, uint64_t hypercall,
 			 const uint64_t args[LEGACY_NR_ARGS])
 {
 	memset(call, 0, sizeof(*call));
 	poison(&call->regs);
 	call->regs.rax = hypercall;
-	for (unsigned i = 0; i < LEGACY_NR_ARGS; i++) {
-		size_t off = mode64 ? legacy_off64[i] : legacy_off32[i];
-		*(uint64_t *)((char *)&call->regs + off) = args[i];
-	}
+	for (unsigned i = 0; i < LEGACY_NR_ARGS; i++)
+		*legacy__arg_reg(&call->regs, mode64, i) = args[i];
 	call->mode64 = mode64;
 }
 
@@ -434,14 +470,7 @@ static int64_t legacy_once(struct hv_vcpu *v, struct hv_call *call, struct harne
 	call->paging = mode64 ? h->doms[v->d->id].paging64 : h->doms[v->d->id].paging32;
 	call->rflags = h->rflags;
 	hv_hypercall(v, call);
-
-	uint32_t may = 1;
-	if (call->result == HV_CALL_RESTART) {
-		assert_int_equal(call->regs.rax, before.rax);
-		for (unsigned i = 0; i < LEGACY_NR_ARGS; i++)
-			may |= 1u << ((mode64 ? legacy_off64[i] : legacy_off32[i]) / sizeof(uint64_t));
-	}
-	check_regs(&before, &call->regs, may, mode64 ? "legacy call" : "32-bit legacy call");
+	harness__check_rules(&before, call);
 	int64_t ret = mode64 ? (int64_t)call->regs.rax : (int64_t)(int32_t)call->regs.rax;
 	finish(res, call, ret);
 	return ret;

@@ -17,6 +17,10 @@
  *	struct xen_feature_info *fi = harness__alloc(h, d, sizeof(*fi), &va);
  *	ret = hleg64(v, __HYPERVISOR_xen_version, XENVER_get_features, va);
  *	harness__free(h);
+ *
+ * A scenario that must give the same results through every ABI takes an
+ * enum abi and runs once per ABI (harness__each_abi, or a loop over
+ * HARNESS_ABIS); hcall_leg issues a legacy call in the ABI's width.
  */
 #ifndef TESTS_HV_HARNESS_H
 #define TESTS_HV_HARNESS_H
@@ -35,6 +39,7 @@
 
 #include <cmocka.h>
 
+#include "abi_fast.h"
 #include "hv.h"
 #include "legacy.h"
 #include "policy.h"
@@ -54,6 +59,7 @@ struct harness_dom {
 	struct domain *d;
 	uint8_t *ram;
 	uint64_t ram_size;
+	uint8_t *high; /* a page of RAM at 4 GiB, or NULL */
 	uint64_t scratch_start, scratch_next; /* GPA */
 	struct x86_paging paging64; /* long mode, 4-level, CR0.WP, identity map of RAM but page 0 */
 	struct x86_paging paging32; /* protected mode, paging off */
@@ -103,6 +109,30 @@ struct harness_result {
 	int bad_reg;
 };
 
+/* The three ways a test issues a call: FastABI registers, 64-bit and 32-bit legacy. */
+enum abi { ABI_FAST, ABI_LEG64, ABI_LEG32, NR_ABIS };
+#define HARNESS_ABIS(a) for (enum abi a = ABI_FAST; a < NR_ABIS; a++)
+#define HARNESS_LEGACY_ABIS(a) for (enum abi a = ABI_LEG64; a < NR_ABIS; a++)
+/* "FastABI", "legacy64", "legacy32": for failure messages. */
+const char *harness__abi_name(enum abi abi);
+/*
+ * Run scenario(abi, ctx) once per ABI, FastABI first; a failure message
+ * names the ABI it happened in (printed before each run).
+ */
+void harness__each_abi(void (*scenario)(enum abi abi, void *ctx), void *ctx);
+/*
+ * A cmocka test made of one scenario run once per ABI, named after it:
+ *	static void test_x(enum abi abi, void *ctx) { ... }
+ *	... harness_abi_test(test_x), ...
+ */
+struct harness_scenario {
+	void (*fn)(enum abi abi, void *ctx);
+	void *ctx;
+};
+void harness__run_each_abi(void **state); /* *state: a struct harness_scenario */
+#define harness_abi_test(scenario) \
+	{ #scenario, harness__run_each_abi, NULL, NULL, &(struct harness_scenario){ scenario, NULL } }
+
 struct harness *harness__new(void);
 void harness__free(struct harness *h); /* destroys the world and every domain */
 /* The harness of a world (from a domain or vCPU: v->d->hv). */
@@ -121,6 +151,14 @@ struct domain *harness__domain(struct harness *h, const char *name, unsigned fla
 /* The same with a full config (max_grant_frames, ...). */
 struct domain *harness__domain_cfg(struct harness *h, const struct domain_config *cfg,
 				   unsigned ram_mib);
+/*
+ * For the fuzzer: RAM of exactly ram_pages pages (8 or more; the host buffer
+ * has that size, so a sanitizer sees an access past it), optionally one more
+ * page of RAM at 4 GiB, page tables as usual. NULL when domain__create
+ * refuses cfg; *layout_ret is what domain__finish_layout answered.
+ */
+struct domain *harness__domain_pages(struct harness *h, const struct domain_config *cfg,
+				     uint64_t ram_pages, bool high_page, int *layout_ret);
 struct harness_dom *harness__dom(struct harness *h, struct domain *d);
 
 /* Host address of RAM at gpa (fails the test outside RAM). */
@@ -159,8 +197,16 @@ int64_t harness__legacy_loop(struct hv_vcpu *v, bool mode64, uint64_t hypercall,
 			     unsigned *restarts);
 /* Any call as the test builds it (regs, mode, paging); no register checks. */
 void harness__call(struct hv_vcpu *v, struct hv_call *call);
+/*
+ * The register rules of a call that hv_hypercall served (before: the
+ * registers it was issued with; call: as it came back, with the core's
+ * report): FastABI writes rax and the op's declared outputs only, legacy rax
+ * only, or its argument registers too when it continues; a continuation
+ * keeps rax, and only a preemptible FastABI op continues. Fails the test.
+ */
+void harness__check_rules(const struct hv_regs *before, const struct hv_call *call);
 
-/* ABI register n (0..7: rax, rdi, rsi, r8, r9, r10, r11, r12) of a register file. */
+/* ABI register n (0..FASTABI_NR_REGS - 1, in FASTABI_REGS order) of a register file. */
 uint64_t harness__reg(const struct hv_regs *r, unsigned n);
 uint64_t *harness__reg_ptr(struct hv_regs *r, unsigned n);
 
@@ -175,5 +221,9 @@ uint64_t *harness__reg_ptr(struct hv_regs *r, unsigned n);
 	harness__legacy((v), false, (hc), (const uint64_t[LEGACY_NR_ARGS]){ __VA_ARGS__ }, NULL)
 #define hleg_res(res, mode64, v, hc, ...) \
 	harness__legacy((v), (mode64), (hc), (const uint64_t[LEGACY_NR_ARGS]){ __VA_ARGS__ }, (res))
+/* A legacy call in the width of abi (ABI_LEG64 or ABI_LEG32). */
+#define hcall_leg(abi, v, hc, ...) \
+	harness__legacy((v), (abi) == ABI_LEG64, (hc), \
+			(const uint64_t[LEGACY_NR_ARGS]){ __VA_ARGS__ }, NULL)
 
 #endif

@@ -174,6 +174,30 @@ static void emit_prototype(FILE *out, const struct hv_op *h)
 	fprintf(out, ");\n");
 }
 
+/*
+ * The register order, once: X(N, reg) for every ABI register, from the same
+ * table the guest stubs pin their registers with (abi_reg_name). The core's
+ * dispatcher, the test harness and the fuzzer all reach register N through
+ * it, so nobody writes the order again.
+ */
+static void emit_reg_table(FILE *out)
+{
+	fprintf(out,
+		"#define FASTABI_NR_REGS %d\n"
+		"\n"
+		"/*\n"
+		" * The FastABI registers in order: X(N, reg) for ABI register N and the\n"
+		" * x86-64 register that carries it. reg0 carries the hypercall number in\n"
+		" * and the result out, reg1 the sub-op. Expand it over a struct with\n"
+		" * members named after the registers, e.g. offsetof(struct hv_regs, reg).\n"
+		" */\n"
+		"#define FASTABI_REGS(X) \\\n",
+		ABI_NR_REGS);
+	for (int r = 0; r < ABI_NR_REGS; r++)
+		fprintf(out, "\tX(%d, %s)%s\n", r, abi_reg_name(r), r + 1 < ABI_NR_REGS ? " \\" : "");
+	fprintf(out, "\n");
+}
+
 int abi_gen_c_hv_header(const struct abi_spec *spec, FILE *out)
 {
 	size_t n;
@@ -205,13 +229,13 @@ int abi_gen_c_hv_header(const struct abi_spec *spec, FILE *out)
 		"#include <stddef.h>\n"
 		"\n"
 		"struct hv_vcpu;\n"
-		"\n"
-		"#define FASTABI_NR_REGS 8\n"
-		"\n"
+		"\n");
+	emit_reg_table(out);
+	fprintf(out,
 		"/*\n"
-		" * reg[N] is ABI register N (rax, rdi, rsi, r8, r9, r10, r11, r12) as the\n"
-		" * guest left it. A decoder that refuses an input names it in bad_reg and\n"
-		" * bad_field; on success it writes exactly the op's declared outputs.\n"
+		" * reg[N] is ABI register N (FASTABI_REGS) as the guest left it. A decoder\n"
+		" * that refuses an input names it in bad_reg and bad_field; on success it\n"
+		" * writes exactly the op's declared outputs.\n"
 		" */\n"
 		"struct fastabi_frame {\n"
 		"\tuint64_t reg[FASTABI_NR_REGS];\n"

@@ -75,13 +75,10 @@ static const char runtime[] =
 	"	uint64_t seen[8];     /* the registers at the trap */\n"
 		"} st;\n"
 	"\n"
-	"/* rax, rdi, rsi, r8..r12 in the ucontext: FastABI reg0..reg7. */\n"
-	"static const int st_greg[8] = {\n"
-	"	REG_RAX, REG_RDI, REG_RSI, REG_R8, REG_R9, REG_R10, REG_R11, REG_R12,\n"
-	"};\n"
-	"static const char *const st_reg_name[8] = {\n"
-	"	\"rax\", \"rdi\", \"rsi\", \"r8\", \"r9\", \"r10\", \"r11\", \"r12\",\n"
-	"};\n"
+	;
+
+/* After the register tables (emit_reg_tables). */
+static const char runtime_traps[] =
 	"\n"
 	"/* The length of the expected trap instruction at ip, or 0. */\n"
 	"static unsigned st_trap_len(enum fastabi_trap trap, const unsigned char *ip)\n"
@@ -306,6 +303,26 @@ static const char runtime[] =
 	"\n";
 
 /* The lvalue of value v in the test function: "arg.m" or "p_name". */
+/*
+ * The ucontext slot and name of each FastABI register, from the one register
+ * table (abi_reg_name) the stubs pin their registers with.
+ */
+static void emit_reg_tables(FILE *out)
+{
+	fprintf(out, "/* The ucontext slot and name of FastABI reg0..reg%d. */\n"
+		     "static const int st_greg[%d] = {\n\t",
+		ABI_NR_REGS - 1, ABI_NR_REGS);
+	for (int r = 0; r < ABI_NR_REGS; r++) {
+		fputs("REG_", out);
+		for (const char *c = abi_reg_name(r); *c; c++)
+			fputc(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c, out);
+		fputs(r + 1 < ABI_NR_REGS ? ", " : ",\n};\n", out);
+	}
+	fprintf(out, "static const char *const st_reg_name[%d] = {\n\t", ABI_NR_REGS);
+	for (int r = 0; r < ABI_NR_REGS; r++)
+		fprintf(out, "\"%s\"%s", abi_reg_name(r), r + 1 < ABI_NR_REGS ? ", " : ",\n};\n");
+}
+
 static void emit_lvalue(FILE *out, const struct abi_c_value *v, const char *obj)
 {
 	if (v->member)
@@ -717,6 +734,8 @@ int abi_gen_selftest(const struct abi_spec *spec, FILE *out)
 		" * (with --clobber: the changed registers were noticed).\n"
 		" */\n");
 	fputs(runtime, out);
+	emit_reg_tables(out);
+	fputs(runtime_traps, out);
 
 	unsigned id = 0;
 	int rc = 0;

@@ -12,11 +12,9 @@
 
 #include "insn.h"
 
-#define EFER_LMA (1ull << 10)
-
 bool insn__long_mode(const struct kvm_sregs *s)
 {
-	return (s->efer & EFER_LMA) && s->cs.l;
+	return (s->efer & X86_EFER_LMA) && s->cs.l;
 }
 
 int insn__decode(const struct kvm_sregs *s, const uint8_t *bytes, unsigned len,
@@ -28,7 +26,7 @@ int insn__decode(const struct kvm_sregs *s, const uint8_t *bytes, unsigned len,
 	if (insn__long_mode(s)) {
 		mode = ZYDIS_MACHINE_MODE_LONG_64;
 		ZydisDecoderInit(&dec, mode, ZYDIS_STACK_WIDTH_64);
-	} else if (s->efer & EFER_LMA) {
+	} else if (s->efer & X86_EFER_LMA) {
 		snprintf(why, whylen, "compatibility mode");
 		return -1;
 	} else if (s->cs.db) {

@@ -20,13 +20,7 @@
 
 #include "insn.h"
 
-#define CR0_MP (1ull << 1)
-#define CR0_EM (1ull << 2)
-#define CR0_TS (1ull << 3)
-#define CR4_OSFXSR (1ull << 9)
-#define CR4_OSXSAVE (1ull << 18)
-#define EFER_SVME (1ull << 12)
-#define XCR0_SSE_AVX 6ull
+#define XCR0_SSE_AVX (X86_XCR0_SSE | X86_XCR0_AVX)
 
 const char *const insn_class_name[INSN_CLASSES] = {
 	[INSN_CLASS_INT] = "int",  [INSN_CLASS_IRET] = "iret", [INSN_CLASS_X87] = "x87",
@@ -190,7 +184,7 @@ enum insn_verdict insn__execute(struct insn_cpu *c, const struct insn_decoded *d
 	ev->pending = false;
 	why[0] = '\0';
 	/* A single-step trap after the instruction would need DR6.BS, which lives outside sync regs. */
-	if (c->regs->rflags & (1ull << 8)) {
+	if (c->regs->rflags & X86_RFLAGS_TF) {
 		insn__refuse(&x, "%s with EFLAGS.TF set (single-stepping a completed instruction is not "
 			     "emulated)", ZydisMnemonicGetString(m));
 		return INSN_REFUSED;
@@ -212,61 +206,62 @@ enum insn_verdict insn__execute(struct insn_cpu *c, const struct insn_decoded *d
 		return INSN_REFUSED;
 	case K_VMX:
 		*cls = INSN_CLASS_VMX;
-		insn__raise(ev, INSN_UD, false, 0);
+		insn__raise(ev, X86_EXC_UD, false, 0);
 		return INSN_FAULT;
 	case K_SVM:
 		*cls = INSN_CLASS_VMX;
-		if (s->efer & EFER_SVME) {
+		if (s->efer & X86_EFER_SVME) {
 			insn__refuse(&x, "%s with EFER.SVME set: nested SVM is not offered",
 				     ZydisMnemonicGetString(m));
 			return INSN_REFUSED;
 		}
-		insn__raise(ev, INSN_UD, false, 0);
+		insn__raise(ev, X86_EXC_UD, false, 0);
 		return INSN_FAULT;
 	case K_X87:
 		*cls = INSN_CLASS_X87;
-		if (m == ZYDIS_MNEMONIC_FWAIT ? (s->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS)
-					      : (s->cr0 & (CR0_EM | CR0_TS)) != 0) {
-			insn__raise(ev, INSN_NM, false, 0);
+		if (m == ZYDIS_MNEMONIC_FWAIT
+			    ? (s->cr0 & (X86_CR0_MP | X86_CR0_TS)) == (X86_CR0_MP | X86_CR0_TS)
+			    : (s->cr0 & (X86_CR0_EM | X86_CR0_TS)) != 0) {
+			insn__raise(ev, X86_EXC_NM, false, 0);
 			return INSN_FAULT;
 		}
 		break;
 	case K_MMX:
 		*cls = INSN_CLASS_MMX;
-		if (s->cr0 & CR0_EM) {
-			insn__raise(ev, INSN_UD, false, 0);
+		if (s->cr0 & X86_CR0_EM) {
+			insn__raise(ev, X86_EXC_UD, false, 0);
 			return INSN_FAULT;
 		}
-		if (s->cr0 & CR0_TS) {
-			insn__raise(ev, INSN_NM, false, 0);
+		if (s->cr0 & X86_CR0_TS) {
+			insn__raise(ev, X86_EXC_NM, false, 0);
 			return INSN_FAULT;
 		}
 		break;
 	case K_SSE:
 		*cls = INSN_CLASS_SSE;
-		if ((s->cr0 & CR0_EM) || !(s->cr4 & CR4_OSFXSR)) {
-			insn__raise(ev, INSN_UD, false, 0);
+		if ((s->cr0 & X86_CR0_EM) || !(s->cr4 & X86_CR4_OSFXSR)) {
+			insn__raise(ev, X86_EXC_UD, false, 0);
 			return INSN_FAULT;
 		}
-		if (s->cr0 & CR0_TS) {
-			insn__raise(ev, INSN_NM, false, 0);
+		if (s->cr0 & X86_CR0_TS) {
+			insn__raise(ev, X86_EXC_NM, false, 0);
 			return INSN_FAULT;
 		}
 		break;
 	case K_VEX:
 		*cls = INSN_CLASS_AVX;
-		if (!(s->cr4 & CR4_OSXSAVE)) {
-			insn__raise(ev, INSN_UD, false, 0);
+		if (!(s->cr4 & X86_CR4_OSXSAVE)) {
+			insn__raise(ev, X86_EXC_UD, false, 0);
 			return INSN_FAULT;
 		}
 		if (!insn_xcr__get(&x, &xcr0))
 			return INSN_REFUSED;
 		if ((xcr0 & XCR0_SSE_AVX) != XCR0_SSE_AVX) {
-			insn__raise(ev, INSN_UD, false, 0);
+			insn__raise(ev, X86_EXC_UD, false, 0);
 			return INSN_FAULT;
 		}
-		if (s->cr0 & CR0_TS) {
-			insn__raise(ev, INSN_NM, false, 0);
+		if (s->cr0 & X86_CR0_TS) {
+			insn__raise(ev, X86_EXC_NM, false, 0);
 			return INSN_FAULT;
 		}
 		break;

@@ -26,6 +26,7 @@
 #include <linux/kvm.h>
 
 #include <Zydis/Zydis.h>
+#include <fastabi/x86.h>
 
 /* What the --stats report counts, per vCPU. */
 enum insn_class {
@@ -41,18 +42,6 @@ enum insn_class {
 	INSN_CLASSES,
 };
 extern const char *const insn_class_name[INSN_CLASSES];
-
-/* Exception vectors the engine raises. */
-#define INSN_DB 1
-#define INSN_OF 4
-#define INSN_UD 6
-#define INSN_NM 7
-#define INSN_NP 11
-#define INSN_SS 12
-#define INSN_GP 13
-#define INSN_PF 14
-#define INSN_MF 16
-#define INSN_XM 19
 
 /* An exception for the guest (a fault: rip still points at the instruction). */
 struct insn_event {

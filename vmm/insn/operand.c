@@ -8,13 +8,7 @@
  * reference; a 32-bit offset past the segment limit likewise.
  */
 #include "insn.h"
-
-static bool canonical(uint64_t la, const struct kvm_sregs *s)
-{
-	unsigned bits = (s->cr4 & (1ull << 12)) ? 57 : 48; /* CR4.LA57 */
-	int64_t v = (int64_t)(la << (64 - bits)) >> (64 - bits);
-	return (uint64_t)v == la;
-}
+#include "pagewalk.h"
 
 static const struct kvm_segment *segment(const struct kvm_sregs *s, ZydisRegister seg)
 {
@@ -83,13 +77,14 @@ bool insn_mem__locate(struct insn_ctx *x, struct insn_memop *m)
 		return insn__refuse(x, "a memory operand of %u bits", (unsigned)op->size);
 
 	bool stack = op->mem.segment == ZYDIS_REGISTER_SS;
-	uint8_t vec = stack ? INSN_SS : INSN_GP;
+	uint8_t vec = stack ? X86_EXC_SS : X86_EXC_GP;
 	const struct kvm_segment *seg = segment(s, op->mem.segment);
 	if (lm) {
 		uint64_t base = (op->mem.segment == ZYDIS_REGISTER_FS ||
 				 op->mem.segment == ZYDIS_REGISTER_GS) ? seg->base : 0;
 		m->la = base + ea;
-		if (!canonical(m->la, s) || !canonical(m->la + m->size - 1, s)) {
+		if (!pagewalk__canonical(m->la, s->cr4) ||
+		    !pagewalk__canonical(m->la + m->size - 1, s->cr4)) {
 			insn__raise(x->ev, vec, true, 0);
 			return false;
 		}
@@ -100,16 +95,16 @@ bool insn_mem__locate(struct insn_ctx *x, struct insn_memop *m)
 		insn__raise(x->ev, vec, true, 0);
 		return false;
 	}
-	bool code = seg->type & 8;
-	if (code && (m->write || !(seg->type & 2))) {
+	bool code = seg->type & X86_SEG_CODE;
+	if (code && (m->write || !(seg->type & X86_SEG_READABLE))) {
 		insn__raise(x->ev, vec, true, 0);
 		return false;
 	}
-	if (!code && m->write && !(seg->type & 2)) {
+	if (!code && m->write && !(seg->type & X86_SEG_WRITABLE)) {
 		insn__raise(x->ev, vec, true, 0);
 		return false;
 	}
-	if (!code && (seg->type & 4))
+	if (!code && (seg->type & X86_SEG_EXPAND_DOWN))
 		return insn__refuse(x, "an expand-down data segment");
 	if (ea + m->size - 1 > seg->limit) {
 		insn__raise(x->ev, vec, true, 0);

@@ -37,13 +37,6 @@
 
 #include "insn.h"
 
-#define CR0_NE (1ull << 5)
-#define CR4_OSXMMEXCPT (1ull << 10)
-#define XCR0_X87 1ull
-#define XCR0_SSE 2ull
-#define XCR0_AVX 4ull
-#define STATUS_FLAGS 0x8d5ull
-#define RFLAGS_RF (1ull << 16)
 #define BUF_SIZE (2 * 4096)
 
 struct insn_host_ctx {
@@ -241,7 +234,7 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 		return INSN_REFUSED;
 	}
 	if (!host_has(d->i.meta.isa_set)) {
-		insn__raise(x->ev, INSN_UD, false, 0);
+		insn__raise(x->ev, X86_EXC_UD, false, 0);
 		return INSN_FAULT;
 	}
 
@@ -317,7 +310,7 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 		}
 		c->xsave_valid = true;
 	}
-	uint64_t mask = (XCR0_X87 | XCR0_SSE | (vex ? XCR0_AVX : 0)) & h->host_mask;
+	uint64_t mask = (X86_XCR0_X87 | X86_XCR0_SSE | (vex ? X86_XCR0_AVX : 0)) & h->host_mask;
 
 	/* The memory operand: fetch it (a failed translation is kept for later). */
 	int mem_fault = 0;
@@ -367,11 +360,11 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 
 	/* Exceptions, in the CPU's order: #UD and #GP from the instruction itself, then #PF. */
 	if (sig == SIGILL) {
-		insn__raise(x->ev, INSN_UD, false, 0);
+		insn__raise(x->ev, X86_EXC_UD, false, 0);
 		return INSN_FAULT;
 	}
-	if (sig == SIGSEGV && trap == 13) {
-		insn__raise(x->ev, INSN_GP, true, 0);
+	if (sig == SIGSEGV && trap == X86_EXC_GP) {
+		insn__raise(x->ev, X86_EXC_GP, true, 0);
 		return INSN_FAULT;
 	}
 	if (sig && sig != SIGFPE) {
@@ -380,13 +373,13 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 		return INSN_REFUSED;
 	}
 	if (mem_fault) {
-		insn__raise(x->ev, INSN_PF, true, pfec);
+		insn__raise(x->ev, X86_EXC_PF, true, pfec);
 		x->ev->set_cr2 = true;
 		x->ev->cr2 = fault_addr;
 		return INSN_FAULT;
 	}
 	if (sig == SIGFPE) {
-		if (trap == 16 && !(c->sregs->cr0 & CR0_NE)) {
+		if (trap == X86_EXC_MF && !(c->sregs->cr0 & X86_CR0_NE)) {
 			insn__refuse(x, "a pending x87 exception with CR0.NE clear (FERR#/IRQ13 "
 				     "reporting is not modelled)");
 			return INSN_REFUSED;
@@ -396,12 +389,12 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 				 c->regs->rip, m->ea, m->op != NULL);
 		memcpy(c->xsave, work, INSN_XSAVE_SIZE);
 		c->xsave_dirty |= STATE_CHANGED(before, c->xsave);
-		if (trap == 16)
-			insn__raise(x->ev, INSN_MF, false, 0);
-		else if (c->sregs->cr4 & CR4_OSXMMEXCPT)
-			insn__raise(x->ev, INSN_XM, false, 0);
+		if (trap == X86_EXC_MF)
+			insn__raise(x->ev, X86_EXC_MF, false, 0);
+		else if (c->sregs->cr4 & X86_CR4_OSXMMEXCPT)
+			insn__raise(x->ev, X86_EXC_XM, false, 0);
 		else
-			insn__raise(x->ev, INSN_UD, false, 0);
+			insn__raise(x->ev, X86_EXC_UD, false, 0);
 		return INSN_FAULT;
 	}
 
@@ -410,7 +403,7 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 		int w = env->access(env->ctx, m->la, buf_op, m->size, INSN_ACC_WRITE, &fault_addr,
 				    &pfec);
 		if (w == -1) {
-			insn__raise(x->ev, INSN_PF, true, pfec);
+			insn__raise(x->ev, X86_EXC_PF, true, pfec);
 			x->ev->set_cr2 = true;
 			x->ev->cr2 = fault_addr;
 			return INSN_FAULT;
@@ -440,7 +433,8 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 		c->regs->rsp = v;
 	}
 	/* Completed: RF clears, as after any instruction. */
-	c->regs->rflags = (c->regs->rflags & ~(STATUS_FLAGS | RFLAGS_RF)) | (hc.rflags & STATUS_FLAGS);
+	c->regs->rflags = (c->regs->rflags & ~(X86_RFLAGS_STATUS | X86_RFLAGS_RF)) |
+			  (hc.rflags & X86_RFLAGS_STATUS);
 	c->regs->rip = insn__next_rip(c, d);
 	return INSN_DONE;
 }

@@ -16,8 +16,6 @@
  */
 #include "insn.h"
 
-#define CR4_OSXSAVE (1ull << 18)
-
 bool insn_xcr__get(struct insn_ctx *x, uint64_t *xcr0)
 {
 	const struct insn_env *env = x->c->env;
@@ -28,15 +26,18 @@ bool insn_xcr__get(struct insn_ctx *x, uint64_t *xcr0)
 
 static bool valid_xcr0(uint64_t v, uint64_t supported)
 {
-	if (!(v & 1) || (v & ~supported))
+	const uint64_t avx512_all = X86_XCR0_OPMASK | X86_XCR0_ZMM_HI256 | X86_XCR0_HI16_ZMM;
+	const uint64_t amx_all = X86_XCR0_TILECFG | X86_XCR0_TILEDATA;
+
+	if (!(v & X86_XCR0_X87) || (v & ~supported))
 		return false;
-	if ((v & 4) && !(v & 2))
+	if ((v & X86_XCR0_AVX) && !(v & X86_XCR0_SSE))
 		return false;
-	uint64_t avx512 = v & 0xe0;
-	if (avx512 && (avx512 != 0xe0 || !(v & 4)))
+	uint64_t avx512 = v & avx512_all;
+	if (avx512 && (avx512 != avx512_all || !(v & X86_XCR0_AVX)))
 		return false;
-	uint64_t amx = v & (3ull << 17);
-	if (amx && amx != (3ull << 17))
+	uint64_t amx = v & amx_all;
+	if (amx && amx != amx_all)
 		return false;
 	return true;
 }
@@ -47,12 +48,12 @@ enum insn_verdict insn_xcr__xgetbv(struct insn_ctx *x)
 	uint32_t ecx = (uint32_t)c->regs->rcx;
 	uint64_t v;
 
-	if (!(c->sregs->cr4 & CR4_OSXSAVE)) {
-		insn__raise(x->ev, INSN_UD, false, 0);
+	if (!(c->sregs->cr4 & X86_CR4_OSXSAVE)) {
+		insn__raise(x->ev, X86_EXC_UD, false, 0);
 		return INSN_FAULT;
 	}
 	if (ecx > 1 || (ecx == 1 && !c->env->xgetbv1)) {
-		insn__raise(x->ev, INSN_GP, true, 0);
+		insn__raise(x->ev, X86_EXC_GP, true, 0);
 		return INSN_FAULT;
 	}
 	if (!insn_xcr__get(x, &v))
@@ -73,7 +74,7 @@ enum insn_verdict insn_xcr__xgetbv(struct insn_ctx *x)
 	/* Writes of 32-bit registers clear the upper halves in 64-bit mode. */
 	c->regs->rax = (uint32_t)v;
 	c->regs->rdx = (uint32_t)(v >> 32);
-	c->regs->rflags &= ~(1ull << 16); /* RF */
+	c->regs->rflags &= ~X86_RFLAGS_RF;
 	c->regs->rip = insn__next_rip(c, x->d);
 	return INSN_DONE;
 }
@@ -83,20 +84,20 @@ enum insn_verdict insn_xcr__xsetbv(struct insn_ctx *x)
 	struct insn_cpu *c = x->c;
 	uint64_t v = (uint32_t)c->regs->rax | (uint64_t)(uint32_t)c->regs->rdx << 32;
 
-	if (!(c->sregs->cr4 & CR4_OSXSAVE)) {
-		insn__raise(x->ev, INSN_UD, false, 0);
+	if (!(c->sregs->cr4 & X86_CR4_OSXSAVE)) {
+		insn__raise(x->ev, X86_EXC_UD, false, 0);
 		return INSN_FAULT;
 	}
 	if ((c->sregs->cs.selector & 3) || (uint32_t)c->regs->rcx != 0 ||
 	    !valid_xcr0(v, c->env->xcr0_supported)) {
-		insn__raise(x->ev, INSN_GP, true, 0);
+		insn__raise(x->ev, X86_EXC_GP, true, 0);
 		return INSN_FAULT;
 	}
 	if (c->env->set_xcr0(c->env->ctx, v)) {
 		insn__refuse(x, "KVM refused XCR0 %#llx", (unsigned long long)v);
 		return INSN_REFUSED;
 	}
-	c->regs->rflags &= ~(1ull << 16); /* RF */
+	c->regs->rflags &= ~X86_RFLAGS_RF;
 	c->regs->rip = insn__next_rip(c, x->d);
 	return INSN_DONE;
 }

@@ -23,17 +23,10 @@ static uint8_t private_page[PAGE_SIZE] __page_noinit;
 static long legacy_features(void)
 {
 	struct xen_feature_info *f = (void *)private_page;
-	register unsigned long rdi __asm__("rdi") = XENVER_get_features;
-	register unsigned long rsi __asm__("rsi") = (uintptr_t)f;
-	long ret;
-
 	f->submap_idx = 0;
 	f->submap = 0xdeadbeef;
-	__asm__ __volatile__("outb %%al, %[port]"
-			     : "=a"(ret), "+r"(rdi), "+r"(rsi)
-			     : "a"(__HYPERVISOR_xen_version), [port] "N"(FASTABI_DOORBELL_PORT)
-			     : "memory", "rdx", "r8", "r10");
-	return ret;
+	return hypercall_doorbell(__HYPERVISOR_xen_version, XENVER_get_features, (uintptr_t)f, 0, 0,
+				  0);
 }
 
 extern const uint8_t pml4[], pdpt[], pd[];

@@ -10,13 +10,12 @@
 
 const char test_title[] = "elf32-x86-64";
 
-#define EFER_LMA (1ull << 10)
 
 void test_main(void)
 {
-	uint64_t efer = rdmsr(MSR_EFER);
+	uint64_t efer = rdmsr(X86_MSR_EFER);
 
-	CHECK(efer & EFER_LMA);
+	CHECK(efer & X86_EFER_LMA);
 	CHECK(sizeof(void *) == 8);
 	if (!start_info)
 		xtf_failure("no valid start info in %%ebx");

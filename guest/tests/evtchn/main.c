@@ -58,14 +58,9 @@ static void close_port(evtchn_port_t port, bool fast)
 
 void test_main(void)
 {
-	if (!xtf_both_abis_ready())
+	if (!xtf_both_abis_ready() || !(si = shared_info_need()))
 		return;
 	t = fastabi_trap();
-	si = shared_info_map();
-	if (!si) {
-		xtf_error("shared_info not available");
-		return;
-	}
 
 	/* Unbound ports, one per ABI. */
 	struct evtchn_alloc_unbound al = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };

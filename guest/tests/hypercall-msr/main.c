@@ -19,26 +19,6 @@ const char test_title[] = "hypercall-msr";
 
 #define XEN_MSR 0x40000000u
 
-/* wrmsr/rdmsr that survive #GP: the vector of the fault, or -1. */
-static int try_wrmsr(uint32_t msr, uint64_t v)
-{
-	exception_record_reset();
-	__asm__ __volatile__("1: wrmsr\n2:\n" _ASM_EXTABLE(1b, 2b)
-			     : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
-			     : "memory");
-	return exception_record.count ? (int)exception_record.vector : -1;
-}
-
-static int try_rdmsr(uint32_t msr, uint64_t *v)
-{
-	uint32_t lo = 0xdeadbeef, hi = 0xdeadbeef;
-	exception_record_reset();
-	__asm__ __volatile__("1: rdmsr\n2:\n" _ASM_EXTABLE(1b, 2b)
-			     : "+a"(lo), "+d"(hi) : "c"(msr) : "memory");
-	*v = (uint64_t)hi << 32 | lo;
-	return exception_record.count ? (int)exception_record.vector : -1;
-}
-
 static const char *fault(int v)
 {
 	return v < 0 ? "no fault" : exception_name((unsigned)v);
@@ -54,7 +34,7 @@ static bool page_empty(void)
 
 static void expect_gp(const char *what, uint32_t msr, uint64_t v)
 {
-	int f = try_wrmsr(msr, v);
+	int f = wrmsr_safe(msr, v);
 	printf("wrmsr %#x <- %#llx (%s): %s\n", msr, (unsigned long long)v, what, fault(f));
 	if (f != X86_EXC_GP)
 		xtf_failure("%s: expected #GP, got %s", what, fault(f));
@@ -69,7 +49,7 @@ void test_main(void)
 		return;
 	}
 
-	int f = try_rdmsr(XEN_MSR, &v);
+	int f = rdmsr_safe(XEN_MSR, &v);
 	printf("rdmsr %#x: %s, %#llx\n", XEN_MSR, fault(f), (unsigned long long)v);
 	if (f >= 0 || v != 0)
 		xtf_failure("rdmsr %#x: expected 0 without a fault", XEN_MSR);
@@ -83,13 +63,13 @@ void test_main(void)
 	/* The rest of Xen's range: no viridian here, so #GP. */
 	expect_gp("Hyper-V's guest OS id MSR", 0x40000001u, page);
 	expect_gp("the viridian domain's hypercall MSR", 0x40000200u, page);
-	f = try_rdmsr(0x40000200u, &v);
+	f = rdmsr_safe(0x40000200u, &v);
 	printf("rdmsr 0x40000200: %s\n", fault(f));
 	if (f != X86_EXC_GP)
 		xtf_failure("rdmsr 0x40000200: expected #GP, got %s", fault(f));
 	CHECK(page_empty());
 
-	f = try_wrmsr(XEN_MSR, page);
+	f = wrmsr_safe(XEN_MSR, page);
 	printf("wrmsr %#x <- %#llx (the page): %s, first bytes %02x %02x %02x\n", XEN_MSR,
 	       (unsigned long long)page, fault(f), hypercall_page[0], hypercall_page[1],
 	       hypercall_page[2]);
@@ -99,7 +79,7 @@ void test_main(void)
 	}
 	xen_info.hypercall_page_ready = true;
 
-	f = try_rdmsr(XEN_MSR, &v);
+	f = rdmsr_safe(XEN_MSR, &v);
 	CHECK(f < 0 && v == 0);
 
 	/* Legacy hypercalls through the page. */
@@ -112,7 +92,7 @@ void test_main(void)
 	CHECK_EQ(hypercall_sched_op(SCHEDOP_yield, NULL), 0);
 
 	/* Writing it again (Xen rewrites the page) keeps it working. */
-	CHECK_EQ(try_wrmsr(XEN_MSR, page), -1);
+	CHECK_EQ(wrmsr_safe(XEN_MSR, page), -1);
 	CHECK_EQ(hypercall_xen_version(XENVER_version, NULL), want);
 
 	if (xtf_result() < 0)

@@ -1,5 +1,5 @@
 /*
- * Build-time oracle of the insn-simd guest: runs every case of cases.h on
+ * Build-time oracle of the insn-simd guest: runs every case of common/insn_simd_cases.h on
  * the host CPU (natively, at CPL3) from the reset state the guest starts
  * in (MXCSR 0x1f80, x87 after fninit) and prints the results as a C header.
  * Without AVX on the build host the AVX expectations are absent, and the
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cases.h"
+#include "common/insn_simd_cases.h"
 
 static const struct simd_case cases[] = { CASES(CASE_ENTRY) };
 static const struct simd_case avx_cases[] = { AVX_CASES(CASE_ENTRY) };

@@ -2,7 +2,7 @@
  * SSE, AVX and x87 at CPL0, where KVM on these hosts gives up and the VMM
  * completes the instruction on the host CPU (vmm/insn/). Every result is
  * compared with what the build host computed running the same instructions
- * on the same inputs (cases.h, expect.c -> insn_simd_expect.h), and every
+ * on the same inputs (common/insn_simd_cases.h, expect.c -> insn_simd_expect.h), and every
  * architectural exception is checked: #NM (CR0.TS), #UD (CR4.OSFXSR clear,
  * OSXSAVE clear, XCR0 without AVX, VMX instructions), #GP (misaligned
  * movaps and mulps, even on an unmapped page, bad xsetbv), #PF (not
@@ -12,19 +12,11 @@
  * instruction.
  */
 #include "guest.h"
-#include "cases.h"
+#include "common/insn_simd_cases.h"
 #include "insn_simd_expect.h"
 
 const char test_title[] = "insn-simd";
 
-#define CR0_MP (1ul << 1)
-#define CR0_EM (1ul << 2)
-#define CR0_TS (1ul << 3)
-#define CR0_NE (1ul << 5)
-#define CR0_WP (1ul << 16)
-#define CR4_OSFXSR (1ul << 9)
-#define CR4_OSXMMEXCPT (1ul << 10)
-#define CR4_OSXSAVE (1ul << 18)
 
 /* Addresses whose 2 MiB mappings the test changes (1 GiB up, beyond RAM). */
 #define RO_VA 0x40000000ul   /* read-only alias of guest-physical 4 MiB */
@@ -34,10 +26,8 @@ const char test_title[] = "insn-simd";
 static const struct simd_case cases[] = { CASES(CASE_ENTRY) };
 static const struct simd_case avx_cases[] = { AVX_CASES(CASE_ENTRY) };
 _Static_assert(sizeof(cases) / sizeof(cases[0]) == sizeof(expect) / sizeof(expect[0]),
-	       "cases.h and the generated expectations disagree");
+	       "insn_simd_cases.h and the generated expectations disagree");
 
-static void write_cr0(unsigned long v) { __asm__ __volatile__("mov %0, %%cr0" : : "r"(v) : "memory"); }
-static void write_cr4(unsigned long v) { __asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory"); }
 
 static uint64_t *pde_of(uint64_t va)
 {
@@ -88,23 +78,6 @@ static void run_cases(const char *what, const struct simd_case *c, unsigned n,
 	printf("%s: %u of %u cases as on the host\n", what, n - bad, n);
 }
 
-/* One instruction that must fault: run it with a fixup, report vector/error code. */
-#define TRY(insn, ...)                                                                  \
-	({                                                                              \
-		exception_record_reset();                                               \
-		__asm__ __volatile__("1: " insn "\n2:\n" _ASM_EXTABLE(1b, 2b)          \
-				     : : __VA_ARGS__ : "memory");                       \
-		exception_record.count ? exception_record.vector : ~0u;                 \
-	})
-/* A trap (the frame's ip is after the instruction). */
-#define TRY_TRAP(insn, ...)                                                             \
-	({                                                                              \
-		exception_record_reset();                                               \
-		__asm__ __volatile__(insn "\n1: nop\n2:\n" _ASM_EXTABLE(1b, 2b)        \
-				     : : __VA_ARGS__ : "memory");                       \
-		exception_record.count ? exception_record.vector : ~0u;                 \
-	})
-
 static void expect_exc(const char *what, unsigned got, unsigned vector, long ec)
 {
 	bool ok = got == vector && (ec < 0 || exception_record.error_code == (unsigned long)ec);
@@ -134,17 +107,17 @@ static void test_exceptions(void)
 	uint32_t v;
 
 	/* #NM: CR0.TS for SSE and x87; fwait only with CR0.MP too. */
-	write_cr0(cr0 | CR0_TS);
+	write_cr0(cr0 | X86_CR0_TS);
 	expect_exc("mulps with CR0.TS", TRY("mulps ci_fb(%%rip), %%xmm0", "i"(0)), X86_EXC_NM, -1);
 	expect_exc("fnop with CR0.TS", TRY("fnop", "i"(0)), X86_EXC_NM, -1);
 	expect_exc("fwait with CR0.TS and MP", TRY("fwait", "i"(0)), X86_EXC_NM, -1);
-	write_cr0(cr0 & ~CR0_MP & ~CR0_TS);
-	write_cr0((cr0 & ~CR0_MP) | CR0_TS);
+	write_cr0(cr0 & ~X86_CR0_MP & ~X86_CR0_TS);
+	write_cr0((cr0 & ~X86_CR0_MP) | X86_CR0_TS);
 	expect_exc("fwait with CR0.TS, MP clear", TRY("fwait", "i"(0)), ~0u, -1);
 	write_cr0(cr0);
 
 	/* #UD: CR4.OSFXSR clear. */
-	write_cr4(cr4 & ~CR4_OSFXSR);
+	write_cr4(cr4 & ~X86_CR4_OSFXSR);
 	expect_exc("mulps with CR4.OSFXSR clear", TRY("mulps ci_fb(%%rip), %%xmm0", "i"(0)), X86_EXC_UD, -1);
 	expect_exc("ldmxcsr with CR4.OSFXSR clear", TRY("ldmxcsr ci_mxdef(%%rip)", "i"(0)), X86_EXC_UD, -1);
 	write_cr4(cr4);
@@ -194,7 +167,7 @@ static void test_exceptions(void)
 	printf("  MXCSR after #XM %#x, destination %#x\n", v, keep);
 	CHECK_EQ(v, 0x1d84u);
 	CHECK_EQ(keep, 0x3f800000u);
-	write_cr4(cr4 & ~CR4_OSXMMEXCPT);
+	write_cr4(cr4 & ~X86_CR4_OSXMMEXCPT);
 	expect_exc("divss by zero, ZE unmasked, OSXMMEXCPT clear",
 		   TRY("divss ci_zero_f(%%rip), %%xmm0", "i"(0)), X86_EXC_UD, -1);
 	write_cr4(cr4);
@@ -254,7 +227,7 @@ static void test_avx(void)
 	expect_exc("xgetbv with CR4.OSXSAVE clear", TRY("xgetbv", "c"(0)), X86_EXC_UD, -1);
 	expect_exc("vaddps with CR4.OSXSAVE clear", TRY("vaddps %%ymm0, %%ymm0, %%ymm0", "i"(0)),
 		   X86_EXC_UD, -1);
-	write_cr4(cr4 | CR4_OSXSAVE);
+	write_cr4(cr4 | X86_CR4_OSXSAVE);
 	uint32_t lo, hi;
 	__asm__ __volatile__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
 	printf("XCR0 at boot %#x\n", lo);
@@ -274,9 +247,9 @@ static void test_avx(void)
 #else
 	printf("AVX: the build host had no AVX: no expectations, cases skipped\n");
 #endif
-	write_cr0(read_cr0() | CR0_TS);
+	write_cr0(read_cr0() | X86_CR0_TS);
 	expect_exc("vmulpd with CR0.TS", TRY("vmulpd %%ymm1, %%ymm1, %%ymm1", "i"(0)), X86_EXC_NM, -1);
-	write_cr0(read_cr0() & ~CR0_TS);
+	write_cr0(read_cr0() & ~X86_CR0_TS);
 	__asm__ __volatile__("xsetbv" : : "a"(3), "d"(0), "c"(0));
 	expect_exc("vmovups with XCR0 = x87|SSE", TRY("vmovups %%xmm1, %%xmm0", "i"(0)), X86_EXC_UD, -1);
 	__asm__ __volatile__("xsetbv" : : "a"(7), "d"(0), "c"(0));
@@ -313,8 +286,8 @@ void test_main(void)
 	unsigned long cr0 = read_cr0(), cr4 = read_cr4();
 
 	/* The OS's side of enabling SSE and x87 error reporting. */
-	write_cr0((cr0 & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE | CR0_WP);
-	write_cr4(cr4 | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	write_cr0((cr0 & ~(X86_CR0_EM | X86_CR0_TS)) | X86_CR0_MP | X86_CR0_NE | X86_CR0_WP);
+	write_cr4(cr4 | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
 	set_pde(RO_VA, 0x400000ull | 0x81); /* P, PS: read-only, supervisor */
 	set_pde(NP_VA, 0);
 	set_pde(RSVD_VA, 0x600000ull | 0x83 | (1ull << 50));

@@ -3,40 +3,16 @@
  * into (#OF only when OF is set, a trap), icebp (#DB, a trap), SSE with
  * absolute and base + index addresses, ldmxcsr/stmxcsr, x87 arithmetic and
  * AVX after xsetbv, each result compared with the build host's
- * (../insn-simd/cases.h, insn_simd_expect.h: the same operations on the
+ * (common/insn_simd_cases.h, insn_simd_expect.h: the same operations on the
  * same inputs).
  */
 #include "guest.h"
-#include "../insn-simd/cases.h"
+#include "common/insn_simd_cases.h"
 #include "insn_simd_expect.h"
 
 const char test_title[] = "insn-simd32";
 
-#define CR0_MP (1ul << 1)
-#define CR0_EM (1ul << 2)
-#define CR0_TS (1ul << 3)
-#define CR0_NE (1ul << 5)
-#define CR4_OSFXSR (1ul << 9)
-#define CR4_OSXMMEXCPT (1ul << 10)
-#define CR4_OSXSAVE (1ul << 18)
 
-#define TRY_TRAP(insn, ...)                                                             \
-	({                                                                              \
-		exception_record_reset();                                               \
-		__asm__ __volatile__(insn "\n1: nop\n2:\n" _ASM_EXTABLE(1b, 2b)        \
-				     : : __VA_ARGS__ : "memory", "cc");                 \
-		exception_record.count ? exception_record.vector : ~0u;                 \
-	})
-#define TRY(insn, ...)                                                                  \
-	({                                                                              \
-		exception_record_reset();                                               \
-		__asm__ __volatile__("1: " insn "\n2:\n" _ASM_EXTABLE(1b, 2b)          \
-				     : : __VA_ARGS__ : "memory");                       \
-		exception_record.count ? exception_record.vector : ~0u;                 \
-	})
-
-static void write_cr0(unsigned long v) { __asm__ __volatile__("mov %0, %%cr0" : : "r"(v) : "memory"); }
-static void write_cr4(unsigned long v) { __asm__ __volatile__("mov %0, %%cr4" : : "r"(v) : "memory"); }
 
 static void check(const char *name, const uint8_t *out, const uint8_t *want)
 {
@@ -61,8 +37,8 @@ void test_main(void)
 {
 	uint8_t out[CASE_OUT];
 
-	write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	write_cr0((read_cr0() & ~(X86_CR0_EM | X86_CR0_TS)) | X86_CR0_MP | X86_CR0_NE);
+	write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
 
 	/* into: nothing with OF clear; #OF with OF set, reported after the instruction. */
 	expect_vec("into, OF clear", TRY_TRAP("xor %%eax, %%eax\n\tinto", "i"(0)), ~0u);
@@ -93,7 +69,7 @@ void test_main(void)
 	/* AVX after the guest enables it. */
 	struct cpuid_regs r = cpuid(1);
 	if ((r.ecx & (1u << 26)) && (r.ecx & (1u << 28))) {
-		write_cr4(read_cr4() | CR4_OSXSAVE);
+		write_cr4(read_cr4() | X86_CR4_OSXSAVE);
 		__asm__ __volatile__("xsetbv" : : "a"(7), "d"(0), "c"(0));
 #ifdef EXPECT_AVX
 		memset(out, 0, sizeof(out));

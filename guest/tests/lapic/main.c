@@ -34,7 +34,6 @@ const char test_title[] = "lapic";
 #define V_CALLBACK 0x50
 #define V_UPCALL_LEGACY 0x60
 #define V_UPCALL_FAST 0x61
-#define BITS (8 * sizeof(xen_ulong_t))
 
 static enum fastabi_trap t;
 static struct shared_info *si;
@@ -127,28 +126,9 @@ static void on_ap(struct cpu_regs *r)
 	apic_eoi();
 }
 
-/* The 2-level upcall of a vCPU: acknowledge and clear every pending port. */
-static void take_events_of(unsigned vcpu)
-{
-	struct vcpu_info *vi = &si->vcpu_info[vcpu];
-
-	vi->evtchn_upcall_pending = 0;
-	xen_ulong_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-	while (sel) {
-		unsigned w = (unsigned)__builtin_ctzl(sel);
-		sel &= sel - 1;
-		xen_ulong_t bits = si->evtchn_pending[w] & ~si->evtchn_mask[w];
-		while (bits) {
-			unsigned b = (unsigned)__builtin_ctzl(bits);
-			bits &= bits - 1;
-			evtchn_clear_pending(si, w * BITS + b);
-		}
-	}
-}
-
 static void take_events(void)
 {
-	take_events_of(0);
+	evtchn_take_pending(si, 0, NULL);
 }
 
 static void on_callback(struct cpu_regs *r)
@@ -201,7 +181,7 @@ static void bounded_window(void)
 static bool check_cpuid_and_version(void)
 {
 	struct cpuid_regs c = cpuid(1);
-	uint64_t base = rdmsr(MSR_IA32_APICBASE);
+	uint64_t base = rdmsr(X86_MSR_APIC_BASE);
 	uint32_t ver = apic_version();
 	printf("CPUID.1 EDX.APIC %u, ECX.x2APIC %u, ECX.TSC-deadline %u, initial APIC ID %u; "
 	       "APIC base %#llx; ID register %u; version %#x\n", (c.edx >> 9) & 1,
@@ -210,8 +190,8 @@ static bool check_cpuid_and_version(void)
 	CHECK(c.edx & (1u << 9));
 	CHECK_EQ(c.ebx >> 24, apic_id_of_vcpu(0));
 	CHECK_EQ(base & ~0xfffull, APIC_DEFAULT_BASE);
-	CHECK(base & APICBASE_ENABLE);
-	CHECK(base & APICBASE_BSP);
+	CHECK(base & X86_APIC_BASE_ENABLE);
+	CHECK(base & X86_APIC_BASE_BSP);
 	CHECK_EQ(apic_id(), apic_id_of_vcpu(0));
 	/* An integrated APIC (0x14), six LVT entries; what Xen's vlapic reports too. */
 	CHECK_EQ(ver & 0xff00ff, 0x050014);
@@ -257,7 +237,7 @@ static void test_timer(void)
 		before = timer_ticks;
 		apic_write(APIC_LVTT, APIC_LVTT_TSC_DEADLINE | V_TIMER);
 		t0 = rdtsc();
-		wrmsr(MSR_IA32_TSC_DEADLINE, t0 + 1000 * tsc_per_us);
+		wrmsr(X86_MSR_TSC_DEADLINE, t0 + 1000 * tsc_per_us);
 		wait_irq(&timer_ticks, before, 1000000);
 		late = (last_irq_tsc - t0) / tsc_per_us;
 		apic_timer_stop();
@@ -454,7 +434,7 @@ static void on_upcall_ap(struct cpu_regs *r)
 {
 	(void)r;
 	ap_upcalls++;
-	take_events_of(1);
+	evtchn_take_pending(si, 1, NULL);
 	apic_eoi();
 }
 
@@ -504,7 +484,7 @@ static __noreturn void ap_main(void)
 			ap_nmi_woke = true;
 			continue;
 		} else if (ap_cmd == 3) { /* x2APIC mode: the ID and version MSRs (no MMIO after) */
-			wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APICBASE_X2APIC);
+			wrmsr(X86_MSR_APIC_BASE, rdmsr(X86_MSR_APIC_BASE) | X86_APIC_BASE_X2APIC);
 			ap_x2apic_msr_id = rdmsr(0x802);
 			ap_x2apic_version = rdmsr(0x803);
 		}
@@ -568,15 +548,7 @@ static void test_upcall_to_vcpu1(void)
 static void test_ipi_between_vcpus(void)
 {
 	__asm__ __volatile__("sidt %0; sgdt %1" : "=m"(idtr), "=m"(gdtr));
-	memset(&ap_ctx, 0, sizeof(ap_ctx));
-	ap_ctx.c.mode = VCPU_HVM_MODE_64B;
-	ap_ctx.c.cpu_regs.x86_64 = (struct vcpu_hvm_x86_64){
-		.rip = (uintptr_t)ap_main,
-		.rsp = (uintptr_t)(ap_stack + sizeof(ap_stack)) - 8,
-		.rflags = 2,
-		.cr0 = read_cr0(), .cr3 = read_cr3(), .cr4 = read_cr4(),
-		.efer = rdmsr(0xc0000080),
-	};
+	vcpu_context_here(&ap_ctx.c, ap_main, ap_stack + sizeof(ap_stack));
 	CHECK_EQ(hypercall_vcpu_op(VCPUOP_initialise, 1, &ap_ctx.c), 0);
 	CHECK_EQ(hypercall_vcpu_op(VCPUOP_up, 1, NULL), 0);
 	uint64_t t0 = rdtsc();
@@ -646,11 +618,9 @@ void test_main(void)
 		return;
 	}
 	t = fastabi_trap();
-	si = shared_info_map();
-	if (!si) {
-		xtf_error("shared_info not available");
+	si = shared_info_need();
+	if (!si)
 		return;
-	}
 	if (!check_cpuid_and_version()) {
 		xtf_failure("no local APIC as Xen gives one");
 		return;

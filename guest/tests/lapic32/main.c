@@ -17,7 +17,7 @@ const char test_title[] = "lapic32";
 void test_main(void)
 {
 	struct cpuid_regs c = cpuid(1);
-	uint64_t base = rdmsr(MSR_IA32_APICBASE);
+	uint64_t base = rdmsr(X86_MSR_APIC_BASE);
 	uint32_t ver = apic_version();
 	printf("CPUID.1 EDX.APIC %u, initial APIC ID %u; APIC base %#llx; ID register %u; "
 	       "version %#x\n", (c.edx >> 9) & 1, c.ebx >> 24, (unsigned long long)base, apic_id(),
@@ -29,8 +29,8 @@ void test_main(void)
 	CHECK_EQ(c.ebx >> 24, apic_id_of_vcpu(0));
 	CHECK_EQ(apic_id(), apic_id_of_vcpu(0));
 	CHECK_EQ(base & ~0xfffull, APIC_DEFAULT_BASE);
-	CHECK(base & APICBASE_ENABLE);
-	CHECK(base & APICBASE_BSP);
+	CHECK(base & X86_APIC_BASE_ENABLE);
+	CHECK(base & X86_APIC_BASE_BSP);
 
 	apic_enable(0xff);
 	CHECK_EQ(apic_read(APIC_SPIV), APIC_SPIV_ENABLE | 0xff);

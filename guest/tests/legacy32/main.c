@@ -16,13 +16,8 @@ static void fastabi_bit_is_legacy(void)
 	 * The doorbell with the FastABI bit in eax from 32-bit code: the
 	 * hypervisor must treat it as a legacy call to an unknown number.
 	 */
-	long ret;
-	unsigned long b = XENVER_version, c = 0;
-	__asm__ __volatile__("outb %%al, %[port]"
-			     : "=a"(ret), "+b"(b), "+c"(c)
-			     : "a"(__HYPERVISOR_xen_version | __HYPERVISOR_FASTABI_MASK),
-			       [port] "N"(FASTABI_DOORBELL_PORT)
-			     : "memory", "edx", "esi", "edi");
+	long ret = hypercall_doorbell(__HYPERVISOR_xen_version | __HYPERVISOR_FASTABI_MASK,
+				      XENVER_version, 0, 0, 0, 0);
 	printf("xen_version | FastABI bit from 32-bit code: %ld\n", ret);
 	CHECK_EQ(ret, -XEN_ENOSYS);
 }

@@ -59,11 +59,9 @@ void test_main(void)
 	if (!xtf_both_abis_ready())
 		return;
 	enum fastabi_trap trap = fastabi_trap();
-	struct shared_info *si = shared_info_map();
-	if (!si) {
-		xtf_error("shared_info not available");
+	struct shared_info *si = shared_info_need();
+	if (!si)
 		return;
-	}
 	const volatile struct vcpu_time_info *t = &si->vcpu_info[0].time;
 
 	printf("time info: version %u, tsc_timestamp %llu, system_time %llu, mul %#x, "

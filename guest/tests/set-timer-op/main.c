@@ -38,11 +38,9 @@ static uint64_t wait_port(uint64_t timeout)
 
 void test_main(void)
 {
-	si = shared_info_map();
-	if (!si) {
-		xtf_error("shared_info not available");
+	si = shared_info_need();
+	if (!si)
 		return;
-	}
 	struct evtchn_bind_virq b = { .virq = VIRQ_TIMER, .vcpu = 0 };
 	if (!CHECK_EQ(hypercall_event_channel_op(EVTCHNOP_bind_virq, &b), 0))
 		return;

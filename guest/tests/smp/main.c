@@ -10,6 +10,7 @@
  * through both ABIs after every change.
  */
 #include "guest.h"
+#include "common/poll.h"
 #include <xen/hvm/hvm_vcpu.h>
 
 const char test_title[] = "smp";
@@ -74,15 +75,7 @@ static void is_up(unsigned vcpu, long want)
 static void initialise(unsigned vcpu, bool fast)
 {
 	struct vcpu_hvm_context *c = &ctx[vcpu - 1].c;
-	memset(c, 0, sizeof(*c));
-	c->mode = VCPU_HVM_MODE_64B;
-	c->cpu_regs.x86_64 = (struct vcpu_hvm_x86_64){
-		.rip = (uintptr_t)ap_main,
-		.rsp = (uintptr_t)(ap_stack[vcpu - 1] + sizeof(ap_stack[0])) - 8,
-		.rflags = 2,
-		.cr0 = read_cr0(), .cr3 = read_cr3(), .cr4 = read_cr4(),
-		.efer = rdmsr(0xc0000080),
-	};
+	vcpu_context_here(c, ap_main, ap_stack[vcpu - 1] + sizeof(ap_stack[0]));
 	long rc = fast ? xen_hypercall_vcpu_initialise(t, vcpu, (uintptr_t)c >> 12)
 		       : hypercall_vcpu_op(VCPUOP_initialise, vcpu, c);
 	long again = fast ? hypercall_vcpu_op(VCPUOP_initialise, vcpu, c)
@@ -105,13 +98,7 @@ static void round(unsigned vcpu, unsigned r, bool fast)
 	uint64_t deadline = now_ns() + 5000000000ull;
 	long prc = 0;
 	for (unsigned tries = 0; tries < 1000 && done[vcpu] != r && now_ns() < deadline; tries++) {
-		if (fast) {
-			prc = xen_hypercall_sched_poll(t, deadline, ipi);
-		} else {
-			struct sched_poll p = { .nr_ports = 1, .timeout = deadline };
-			set_xen_guest_handle(p.ports, &ipi);
-			prc = hypercall_sched_op(SCHEDOP_poll, &p);
-		}
+		prc = poll_one(fast, ipi, deadline);
 		if (evtchn_test_pending(si, ipi))
 			break;
 	}
@@ -135,14 +122,9 @@ static void round(unsigned vcpu, unsigned r, bool fast)
 
 void test_main(void)
 {
-	if (!xtf_both_abis_ready())
+	if (!xtf_both_abis_ready() || !(si = shared_info_need()))
 		return;
 	t = fastabi_trap();
-	si = shared_info_map();
-	if (!si) {
-		xtf_error("shared_info not available");
-		return;
-	}
 	is_up(0, 1);
 	long l = hypercall_vcpu_op(VCPUOP_is_up, NAP, NULL);
 	if (l == -XEN_ENOENT) {

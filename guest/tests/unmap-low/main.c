@@ -29,8 +29,8 @@ void test_pre_start_info(void)
 {
 	text_start = image_start() & ~(uintptr_t)(PAGE_SIZE - 1);
 	for (uintptr_t a = text_start; a < TWO_MIB; a += PAGE_SIZE)
-		low_pt[a / PAGE_SIZE] = a | PTE_P | PTE_RW;
-	pd[0] = (uintptr_t)low_pt | PTE_P | PTE_RW;
+		low_pt[a / PAGE_SIZE] = a | X86_PTE_P | X86_PTE_RW;
+	pd[0] = (uintptr_t)low_pt | X86_PTE_P | X86_PTE_RW;
 	/* A CR3 write flushes the old 2 MiB translation (the boot tables have no global pages). */
 	__asm__ __volatile__("mov %0, %%cr3" ::"r"(read_cr3()) : "memory");
 }

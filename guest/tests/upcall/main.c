@@ -10,34 +10,23 @@
 const char test_title[] = "upcall";
 
 #define VECTOR 0xf3
-#define BITS (8 * sizeof(xen_ulong_t))
 
 static struct shared_info *si;
 static volatile unsigned upcalls;
 static volatile uint64_t seen[2]; /* ports seen pending in the handler */
 
+static void see(unsigned port)
+{
+	if (port < 128)
+		seen[port / 64] |= 1ull << (port % 64);
+}
+
 /* The 2-level upcall: acknowledge, then take every pending unmasked port. */
 static void upcall(struct cpu_regs *regs)
 {
 	(void)regs;
-	struct vcpu_info *vi = &si->vcpu_info[0];
-
 	upcalls++;
-	vi->evtchn_upcall_pending = 0;
-	xen_ulong_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-	while (sel) {
-		unsigned w = (unsigned)__builtin_ctzl(sel);
-		sel &= sel - 1;
-		xen_ulong_t bits = si->evtchn_pending[w] & ~si->evtchn_mask[w];
-		while (bits) {
-			unsigned b = (unsigned)__builtin_ctzl(bits);
-			bits &= bits - 1;
-			unsigned port = w * BITS + b;
-			evtchn_clear_pending(si, port);
-			if (port < 128)
-				seen[port / 64] |= 1ull << (port % 64);
-		}
-	}
+	evtchn_take_pending(si, 0, see);
 }
 
 static bool seen_port(unsigned port)
@@ -66,11 +55,9 @@ void test_main(void)
 		xtf_skip("needs the hypercall page and FastABI");
 		return;
 	}
-	si = shared_info_map();
-	if (!si) {
-		xtf_error("shared_info not available");
+	si = shared_info_need();
+	if (!si)
 		return;
-	}
 	irq_register(VECTOR, upcall);
 	struct xen_hvm_evtchn_upcall_vector uv = { .vcpu = 0, .vector = VECTOR };
 	if (!CHECK_EQ(xen_hypercall_hvm_set_evtchn_upcall_vector(fastabi_trap(), &uv), 0))

@@ -30,17 +30,15 @@ static int teardown(void **state)
 	return 0;
 }
 
-enum { FAST, LEG64, LEG32, NR_ABIS };
-
 /* hvm set_param / get_param through one ABI; *value in and out. */
-static int64_t param(struct world *w, struct hv_vcpu *v, int abi, bool set, uint64_t domid,
+static int64_t param(struct world *w, struct hv_vcpu *v, enum abi abi, bool set, uint64_t domid,
 		     uint64_t index, uint64_t *value)
 {
 	unsigned op = set ? HVMOP_set_param : HVMOP_get_param;
 	struct harness_result res;
 	int64_t ret;
 
-	if (abi == FAST) {
+	if (abi == ABI_FAST) {
 		ret = hfast_res(&res, v, HVM, op, domid, index, *value);
 		*value = harness__reg(&res.regs, 4);
 		return ret;
@@ -50,7 +48,7 @@ static int64_t param(struct world *w, struct hv_vcpu *v, int abi, bool set, uint
 	p->domid = (domid_t)domid;
 	p->index = (uint32_t)index;
 	p->value = *value;
-	ret = harness__legacy(v, abi == LEG64, HVM, (const uint64_t[5]){ op, va }, NULL);
+	ret = harness__legacy(v, abi == ABI_LEG64, HVM, (const uint64_t[5]){ op, va }, NULL);
 	*value = p->value;
 	return ret;
 }
@@ -60,7 +58,7 @@ static void test_params_own_domain(void **state)
 	struct world *w = *state;
 	uint64_t cb = (2ull << 56) | 0xf3; /* vector callback */
 
-	for (int abi = 0; abi < NR_ABIS; abi++) {
+	HARNESS_ABIS(abi) {
 		uint64_t val = cb + (unsigned)abi;
 		assert_int_equal(param(w, w->v, abi, true, DOMID_SELF, HVM_PARAM_CALLBACK_IRQ, &val), 0);
 		assert_int_equal(w->a->hvm_params[HVM_PARAM_CALLBACK_IRQ], cb + (unsigned)abi);
@@ -72,7 +70,7 @@ static void test_params_own_domain(void **state)
 
 	/* Read-only for the guest: the toolstack's store page. */
 	w->a->hvm_params[HVM_PARAM_STORE_PFN] = 0xfeff0;
-	for (int abi = 0; abi < NR_ABIS; abi++) {
+	HARNESS_ABIS(abi) {
 		uint64_t val = 0;
 		assert_int_equal(param(w, w->v, abi, false, DOMID_SELF, HVM_PARAM_STORE_PFN, &val), 0);
 		assert_int_equal(val, 0xfeff0);
@@ -96,7 +94,7 @@ static void test_params_refused(void **state)
 {
 	struct world *w = *state;
 
-	for (int abi = 0; abi < NR_ABIS; abi++) {
+	HARNESS_ABIS(abi) {
 		uint64_t val = 1;
 		/* Out of range index, other domains, no domain. */
 		assert_int_equal(param(w, w->v, abi, false, DOMID_SELF, HVM_NR_PARAMS, &val), -XEN_EINVAL);
@@ -149,7 +147,7 @@ static void test_params_privileged(void **state)
 	struct domain *u = harness__domain(h, "u", 0, 1, 4);
 	struct world w = { .h = h, .a = dom0, .b = u, .v = &dom0->vcpus[0] };
 
-	for (int abi = 0; abi < NR_ABIS; abi++) {
+	HARNESS_ABIS(abi) {
 		/* The toolstack sets what the guest may not. */
 		uint64_t val = 0x1000 + (unsigned)abi;
 		assert_int_equal(param(&w, w.v, abi, true, u->id, HVM_PARAM_STORE_PFN, &val), 0);
@@ -159,13 +157,13 @@ static void test_params_privileged(void **state)
 	}
 	/* Set-once parameters. */
 	uint64_t val = 1;
-	assert_int_equal(param(&w, w.v, FAST, true, u->id, HVM_PARAM_VIRIDIAN, &val), 0);
-	assert_int_equal(param(&w, w.v, FAST, true, u->id, HVM_PARAM_VIRIDIAN, &val), 0);
+	assert_int_equal(param(&w, w.v, ABI_FAST, true, u->id, HVM_PARAM_VIRIDIAN, &val), 0);
+	assert_int_equal(param(&w, w.v, ABI_FAST, true, u->id, HVM_PARAM_VIRIDIAN, &val), 0);
 	val = 2;
-	assert_int_equal(param(&w, w.v, LEG64, true, u->id, HVM_PARAM_VIRIDIAN, &val), -XEN_EEXIST);
+	assert_int_equal(param(&w, w.v, ABI_LEG64, true, u->id, HVM_PARAM_VIRIDIAN, &val), -XEN_EEXIST);
 	/* ... but the guest still only reaches its own. */
 	val = 0;
-	assert_int_equal(param(&w, &u->vcpus[0], LEG64, false, dom0->id, HVM_PARAM_CALLBACK_IRQ, &val),
+	assert_int_equal(param(&w, &u->vcpus[0], ABI_LEG64, false, dom0->id, HVM_PARAM_CALLBACK_IRQ, &val),
 			 -XEN_EPERM);
 	harness__free(h);
 }
@@ -201,12 +199,12 @@ static void test_flush_and_time(void **state)
 	assert_int_equal(hleg64(w->v, HVM, HVMOP_get_time, 0), -XEN_EFAULT);
 }
 
-static int64_t mem_type(struct world *w, int abi, uint64_t domid, uint64_t pfn, uint16_t *type)
+static int64_t mem_type(struct world *w, enum abi abi, uint64_t domid, uint64_t pfn, uint16_t *type)
 {
 	struct harness_result res;
 	int64_t ret;
 
-	if (abi == FAST) {
+	if (abi == ABI_FAST) {
 		ret = hfast_res(&res, w->v, HVM, HVMOP_get_mem_type, domid, pfn, 0xbeef);
 		*type = (uint16_t)harness__reg(&res.regs, 4);
 		return ret;
@@ -216,7 +214,7 @@ static int64_t mem_type(struct world *w, int abi, uint64_t domid, uint64_t pfn, 
 	m->domid = (domid_t)domid;
 	m->pfn = pfn;
 	m->mem_type = 0xbeef;
-	ret = harness__legacy(w->v, abi == LEG64, HVM, (const uint64_t[5]){ HVMOP_get_mem_type, va },
+	ret = harness__legacy(w->v, abi == ABI_LEG64, HVM, (const uint64_t[5]){ HVMOP_get_mem_type, va },
 			      NULL);
 	*type = m->mem_type;
 	return ret;
@@ -227,7 +225,7 @@ static void test_mem_type(void **state)
 	struct world *w = *state;
 	uint64_t si = gfn_val(w->a->shared_info_gfn);
 
-	for (int abi = 0; abi < NR_ABIS; abi++) {
+	HARNESS_ABIS(abi) {
 		uint16_t t;
 		assert_int_equal(mem_type(w, abi, DOMID_SELF, 0x10, &t), 0);
 		assert_int_equal(t, HVMMEM_ram_rw);

@@ -27,6 +27,60 @@ static void test_unknown(void **state)
 	harness__free(h);
 }
 
+/*
+ * The core reports how it read each call (ABI, number, the ABI's arguments in
+ * its order, as passed), so that the VMM's trace and counters decode nothing.
+ */
+static void test_call_report(void **state)
+{
+	(void)state;
+	struct harness *h = harness__new();
+	struct domain *d = harness__domain(h, "r", DOMAIN_FASTABI, 1, 4);
+	struct domain *l = harness__domain(h, "l", 0, 1, 4);
+	struct hv_call call;
+
+	/* FastABI: reg1..reg7 in the generated register order, the number without the bit. */
+	memset(&call, 0, sizeof(call));
+	for (unsigned n = 1; n < FASTABI_NR_REGS; n++)
+		*harness__reg_ptr(&call.regs, n) = 0x100 + n;
+	call.regs.rax = __HYPERVISOR_FASTABI_MASK | __HYPERVISOR_event_channel_op;
+	call.regs.rdx = call.regs.rbx = call.regs.rcx = 0xbad; /* no FastABI register */
+	call.mode64 = true;
+	harness__call(&d->vcpus[0], &call);
+	assert_true(call.fast);
+	assert_int_equal(call.nr, __HYPERVISOR_FASTABI_MASK | __HYPERVISOR_event_channel_op);
+	assert_int_equal(call.hypercall, __HYPERVISOR_event_channel_op);
+	assert_int_equal(call.nr_args, 7);
+	const uint64_t fast_args[7] = { 0x101, 0x102, 0x103, 0x104, 0x105, 0x106, 0x107 };
+	assert_memory_equal(call.arg, fast_args, sizeof(fast_args));
+	assert_int_equal(call.arg[0], call.regs.rdi); /* the sub-op, as rdi carried it */
+
+	/* Legacy, 64-bit: rdi, rsi, rdx, r10, r8 (a domain without FastABI, bit set or not). */
+	memset(&call, 0, sizeof(call));
+	call.regs = (struct hv_regs){ .rax = __HYPERVISOR_FASTABI_MASK | 77, .rdi = 1, .rsi = 2,
+				      .rdx = 3, .r10 = 4, .r8 = 5, .r9 = 0xbad, .rbx = 0xbad };
+	call.mode64 = true;
+	harness__call(&l->vcpus[0], &call);
+	assert_false(call.fast);
+	assert_int_equal(call.nr, __HYPERVISOR_FASTABI_MASK | 77);
+	assert_int_equal(call.hypercall, __HYPERVISOR_FASTABI_MASK | 77);
+	assert_int_equal(call.nr_args, LEGACY_NR_ARGS);
+	const uint64_t leg64[LEGACY_NR_ARGS] = { 1, 2, 3, 4, 5 };
+	assert_memory_equal(call.arg, leg64, sizeof(leg64));
+
+	/* Legacy, 32-bit: eax; ebx, ecx, edx, esi, edi, zero-extended. */
+	memset(&call, 0, sizeof(call));
+	call.regs = (struct hv_regs){ .rax = (9ull << 32) | 77, .rbx = (1ull << 32) | 1,
+				      .rcx = 2, .rdx = 3, .rsi = 4, .rdi = 0xffffffff00000005ull };
+	call.mode64 = false;
+	harness__call(&d->vcpus[0], &call);
+	assert_false(call.fast);
+	assert_int_equal(call.nr, 77);
+	assert_int_equal(call.hypercall, 77);
+	assert_memory_equal(call.arg, leg64, sizeof(leg64));
+	harness__free(h);
+}
+
 static void test_abi_selection(void **state)
 {
 	(void)state;
@@ -202,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_legacy_table),
 		cmocka_unit_test(test_abi_selection),
+		cmocka_unit_test(test_call_report),
 		cmocka_unit_test(test_bad_register),
 		cmocka_unit_test(test_every_op_keeps_the_rules),
 	};

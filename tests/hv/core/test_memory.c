@@ -8,28 +8,26 @@
 
 #define MEM __HYPERVISOR_memory_op
 
-enum { FAST, LEG64, LEG32, NR_ABIS };
-
 struct compat_memory_map {
 	uint32_t nr_entries;
 	uint32_t buffer;
 };
 
 /* XENMEM_memory_map through one ABI into a fresh buffer; *nr in and out. */
-static int64_t memory_map(struct harness *h, struct hv_vcpu *v, int abi, uint64_t buf_va,
+static int64_t memory_map(struct harness *h, struct hv_vcpu *v, enum abi abi, uint64_t buf_va,
 			  uint32_t *nr)
 {
 	struct harness_result res;
 	int64_t ret;
 
-	if (abi == FAST) {
+	if (abi == ABI_FAST) {
 		ret = hfast_res(&res, v, MEM, XENMEM_memory_map, *nr, buf_va);
 		*nr = (uint32_t)harness__reg(&res.regs, 2);
 		assert_int_equal(harness__reg(&res.regs, 3), buf_va);
 		return ret;
 	}
 	uint64_t va;
-	if (abi == LEG64) {
+	if (abi == ABI_LEG64) {
 		struct xen_memory_map *m = harness__alloc(h, v->d, sizeof(*m), &va);
 		m->nr_entries = *nr;
 		m->buffer.p = (void *)(uintptr_t)buf_va;
@@ -55,7 +53,7 @@ static void test_memory_map(void **state)
 	struct memory_e820 *got[NR_ABIS];
 
 	assert_true(d->nr_memmap >= 4);
-	for (int abi = 0; abi < NR_ABIS; abi++) {
+	HARNESS_ABIS(abi) {
 		uint64_t va;
 		got[abi] = harness__alloc(h, d, 32 * sizeof(struct memory_e820), &va);
 		memset(got[abi], 0xee, 32 * sizeof(struct memory_e820));
@@ -84,7 +82,7 @@ static void test_memory_map(void **state)
 		/* Bad buffers: nothing written, count left alone. */
 		nr = 32;
 		/* GVA 0 is unmapped under paging; elsewhere (GPA, paging off) it is RAM. */
-		assert_int_equal(memory_map(h, v, abi, abi == LEG64 ? 0 : 0x80000000u, &nr), -XEN_EFAULT);
+		assert_int_equal(memory_map(h, v, abi, abi == ABI_LEG64 ? 0 : 0x80000000u, &nr), -XEN_EFAULT);
 		assert_int_equal(nr, 32);
 		assert_int_equal(memory_map(h, v, abi, (8u << 20) - 20, &nr), -XEN_EFAULT);
 		assert_int_equal(nr, 32);
@@ -97,9 +95,9 @@ static void test_memory_map(void **state)
 	*pte = 0;
 	memset(buf, 0xee, 80);
 	uint32_t nr = 4;
-	assert_int_equal(memory_map(h, v, LEG64, va, &nr), -XEN_EFAULT);
+	assert_int_equal(memory_map(h, v, ABI_LEG64, va, &nr), -XEN_EFAULT);
 	assert_int_equal(buf[0], 0xee);
-	assert_int_equal(memory_map(h, v, FAST, va, &nr), 0);
+	assert_int_equal(memory_map(h, v, ABI_FAST, va, &nr), 0);
 	assert_int_equal(nr, 4);
 	*pte = saved;
 	/* The legacy struct itself unreadable. */
@@ -120,19 +118,19 @@ static void test_memory_map_confidential(void **state)
 	struct memory_e820 *e = harness__alloc_page(h, d, &va);
 
 	uint32_t nr = 16;
-	assert_int_equal(memory_map(h, v, FAST, va, &nr), -XEN_EACCES);
+	assert_int_equal(memory_map(h, v, ABI_FAST, va, &nr), -XEN_EACCES);
 	assert_int_equal(guestmem__refused(&d->mem), 1);
-	assert_int_equal(memory_map(h, v, LEG64, va, &nr), -XEN_EACCES);
+	assert_int_equal(memory_map(h, v, ABI_LEG64, va, &nr), -XEN_EACCES);
 	assert_int_equal(guestmem__refused(&d->mem), 2);
 
 	/* The guest shares the one page: FastABI works, legacy still cannot walk. */
 	assert_int_equal(hfast(v, MEM, XENMEM_fastabi_share, va >> PAGE_SHIFT, 1, 0), 0);
-	assert_int_equal(memory_map(h, v, FAST, va, &nr), 0);
+	assert_int_equal(memory_map(h, v, ABI_FAST, va, &nr), 0);
 	assert_int_equal(nr, d->nr_memmap);
 	assert_int_equal(e[0].type, XEN_HVM_MEMMAP_TYPE_RAM);
 	assert_int_equal(guestmem__refused(&d->mem), 2);
 	nr = 16;
-	assert_int_equal(memory_map(h, v, LEG64, va, &nr), -XEN_EACCES);
+	assert_int_equal(memory_map(h, v, ABI_LEG64, va, &nr), -XEN_EACCES);
 	assert_int_equal(guestmem__refused(&d->mem), 3);
 	harness__free(h);
 }
@@ -186,13 +184,13 @@ struct compat_add_to_physmap {
 	uint32_t gpfn;
 };
 
-static int64_t add_to_physmap(struct harness *h, struct hv_vcpu *v, int abi, domid_t domid,
+static int64_t add_to_physmap(struct harness *h, struct hv_vcpu *v, enum abi abi, domid_t domid,
 			      unsigned space, uint64_t idx, uint64_t gpfn)
 {
-	if (abi == FAST)
+	if (abi == ABI_FAST)
 		return hfast(v, MEM, XENMEM_add_to_physmap, domid, space, idx, gpfn);
 	uint64_t va;
-	if (abi == LEG64) {
+	if (abi == ABI_LEG64) {
 		struct xen_add_to_physmap *a = harness__alloc(h, v->d, sizeof(*a), &va);
 		*a = (struct xen_add_to_physmap){ .domid = domid, .space = space, .idx = idx,
 						  .gpfn = gpfn };
@@ -204,13 +202,13 @@ static int64_t add_to_physmap(struct harness *h, struct hv_vcpu *v, int abi, dom
 	return hleg32(v, MEM, XENMEM_add_to_physmap, va);
 }
 
-static int64_t remove_from_physmap(struct harness *h, struct hv_vcpu *v, int abi, domid_t domid,
+static int64_t remove_from_physmap(struct harness *h, struct hv_vcpu *v, enum abi abi, domid_t domid,
 				   uint64_t gpfn)
 {
-	if (abi == FAST)
+	if (abi == ABI_FAST)
 		return hfast(v, MEM, XENMEM_remove_from_physmap, domid, gpfn);
 	uint64_t va;
-	if (abi == LEG64) {
+	if (abi == ABI_LEG64) {
 		struct xen_remove_from_physmap *r = harness__alloc(h, v->d, sizeof(*r), &va);
 		*r = (struct xen_remove_from_physmap){ .domid = domid, .gpfn = gpfn };
 		return hleg64(v, MEM, XENMEM_remove_from_physmap, va);
@@ -229,7 +227,7 @@ static const struct guestmem_region *region_at(struct domain *d, uint64_t gfn_)
 static void test_shared_info_moves(void **state)
 {
 	(void)state;
-	for (int abi = 0; abi < NR_ABIS; abi++) {
+	HARNESS_ABIS(abi) {
 		struct harness *h = harness__new();
 		struct domain *d = harness__domain(h, "p", DOMAIN_FASTABI, 1, 8);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -304,7 +302,7 @@ static void test_physmap_refused(void **state)
 	struct domain *o = harness__domain(h, "o", DOMAIN_FASTABI, 1, 8);
 	struct hv_vcpu *v = &d->vcpus[0];
 
-	for (int abi = 0; abi < NR_ABIS; abi++) {
+	HARNESS_ABIS(abi) {
 		assert_int_equal(add_to_physmap(h, v, abi, DOMID_SELF, XENMAPSPACE_shared_info, 1, 0xf0000),
 				 -XEN_EINVAL);
 		assert_int_equal(add_to_physmap(h, v, abi, DOMID_SELF, XENMAPSPACE_gmfn, 0, 0xf0000),
@@ -323,25 +321,25 @@ static void test_physmap_refused(void **state)
 						XENMAPIDX_grant_table_status, 0xf0000), -XEN_EINVAL);
 	}
 	/* Frames beyond what a GPA can address (FastABI and legacy64 carry 64 bits). */
-	assert_int_equal(add_to_physmap(h, v, FAST, DOMID_SELF, XENMAPSPACE_shared_info, 0, 1ull << 40),
+	assert_int_equal(add_to_physmap(h, v, ABI_FAST, DOMID_SELF, XENMAPSPACE_shared_info, 0, 1ull << 40),
 			 -XEN_EINVAL);
-	assert_int_equal(add_to_physmap(h, v, LEG64, DOMID_SELF, XENMAPSPACE_shared_info, 0, ~0ull),
+	assert_int_equal(add_to_physmap(h, v, ABI_LEG64, DOMID_SELF, XENMAPSPACE_shared_info, 0, ~0ull),
 			 -XEN_EINVAL);
-	assert_int_equal(remove_from_physmap(h, v, FAST, DOMID_SELF, 1ull << 40), -XEN_EINVAL);
-	assert_int_equal(add_to_physmap(h, v, LEG64, DOMID_SELF, XENMAPSPACE_grant_table,
+	assert_int_equal(remove_from_physmap(h, v, ABI_FAST, DOMID_SELF, 1ull << 40), -XEN_EINVAL);
+	assert_int_equal(add_to_physmap(h, v, ABI_LEG64, DOMID_SELF, XENMAPSPACE_grant_table,
 					1ull << 32, 0xf0000), -XEN_EINVAL);
 	assert_int_equal(h->nr_maps, 0);
 	assert_false(d->shared_info_mapped);
 
 	/* The VMM fails the mapping: nothing changes. */
-	assert_int_equal(add_to_physmap(h, v, FAST, DOMID_SELF, XENMAPSPACE_shared_info, 0, 0xf0000), 0);
+	assert_int_equal(add_to_physmap(h, v, ABI_FAST, DOMID_SELF, XENMAPSPACE_shared_info, 0, 0xf0000), 0);
 	h->map_special_ret = -XEN_ENOMEM;
-	assert_int_equal(add_to_physmap(h, v, LEG64, DOMID_SELF, XENMAPSPACE_shared_info, 0, 0x700),
+	assert_int_equal(add_to_physmap(h, v, ABI_LEG64, DOMID_SELF, XENMAPSPACE_shared_info, 0, 0x700),
 			 -XEN_ENOMEM);
 	assert_int_equal(gfn_val(d->shared_info_gfn), 0xf0000);
 	assert_int_equal(region_at(d, 0xf0000)->kind, GUESTMEM_SHARED_INFO);
 	assert_null(region_at(d, 0x700)); /* the RAM page there is lost, as on Xen */
-	assert_int_equal(remove_from_physmap(h, v, FAST, DOMID_SELF, 0xf0000), -XEN_ENOMEM);
+	assert_int_equal(remove_from_physmap(h, v, ABI_FAST, DOMID_SELF, 0xf0000), -XEN_ENOMEM);
 	assert_int_equal(region_at(d, 0xf0000)->kind, GUESTMEM_SHARED_INFO);
 	assert_true(d->shared_info_mapped);
 	harness__free(h);
@@ -350,7 +348,7 @@ static void test_physmap_refused(void **state)
 static void test_grant_frames(void **state)
 {
 	(void)state;
-	for (int abi = 0; abi < NR_ABIS; abi++) {
+	HARNESS_ABIS(abi) {
 		struct harness *h = harness__new();
 		struct domain *d = harness__domain(h, "g", DOMAIN_FASTABI, 1, 8);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -421,12 +419,12 @@ static void test_fixed_layout_move(void **state)
 	assert_true(gnttab__frame_gfn(d, false, 0, &f));
 	assert_int_equal(gfn_val(f), si + 1);
 	/* A legacy guest that knows nothing of the layout may still move its pages. */
-	assert_int_equal(add_to_physmap(h, v, LEG64, DOMID_SELF, XENMAPSPACE_grant_table, 5, 0x7ff), 0);
+	assert_int_equal(add_to_physmap(h, v, ABI_LEG64, DOMID_SELF, XENMAPSPACE_grant_table, 5, 0x7ff), 0);
 	assert_null(region_at(d, si + 1 + 5));
 	assert_int_equal(region_at(d, si + 1 + 4)->kind, GUESTMEM_GRANT_TABLE);
 	assert_int_equal(region_at(d, si + 1 + 6)->kind, GUESTMEM_GRANT_TABLE);
 	assert_int_equal(region_at(d, 0x7ff)->kind, GUESTMEM_GRANT_TABLE);
-	assert_int_equal(add_to_physmap(h, v, FAST, DOMID_SELF, XENMAPSPACE_shared_info, 0, 0x7fe), 0);
+	assert_int_equal(add_to_physmap(h, v, ABI_FAST, DOMID_SELF, XENMAPSPACE_shared_info, 0, 0x7fe), 0);
 	assert_null(region_at(d, si));
 	harness__free(h);
 }

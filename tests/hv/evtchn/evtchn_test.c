@@ -54,13 +54,7 @@ static const struct ev_opdesc ev_ops[] = {
 		{ FIELD(evtchn_set_priority, port), FIELD(evtchn_set_priority, priority) }, { { 0, 0 } } },
 };
 
-const char *ev_abi_name(enum ev_abi abi)
-{
-	static const char *const names[] = { "FastABI", "legacy 64-bit", "legacy 32-bit" };
-	return abi < EV_NR_ABI ? names[abi] : "?";
-}
-
-struct ev_world *ev_world_new(enum ev_abi abi)
+struct ev_world *ev_world_new(enum abi abi)
 {
 	struct ev_world *w = calloc(1, sizeof(*w));
 	assert_non_null(w);
@@ -158,7 +152,7 @@ static int64_t legacy_step(struct ev_world *w, struct hv_vcpu *v, unsigned op, v
 	assert_true(desc->size <= sizeof(before));
 	memcpy(host, arg, desc->size);
 	memcpy(before, host, desc->size);
-	int64_t ret = harness__legacy(v, w->abi == EV_LEG64, __HYPERVISOR_event_channel_op,
+	int64_t ret = harness__legacy(v, w->abi == ABI_LEG64, __HYPERVISOR_event_channel_op,
 				      (const uint64_t[LEGACY_NR_ARGS]){ op, va }, &res);
 	*restart = res.result == HV_CALL_RESTART;
 	if (ret == 0 && !*restart)
@@ -173,7 +167,7 @@ int64_t ev_op_once(struct ev_world *w, struct hv_vcpu *v, unsigned op, void *arg
 	assert_true(op < sizeof(ev_ops) / sizeof(ev_ops[0]) && ev_ops[op].size);
 	int64_t ret;
 
-	if (w->abi == EV_FAST) {
+	if (w->abi == ABI_FAST) {
 		uint64_t in[6] = { 0 };
 		for (unsigned n = 0; n < 6; n++)
 			if (ev_ops[op].in[n].size)
@@ -215,7 +209,7 @@ void ev_run_all(void (*scenario)(struct ev_world *w))
 {
 	struct ev_world *ref = NULL;
 
-	for (enum ev_abi abi = 0; abi < EV_NR_ABI; abi++) {
+	HARNESS_ABIS(abi) {
 		struct ev_world *w = ev_world_new(abi);
 		w->tracing = true;
 		scenario(w);
@@ -229,7 +223,8 @@ void ev_run_all(void (*scenario)(struct ev_world *w))
 		for (unsigned i = 0; i < ref->n || i < w->n; i++) {
 			if (i >= ref->n || i >= w->n || ref->trace[i] != w->trace[i])
 				fail_msg("%s differs from %s at trace entry %u of %u/%u: %#llx vs %#llx",
-					 ev_abi_name(abi), ev_abi_name(ref->abi), i, ref->n, w->n,
+					 harness__abi_name(abi), harness__abi_name(ref->abi), i, ref->n,
+					 w->n,
 					 i < ref->n ? (unsigned long long)ref->trace[i] : 0ull,
 					 i < w->n ? (unsigned long long)w->trace[i] : 0ull);
 		}

@@ -20,18 +20,11 @@
 
 #include "evtchn.h"
 
-enum ev_abi {
-	EV_FAST,
-	EV_LEG64,
-	EV_LEG32,
-	EV_NR_ABI,
-};
-
 #define EV_TRACE_MAX 65536
 
 struct ev_world {
 	struct harness *h;
-	enum ev_abi abi;
+	enum abi abi;
 	bool tracing; /* set by ev_run_all; otherwise ev_note records nothing */
 	uint64_t trace[EV_TRACE_MAX];
 	unsigned n;
@@ -39,9 +32,7 @@ struct ev_world {
 	uint64_t slot_va[HV_MAX_DOMAINS];
 };
 
-const char *ev_abi_name(enum ev_abi abi);
-
-struct ev_world *ev_world_new(enum ev_abi abi);
+struct ev_world *ev_world_new(enum abi abi);
 void ev_world_free(struct ev_world *w);
 /* A domain (ram 4 MiB) with the given flags and vCPUs; confidential ones share their slot page. */
 struct domain *ev_domain(struct ev_world *w, const char *name, unsigned flags, unsigned nr_vcpus);

@@ -180,7 +180,7 @@ static void test_2l_two_domains(void **state)
 static void test_2l_confidential(void **state)
 {
 	(void)state;
-	struct ev_world *w = ev_world_new(EV_FAST);
+	struct ev_world *w = ev_world_new(ABI_FAST);
 	struct domain *d = ev_domain(w, "c", DOMAIN_CONFIDENTIAL, 2);
 	struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
 	evtchn_port_t p;
@@ -226,7 +226,7 @@ static void test_poll_wakeup(void **state)
 {
 	(void)state;
 	for (int fifo = 0; fifo < 2; fifo++) {
-		struct ev_world *w = ev_world_new(EV_FAST);
+		struct ev_world *w = ev_world_new(ABI_FAST);
 		struct domain *d = ev_domain(w, "d", 0, 2);
 		struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
 		struct ev_fifo_guest g = { 0 };

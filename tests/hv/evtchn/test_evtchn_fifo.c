@@ -372,7 +372,7 @@ static void test_fifo_two_domains(void **state)
 static void test_fifo_confidential(void **state)
 {
 	(void)state;
-	struct ev_world *w = ev_world_new(EV_FAST);
+	struct ev_world *w = ev_world_new(ABI_FAST);
 	struct domain *d = ev_domain(w, "c", DOMAIN_CONFIDENTIAL, 1);
 	struct hv_vcpu *v = &d->vcpus[0];
 	uint64_t cb_va, arr_va;
@@ -431,7 +431,7 @@ static void test_fifo_confidential(void **state)
 static void test_fifo_limit(void **state)
 {
 	(void)state;
-	struct ev_world *w = ev_world_new(EV_FAST);
+	struct ev_world *w = ev_world_new(ABI_FAST);
 	const struct domain_config cfg = { .name = "big", .nr_vcpus = 1,
 					   .max_evtchn_ports = EVTCHN_FIFO_NR_CHANNELS };
 	struct domain *d = ev_domain_cfg(w, &cfg);

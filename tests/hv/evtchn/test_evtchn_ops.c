@@ -583,7 +583,7 @@ static void test_port_limit(void **state)
 static void test_2l_limit(void **state)
 {
 	(void)state;
-	struct ev_world *w = ev_world_new(EV_FAST);
+	struct ev_world *w = ev_world_new(ABI_FAST);
 	const struct domain_config big = { .name = "big", .nr_vcpus = 1, .max_evtchn_ports = 100000 };
 	struct domain *d = ev_domain_cfg(w, &big);
 	struct domain *dflt = ev_domain(w, "default", 0, 1);

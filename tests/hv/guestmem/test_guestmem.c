@@ -14,6 +14,8 @@
 
 #include <xen/errno.h>
 
+#include <fastabi/x86.h>
+
 #include "guestmem.h"
 
 /* x86 architectural bits, restated here so that the tests do not trust the code. */
@@ -22,15 +24,6 @@
 #define US 0x4ULL
 #define PS 0x80ULL
 #define NX (1ULL << 63)
-#define CR0_PE   0x1ULL
-#define CR0_WP   (1ULL << 16)
-#define CR0_PG   (1ULL << 31)
-#define CR4_PSE  0x10ULL
-#define CR4_PAE  0x20ULL
-#define CR4_LA57 0x1000ULL
-#define EFER_LME 0x100ULL
-#define EFER_LMA 0x400ULL
-#define EFER_NXE 0x800ULL
 
 /*
  * Guest physical map: RAM A [0, 2 MiB), RAM B [2 MiB, 2 MiB + 64 KiB) right
@@ -82,16 +75,17 @@ static struct guestmem gm;
 static uint8_t *ram_a, *ram_b, *info;
 
 static const struct x86_paging pg_long = {
-	.cr0 = CR0_PE | CR0_PG | CR0_WP, .cr3 = L_PML4, .cr4 = CR4_PAE,
-	.efer = EFER_LME | EFER_LMA | EFER_NXE,
+	.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP, .cr3 = L_PML4, .cr4 = X86_CR4_PAE,
+	.efer = X86_EFER_LME | X86_EFER_LMA | X86_EFER_NXE,
 };
 static const struct x86_paging pg_32 = {
-	.cr0 = CR0_PE | CR0_PG | CR0_WP, .cr3 = N_PD, .cr4 = CR4_PSE,
+	.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP, .cr3 = N_PD, .cr4 = X86_CR4_PSE,
 };
 static const struct x86_paging pg_pae = {
-	.cr0 = CR0_PE | CR0_PG | CR0_WP, .cr3 = A_PDPT, .cr4 = CR4_PAE, .efer = EFER_NXE,
+	.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_WP, .cr3 = A_PDPT, .cr4 = X86_CR4_PAE,
+	.efer = X86_EFER_NXE,
 };
-static const struct x86_paging pg_off = { .cr0 = CR0_PE };
+static const struct x86_paging pg_off = { .cr0 = X86_CR0_PE };
 
 static void set64(uint64_t a, uint64_t v) { memcpy(ram_a + a, &v, 8); }
 static void set32(uint64_t a, uint32_t v) { memcpy(ram_a + a, &v, 4); }
@@ -429,7 +423,7 @@ static void test_long_write_protect(void **state)
 	(void)state;
 	struct x86_paging no_wp = pg_long;
 
-	no_wp.cr0 &= ~CR0_WP;
+	no_wp.cr0 &= ~X86_CR0_WP;
 	assert_int_equal(xlate(&pg_long, L_VA(7), 0), D_RO);
 	EXPECT_FAULT(&pg_long, L_VA(7), GUESTMEM_ACCESS_WRITE, GUESTMEM_FAULT_WRITE, 1, L_PT + 7 * 8);
 	/* WP = 0: the supervisor may write, the user still may not. */
@@ -457,7 +451,7 @@ static void test_long_nx(void **state)
 	(void)state;
 	struct x86_paging no_nxe = pg_long;
 
-	no_nxe.efer &= ~EFER_NXE;
+	no_nxe.efer &= ~X86_EFER_NXE;
 	assert_int_equal(xlate(&pg_long, L_VA(9), GUESTMEM_ACCESS_WRITE), D_NX);
 	EXPECT_FAULT(&pg_long, L_VA(9), GUESTMEM_ACCESS_EXEC, GUESTMEM_FAULT_NX, 1, L_PT + 9 * 8);
 	assert_int_equal(xlate(&pg_long, L_VA(4), GUESTMEM_ACCESS_EXEC), D1);
@@ -495,7 +489,7 @@ static void test_long_canonical(void **state)
 		     L_PML4 + 256 * 8);
 	/* 5-level paging: one more table on top, 57-bit canonical form. */
 	la57.cr3 = L_PML5;
-	la57.cr4 |= CR4_LA57;
+	la57.cr4 |= X86_CR4_LA57;
 	assert_int_equal(xlate(&la57, L_VA(4) + 8, 0), D1 + 8);
 	EXPECT_FAULT(&la57, 0x0001000000000000ULL, 0, GUESTMEM_FAULT_NOT_PRESENT, 5, L_PML5 + 8);
 	EXPECT_FAULT(&la57, 0x0100000000000000ULL, 0, GUESTMEM_FAULT_NON_CANONICAL, 0, 0);
@@ -508,7 +502,7 @@ static void test_32bit(void **state)
 	(void)state;
 	struct x86_paging no_pse = pg_32;
 
-	no_pse.cr4 &= ~CR4_PSE;
+	no_pse.cr4 &= ~X86_CR4_PSE;
 	assert_int_equal(xlate(&pg_32, N_VA_4K + 0x10, 0), D1 + 0x10);
 	/* Linear addresses are 32 bits: the upper half of the register is ignored. */
 	assert_int_equal(xlate(&pg_32, 0xffffffff00000000ULL | N_VA_4K, 0), D1);
@@ -534,7 +528,7 @@ static void test_pae(void **state)
 	(void)state;
 	struct x86_paging no_nxe = pg_pae;
 
-	no_nxe.efer &= ~EFER_NXE;
+	no_nxe.efer &= ~X86_EFER_NXE;
 	assert_int_equal(xlate(&pg_pae, A_VA_4K + 0x7, GUESTMEM_ACCESS_WRITE), D1 + 0x7);
 	assert_int_equal(xlate(&pg_pae, A_VA_2M + 0x1abcde, 0), 0x7abcde);
 	/* Outside long mode the upper half of the register is not part of the address. */

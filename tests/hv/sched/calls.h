@@ -11,15 +11,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <fastabi/x86.h>
+
 #include "harness.h"
 #include "sched_vcpu.h"
 
 #include <xen/errno.h>
 #include <xen/sched.h>
 #include <xen/vcpu.h>
-
-enum abi { ABI_FAST, ABI_LEG64, ABI_LEG32, NR_ABIS };
-static const char *const abi_name[NR_ABIS] = { "FastABI", "legacy64", "legacy32" };
 
 /* Domains the tests use: FastABI allowed, so all three ABIs work. */
 #define TEST_FLAGS DOMAIN_FASTABI
@@ -31,7 +30,7 @@ static const char *const abi_name[NR_ABIS] = { "FastABI", "legacy64", "legacy32"
 	do {                                                                                \
 		long long x_ = (long long)(x), y_ = (long long)(y);                         \
 		if (x_ != y_)                                                               \
-			fail_msg("%s: %s == %lld, expected %s == %lld", abi_name[abi], #x,  \
+			fail_msg("%s: %s == %lld, expected %s == %lld", harness__abi_name(abi), #x,  \
 				 x_, #y, y_);                                               \
 	} while (0)
 
@@ -56,6 +55,33 @@ static inline struct harness *world(struct domain **d, unsigned flags, unsigned 
 	harness__callback_vector(*d, TEST_CALLBACK_VECTOR);
 	return h;
 }
+
+/*
+ * The common shape of these tests: a scenario fn(a, h, d) run once per ABI
+ * a, each time on a fresh world (world() or world_bare(), nr vCPUs) that is
+ * freed after it. In main: world_test(fn, nr) or world_bare_test(fn, nr).
+ */
+struct world_test {
+	void (*fn)(enum abi a, struct harness *h, struct domain *d);
+	unsigned nr_vcpus;
+	bool bare;
+};
+
+static inline void world_scenario(enum abi a, void *ctx)
+{
+	const struct world_test *t = ctx;
+	struct domain *d;
+	struct harness *h = t->bare ? world_bare(&d, TEST_FLAGS, t->nr_vcpus)
+				    : world(&d, TEST_FLAGS, t->nr_vcpus);
+	t->fn(a, h, d);
+	harness__free(h);
+}
+
+#define WORLD_TEST(fn, nr, bare_)                                                            \
+	{ #fn, harness__run_each_abi, NULL, NULL,                                            \
+	  &(struct harness_scenario){ world_scenario, &(struct world_test){ fn, nr, bare_ } } }
+#define world_test(fn, nr) WORLD_TEST(fn, nr, false)
+#define world_bare_test(fn, nr) WORLD_TEST(fn, nr, true)
 
 static inline struct harness *h_of(struct hv_vcpu *v)
 {
@@ -267,6 +293,31 @@ static inline int64_t vcpu_phys_area(struct hv_vcpu *v, enum abi abi, unsigned c
 	if (abi == ABI_FAST)
 		return hfast(v, __HYPERVISOR_vcpu_op, cmd, vcpuid, gpa);
 	return legacy(v, abi, __HYPERVISOR_vcpu_op, cmd, vcpuid, put(v, &gpa, sizeof(gpa)));
+}
+
+/* ---- vCPUs up ---- */
+
+/* A 64-bit context that starts at rip (identity-mapped page tables at 0x1000). */
+static inline struct vcpu_hvm_context ctx64(uint64_t rip)
+{
+	struct vcpu_hvm_context c;
+	memset(&c, 0, sizeof(c));
+	c.mode = VCPU_HVM_MODE_64B;
+	c.cpu_regs.x86_64.rip = rip;
+	c.cpu_regs.x86_64.rsp = 0x8000;
+	c.cpu_regs.x86_64.cr0 = X86_CR0_PG | X86_CR0_ET | X86_CR0_PE;
+	c.cpu_regs.x86_64.cr3 = 0x1000;
+	c.cpu_regs.x86_64.cr4 = X86_CR4_PAE;
+	c.cpu_regs.x86_64.efer = X86_EFER_LME | X86_EFER_LMA;
+	return c;
+}
+
+/* vCPU id initialised with a 64-bit context and brought up by vCPU 0 (FastABI). */
+static inline void bring_up(struct domain *d, unsigned id)
+{
+	struct vcpu_hvm_context c = ctx64(0x100000);
+	assert_int_equal(vcpu_initialise(&d->vcpus[0], ABI_FAST, id, &c), 0);
+	assert_int_equal(vcpu_noarg(&d->vcpus[0], ABI_FAST, VCPUOP_up, id), 0);
 }
 
 /* ---- event channels, to make events happen (FastABI) ---- */

@@ -11,21 +11,10 @@
 
 #include <xen/hvm/hvm_vcpu.h>
 
+#include <fastabi/x86.h>
+
 
 /* vCPU id of d up, through the real ops (initialise with a 64-bit context, up). */
-static void bring_up(struct domain *d, unsigned id)
-{
-	struct vcpu_hvm_context ctx;
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.mode = VCPU_HVM_MODE_64B;
-	ctx.cpu_regs.x86_64.rip = 0x100000;
-	ctx.cpu_regs.x86_64.cr0 = 0x80000001;
-	ctx.cpu_regs.x86_64.cr4 = 0x20;
-	ctx.cpu_regs.x86_64.efer = 0x500;
-	assert_int_equal(vcpu_initialise(&d->vcpus[0], ABI_FAST, id, &ctx), 0);
-	assert_int_equal(vcpu_noarg(&d->vcpus[0], ABI_FAST, VCPUOP_up, id), 0);
-}
-
 static uint64_t runstate_sum(const struct vcpu_runstate_info *rs)
 {
 	return rs->time[0] + rs->time[1] + rs->time[2] + rs->time[3];
@@ -39,190 +28,157 @@ static void clear_pending(struct domain *d, evtchn_port_t port)
 
 /* ---- yield ---- */
 
-static void test_yield(void **state)
+static void test_yield(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world(&d, TEST_FLAGS, 1);
-		struct hv_vcpu *v = &d->vcpus[0];
-		uint64_t t0 = h->now;
+	struct hv_vcpu *v = &d->vcpus[0];
+	uint64_t t0 = h->now;
 
-		harness__advance(h, 5 * MS);
-		EQ(a, sched_noarg(v, a, SCHEDOP_yield), 0);
-		EQ(a, v->runstate.state, RUNSTATE_running);
-		EQ(a, v->runstate.state_entry_time, t0 + 5 * MS);
-		harness__advance(h, 3 * MS);
+	harness__advance(h, 5 * MS);
+	EQ(a, sched_noarg(v, a, SCHEDOP_yield), 0);
+	EQ(a, v->runstate.state, RUNSTATE_running);
+	EQ(a, v->runstate.state_entry_time, t0 + 5 * MS);
+	harness__advance(h, 3 * MS);
 
-		struct vcpu_runstate_info rs;
-		EQ(a, vcpu_runstate(v, a, 0, &rs), 0);
-		EQ(a, rs.state, RUNSTATE_running);
-		EQ(a, rs.time[RUNSTATE_running], 8 * MS);
-		EQ(a, rs.time[RUNSTATE_runnable], 0);
-		EQ(a, runstate_sum(&rs), h->now - t0);
-		EQ(a, hv_vcpu__runnable(v), true);
-		harness__free(h);
-	}
+	struct vcpu_runstate_info rs;
+	EQ(a, vcpu_runstate(v, a, 0, &rs), 0);
+	EQ(a, rs.state, RUNSTATE_running);
+	EQ(a, rs.time[RUNSTATE_running], 8 * MS);
+	EQ(a, rs.time[RUNSTATE_runnable], 0);
+	EQ(a, runstate_sum(&rs), h->now - t0);
+	EQ(a, hv_vcpu__runnable(v), true);
 }
 
 /* ---- block ---- */
 
-static void test_block_woken_by_event(void **state)
+static void test_block_woken_by_event(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world(&d, TEST_FLAGS, 2);
-		struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
-		bring_up(d, 1);
-		evtchn_port_t port = bind_ipi(v0, 0);
-		slot(v0)->evtchn_upcall_mask = 1;
-		uint64_t t0 = h->now;
+	struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
+	bring_up(d, 1);
+	evtchn_port_t port = bind_ipi(v0, 0);
+	slot(v0)->evtchn_upcall_mask = 1;
+	uint64_t t0 = h->now;
 
-		EQ(a, sched_noarg(v0, a, SCHEDOP_block), 0);
-		EQ(a, v0->blocked, true);
-		EQ(a, hv_vcpu__runnable(v0), false);
-		EQ(a, slot(v0)->evtchn_upcall_mask, 0); /* delivery enabled again */
-		EQ(a, v0->runstate.state, RUNSTATE_blocked);
+	EQ(a, sched_noarg(v0, a, SCHEDOP_block), 0);
+	EQ(a, v0->blocked, true);
+	EQ(a, hv_vcpu__runnable(v0), false);
+	EQ(a, slot(v0)->evtchn_upcall_mask, 0); /* delivery enabled again */
+	EQ(a, v0->runstate.state, RUNSTATE_blocked);
 
-		unsigned kicks = h->kicks[d->id][0];
-		harness__advance(h, 2 * MS);
-		send(v1, port);
-		EQ(a, v0->blocked, false);
-		EQ(a, hv_vcpu__runnable(v0), true);
-		EQ(a, hv_vcpu__upcall_pending(v0), true);
-		EQ(a, h->kicks[d->id][0] > kicks, true);
-		EQ(a, v0->runstate.state, RUNSTATE_running);
+	unsigned kicks = h->kicks[d->id][0];
+	harness__advance(h, 2 * MS);
+	send(v1, port);
+	EQ(a, v0->blocked, false);
+	EQ(a, hv_vcpu__runnable(v0), true);
+	EQ(a, hv_vcpu__upcall_pending(v0), true);
+	EQ(a, h->kicks[d->id][0] > kicks, true);
+	EQ(a, v0->runstate.state, RUNSTATE_running);
 
-		struct vcpu_runstate_info rs;
-		EQ(a, vcpu_runstate(v0, a, 0, &rs), 0);
-		EQ(a, rs.time[RUNSTATE_blocked], 2 * MS);
-		EQ(a, runstate_sum(&rs), h->now - t0);
+	struct vcpu_runstate_info rs;
+	EQ(a, vcpu_runstate(v0, a, 0, &rs), 0);
+	EQ(a, rs.time[RUNSTATE_blocked], 2 * MS);
+	EQ(a, runstate_sum(&rs), h->now - t0);
 
-		/* An upcall still pending: block returns at once. */
-		EQ(a, sched_noarg(v0, a, SCHEDOP_block), 0);
-		EQ(a, v0->blocked, false);
-		EQ(a, hv_vcpu__runnable(v0), true);
-		harness__free(h);
-	}
+	/* An upcall still pending: block returns at once. */
+	EQ(a, sched_noarg(v0, a, SCHEDOP_block), 0);
+	EQ(a, v0->blocked, false);
+	EQ(a, hv_vcpu__runnable(v0), true);
 }
 
 /* A masked event neither raises an upcall nor ends a block. */
-static void test_block_not_woken_by_masked_event(void **state)
+static void test_block_not_woken_by_masked_event(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world(&d, TEST_FLAGS, 2);
-		struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
-		bring_up(d, 1);
-		evtchn_port_t port = bind_ipi(v0, 0);
-		mask_port(d, port, true);
+	(void)h;
+	struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
+	bring_up(d, 1);
+	evtchn_port_t port = bind_ipi(v0, 0);
+	mask_port(d, port, true);
 
-		EQ(a, sched_noarg(v0, a, SCHEDOP_block), 0);
-		send(v1, port);
-		EQ(a, hv_vcpu__runnable(v0), false);
-		/* The guest's unmask delivers it, and the vCPU wakes. */
-		EQ(a, hfast(v1, __HYPERVISOR_event_channel_op, EVTCHNOP_unmask, port), 0);
-		EQ(a, hv_vcpu__runnable(v0), true);
-		harness__free(h);
-	}
+	EQ(a, sched_noarg(v0, a, SCHEDOP_block), 0);
+	send(v1, port);
+	EQ(a, hv_vcpu__runnable(v0), false);
+	/* The guest's unmask delivers it, and the vCPU wakes. */
+	EQ(a, hfast(v1, __HYPERVISOR_event_channel_op, EVTCHNOP_unmask, port), 0);
+	EQ(a, hv_vcpu__runnable(v0), true);
 }
 
 /* ---- poll ---- */
 
-static void test_poll_one_port(void **state)
+static void test_poll_one_port(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world(&d, TEST_FLAGS, 2);
-		struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
-		bring_up(d, 1);
-		evtchn_port_t p1 = bind_ipi(v0, 0), p2 = bind_ipi(v0, 0);
-		mask_port(d, p1, true);
-		mask_port(d, p2, true);
+	struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
+	bring_up(d, 1);
+	evtchn_port_t p1 = bind_ipi(v0, 0), p2 = bind_ipi(v0, 0);
+	mask_port(d, p1, true);
+	mask_port(d, p2, true);
 
-		/* No timeout: blocked until p1. */
-		EQ(a, sched_poll(v0, a, 0, p1), 0);
-		EQ(a, v0->polling, true);
-		EQ(a, v0->poll_port, p1);
-		EQ(a, hv_vcpu__runnable(v0), false);
-		EQ(a, hv_vcpu__next_deadline(v0), 0);
-		send(v1, p2); /* another port, masked: no upcall */
-		EQ(a, hv_vcpu__runnable(v0), false);
-		unsigned kicks = h->kicks[d->id][0];
-		send(v1, p1);
-		EQ(a, hv_vcpu__runnable(v0), true);
-		EQ(a, v0->polling, false);
-		EQ(a, h->kicks[d->id][0], kicks + 1);
+	/* No timeout: blocked until p1. */
+	EQ(a, sched_poll(v0, a, 0, p1), 0);
+	EQ(a, v0->polling, true);
+	EQ(a, v0->poll_port, p1);
+	EQ(a, hv_vcpu__runnable(v0), false);
+	EQ(a, hv_vcpu__next_deadline(v0), 0);
+	send(v1, p2); /* another port, masked: no upcall */
+	EQ(a, hv_vcpu__runnable(v0), false);
+	unsigned kicks = h->kicks[d->id][0];
+	send(v1, p1);
+	EQ(a, hv_vcpu__runnable(v0), true);
+	EQ(a, v0->polling, false);
+	EQ(a, h->kicks[d->id][0], kicks + 1);
 
-		/* Already pending: at once. */
-		EQ(a, sched_poll(v0, a, 0, p1), 0);
-		EQ(a, hv_vcpu__runnable(v0), true);
+	/* Already pending: at once. */
+	EQ(a, sched_poll(v0, a, 0, p1), 0);
+	EQ(a, hv_vcpu__runnable(v0), true);
 
-		/* A deadline: reported, then its expiry ends the poll. */
-		clear_pending(d, p1);
-		uint64_t deadline = h->now + 10 * MS;
-		unsigned changes = h->timer_changes[d->id][0];
-		EQ(a, sched_poll(v0, a, deadline, p1), 0);
-		EQ(a, hv_vcpu__runnable(v0), false);
-		EQ(a, hv_vcpu__next_deadline(v0), deadline);
-		EQ(a, h->timer_changes[d->id][0] > changes, true);
-		harness__advance(h, 9 * MS);
-		hv_vcpu__timer_expired(v0); /* early: nothing */
-		EQ(a, hv_vcpu__runnable(v0), false);
-		harness__advance(h, 1 * MS);
-		hv_vcpu__timer_expired(v0);
-		EQ(a, hv_vcpu__runnable(v0), true);
-		EQ(a, hv_vcpu__next_deadline(v0), 0);
+	/* A deadline: reported, then its expiry ends the poll. */
+	clear_pending(d, p1);
+	uint64_t deadline = h->now + 10 * MS;
+	unsigned changes = h->timer_changes[d->id][0];
+	EQ(a, sched_poll(v0, a, deadline, p1), 0);
+	EQ(a, hv_vcpu__runnable(v0), false);
+	EQ(a, hv_vcpu__next_deadline(v0), deadline);
+	EQ(a, h->timer_changes[d->id][0] > changes, true);
+	harness__advance(h, 9 * MS);
+	hv_vcpu__timer_expired(v0); /* early: nothing */
+	EQ(a, hv_vcpu__runnable(v0), false);
+	harness__advance(h, 1 * MS);
+	hv_vcpu__timer_expired(v0);
+	EQ(a, hv_vcpu__runnable(v0), true);
+	EQ(a, hv_vcpu__next_deadline(v0), 0);
 
-		/* A deadline in the past (or now): at once. */
-		EQ(a, sched_poll(v0, a, h->now - 1, p1), 0);
-		EQ(a, hv_vcpu__runnable(v0), true);
-		EQ(a, sched_poll(v0, a, h->now, p1), 0);
-		EQ(a, hv_vcpu__runnable(v0), true);
-		harness__free(h);
-	}
+	/* A deadline in the past (or now): at once. */
+	EQ(a, sched_poll(v0, a, h->now - 1, p1), 0);
+	EQ(a, hv_vcpu__runnable(v0), true);
+	EQ(a, sched_poll(v0, a, h->now, p1), 0);
+	EQ(a, hv_vcpu__runnable(v0), true);
 }
 
-static void test_poll_upcall_pending_returns(void **state)
+static void test_poll_upcall_pending_returns(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world(&d, TEST_FLAGS, 1);
-		struct hv_vcpu *v = &d->vcpus[0];
-		evtchn_port_t p = bind_ipi(v, 0);
-		slot(v)->evtchn_upcall_pending = 1;
-		EQ(a, sched_poll(v, a, 0, p), 0);
-		EQ(a, hv_vcpu__runnable(v), true);
-		harness__free(h);
-	}
+	(void)h;
+	struct hv_vcpu *v = &d->vcpus[0];
+	evtchn_port_t p = bind_ipi(v, 0);
+	slot(v)->evtchn_upcall_pending = 1;
+	EQ(a, sched_poll(v, a, 0, p), 0);
+	EQ(a, hv_vcpu__runnable(v), true);
 }
 
 /* An event that raises an upcall for the polling vCPU ends its poll of another port. */
-static void test_poll_ended_by_upcall(void **state)
+static void test_poll_ended_by_upcall(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world(&d, TEST_FLAGS, 2);
-		struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
-		bring_up(d, 1);
-		evtchn_port_t p1 = bind_ipi(v0, 0), p2 = bind_ipi(v0, 0);
-		mask_port(d, p1, true);
-		EQ(a, sched_poll(v0, a, 0, p1), 0);
-		send(v1, p2); /* unmasked: an upcall for vCPU 0 */
-		EQ(a, hv_vcpu__runnable(v0), true);
-		harness__free(h);
-	}
+	(void)h;
+	struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
+	bring_up(d, 1);
+	evtchn_port_t p1 = bind_ipi(v0, 0), p2 = bind_ipi(v0, 0);
+	mask_port(d, p1, true);
+	EQ(a, sched_poll(v0, a, 0, p1), 0);
+	send(v1, p2); /* unmasked: an upcall for vCPU 0 */
+	EQ(a, hv_vcpu__runnable(v0), true);
 }
 
 static void test_poll_bad_port(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -250,7 +206,7 @@ static void test_poll_bad_port(void **state)
 static void test_poll_legacy_list(void **state)
 {
 	(void)state;
-	for (enum abi a = ABI_LEG64; a <= ABI_LEG32; a++) {
+	HARNESS_LEGACY_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v0 = &d->vcpus[0], *v1 = &d->vcpus[1];
@@ -335,7 +291,7 @@ static void test_poll_legacy_list(void **state)
 static void test_shutdown_reasons(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		for (unsigned reason = SHUTDOWN_poweroff; reason <= SHUTDOWN_MAX; reason++) {
 			struct domain *d;
 			struct harness *h = world(&d, TEST_FLAGS, 2);
@@ -365,7 +321,7 @@ static void test_shutdown_reasons(void **state)
 static void test_shutdown_first_reason_sticks(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -380,7 +336,7 @@ static void test_shutdown_first_reason_sticks(void **state)
 static void test_shutdown_bad_reason(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -418,7 +374,7 @@ static void test_shutdown_bad_reason(void **state)
 static void test_shutdown_code(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -434,47 +390,41 @@ static void test_shutdown_code(void **state)
 
 /* ---- watchdog ---- */
 
-static void test_watchdog(void **state)
+static void test_watchdog(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world(&d, TEST_FLAGS, 2);
-		struct hv_vcpu *v = &d->vcpus[0];
-		uint64_t t0 = h->now;
-		unsigned changes1 = h->timer_changes[d->id][1];
+	struct hv_vcpu *v = &d->vcpus[0];
+	uint64_t t0 = h->now;
+	unsigned changes1 = h->timer_changes[d->id][1];
 
-		EQ(a, sched_watchdog(v, a, 0, 5), 1);
-		/* Every vCPU's deadline carries it. */
-		EQ(a, hv_vcpu__next_deadline(v), t0 + 5 * SEC);
-		EQ(a, hv_vcpu__next_deadline(&d->vcpus[1]), t0 + 5 * SEC);
-		EQ(a, h->timer_changes[d->id][1] > changes1, true);
-		EQ(a, sched_watchdog(v, a, 0, 10), 2);
-		EQ(a, sched_watchdog(v, a, 0, 1), -XEN_ENOSPC);
-		EQ(a, sched_watchdog(v, a, 1, 20), 0); /* re-armed */
-		EQ(a, hv_vcpu__next_deadline(v), t0 + 10 * SEC);
-		EQ(a, sched_watchdog(v, a, 2, 0), 0); /* destroyed */
-		EQ(a, hv_vcpu__next_deadline(v), t0 + 20 * SEC);
-		EQ(a, sched_watchdog(v, a, 2, 5), -XEN_EINVAL); /* not in use */
-		EQ(a, sched_watchdog(v, a, HV_NR_WATCHDOGS + 1, 5), -XEN_EINVAL);
-		EQ(a, sched_watchdog(v, a, 0xffffffffu, 5), -XEN_EINVAL);
+	EQ(a, sched_watchdog(v, a, 0, 5), 1);
+	/* Every vCPU's deadline carries it. */
+	EQ(a, hv_vcpu__next_deadline(v), t0 + 5 * SEC);
+	EQ(a, hv_vcpu__next_deadline(&d->vcpus[1]), t0 + 5 * SEC);
+	EQ(a, h->timer_changes[d->id][1] > changes1, true);
+	EQ(a, sched_watchdog(v, a, 0, 10), 2);
+	EQ(a, sched_watchdog(v, a, 0, 1), -XEN_ENOSPC);
+	EQ(a, sched_watchdog(v, a, 1, 20), 0); /* re-armed */
+	EQ(a, hv_vcpu__next_deadline(v), t0 + 10 * SEC);
+	EQ(a, sched_watchdog(v, a, 2, 0), 0); /* destroyed */
+	EQ(a, hv_vcpu__next_deadline(v), t0 + 20 * SEC);
+	EQ(a, sched_watchdog(v, a, 2, 5), -XEN_EINVAL); /* not in use */
+	EQ(a, sched_watchdog(v, a, HV_NR_WATCHDOGS + 1, 5), -XEN_EINVAL);
+	EQ(a, sched_watchdog(v, a, 0xffffffffu, 5), -XEN_EINVAL);
 
-		harness__advance(h, 20 * SEC - 1);
-		hv_vcpu__timer_expired(v);
-		EQ(a, d->shutdown, false);
-		harness__advance(h, 1);
-		hv_vcpu__timer_expired(&d->vcpus[1]); /* any vCPU's timer will do */
-		EQ(a, d->shutdown, true);
-		EQ(a, d->shutdown_reason, SHUTDOWN_watchdog);
-		EQ(a, h->shutdowns[d->id], 1);
-		harness__free(h);
-	}
+	harness__advance(h, 20 * SEC - 1);
+	hv_vcpu__timer_expired(v);
+	EQ(a, d->shutdown, false);
+	harness__advance(h, 1);
+	hv_vcpu__timer_expired(&d->vcpus[1]); /* any vCPU's timer will do */
+	EQ(a, d->shutdown, true);
+	EQ(a, d->shutdown_reason, SHUTDOWN_watchdog);
+	EQ(a, h->shutdowns[d->id], 1);
 }
 
 static void test_watchdog_poke_and_code(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -511,7 +461,7 @@ static void test_watchdog_poke_and_code(void **state)
 static void test_pin_override(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		EQ(a, sched_pin(&d->vcpus[0], a, 0), -XEN_EPERM);
@@ -538,7 +488,7 @@ static void test_pin_override(void **state)
 static void test_remote_shutdown(void **state)
 {
 	(void)state;
-	for (enum abi a = ABI_LEG64; a <= ABI_LEG32; a++) {
+	HARNESS_LEGACY_ABIS(a) {
 		struct harness *h = harness__new();
 		struct domain *d0 = harness__domain(h, "hw", TEST_FLAGS | DOMAIN_PRIVILEGED, 1, 4);
 		struct domain *d1 = harness__domain(h, "guest", TEST_FLAGS, 1, 4);
@@ -606,86 +556,74 @@ static void test_compat_hypercalls_refused(void **state)
  * hvm_local_events_need_delivery() is false for it (nothing to deliver on),
  * so its polls and blocks sleep until their port, deadline or a kick.
  */
-static void test_poll_sleeps_without_callback(void **state)
+static void test_poll_sleeps_without_callback(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world_bare(&d, TEST_FLAGS, 2);
-		struct hv_vcpu *v = &d->vcpus[0], *v1 = &d->vcpus[1];
-		bring_up(d, 1);
-		evtchn_port_t p1 = bind_ipi(v, 0), p2 = bind_ipi(v, 0);
-		/* An event: the flag goes up and stays (nobody takes the upcall). */
-		send(v1, p1);
-		EQ(a, slot(v)->evtchn_upcall_pending, 1);
-		EQ(a, h->kicks[d->id][0], 0);
-		/* Polling the other port waits, each time, until its deadline. */
-		for (int i = 0; i < 3; i++) {
-			uint64_t deadline = h->now + 300 * MS;
-			EQ(a, sched_poll(v, a, deadline, p2), 0);
-			EQ(a, hv_vcpu__runnable(v), false);
-			EQ(a, hv_vcpu__next_deadline(v), deadline);
-			/* More events on the first port neither end the poll nor kick. */
-			send(v1, p1);
-			EQ(a, hv_vcpu__runnable(v), false);
-			harness__set_time(h, deadline);
-			hv_vcpu__timer_expired(v);
-			EQ(a, hv_vcpu__runnable(v), true);
-		}
-		EQ(a, h->kicks[d->id][0], 3); /* one per deadline */
-		/* Its own port ends it at once. */
-		EQ(a, sched_poll(v, a, 0, p2), 0);
-		send(v1, p2);
-		EQ(a, hv_vcpu__runnable(v), true);
-		/* SCHEDOP_block sleeps too (Xen: block unless local_events_need_delivery). */
-		EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
+	struct hv_vcpu *v = &d->vcpus[0], *v1 = &d->vcpus[1];
+	bring_up(d, 1);
+	evtchn_port_t p1 = bind_ipi(v, 0), p2 = bind_ipi(v, 0);
+	/* An event: the flag goes up and stays (nobody takes the upcall). */
+	send(v1, p1);
+	EQ(a, slot(v)->evtchn_upcall_pending, 1);
+	EQ(a, h->kicks[d->id][0], 0);
+	/* Polling the other port waits, each time, until its deadline. */
+	for (int i = 0; i < 3; i++) {
+		uint64_t deadline = h->now + 300 * MS;
+		EQ(a, sched_poll(v, a, deadline, p2), 0);
 		EQ(a, hv_vcpu__runnable(v), false);
-		harness__free(h);
+		EQ(a, hv_vcpu__next_deadline(v), deadline);
+		/* More events on the first port neither end the poll nor kick. */
+		send(v1, p1);
+		EQ(a, hv_vcpu__runnable(v), false);
+		harness__set_time(h, deadline);
+		hv_vcpu__timer_expired(v);
+		EQ(a, hv_vcpu__runnable(v), true);
 	}
+	EQ(a, h->kicks[d->id][0], 3); /* one per deadline */
+	/* Its own port ends it at once. */
+	EQ(a, sched_poll(v, a, 0, p2), 0);
+	send(v1, p2);
+	EQ(a, hv_vcpu__runnable(v), true);
+	/* SCHEDOP_block sleeps too (Xen: block unless local_events_need_delivery). */
+	EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
+	EQ(a, hv_vcpu__runnable(v), false);
 }
 
 /* With a callback vector the same flag is deliverable: only while the guest takes interrupts. */
-static void test_poll_upcall_needs_vector_and_if(void **state)
+static void test_poll_upcall_needs_vector_and_if(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world_bare(&d, TEST_FLAGS, 1);
-		struct hv_vcpu *v = &d->vcpus[0];
-		evtchn_port_t p = bind_ipi(v, 0);
-		slot(v)->evtchn_upcall_pending = 1;
-		/* Interrupts off: not deliverable, the poll waits even with a vector. */
-		harness__callback_vector(d, TEST_CALLBACK_VECTOR);
-		h->rflags = 0x2;
-		EQ(a, sched_poll(v, a, 0, p), 0);
-		EQ(a, hv_vcpu__runnable(v), false);
-		sched__end_block(v);
-		EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
-		EQ(a, hv_vcpu__runnable(v), false);
-		sched__end_block(v);
-		/* On: returns at once, before the ports are even looked at (as Xen's do_poll). */
-		h->rflags = HARNESS_RFLAGS;
-		EQ(a, sched_poll(v, a, 0, p), 0);
-		EQ(a, hv_vcpu__runnable(v), true);
-		EQ(a, sched_poll(v, a, 0, evtchn__nr_ports(d)), 0);
-		EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
-		EQ(a, hv_vcpu__runnable(v), true);
-		/* The per-vCPU upcall vector counts as well. */
-		d->hvm_params[HVM_PARAM_CALLBACK_IRQ] = 0;
-		EQ(a, sched_poll(v, a, 0, p), 0);
-		EQ(a, hv_vcpu__runnable(v), false);
-		sched__end_block(v);
-		v->upcall_vector = 0xe0;
-		EQ(a, sched_poll(v, a, 0, p), 0);
-		EQ(a, hv_vcpu__runnable(v), true);
-		/* An NMI is deliverable whatever IF says. */
-		v->upcall_vector = 0;
-		h->rflags = 0x2;
-		v->nmi_pending = true;
-		EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
-		EQ(a, hv_vcpu__runnable(v), true);
-		harness__free(h);
-	}
+	struct hv_vcpu *v = &d->vcpus[0];
+	evtchn_port_t p = bind_ipi(v, 0);
+	slot(v)->evtchn_upcall_pending = 1;
+	/* Interrupts off: not deliverable, the poll waits even with a vector. */
+	harness__callback_vector(d, TEST_CALLBACK_VECTOR);
+	h->rflags = 0x2;
+	EQ(a, sched_poll(v, a, 0, p), 0);
+	EQ(a, hv_vcpu__runnable(v), false);
+	sched__end_block(v);
+	EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
+	EQ(a, hv_vcpu__runnable(v), false);
+	sched__end_block(v);
+	/* On: returns at once, before the ports are even looked at (as Xen's do_poll). */
+	h->rflags = HARNESS_RFLAGS;
+	EQ(a, sched_poll(v, a, 0, p), 0);
+	EQ(a, hv_vcpu__runnable(v), true);
+	EQ(a, sched_poll(v, a, 0, evtchn__nr_ports(d)), 0);
+	EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
+	EQ(a, hv_vcpu__runnable(v), true);
+	/* The per-vCPU upcall vector counts as well. */
+	d->hvm_params[HVM_PARAM_CALLBACK_IRQ] = 0;
+	EQ(a, sched_poll(v, a, 0, p), 0);
+	EQ(a, hv_vcpu__runnable(v), false);
+	sched__end_block(v);
+	v->upcall_vector = 0xe0;
+	EQ(a, sched_poll(v, a, 0, p), 0);
+	EQ(a, hv_vcpu__runnable(v), true);
+	/* An NMI is deliverable whatever IF says. */
+	v->upcall_vector = 0;
+	h->rflags = 0x2;
+	v->nmi_pending = true;
+	EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
+	EQ(a, hv_vcpu__runnable(v), true);
 }
 
 /* An upcall raised while blocked wakes the vCPU only when there is a vector to deliver it on. */
@@ -779,7 +717,7 @@ static void test_unknown_subops(void **state)
 	struct domain *d;
 	struct harness *h = world(&d, TEST_FLAGS, 1);
 	struct hv_vcpu *v = &d->vcpus[0];
-	for (enum abi a = ABI_LEG64; a <= ABI_LEG32; a++) {
+	HARNESS_LEGACY_ABIS(a) {
 		EQ(a, legacy(v, a, __HYPERVISOR_sched_op, 8, 0, 0), -XEN_ENOSYS);
 		EQ(a, legacy(v, a, __HYPERVISOR_sched_op, 0xffffffffu, 0, 0), -XEN_ENOSYS);
 	}
@@ -797,7 +735,7 @@ static void test_unknown_subops(void **state)
 static void test_two_domains(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct harness *h = harness__new();
 		struct domain *da = harness__domain(h, "a", TEST_FLAGS, 2, 4);
 		struct domain *db = harness__domain(h, "b", TEST_FLAGS, 2, 4);
@@ -864,25 +802,25 @@ static void test_confidential(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_yield),
-		cmocka_unit_test(test_block_woken_by_event),
-		cmocka_unit_test(test_block_not_woken_by_masked_event),
-		cmocka_unit_test(test_poll_one_port),
-		cmocka_unit_test(test_poll_upcall_pending_returns),
-		cmocka_unit_test(test_poll_ended_by_upcall),
+		world_test(test_yield, 1),
+		world_test(test_block_woken_by_event, 2),
+		world_test(test_block_not_woken_by_masked_event, 2),
+		world_test(test_poll_one_port, 2),
+		world_test(test_poll_upcall_pending_returns, 1),
+		world_test(test_poll_ended_by_upcall, 2),
 		cmocka_unit_test(test_poll_bad_port),
 		cmocka_unit_test(test_poll_legacy_list),
 		cmocka_unit_test(test_shutdown_reasons),
 		cmocka_unit_test(test_shutdown_first_reason_sticks),
 		cmocka_unit_test(test_shutdown_bad_reason),
 		cmocka_unit_test(test_shutdown_code),
-		cmocka_unit_test(test_watchdog),
+		world_test(test_watchdog, 2),
 		cmocka_unit_test(test_watchdog_poke_and_code),
 		cmocka_unit_test(test_pin_override),
 		cmocka_unit_test(test_remote_shutdown),
 		cmocka_unit_test(test_compat_hypercalls_refused),
-		cmocka_unit_test(test_poll_sleeps_without_callback),
-		cmocka_unit_test(test_poll_upcall_needs_vector_and_if),
+		world_bare_test(test_poll_sleeps_without_callback, 2),
+		world_bare_test(test_poll_upcall_needs_vector_and_if, 1),
 		cmocka_unit_test(test_block_woken_only_by_deliverable_upcall),
 		cmocka_unit_test(test_set_timer_op),
 		cmocka_unit_test(test_unknown_subops),

@@ -137,7 +137,7 @@ static void test_boot_fill(void **state)
 static void test_version_protocol(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];

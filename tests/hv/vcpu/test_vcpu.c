@@ -13,27 +13,7 @@
 
 #include <xen/hvm/hvm_vcpu.h>
 
-
-static struct vcpu_hvm_context ctx64(uint64_t rip)
-{
-	struct vcpu_hvm_context c;
-	memset(&c, 0, sizeof(c));
-	c.mode = VCPU_HVM_MODE_64B;
-	c.cpu_regs.x86_64.rip = rip;
-	c.cpu_regs.x86_64.rsp = 0x8000;
-	c.cpu_regs.x86_64.cr0 = 0x80000011;
-	c.cpu_regs.x86_64.cr3 = 0x1000;
-	c.cpu_regs.x86_64.cr4 = 0x20;
-	c.cpu_regs.x86_64.efer = 0x500;
-	return c;
-}
-
-static void bring_up(struct domain *d, unsigned id)
-{
-	struct vcpu_hvm_context c = ctx64(0x100000);
-	assert_int_equal(vcpu_initialise(&d->vcpus[0], ABI_FAST, id, &c), 0);
-	assert_int_equal(vcpu_noarg(&d->vcpus[0], ABI_FAST, VCPUOP_up, id), 0);
-}
+#include <fastabi/x86.h>
 
 static bool port_pending(struct domain *d, evtchn_port_t port)
 {
@@ -75,7 +55,7 @@ static void test_bad_vcpuid(void **state)
 		VCPUOP_up, VCPUOP_down, VCPUOP_is_up, VCPUOP_stop_periodic_timer,
 		VCPUOP_stop_singleshot_timer, VCPUOP_send_nmi,
 	};
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -116,81 +96,69 @@ static void test_bad_vcpuid(void **state)
 
 /* ---- initialise, up, down, is_up ---- */
 
-static void test_initialise_up_down(void **state)
+static void test_initialise_up_down(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world(&d, TEST_FLAGS, 3);
-		struct hv_vcpu *v = &d->vcpus[0], *v1 = &d->vcpus[1];
+	struct hv_vcpu *v = &d->vcpus[0], *v1 = &d->vcpus[1];
 
-		EQ(a, vcpu_noarg(v, a, VCPUOP_is_up, 0), 1);
-		EQ(a, vcpu_noarg(v, a, VCPUOP_is_up, 1), 0);
-		/* Not initialised: up refuses. */
-		EQ(a, vcpu_noarg(v, a, VCPUOP_up, 1), -XEN_EINVAL);
+	EQ(a, vcpu_noarg(v, a, VCPUOP_is_up, 0), 1);
+	EQ(a, vcpu_noarg(v, a, VCPUOP_is_up, 1), 0);
+	/* Not initialised: up refuses. */
+	EQ(a, vcpu_noarg(v, a, VCPUOP_up, 1), -XEN_EINVAL);
 
-		struct vcpu_hvm_context c = ctx64(0x123000);
-		EQ(a, vcpu_initialise(v, a, 1, &c), 0);
-		EQ(a, v1->initialised, true);
-		EQ(a, v1->context_pending, true);
-		EQ(a, memcmp(&v1->context, &c, sizeof(c)), 0);
-		EQ(a, v1->online, false);
-		/* Once only; vCPU 0 booted initialised. */
-		EQ(a, vcpu_initialise(v, a, 1, &c), -XEN_EEXIST);
-		EQ(a, vcpu_initialise(v, a, 0, &c), -XEN_EEXIST);
+	struct vcpu_hvm_context c = ctx64(0x123000);
+	EQ(a, vcpu_initialise(v, a, 1, &c), 0);
+	EQ(a, v1->initialised, true);
+	EQ(a, v1->context_pending, true);
+	EQ(a, memcmp(&v1->context, &c, sizeof(c)), 0);
+	EQ(a, v1->online, false);
+	/* Once only; vCPU 0 booted initialised. */
+	EQ(a, vcpu_initialise(v, a, 1, &c), -XEN_EEXIST);
+	EQ(a, vcpu_initialise(v, a, 0, &c), -XEN_EEXIST);
 
-		unsigned kicks = h->kicks[d->id][1];
-		harness__advance(h, 4 * MS);
-		EQ(a, vcpu_noarg(v, a, VCPUOP_up, 1), 0);
-		EQ(a, vcpu_noarg(v, a, VCPUOP_is_up, 1), 1);
-		EQ(a, h->kicks[d->id][1], kicks + 1);
-		EQ(a, hv_vcpu__runnable(v1), true);
-		EQ(a, vcpu_noarg(v, a, VCPUOP_up, 1), 0); /* already up: nothing */
-		EQ(a, h->kicks[d->id][1], kicks + 1);
+	unsigned kicks = h->kicks[d->id][1];
+	harness__advance(h, 4 * MS);
+	EQ(a, vcpu_noarg(v, a, VCPUOP_up, 1), 0);
+	EQ(a, vcpu_noarg(v, a, VCPUOP_is_up, 1), 1);
+	EQ(a, h->kicks[d->id][1], kicks + 1);
+	EQ(a, hv_vcpu__runnable(v1), true);
+	EQ(a, vcpu_noarg(v, a, VCPUOP_up, 1), 0); /* already up: nothing */
+	EQ(a, h->kicks[d->id][1], kicks + 1);
 
-		struct vcpu_runstate_info rs;
-		EQ(a, vcpu_runstate(v, a, 1, &rs), 0);
-		EQ(a, rs.state, RUNSTATE_running);
-		EQ(a, rs.time[RUNSTATE_offline], 4 * MS);
+	struct vcpu_runstate_info rs;
+	EQ(a, vcpu_runstate(v, a, 1, &rs), 0);
+	EQ(a, rs.state, RUNSTATE_running);
+	EQ(a, rs.time[RUNSTATE_offline], 4 * MS);
 
-		harness__advance(h, MS);
-		EQ(a, vcpu_noarg(v, a, VCPUOP_down, 1), 0);
-		EQ(a, vcpu_noarg(v, a, VCPUOP_is_up, 1), 0);
-		EQ(a, hv_vcpu__runnable(v1), false);
-		EQ(a, vcpu_runstate(v, a, 1, &rs), 0);
-		EQ(a, rs.state, RUNSTATE_offline);
-		EQ(a, rs.time[RUNSTATE_running], MS);
-		/* Down twice is fine; down keeps the context: up again works. */
-		EQ(a, vcpu_noarg(v, a, VCPUOP_down, 1), 0);
-		EQ(a, vcpu_noarg(v, a, VCPUOP_up, 1), 0);
-		EQ(a, vcpu_noarg(v, a, VCPUOP_is_up, 1), 1);
-		EQ(a, d->shutdown, false);
-		harness__free(h);
-	}
+	harness__advance(h, MS);
+	EQ(a, vcpu_noarg(v, a, VCPUOP_down, 1), 0);
+	EQ(a, vcpu_noarg(v, a, VCPUOP_is_up, 1), 0);
+	EQ(a, hv_vcpu__runnable(v1), false);
+	EQ(a, vcpu_runstate(v, a, 1, &rs), 0);
+	EQ(a, rs.state, RUNSTATE_offline);
+	EQ(a, rs.time[RUNSTATE_running], MS);
+	/* Down twice is fine; down keeps the context: up again works. */
+	EQ(a, vcpu_noarg(v, a, VCPUOP_down, 1), 0);
+	EQ(a, vcpu_noarg(v, a, VCPUOP_up, 1), 0);
+	EQ(a, vcpu_noarg(v, a, VCPUOP_is_up, 1), 1);
+	EQ(a, d->shutdown, false);
 }
 
-static void test_down_last_vcpu_powers_off(void **state)
+static void test_down_last_vcpu_powers_off(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world(&d, TEST_FLAGS, 2);
-		struct hv_vcpu *v = &d->vcpus[0];
-		/* vCPU 1 is down already: downing 1 again is not the last going down. */
-		EQ(a, vcpu_noarg(v, a, VCPUOP_down, 1), 0);
-		EQ(a, d->shutdown, false);
-		EQ(a, vcpu_noarg(v, a, VCPUOP_down, 0), 0);
-		EQ(a, d->shutdown, true);
-		EQ(a, d->shutdown_reason, SHUTDOWN_poweroff);
-		EQ(a, h->shutdowns[d->id], 1);
-		harness__free(h);
-	}
+	struct hv_vcpu *v = &d->vcpus[0];
+	/* vCPU 1 is down already: downing 1 again is not the last going down. */
+	EQ(a, vcpu_noarg(v, a, VCPUOP_down, 1), 0);
+	EQ(a, d->shutdown, false);
+	EQ(a, vcpu_noarg(v, a, VCPUOP_down, 0), 0);
+	EQ(a, d->shutdown, true);
+	EQ(a, d->shutdown_reason, SHUTDOWN_poweroff);
+	EQ(a, h->shutdowns[d->id], 1);
 }
 
 static void test_initialise_bad_context(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -251,7 +219,7 @@ static void test_initialise_bad_context(void **state)
 static void test_runstate_accounting(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -302,210 +270,186 @@ static void test_runstate_accounting(void **state)
 
 /* ---- periodic timer ---- */
 
-static void test_periodic_timer(void **state)
+static void test_periodic_timer(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world(&d, TEST_FLAGS, 2);
-		struct hv_vcpu *v = &d->vcpus[0];
-		evtchn_port_t port = bind_virq(v, VIRQ_TIMER, 0);
+	struct hv_vcpu *v = &d->vcpus[0];
+	evtchn_port_t port = bind_virq(v, VIRQ_TIMER, 0);
 
-		EQ(a, vcpu_periodic(v, a, 0, MS - 1), -XEN_EINVAL);
-		EQ(a, vcpu_periodic(v, a, 0, 0), -XEN_EINVAL);
-		EQ(a, vcpu_periodic(v, a, 0, VCPU_PERIODIC_MAX_NS + 1), -XEN_EINVAL);
-		EQ(a, vcpu_periodic(v, a, 0, UINT64_MAX), -XEN_EINVAL);
-		EQ(a, hv_vcpu__next_deadline(v), 0);
+	EQ(a, vcpu_periodic(v, a, 0, MS - 1), -XEN_EINVAL);
+	EQ(a, vcpu_periodic(v, a, 0, 0), -XEN_EINVAL);
+	EQ(a, vcpu_periodic(v, a, 0, VCPU_PERIODIC_MAX_NS + 1), -XEN_EINVAL);
+	EQ(a, vcpu_periodic(v, a, 0, UINT64_MAX), -XEN_EINVAL);
+	EQ(a, hv_vcpu__next_deadline(v), 0);
 
-		unsigned changes = h->timer_changes[d->id][0];
-		uint64_t t0 = h->now;
-		EQ(a, vcpu_periodic(v, a, 0, 10 * MS), 0);
-		EQ(a, hv_vcpu__next_deadline(v), t0 + 10 * MS);
-		EQ(a, h->timer_changes[d->id][0], changes + 1);
+	unsigned changes = h->timer_changes[d->id][0];
+	uint64_t t0 = h->now;
+	EQ(a, vcpu_periodic(v, a, 0, 10 * MS), 0);
+	EQ(a, hv_vcpu__next_deadline(v), t0 + 10 * MS);
+	EQ(a, h->timer_changes[d->id][0], changes + 1);
 
-		harness__advance(h, 10 * MS);
-		hv_vcpu__timer_expired(v);
-		EQ(a, port_pending(d, port), true);
-		EQ(a, hv_vcpu__upcall_pending(v), true);
-		EQ(a, hv_vcpu__next_deadline(v), t0 + 20 * MS);
+	harness__advance(h, 10 * MS);
+	hv_vcpu__timer_expired(v);
+	EQ(a, port_pending(d, port), true);
+	EQ(a, hv_vcpu__upcall_pending(v), true);
+	EQ(a, hv_vcpu__next_deadline(v), t0 + 20 * MS);
 
-		/* Late by 25 ms: one event, the next period counts from now (as Xen). */
-		clear_pending(d, port);
-		harness__advance(h, 25 * MS);
-		hv_vcpu__timer_expired(v);
-		EQ(a, port_pending(d, port), true);
-		EQ(a, hv_vcpu__next_deadline(v), h->now + 10 * MS);
+	/* Late by 25 ms: one event, the next period counts from now (as Xen). */
+	clear_pending(d, port);
+	harness__advance(h, 25 * MS);
+	hv_vcpu__timer_expired(v);
+	EQ(a, port_pending(d, port), true);
+	EQ(a, hv_vcpu__next_deadline(v), h->now + 10 * MS);
 
-		/* Early: nothing. */
-		clear_pending(d, port);
-		harness__advance(h, 5 * MS);
-		hv_vcpu__timer_expired(v);
-		EQ(a, port_pending(d, port), false);
+	/* Early: nothing. */
+	clear_pending(d, port);
+	harness__advance(h, 5 * MS);
+	hv_vcpu__timer_expired(v);
+	EQ(a, port_pending(d, port), false);
 
-		/* Another vCPU's periodic timer may be set (Xen allows it). */
-		EQ(a, vcpu_periodic(v, a, 1, MS), 0);
-		EQ(a, hv_vcpu__next_deadline(&d->vcpus[1]), h->now + MS);
+	/* Another vCPU's periodic timer may be set (Xen allows it). */
+	EQ(a, vcpu_periodic(v, a, 1, MS), 0);
+	EQ(a, hv_vcpu__next_deadline(&d->vcpus[1]), h->now + MS);
 
-		EQ(a, vcpu_noarg(v, a, VCPUOP_stop_periodic_timer, 0), 0);
-		EQ(a, hv_vcpu__next_deadline(v), 0);
-		harness__advance(h, 100 * MS);
-		hv_vcpu__timer_expired(v);
-		EQ(a, port_pending(d, port), false);
-		EQ(a, vcpu_noarg(v, a, VCPUOP_stop_periodic_timer, 0), 0); /* stopped twice */
-		harness__free(h);
-	}
+	EQ(a, vcpu_noarg(v, a, VCPUOP_stop_periodic_timer, 0), 0);
+	EQ(a, hv_vcpu__next_deadline(v), 0);
+	harness__advance(h, 100 * MS);
+	hv_vcpu__timer_expired(v);
+	EQ(a, port_pending(d, port), false);
+	EQ(a, vcpu_noarg(v, a, VCPUOP_stop_periodic_timer, 0), 0); /* stopped twice */
 }
 
 /* ---- single-shot timer ---- */
 
-static void test_singleshot_timer(void **state)
+static void test_singleshot_timer(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world(&d, TEST_FLAGS, 2);
-		struct hv_vcpu *v = &d->vcpus[0];
-		evtchn_port_t port = bind_virq(v, VIRQ_TIMER, 0);
-		uint64_t t0 = h->now;
+	struct hv_vcpu *v = &d->vcpus[0];
+	evtchn_port_t port = bind_virq(v, VIRQ_TIMER, 0);
+	uint64_t t0 = h->now;
 
-		/* Only for oneself (Xen: -EINVAL). */
-		EQ(a, vcpu_singleshot(v, a, 1, t0 + MS, 0), -XEN_EINVAL);
-		EQ(a, vcpu_noarg(v, a, VCPUOP_stop_singleshot_timer, 1), -XEN_EINVAL);
+	/* Only for oneself (Xen: -EINVAL). */
+	EQ(a, vcpu_singleshot(v, a, 1, t0 + MS, 0), -XEN_EINVAL);
+	EQ(a, vcpu_noarg(v, a, VCPUOP_stop_singleshot_timer, 1), -XEN_EINVAL);
 
-		/* In the future: a deadline, then VIRQ_TIMER once at it. */
-		unsigned changes = h->timer_changes[d->id][0];
-		EQ(a, vcpu_singleshot(v, a, 0, t0 + 3 * MS, VCPU_SSHOTTMR_future), 0);
-		EQ(a, hv_vcpu__next_deadline(v), t0 + 3 * MS);
-		EQ(a, h->timer_changes[d->id][0], changes + 1);
-		harness__advance(h, 3 * MS - 1);
-		hv_vcpu__timer_expired(v);
-		EQ(a, port_pending(d, port), false);
-		harness__advance(h, 1);
-		hv_vcpu__timer_expired(v);
-		EQ(a, port_pending(d, port), true);
-		EQ(a, hv_vcpu__next_deadline(v), 0);
-		clear_pending(d, port);
-		hv_vcpu__timer_expired(v);
-		EQ(a, port_pending(d, port), false);
+	/* In the future: a deadline, then VIRQ_TIMER once at it. */
+	unsigned changes = h->timer_changes[d->id][0];
+	EQ(a, vcpu_singleshot(v, a, 0, t0 + 3 * MS, VCPU_SSHOTTMR_future), 0);
+	EQ(a, hv_vcpu__next_deadline(v), t0 + 3 * MS);
+	EQ(a, h->timer_changes[d->id][0], changes + 1);
+	harness__advance(h, 3 * MS - 1);
+	hv_vcpu__timer_expired(v);
+	EQ(a, port_pending(d, port), false);
+	harness__advance(h, 1);
+	hv_vcpu__timer_expired(v);
+	EQ(a, port_pending(d, port), true);
+	EQ(a, hv_vcpu__next_deadline(v), 0);
+	clear_pending(d, port);
+	hv_vcpu__timer_expired(v);
+	EQ(a, port_pending(d, port), false);
 
-		/* In the past with the future flag: -ETIME, nothing fires. */
-		EQ(a, vcpu_singleshot(v, a, 0, h->now - 1, VCPU_SSHOTTMR_future), -XEN_ETIME);
-		EQ(a, port_pending(d, port), false);
-		EQ(a, hv_vcpu__next_deadline(v), 0);
-		/* Now, with the flag: not in the past, so it fires at once. */
-		EQ(a, vcpu_singleshot(v, a, 0, h->now, VCPU_SSHOTTMR_future), 0);
-		EQ(a, port_pending(d, port), true);
-		clear_pending(d, port);
-		/* In the past without the flag: fires at once, and an armed one is gone. */
-		EQ(a, vcpu_singleshot(v, a, 0, h->now + SEC, 0), 0);
-		changes = h->timer_changes[d->id][0];
-		EQ(a, vcpu_singleshot(v, a, 0, 1, 0), 0);
-		EQ(a, h->timer_changes[d->id][0], changes + 1);
-		EQ(a, port_pending(d, port), true);
-		EQ(a, hv_vcpu__next_deadline(v), 0);
-		clear_pending(d, port);
+	/* In the past with the future flag: -ETIME, nothing fires. */
+	EQ(a, vcpu_singleshot(v, a, 0, h->now - 1, VCPU_SSHOTTMR_future), -XEN_ETIME);
+	EQ(a, port_pending(d, port), false);
+	EQ(a, hv_vcpu__next_deadline(v), 0);
+	/* Now, with the flag: not in the past, so it fires at once. */
+	EQ(a, vcpu_singleshot(v, a, 0, h->now, VCPU_SSHOTTMR_future), 0);
+	EQ(a, port_pending(d, port), true);
+	clear_pending(d, port);
+	/* In the past without the flag: fires at once, and an armed one is gone. */
+	EQ(a, vcpu_singleshot(v, a, 0, h->now + SEC, 0), 0);
+	changes = h->timer_changes[d->id][0];
+	EQ(a, vcpu_singleshot(v, a, 0, 1, 0), 0);
+	EQ(a, h->timer_changes[d->id][0], changes + 1);
+	EQ(a, port_pending(d, port), true);
+	EQ(a, hv_vcpu__next_deadline(v), 0);
+	clear_pending(d, port);
 
-		/* Stopped before it fires. */
-		EQ(a, vcpu_singleshot(v, a, 0, h->now + MS, 0), 0);
-		EQ(a, vcpu_noarg(v, a, VCPUOP_stop_singleshot_timer, 0), 0);
-		EQ(a, hv_vcpu__next_deadline(v), 0);
-		harness__advance(h, 2 * MS);
-		hv_vcpu__timer_expired(v);
-		EQ(a, port_pending(d, port), false);
+	/* Stopped before it fires. */
+	EQ(a, vcpu_singleshot(v, a, 0, h->now + MS, 0), 0);
+	EQ(a, vcpu_noarg(v, a, VCPUOP_stop_singleshot_timer, 0), 0);
+	EQ(a, hv_vcpu__next_deadline(v), 0);
+	harness__advance(h, 2 * MS);
+	hv_vcpu__timer_expired(v);
+	EQ(a, port_pending(d, port), false);
 
-		/* Unknown flags are ignored, as Xen ignores them. */
-		EQ(a, vcpu_singleshot(v, a, 0, h->now + MS, 0x80000000u), 0);
-		EQ(a, hv_vcpu__next_deadline(v), h->now + MS);
-		harness__free(h);
-	}
+	/* Unknown flags are ignored, as Xen ignores them. */
+	EQ(a, vcpu_singleshot(v, a, 0, h->now + MS, 0x80000000u), 0);
+	EQ(a, hv_vcpu__next_deadline(v), h->now + MS);
 }
 
 /* The timer event wakes a blocked vCPU; the earliest of several deadlines is reported. */
-static void test_timer_wakes_block(void **state)
+static void test_timer_wakes_block(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world(&d, TEST_FLAGS, 1);
-		struct hv_vcpu *v = &d->vcpus[0];
-		(void)bind_virq(v, VIRQ_TIMER, 0);
-		EQ(a, vcpu_periodic(v, a, 0, 50 * MS), 0);
-		EQ(a, vcpu_singleshot(v, a, 0, h->now + 7 * MS, 0), 0);
-		EQ(a, sched_watchdog(v, a, 0, 1), 1);
-		EQ(a, hv_vcpu__next_deadline(v), h->now + 7 * MS);
-		EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
-		EQ(a, hv_vcpu__runnable(v), false);
-		harness__advance(h, 7 * MS);
-		hv_vcpu__timer_expired(v);
-		EQ(a, hv_vcpu__runnable(v), true);
-		EQ(a, hv_vcpu__next_deadline(v), h->now + 43 * MS);
-		harness__free(h);
-	}
+	struct hv_vcpu *v = &d->vcpus[0];
+	(void)bind_virq(v, VIRQ_TIMER, 0);
+	EQ(a, vcpu_periodic(v, a, 0, 50 * MS), 0);
+	EQ(a, vcpu_singleshot(v, a, 0, h->now + 7 * MS, 0), 0);
+	EQ(a, sched_watchdog(v, a, 0, 1), 1);
+	EQ(a, hv_vcpu__next_deadline(v), h->now + 7 * MS);
+	EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
+	EQ(a, hv_vcpu__runnable(v), false);
+	harness__advance(h, 7 * MS);
+	hv_vcpu__timer_expired(v);
+	EQ(a, hv_vcpu__runnable(v), true);
+	EQ(a, hv_vcpu__next_deadline(v), h->now + 43 * MS);
 }
 
 /* ---- vcpu_info ---- */
 
-static void test_register_vcpu_info(void **state)
+static void test_register_vcpu_info(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world(&d, TEST_FLAGS, 3);
-		struct hv_vcpu *v = &d->vcpus[0];
-		bring_up(d, 1);
-		uint64_t va;
-		uint8_t *page = harness__alloc_page(h, d, &va);
-		uint64_t mfn = va >> PAGE_SHIFT;
+	struct hv_vcpu *v = &d->vcpus[0];
+	bring_up(d, 1);
+	uint64_t va;
+	uint8_t *page = harness__alloc_page(h, d, &va);
+	uint64_t mfn = va >> PAGE_SHIFT;
 
-		/* The structure must fit the page. */
-		EQ(a, vcpu_register_info(v, a, 0, mfn, PAGE_SIZE - sizeof(struct vcpu_info) + 1),
-		   -XEN_EINVAL);
-		EQ(a, vcpu_register_info(v, a, 0, mfn, 0xffffffffu), -XEN_EINVAL);
-		/* RAM only. */
-		EQ(a, vcpu_register_info(v, a, 0, 0xf0000, 0), -XEN_EINVAL);
-		EQ(a, vcpu_register_info(v, a, 0, UINT64_MAX >> 11, 0), -XEN_EINVAL);
-		/* Someone else's vCPU that is up. */
-		EQ(a, vcpu_register_info(v, a, 1, mfn, 0), -XEN_EINVAL);
-		EQ(a, v->vcpu_info_registered, false);
+	/* The structure must fit the page. */
+	EQ(a, vcpu_register_info(v, a, 0, mfn, PAGE_SIZE - sizeof(struct vcpu_info) + 1),
+	   -XEN_EINVAL);
+	EQ(a, vcpu_register_info(v, a, 0, mfn, 0xffffffffu), -XEN_EINVAL);
+	/* RAM only. */
+	EQ(a, vcpu_register_info(v, a, 0, 0xf0000, 0), -XEN_EINVAL);
+	EQ(a, vcpu_register_info(v, a, 0, UINT64_MAX >> 11, 0), -XEN_EINVAL);
+	/* Someone else's vCPU that is up. */
+	EQ(a, vcpu_register_info(v, a, 1, mfn, 0), -XEN_EINVAL);
+	EQ(a, v->vcpu_info_registered, false);
 
-		/* Ours: the new place starts as a copy, with everything flagged pending. */
-		slot(v)->evtchn_upcall_mask = 1;
-		slot(v)->arch.cr2 = 0xabcdef;
-		unsigned kicks = h->kicks[d->id][0];
-		size_t off = PAGE_SIZE - sizeof(struct vcpu_info);
-		EQ(a, vcpu_register_info(v, a, 0, mfn, off), 0);
-		struct vcpu_info *vi = (struct vcpu_info *)(page + off);
-		EQ(a, v->vcpu_info_registered, true);
-		EQ(a, vi->evtchn_upcall_mask, 1);
-		EQ(a, vi->arch.cr2, 0xabcdef);
-		EQ(a, vi->evtchn_upcall_pending, 1);
-		EQ(a, vi->evtchn_pending_sel, ~(xen_ulong_t)0);
-		EQ(a, vi->time.version % 2, 0);
-		EQ(a, vi->time.system_time, h->now);
-		EQ(a, h->kicks[d->id][0] > kicks, true);
-		EQ(a, hv_vcpu__upcall_pending(v), true);
-		/* Only once. */
-		EQ(a, vcpu_register_info(v, a, 0, mfn, 0), -XEN_EEXIST);
+	/* Ours: the new place starts as a copy, with everything flagged pending. */
+	slot(v)->evtchn_upcall_mask = 1;
+	slot(v)->arch.cr2 = 0xabcdef;
+	unsigned kicks = h->kicks[d->id][0];
+	size_t off = PAGE_SIZE - sizeof(struct vcpu_info);
+	EQ(a, vcpu_register_info(v, a, 0, mfn, off), 0);
+	struct vcpu_info *vi = (struct vcpu_info *)(page + off);
+	EQ(a, v->vcpu_info_registered, true);
+	EQ(a, vi->evtchn_upcall_mask, 1);
+	EQ(a, vi->arch.cr2, 0xabcdef);
+	EQ(a, vi->evtchn_upcall_pending, 1);
+	EQ(a, vi->evtchn_pending_sel, ~(xen_ulong_t)0);
+	EQ(a, vi->time.version % 2, 0);
+	EQ(a, vi->time.system_time, h->now);
+	EQ(a, h->kicks[d->id][0] > kicks, true);
+	EQ(a, hv_vcpu__upcall_pending(v), true);
+	/* Only once. */
+	EQ(a, vcpu_register_info(v, a, 0, mfn, 0), -XEN_EEXIST);
 
-		/* Events now arrive in the new place, and block looks there. */
-		vi->evtchn_upcall_pending = 0;
-		vi->evtchn_pending_sel = 0;
-		EQ(a, hv_vcpu__upcall_pending(v), false);
-		EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
-		EQ(a, vi->evtchn_upcall_mask, 0);
-		EQ(a, hv_vcpu__runnable(v), false);
-		evtchn_port_t port = bind_ipi(&d->vcpus[1], 0);
-		send(&d->vcpus[1], port);
-		EQ(a, vi->evtchn_upcall_pending, 1);
-		EQ(a, hv_vcpu__runnable(v), true);
+	/* Events now arrive in the new place, and block looks there. */
+	vi->evtchn_upcall_pending = 0;
+	vi->evtchn_pending_sel = 0;
+	EQ(a, hv_vcpu__upcall_pending(v), false);
+	EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
+	EQ(a, vi->evtchn_upcall_mask, 0);
+	EQ(a, hv_vcpu__runnable(v), false);
+	evtchn_port_t port = bind_ipi(&d->vcpus[1], 0);
+	send(&d->vcpus[1], port);
+	EQ(a, vi->evtchn_upcall_pending, 1);
+	EQ(a, hv_vcpu__runnable(v), true);
 
-		/* A vCPU that is down may be given one by another, anywhere in the
-		 * page as long as it is naturally aligned. */
-		EQ(a, vcpu_register_info(v, a, 2, mfn, 100), -XEN_EINVAL);
-		EQ(a, vcpu_register_info(v, a, 2, mfn, 104), 0);
-		EQ(a, d->vcpus[2].vcpu_info_gpa.v, va + 104);
-		harness__free(h);
-	}
+	/* A vCPU that is down may be given one by another, anywhere in the
+	 * page as long as it is naturally aligned. */
+	EQ(a, vcpu_register_info(v, a, 2, mfn, 100), -XEN_EINVAL);
+	EQ(a, vcpu_register_info(v, a, 2, mfn, 104), 0);
+	EQ(a, d->vcpus[2].vcpu_info_gpa.v, va + 104);
 }
 
 static void test_register_vcpu_info_confidential(void **state)
@@ -569,7 +513,7 @@ static void test_register_vcpu_info_confidential(void **state)
 static void test_send_nmi(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -594,7 +538,7 @@ static void test_send_nmi(void **state)
 static void test_get_physid(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 2);
 		uint64_t id = 0x5555;
@@ -613,112 +557,100 @@ static void test_get_physid(void **state)
 
 /* ---- runstate and time areas, phys forms ---- */
 
-static void test_runstate_phys_area(void **state)
+static void test_runstate_phys_area(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world(&d, TEST_FLAGS, 2);
-		struct hv_vcpu *v = &d->vcpus[0];
-		bool compat = a == ABI_LEG32;
-		size_t size = compat ? 44 : 48;
-		uint64_t va;
-		uint8_t *page = harness__alloc_page(h, d, &va);
-		unsigned cmd = VCPUOP_register_runstate_phys_area;
+	struct hv_vcpu *v = &d->vcpus[0];
+	bool compat = a == ABI_LEG32;
+	size_t size = compat ? 44 : 48;
+	uint64_t va;
+	uint8_t *page = harness__alloc_page(h, d, &va);
+	unsigned cmd = VCPUOP_register_runstate_phys_area;
 
-		/* Crossing a page, misaligned: -ENXIO; outside RAM: -EINVAL. */
-		EQ(a, vcpu_phys_area(v, a, cmd, 0, va + PAGE_SIZE - size + 8), -XEN_ENXIO);
-		EQ(a, vcpu_phys_area(v, a, cmd, 0, va + 2), -XEN_ENXIO);
-		EQ(a, vcpu_phys_area(v, a, cmd, 0, 0xf0000000), -XEN_EINVAL);
-		EQ(a, v->runstate_area_phys, false);
+	/* Crossing a page, misaligned: -ENXIO; outside RAM: -EINVAL. */
+	EQ(a, vcpu_phys_area(v, a, cmd, 0, va + PAGE_SIZE - size + 8), -XEN_ENXIO);
+	EQ(a, vcpu_phys_area(v, a, cmd, 0, va + 2), -XEN_ENXIO);
+	EQ(a, vcpu_phys_area(v, a, cmd, 0, 0xf0000000), -XEN_EINVAL);
+	EQ(a, v->runstate_area_phys, false);
 
-		/* The last bytes of a page: fine; written at once. */
-		uint64_t t0 = h->now;
-		harness__advance(h, MS);
-		uint64_t at = va + PAGE_SIZE - size;
-		EQ(a, vcpu_phys_area(v, a, cmd, 0, at), 0);
-		struct vcpu_runstate_info g = read_runstate(page + PAGE_SIZE - size, compat);
-		EQ(a, g.state, RUNSTATE_running);
-		EQ(a, g.state_entry_time, t0);
+	/* The last bytes of a page: fine; written at once. */
+	uint64_t t0 = h->now;
+	harness__advance(h, MS);
+	uint64_t at = va + PAGE_SIZE - size;
+	EQ(a, vcpu_phys_area(v, a, cmd, 0, at), 0);
+	struct vcpu_runstate_info g = read_runstate(page + PAGE_SIZE - size, compat);
+	EQ(a, g.state, RUNSTATE_running);
+	EQ(a, g.state_entry_time, t0);
 
-		/* Kept up to date on every change, with the update flag cleared after. */
-		EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
-		g = read_runstate(page + PAGE_SIZE - size, compat);
-		EQ(a, g.state, RUNSTATE_blocked);
-		EQ(a, g.state_entry_time, t0 + MS);
-		EQ(a, g.time[RUNSTATE_running], MS);
-		EQ(a, sum4(g.time), g.state_entry_time - t0);
+	/* Kept up to date on every change, with the update flag cleared after. */
+	EQ(a, sched_noarg(v, a, SCHEDOP_block), 0);
+	g = read_runstate(page + PAGE_SIZE - size, compat);
+	EQ(a, g.state, RUNSTATE_blocked);
+	EQ(a, g.state_entry_time, t0 + MS);
+	EQ(a, g.time[RUNSTATE_running], MS);
+	EQ(a, sum4(g.time), g.state_entry_time - t0);
 
-		/* Another vCPU's area may be registered too (vCPU 1 is offline). */
-		EQ(a, vcpu_phys_area(v, a, cmd, 1, va), 0);
-		g = read_runstate(page, compat);
-		EQ(a, g.state, RUNSTATE_offline);
+	/* Another vCPU's area may be registered too (vCPU 1 is offline). */
+	EQ(a, vcpu_phys_area(v, a, cmd, 1, va), 0);
+	g = read_runstate(page, compat);
+	EQ(a, g.state, RUNSTATE_offline);
 
-		/* ~0 unregisters: no more writes. */
-		EQ(a, vcpu_phys_area(v, a, cmd, 0, UINT64_MAX), 0);
-		EQ(a, v->runstate_area_phys, false);
-		memset(page + PAGE_SIZE - size, 0x77, size);
-		slot(v)->evtchn_upcall_pending = 1;
-		hv_vcpu__upcall_raised(v);
-		EQ(a, v->runstate.state, RUNSTATE_running);
-		EQ(a, page[PAGE_SIZE - size], 0x77);
-		harness__free(h);
-	}
+	/* ~0 unregisters: no more writes. */
+	EQ(a, vcpu_phys_area(v, a, cmd, 0, UINT64_MAX), 0);
+	EQ(a, v->runstate_area_phys, false);
+	memset(page + PAGE_SIZE - size, 0x77, size);
+	slot(v)->evtchn_upcall_pending = 1;
+	hv_vcpu__upcall_raised(v);
+	EQ(a, v->runstate.state, RUNSTATE_running);
+	EQ(a, page[PAGE_SIZE - size], 0x77);
 }
 
-static void test_time_phys_area(void **state)
+static void test_time_phys_area(enum abi a, struct harness *h, struct domain *d)
 {
-	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
-		struct domain *d;
-		struct harness *h = world(&d, TEST_FLAGS, 1);
-		struct hv_vcpu *v = &d->vcpus[0];
-		uint64_t va;
-		uint8_t *page = harness__alloc_page(h, d, &va);
-		unsigned cmd = VCPUOP_register_vcpu_time_phys_area;
-		(void)bind_virq(v, VIRQ_TIMER, 0);
+	struct hv_vcpu *v = &d->vcpus[0];
+	uint64_t va;
+	uint8_t *page = harness__alloc_page(h, d, &va);
+	unsigned cmd = VCPUOP_register_vcpu_time_phys_area;
+	(void)bind_virq(v, VIRQ_TIMER, 0);
 
-		EQ(a, vcpu_phys_area(v, a, cmd, 0, va + PAGE_SIZE - 16), -XEN_ENXIO);
-		EQ(a, vcpu_phys_area(v, a, cmd, 0, va + 2), -XEN_ENXIO);
-		/* Aligned as an unsigned long of the caller: 8 bytes, 4 for 32-bit code. */
-		if (a != ABI_LEG32)
-			EQ(a, vcpu_phys_area(v, a, cmd, 0, va + 4), -XEN_ENXIO);
-		EQ(a, vcpu_phys_area(v, a, cmd, 0, 0xf0000000), -XEN_EINVAL);
+	EQ(a, vcpu_phys_area(v, a, cmd, 0, va + PAGE_SIZE - 16), -XEN_ENXIO);
+	EQ(a, vcpu_phys_area(v, a, cmd, 0, va + 2), -XEN_ENXIO);
+	/* Aligned as an unsigned long of the caller: 8 bytes, 4 for 32-bit code. */
+	if (a != ABI_LEG32)
+		EQ(a, vcpu_phys_area(v, a, cmd, 0, va + 4), -XEN_ENXIO);
+	EQ(a, vcpu_phys_area(v, a, cmd, 0, 0xf0000000), -XEN_EINVAL);
 
-		struct vcpu_time_info *t = (struct vcpu_time_info *)(page + 64);
-		t->version = 6; /* the guest's counter is continued */
-		EQ(a, vcpu_phys_area(v, a, cmd, 0, va + 64), 0);
-		EQ(a, t->version, 8);
-		EQ(a, t->system_time, h->now);
-		EQ(a, t->tsc_timestamp, h->now);
-		EQ(a, t->tsc_to_system_mul, 0x80000000u);
-		EQ(a, t->tsc_shift, 1);
-		/* The 1 GHz counter these describe: 1000 ticks are 1000 ns. */
-		uint64_t ticks = 1000;
-		EQ(a, ((ticks << t->tsc_shift) * t->tsc_to_system_mul) >> 32, 1000);
+	struct vcpu_time_info *t = (struct vcpu_time_info *)(page + 64);
+	t->version = 6; /* the guest's counter is continued */
+	EQ(a, vcpu_phys_area(v, a, cmd, 0, va + 64), 0);
+	EQ(a, t->version, 8);
+	EQ(a, t->system_time, h->now);
+	EQ(a, t->tsc_timestamp, h->now);
+	EQ(a, t->tsc_to_system_mul, 0x80000000u);
+	EQ(a, t->tsc_shift, 1);
+	/* The 1 GHz counter these describe: 1000 ticks are 1000 ns. */
+	uint64_t ticks = 1000;
+	EQ(a, ((ticks << t->tsc_shift) * t->tsc_to_system_mul) >> 32, 1000);
 
-		/* Updated when the timer fires. */
-		EQ(a, vcpu_singleshot(v, a, 0, h->now + MS, 0), 0);
-		harness__advance(h, MS);
-		hv_vcpu__timer_expired(v);
-		EQ(a, t->version, 10);
-		EQ(a, t->system_time, h->now);
-		/* The primary copy in vcpu_info too. */
-		EQ(a, slot(v)->time.system_time, h->now);
-		EQ(a, slot(v)->time.version % 2, 0);
+	/* Updated when the timer fires. */
+	EQ(a, vcpu_singleshot(v, a, 0, h->now + MS, 0), 0);
+	harness__advance(h, MS);
+	hv_vcpu__timer_expired(v);
+	EQ(a, t->version, 10);
+	EQ(a, t->system_time, h->now);
+	/* The primary copy in vcpu_info too. */
+	EQ(a, slot(v)->time.system_time, h->now);
+	EQ(a, slot(v)->time.version % 2, 0);
 
-		EQ(a, vcpu_phys_area(v, a, cmd, 0, UINT64_MAX), 0);
-		EQ(a, vcpu_singleshot(v, a, 0, 0, 0), 0); /* fires at once, area not written */
-		EQ(a, t->version, 10);
-		harness__free(h);
-	}
+	EQ(a, vcpu_phys_area(v, a, cmd, 0, UINT64_MAX), 0);
+	EQ(a, vcpu_singleshot(v, a, 0, 0, 0), 0); /* fires at once, area not written */
+	EQ(a, t->version, 10);
 }
 
 /* Special pages (shared_info, grant frames) are not RAM: no area goes there. */
 static void test_areas_not_in_special_pages(void **state)
 {
 	(void)state;
-	for (enum abi a = 0; a < NR_ABIS; a++) {
+	HARNESS_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS | DOMAIN_FIXED_LAYOUT, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -772,7 +704,7 @@ static void test_phys_areas_confidential(void **state)
 static void test_runstate_memory_area_gva(void **state)
 {
 	(void)state;
-	for (enum abi a = ABI_LEG64; a <= ABI_LEG32; a++) {
+	HARNESS_LEGACY_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -851,7 +783,7 @@ static void test_runstate_memory_area_gva(void **state)
 static void test_time_memory_area_gva(void **state)
 {
 	(void)state;
-	for (enum abi a = ABI_LEG64; a <= ABI_LEG32; a++) {
+	HARNESS_LEGACY_ABIS(a) {
 		struct domain *d;
 		struct harness *h = world(&d, TEST_FLAGS, 1);
 		struct hv_vcpu *v = &d->vcpus[0];
@@ -893,7 +825,7 @@ static void test_unknown_and_faults(void **state)
 	struct domain *d;
 	struct harness *h = world(&d, TEST_FLAGS, 2);
 	struct hv_vcpu *v = &d->vcpus[0];
-	for (enum abi a = ABI_LEG64; a <= ABI_LEG32; a++) {
+	HARNESS_LEGACY_ABIS(a) {
 		EQ(a, legacy(v, a, __HYPERVISOR_vcpu_op, 16, 0, 0), -XEN_ENOSYS);
 		EQ(a, legacy(v, a, __HYPERVISOR_vcpu_op, 0xffffffffu, 0, 0), -XEN_ENOSYS);
 		/* Unknown sub-op with a bad id: -ENOSYS first (HVM's filter comes before the lookup). */
@@ -935,9 +867,9 @@ static void test_runstate_same_everywhere(void **state)
 	EQ(ABI_FAST, sched_noarg(v, ABI_FAST, SCHEDOP_yield), 0);
 	harness__advance(h, 2 * MS);
 	struct vcpu_runstate_info r[NR_ABIS];
-	for (enum abi a = 0; a < NR_ABIS; a++)
+	HARNESS_ABIS(a)
 		EQ(a, vcpu_runstate(v, a, 1, &r[a]), 0);
-	for (enum abi a = 1; a < NR_ABIS; a++) {
+	HARNESS_LEGACY_ABIS(a) {
 		EQ(a, r[a].state, r[0].state);
 		EQ(a, r[a].state_entry_time, r[0].state_entry_time);
 		for (unsigned i = 0; i < 4; i++)
@@ -974,19 +906,19 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_vcpuid),
-		cmocka_unit_test(test_initialise_up_down),
-		cmocka_unit_test(test_down_last_vcpu_powers_off),
+		world_test(test_initialise_up_down, 3),
+		world_test(test_down_last_vcpu_powers_off, 2),
 		cmocka_unit_test(test_initialise_bad_context),
 		cmocka_unit_test(test_runstate_accounting),
-		cmocka_unit_test(test_periodic_timer),
-		cmocka_unit_test(test_singleshot_timer),
-		cmocka_unit_test(test_timer_wakes_block),
-		cmocka_unit_test(test_register_vcpu_info),
+		world_test(test_periodic_timer, 2),
+		world_test(test_singleshot_timer, 2),
+		world_test(test_timer_wakes_block, 1),
+		world_test(test_register_vcpu_info, 3),
 		cmocka_unit_test(test_register_vcpu_info_confidential),
 		cmocka_unit_test(test_send_nmi),
 		cmocka_unit_test(test_get_physid),
-		cmocka_unit_test(test_runstate_phys_area),
-		cmocka_unit_test(test_time_phys_area),
+		world_test(test_runstate_phys_area, 2),
+		world_test(test_time_phys_area, 1),
 		cmocka_unit_test(test_areas_not_in_special_pages),
 		cmocka_unit_test(test_phys_areas_confidential),
 		cmocka_unit_test(test_runstate_memory_area_gva),

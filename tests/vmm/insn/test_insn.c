@@ -18,20 +18,9 @@
 
 #include <cmocka.h>
 
-#include "insn.h"
+#include <fastabi/x86.h>
 
-#define CR0_PE (1ull << 0)
-#define CR0_MP (1ull << 1)
-#define CR0_EM (1ull << 2)
-#define CR0_TS (1ull << 3)
-#define CR0_NE (1ull << 5)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_OSFXSR (1ull << 9)
-#define CR4_OSXMMEXCPT (1ull << 10)
-#define CR4_OSXSAVE (1ull << 18)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
+#include "insn.h"
 
 #define RAM_BASE 0x10000u
 #define RO_BASE 0x20000u
@@ -119,20 +108,20 @@ static struct fake *fake_new(bool long_mode)
 	/* cmocka installs its own signal handlers around each test. */
 	insn_simd__install_traps();
 	memset(f, 0, sizeof(*f));
-	f->sregs.cr0 = CR0_PE | CR0_PG | CR0_MP | CR0_NE;
-	f->sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	f->sregs.cr0 = X86_CR0_PE | X86_CR0_PG | X86_CR0_MP | X86_CR0_NE;
+	f->sregs.cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 	struct kvm_segment flat = { .limit = 0xffffffff, .type = 3, .present = 1, .s = 1, .db = 1,
 				    .g = 1 };
 	f->sregs.ds = f->sregs.es = f->sregs.ss = f->sregs.fs = f->sregs.gs = flat;
 	f->sregs.cs = flat;
 	f->sregs.cs.type = 0xb;
 	if (long_mode) {
-		f->sregs.efer = EFER_LME | EFER_LMA;
+		f->sregs.efer = X86_EFER_LME | X86_EFER_LMA;
 		f->sregs.cs.l = 1;
 		f->sregs.cs.db = 0;
 	} else {
-		f->sregs.cr0 &= ~CR0_PG;
-		f->sregs.cr4 &= ~CR4_PAE;
+		f->sregs.cr0 &= ~X86_CR0_PG;
+		f->sregs.cr4 &= ~X86_CR4_PAE;
 	}
 	f->regs.rip = 0x1000;
 	f->regs.rflags = 2;
@@ -160,7 +149,7 @@ static enum insn_verdict run(struct fake *f, const uint8_t *b, unsigned len)
 	struct insn_decoded d;
 	int r = insn__decode(&f->sregs, b, len, &d, f->why, sizeof(f->why));
 	if (r > 0) {
-		insn__raise(&f->ev, INSN_UD, false, 0);
+		insn__raise(&f->ev, X86_EXC_UD, false, 0);
 		return INSN_FAULT;
 	}
 	if (r < 0)
@@ -241,23 +230,23 @@ static void test_nm_ud(void **state)
 	(void)state;
 	struct fake *f = fake_new(true);
 	f->regs.rsi = RAM_BASE;
-	f->sregs.cr0 |= CR0_TS;
-	expect_fault(f, RUN(f, 0x0f, 0x59, 0x06), INSN_NM, false, 0);   /* mulps */
-	expect_fault(f, RUN(f, 0xd9, 0xd0), INSN_NM, false, 0);         /* fnop */
-	expect_fault(f, RUN(f, 0x9b), INSN_NM, false, 0);               /* fwait: MP and TS */
-	f->sregs.cr0 &= ~CR0_MP;
+	f->sregs.cr0 |= X86_CR0_TS;
+	expect_fault(f, RUN(f, 0x0f, 0x59, 0x06), X86_EXC_NM, false, 0);   /* mulps */
+	expect_fault(f, RUN(f, 0xd9, 0xd0), X86_EXC_NM, false, 0);         /* fnop */
+	expect_fault(f, RUN(f, 0x9b), X86_EXC_NM, false, 0);               /* fwait: MP and TS */
+	f->sregs.cr0 &= ~X86_CR0_MP;
 	assert_int_equal(RUN(f, 0x9b), INSN_DONE);                      /* fwait: TS alone */
 	f->regs.rip = 0x1000;
-	f->sregs.cr0 &= ~CR0_TS;
-	f->sregs.cr0 |= CR0_EM;
-	expect_fault(f, RUN(f, 0x0f, 0x59, 0x06), INSN_UD, false, 0);   /* SSE with EM */
-	expect_fault(f, RUN(f, 0xd9, 0xd0), INSN_NM, false, 0);         /* x87 with EM */
-	f->sregs.cr0 &= ~CR0_EM;
-	f->sregs.cr4 &= ~CR4_OSFXSR;
-	expect_fault(f, RUN(f, 0x0f, 0x59, 0x06), INSN_UD, false, 0);
-	expect_fault(f, RUN(f, 0x0f, 0xae, 0x16), INSN_UD, false, 0);   /* ldmxcsr */
-	f->sregs.cr4 |= CR4_OSFXSR;
-	expect_fault(f, RUN(f, 0xf0, 0x0f, 0x59, 0x06), INSN_UD, false, 0); /* lock mulps */
+	f->sregs.cr0 &= ~X86_CR0_TS;
+	f->sregs.cr0 |= X86_CR0_EM;
+	expect_fault(f, RUN(f, 0x0f, 0x59, 0x06), X86_EXC_UD, false, 0);   /* SSE with EM */
+	expect_fault(f, RUN(f, 0xd9, 0xd0), X86_EXC_NM, false, 0);         /* x87 with EM */
+	f->sregs.cr0 &= ~X86_CR0_EM;
+	f->sregs.cr4 &= ~X86_CR4_OSFXSR;
+	expect_fault(f, RUN(f, 0x0f, 0x59, 0x06), X86_EXC_UD, false, 0);
+	expect_fault(f, RUN(f, 0x0f, 0xae, 0x16), X86_EXC_UD, false, 0);   /* ldmxcsr */
+	f->sregs.cr4 |= X86_CR4_OSFXSR;
+	expect_fault(f, RUN(f, 0xf0, 0x0f, 0x59, 0x06), X86_EXC_UD, false, 0); /* lock mulps */
 	free(f);
 }
 
@@ -266,14 +255,14 @@ static void test_alignment_before_page_fault(void **state)
 	(void)state;
 	struct fake *f = fake_new(true);
 	f->regs.rsi = RAM_BASE + 4;
-	expect_fault(f, RUN(f, 0x0f, 0x28, 0x06), INSN_GP, true, 0);    /* movaps misaligned */
-	expect_fault(f, RUN(f, 0x0f, 0x59, 0x06), INSN_GP, true, 0);    /* mulps misaligned */
+	expect_fault(f, RUN(f, 0x0f, 0x28, 0x06), X86_EXC_GP, true, 0);    /* movaps misaligned */
+	expect_fault(f, RUN(f, 0x0f, 0x59, 0x06), X86_EXC_GP, true, 0);    /* mulps misaligned */
 	assert_int_equal(RUN(f, 0x0f, 0x10, 0x06), INSN_DONE);         /* movups: no alignment */
 	f->regs.rip = 0x1000;
 	f->regs.rsi = 0x30004;                                          /* not present */
-	expect_fault(f, RUN(f, 0x0f, 0x28, 0x06), INSN_GP, true, 0);
+	expect_fault(f, RUN(f, 0x0f, 0x28, 0x06), X86_EXC_GP, true, 0);
 	f->regs.rsi = 0x30000;
-	expect_fault(f, RUN(f, 0x0f, 0x28, 0x06), INSN_PF, true, 0);
+	expect_fault(f, RUN(f, 0x0f, 0x28, 0x06), X86_EXC_PF, true, 0);
 	assert_true(f->ev.set_cr2);
 	assert_int_equal(f->ev.cr2, 0x30000);
 	free(f);
@@ -286,13 +275,13 @@ static void test_page_faults(void **state)
 	uint8_t before[16];
 	f->regs.rsi = RO_BASE + 0x10;
 	memcpy(before, f->ram + (RO_BASE - RAM_BASE) + 0x10, 16);
-	expect_fault(f, RUN(f, 0xf3, 0x0f, 0x11, 0x06), INSN_PF, true, 3); /* movss store */
+	expect_fault(f, RUN(f, 0xf3, 0x0f, 0x11, 0x06), X86_EXC_PF, true, 3); /* movss store */
 	assert_int_equal(f->ev.cr2, RO_BASE + 0x10);
 	assert_memory_equal(before, f->ram + (RO_BASE - RAM_BASE) + 0x10, 16);
-	expect_fault(f, RUN(f, 0x0f, 0xae, 0x1e), INSN_PF, true, 3);       /* stmxcsr */
+	expect_fault(f, RUN(f, 0x0f, 0xae, 0x1e), X86_EXC_PF, true, 3);       /* stmxcsr */
 	/* A split read: the page after RO is not present. */
 	f->regs.rsi = RO_BASE + 0xffc;
-	expect_fault(f, RUN(f, 0x0f, 0x10, 0x06), INSN_PF, true, 0);       /* movups */
+	expect_fault(f, RUN(f, 0x0f, 0x10, 0x06), X86_EXC_PF, true, 0);       /* movups */
 	assert_int_equal(f->ev.cr2, RO_BASE + 0x1000);
 	/* Not RAM: refused, with the address. */
 	f->regs.rsi = MMIO_BASE;
@@ -318,13 +307,13 @@ static void test_simd_exceptions(void **state)
 	f->regs.rip = 0x1000;
 	uint32_t mx = 0x1f80 & ~0x200u;
 	memcpy(f->image + 24, &mx, 4);
-	expect_fault(f, RUN(f, 0xf3, 0x0f, 0x5e, 0x06), INSN_XM, false, 0);
+	expect_fault(f, RUN(f, 0xf3, 0x0f, 0x5e, 0x06), X86_EXC_XM, false, 0);
 	get_xmm(f, 0, &r, 4);
 	assert_true(r == 1.0f);
 	assert_int_equal(mxcsr(f->xsave), 0x1d84); /* the flag is set as the fault is taken */
 	assert_true(f->cpu.xsave_dirty);
-	f->sregs.cr4 &= ~CR4_OSXMMEXCPT;
-	expect_fault(f, RUN(f, 0xf3, 0x0f, 0x5e, 0x06), INSN_UD, false, 0);
+	f->sregs.cr4 &= ~X86_CR4_OSXMMEXCPT;
+	expect_fault(f, RUN(f, 0xf3, 0x0f, 0x5e, 0x06), X86_EXC_UD, false, 0);
 	free(f);
 }
 
@@ -355,9 +344,9 @@ static void test_x87(void **state)
 	uint16_t fcw = 0x037b; /* ZM clear */
 	memcpy(f->image, &fcw, 2);
 	f->regs.rip = 0x1000;
-	expect_fault(f, RUN(f, 0x9b), INSN_MF, false, 0);            /* fwait */
+	expect_fault(f, RUN(f, 0x9b), X86_EXC_MF, false, 0);            /* fwait */
 	assert_int_equal(RUN(f, 0xd9, 0xd0), INSN_FAULT);            /* fnop waits too */
-	f->sregs.cr0 &= ~CR0_NE;
+	f->sregs.cr0 &= ~X86_CR0_NE;
 	assert_int_equal(RUN(f, 0x9b), INSN_REFUSED);
 	assert_non_null(strstr(f->why, "CR0.NE"));
 	free(f);
@@ -403,9 +392,9 @@ static void test_avx(void **state)
 	if (!host_avx())
 		skip();
 	struct fake *f = fake_new(true);
-	expect_fault(f, RUN(f, 0xc5, 0xfc, 0x58, 0xc0), INSN_UD, false, 0); /* no OSXSAVE */
-	f->sregs.cr4 |= CR4_OSXSAVE;
-	expect_fault(f, RUN(f, 0xc5, 0xfc, 0x58, 0xc0), INSN_UD, false, 0); /* XCR0 = 3 */
+	expect_fault(f, RUN(f, 0xc5, 0xfc, 0x58, 0xc0), X86_EXC_UD, false, 0); /* no OSXSAVE */
+	f->sregs.cr4 |= X86_CR4_OSXSAVE;
+	expect_fault(f, RUN(f, 0xc5, 0xfc, 0x58, 0xc0), X86_EXC_UD, false, 0); /* XCR0 = 3 */
 	f->xcr0 = 7;
 	float x[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, r[8];
 	set_xmm(f, 0, x, 16);
@@ -418,8 +407,8 @@ static void test_avx(void **state)
 		assert_true(r[i] == 2 * x[i]);
 	assert_int_equal(f->cls, INSN_CLASS_AVX);
 	f->regs.rip = 0x1000;
-	f->sregs.cr0 |= CR0_TS;
-	expect_fault(f, RUN(f, 0xc5, 0xf8, 0x28, 0xc1), INSN_NM, false, 0); /* vmovaps */
+	f->sregs.cr0 |= X86_CR0_TS;
+	expect_fault(f, RUN(f, 0xc5, 0xf8, 0x28, 0xc1), X86_EXC_NM, false, 0); /* vmovaps */
 	free(f);
 }
 
@@ -428,14 +417,14 @@ static void test_xcr(void **state)
 	(void)state;
 	struct fake *f = fake_new(true);
 	f->regs.rcx = 0;
-	expect_fault(f, RUN(f, 0x0f, 0x01, 0xd0), INSN_UD, false, 0); /* xgetbv, no OSXSAVE */
-	f->sregs.cr4 |= CR4_OSXSAVE;
+	expect_fault(f, RUN(f, 0x0f, 0x01, 0xd0), X86_EXC_UD, false, 0); /* xgetbv, no OSXSAVE */
+	f->sregs.cr4 |= X86_CR4_OSXSAVE;
 	assert_int_equal(RUN(f, 0x0f, 0x01, 0xd0), INSN_DONE);
 	assert_int_equal(f->regs.rax, 3);
 	assert_int_equal(f->regs.rdx, 0);
 	f->regs.rip = 0x1000;
 	f->regs.rcx = 2;
-	expect_fault(f, RUN(f, 0x0f, 0x01, 0xd0), INSN_GP, true, 0);
+	expect_fault(f, RUN(f, 0x0f, 0x01, 0xd0), X86_EXC_GP, true, 0);
 	static const struct {
 		uint64_t v;
 		uint32_t ecx;
@@ -453,7 +442,7 @@ static void test_xcr(void **state)
 			assert_int_equal(v, INSN_DONE);
 			assert_int_equal(f->xcr0, set[i].v);
 		} else {
-			expect_fault(f, v, INSN_GP, true, 0);
+			expect_fault(f, v, X86_EXC_GP, true, 0);
 			assert_int_equal(f->xcr0_sets, before);
 		}
 	}
@@ -465,10 +454,10 @@ static void test_vmx_and_refusals(void **state)
 	(void)state;
 	struct fake *f = fake_new(true);
 	f->regs.rsi = RAM_BASE;
-	expect_fault(f, RUN(f, 0x66, 0x0f, 0xc7, 0x36), INSN_UD, false, 0); /* vmclear */
+	expect_fault(f, RUN(f, 0x66, 0x0f, 0xc7, 0x36), X86_EXC_UD, false, 0); /* vmclear */
 	assert_int_equal(f->cls, INSN_CLASS_VMX);
-	expect_fault(f, RUN(f, 0x0f, 0x01, 0xc4), INSN_UD, false, 0);       /* vmxoff */
-	expect_fault(f, RUN(f, 0x0f, 0x01, 0xc2), INSN_UD, false, 0);       /* vmlaunch */
+	expect_fault(f, RUN(f, 0x0f, 0x01, 0xc4), X86_EXC_UD, false, 0);       /* vmxoff */
+	expect_fault(f, RUN(f, 0x0f, 0x01, 0xc2), X86_EXC_UD, false, 0);       /* vmlaunch */
 	/* vmcall is KVM's business: never ours to answer. */
 	assert_int_equal(RUN(f, 0x0f, 0x01, 0xc1), INSN_REFUSED);
 	/* Outside the allow-list: the reason names the instruction. */
@@ -491,7 +480,7 @@ static void test_protected_mode(void **state)
 	assert_int_equal(got, 0x1f80);
 	f->regs.rip = 0x1000;
 	f->sregs.ds.limit = 0x21;
-	expect_fault(f, RUN(f, 0x0f, 0xae, 0x1d, 0x20, 0x00, 0x00, 0x00), INSN_GP, true, 0);
+	expect_fault(f, RUN(f, 0x0f, 0xae, 0x1d, 0x20, 0x00, 0x00, 0x00), X86_EXC_GP, true, 0);
 	free(f);
 }
 

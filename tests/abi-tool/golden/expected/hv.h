@@ -43,9 +43,25 @@ struct hv_vcpu;
 #define FASTABI_NR_REGS 8
 
 /*
- * reg[N] is ABI register N (rax, rdi, rsi, r8, r9, r10, r11, r12) as the
- * guest left it. A decoder that refuses an input names it in bad_reg and
- * bad_field; on success it writes exactly the op's declared outputs.
+ * The FastABI registers in order: X(N, reg) for ABI register N and the
+ * x86-64 register that carries it. reg0 carries the hypercall number in
+ * and the result out, reg1 the sub-op. Expand it over a struct with
+ * members named after the registers, e.g. offsetof(struct hv_regs, reg).
+ */
+#define FASTABI_REGS(X) \
+	X(0, rax) \
+	X(1, rdi) \
+	X(2, rsi) \
+	X(3, r8) \
+	X(4, r9) \
+	X(5, r10) \
+	X(6, r11) \
+	X(7, r12)
+
+/*
+ * reg[N] is ABI register N (FASTABI_REGS) as the guest left it. A decoder
+ * that refuses an input names it in bad_reg and bad_field; on success it
+ * writes exactly the op's declared outputs.
  */
 struct fastabi_frame {
 	uint64_t reg[FASTABI_NR_REGS];

@@ -51,7 +51,7 @@ static volatile struct st_call {
 	uint64_t seen[8];     /* the registers at the trap */
 } st;
 
-/* rax, rdi, rsi, r8..r12 in the ucontext: FastABI reg0..reg7. */
+/* The ucontext slot and name of FastABI reg0..reg7. */
 static const int st_greg[8] = {
 	REG_RAX, REG_RDI, REG_RSI, REG_R8, REG_R9, REG_R10, REG_R11, REG_R12,
 };

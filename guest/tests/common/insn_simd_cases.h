@@ -1,6 +1,7 @@
 /*
- * The SSE, AVX and x87 operations of the insn-simd guest, shared with the
- * host program (expect.c) that runs the very same instructions at build
+ * The SSE, AVX and x87 operations of the insn-simd and insn-simd32 guests
+ * (guest/tests/common/: shared by several programs), and of the
+ * host program (insn-simd/expect.c) that runs the very same instructions at build
  * time and writes the results the guest must reproduce (insn_simd_expect.h).
  *
  * Each case writes its results to out (at most 32 bytes, zeroed before).
