@@ -454,7 +454,19 @@ int64_t event_channel__send(struct hv_vcpu *hv_vcpu, struct evtchn_send *arg)
 	struct evtchn *chn = evtchn__port(d, port);
 	switch (chn->state) {
 	case EVTCHN_INTERDOMAIN: {
-		struct domain *rd = domain_by_id(d->hv, chn->u.interdomain.dom);
+		/*
+		 * The peer's lock too, in domid order (the call holds only ours,
+		 * hypercall.c). Taking it may have dropped ours for a moment: a
+		 * port that is no longer bound to the same peer was closed in
+		 * between, and the send counts as one on a closed port.
+		 */
+		domid_t rid = chn->u.interdomain.dom;
+		struct domain *rd = lock__peer(d, rid);
+		if (!evtchn__port_valid(d, port))
+			return -XEN_EINVAL;
+		chn = evtchn__port(d, port);
+		if (chn->state != EVTCHN_INTERDOMAIN || chn->u.interdomain.dom != rid)
+			return -XEN_EINVAL;
 		if (rd && rd->evtchn && evtchn__port_valid(rd, chn->u.interdomain.port))
 			evtchn__set_pending(rd, chn->u.interdomain.port);
 		return 0;

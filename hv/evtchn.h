@@ -56,6 +56,7 @@ enum evtchn_state {
 	EVTCHN_VMM,         /* connected to a backend in the VMM: u.vmm is its slot */
 };
 
+/* A port: [d->lock] of its domain; a peer's port is reached holding both domains' locks. */
 struct evtchn {
 	uint8_t state;          /* enum evtchn_state */
 	uint8_t priority;       /* FIFO: queue of the next link */
@@ -93,6 +94,7 @@ struct evtchn_port_ops {
 extern const struct evtchn_port_ops evtchn_2l_ops;
 extern const struct evtchn_port_ops evtchn_fifo_ops;
 
+/* [d->lock] of the domain it belongs to, every field. */
 struct evtchn_vcpu {
 	evtchn_port_t virq_to_port[NR_VIRQS]; /* 0: not bound */
 };
@@ -101,25 +103,28 @@ struct evtchn_fifo_queue {
 	evtchn_port_t tail; /* last port linked; 0: empty as far as we know */
 };
 
+/* [d->lock] of the domain it belongs to, every field. */
 struct evtchn_fifo_vcpu {
 	bool registered;
 	gpa_t control_block; /* the guest's evtchn_fifo_control_block */
 	struct evtchn_fifo_queue queue[EVTCHN_FIFO_MAX_QUEUES];
 };
 
+/* [d->lock] of the domain it belongs to, every field. */
 struct evtchn_fifo_domain {
 	unsigned nr_pages;
 	gfn_t page[EVTCHN_FIFO_MAX_PAGES];
 	struct evtchn_fifo_vcpu vcpu[HV_MAX_VCPUS];
 };
 
-/* A port bound to the VMM (evtchn__bind_vmm): what a guest send calls. */
+/* A port bound to the VMM (evtchn__bind_vmm): what a guest send calls. [d->lock] */
 struct evtchn_vmm_slot {
 	evtchn_vmm_fn fn; /* NULL: free slot */
 	void *opaque;
 	evtchn_port_t port;
 };
 
+/* [d->lock] of the domain it belongs to, every field. */
 struct evtchn_domain {
 	struct evtchn *port;      /* max_ports entries */
 	unsigned max_ports;       /* this domain's limit, whatever the ABI */

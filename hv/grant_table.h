@@ -40,7 +40,7 @@
 /* No handle: what a failed map reports, so both ABIs show the same value. */
 #define GNTTAB_INVALID_HANDLE ((grant_handle_t)~0u)
 
-/* Per granted ref: who holds it and how. */
+/* Per granted ref: who holds it and how. [d->lock] of the granter. */
 struct gnttab_active {
 	uint32_t pin_ro;  /* read-only holds (mappings and copies in progress) */
 	uint32_t pin_rw;  /* writable holds */
@@ -48,7 +48,7 @@ struct gnttab_active {
 	uint64_t frame;   /* the granter's frame, fixed while pinned */
 };
 
-/* One mapping this domain holds of another domain's grant. */
+/* One mapping this domain holds of another domain's grant. [d->lock] of the mapper. */
 struct gnttab_maptrack {
 	bool in_use;
 	bool readonly;
@@ -60,6 +60,7 @@ struct gnttab_maptrack {
 	uint32_t next_free;
 };
 
+/* [d->lock] of the domain it belongs to, every field. */
 struct gnttab_domain {
 	unsigned version;        /* 1 or 2 */
 	unsigned max_frames;     /* shared frames allocated */

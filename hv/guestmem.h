@@ -48,7 +48,7 @@ struct guestmem_region {
 	uint64_t *shared;        /* RAM only: one bit per frame, set = shared */
 };
 
-/* Embed in the domain; the members are private to guestmem.c. */
+/* Embed in the domain ([d->lock]); the members are private to guestmem.c. */
 struct guestmem {
 	struct guestmem_region regions[GUESTMEM_MAX_REGIONS]; /* sorted by start */
 	unsigned nr_regions;

@@ -42,8 +42,13 @@ static bool single_domain(uint64_t hypercall, uint64_t subop)
 	case __HYPERVISOR_sched_op:
 		return subop != SCHEDOP_remote_shutdown;
 	case __HYPERVISOR_event_channel_op:
-		/* Not send, close, reset, status, alloc_unbound, bind_interdomain: a peer or a target. */
+		/*
+		 * Not close, reset, status, alloc_unbound, bind_interdomain: a
+		 * peer or a target. send, the hot one, takes its peer's lock
+		 * itself when the port is inter-domain (lock__peer).
+		 */
 		switch (subop) {
+		case EVTCHNOP_send:
 		case EVTCHNOP_bind_virq:
 		case EVTCHNOP_bind_ipi:
 		case EVTCHNOP_bind_vcpu:

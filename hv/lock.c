@@ -18,9 +18,15 @@ _Static_assert(HV_MAX_DOMAINS <= 32, "held[] is a 32-bit mask of domids");
 _Static_assert(HV_MAX_VCPUS <= 32, "the deferred kicks are a 32-bit mask of vCPUs");
 _Static_assert(EVTCHN_VMM_MAX <= 32, "the deferred VMM sends are a 32-bit mask of slots");
 
-/* Domain locks this thread holds (bit = domid), and whether by lock__all. */
-static _Thread_local uint32_t held;
-static _Thread_local bool held_all;
+/*
+ * Domain locks this thread holds (bit = domid), and whether by lock__all.
+ * initial-exec: the core is linked into the program itself, so each access
+ * is one load at a fixed offset rather than a __tls_get_addr call (the
+ * static library is built position-independent).
+ */
+#define TLS __attribute__((tls_model("initial-exec"))) _Thread_local
+static TLS uint32_t held;
+static TLS bool held_all;
 
 static void fail(const char *what, int err)
 {
@@ -151,17 +157,61 @@ void lock__release(struct hv *hv)
 	unsigned n = 0;
 
 	/* Highest domid first: the reverse of the order they were taken in. */
-	for (unsigned i = HV_MAX_DOMAINS; i-- > 0;) {
-		if (!((held >> i) & 1))
-			continue;
+	while (held) {
+		unsigned i = 31u - (unsigned)__builtin_clz(held);
 		struct domain *d = hv->domains[i];
-		take_due(d, &due[n++]);
+		if (d->due_kick | d->due_timer | d->due_vmm | d->due_shutdown)
+			take_due(d, &due[n++]);
 		held &= ~(1u << i);
 		lock__drop(&d->lock);
 	}
 	held_all = false;
 	for (unsigned i = 0; i < n; i++)
 		run_due(&hv->ops, &due[i]);
+}
+
+struct domain *lock__peer(struct domain *self, domid_t id)
+{
+	struct hv *hv = self->hv;
+
+	if (id >= HV_MAX_DOMAINS)
+		return NULL;
+	/* Held already (by lock__all, or it is self): nothing to take. */
+	if ((held >> id) & 1 || !held)
+		return domain__by_id(hv, id);
+	if (held_all)
+		return NULL; /* created after the call took every lock */
+	struct domain *peer = __atomic_load_n(&hv->domains[id], __ATOMIC_ACQUIRE);
+	if (!peer)
+		return NULL;
+	if (id > self->id && !(held >> id)) {
+		/*
+		 * In order: self's lock keeps the peer alive (destroying it
+		 * needs every domain lock), so it can be waited for.
+		 */
+		lock__take(&peer->lock);
+		held |= 1u << id;
+		return peer;
+	}
+	/*
+	 * Out of order: drop self, then take both in domid order under the
+	 * world lock, which keeps the peer from being destroyed meanwhile.
+	 * Self's state may have changed in between: the caller looks again.
+	 */
+	if (held != 1u << self->id)
+		fail("lock__peer out of order while holding another peer", EDEADLK);
+	held &= ~(1u << self->id);
+	lock__drop(&self->lock);
+	lock__take(&hv->domains_lock);
+	peer = hv->domains[id];
+	if (peer) {
+		lock__take(&peer->lock);
+		held |= 1u << id;
+	}
+	lock__take(&self->lock);
+	held |= 1u << self->id;
+	lock__drop(&hv->domains_lock);
+	return peer;
 }
 
 /* Callbacks of a thread that holds no lock of d (a test or the builder): made at once. */

@@ -39,6 +39,14 @@ void lock__domain(struct domain *d);
  * thread until it releases them (domain__lookup answers NULL: the call came first).
  */
 void lock__all(struct hv *hv);
+/*
+ * In a call that holds self's lock (and maybe others): the domain called
+ * id, with its lock held too, or NULL if there is none. Takes the two in
+ * domid order, so it may drop self's lock and take it again: the caller
+ * must look at self's state afresh afterwards. The peer's lock is dropped
+ * with the others by lock__release.
+ */
+struct domain *lock__peer(struct domain *self, domid_t id);
 /* Drop d's lock and forget its deferred callbacks (d is being destroyed). */
 void lock__drop_domain(struct domain *d);
 /* Drop every domain lock this thread holds, then make the deferred callbacks. */

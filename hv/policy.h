@@ -19,6 +19,7 @@ enum hv_abi {
 #define POLICY_NR_SUBOPS 128 /* sub-ops at or above this share one bit */
 #define POLICY_ALL_SUBOPS (-1)
 
+/* [d->lock]: set by the toolstack before the domain runs, read by every call. */
 struct hv_policy {
 	/* allow[abi][hypercall][word]: bit set = sub-op allowed */
 	uint64_t allow[2][POLICY_NR_HYPERCALLS][POLICY_NR_SUBOPS / 64 + 1];
