@@ -135,10 +135,10 @@ static void decrease(struct hv_vcpu *v, struct domain *d, struct reservation_arg
 {
 	struct run run = { .nr = 0 };
 	uint64_t budget = 0, i;
-	uint64_t n = 1ull << a->extent_order;
 
 	if (a->extent_order > max_order(v->d))
 		return;
+	uint64_t n = 1ull << a->extent_order; /* after the check: a guest's order may be any number */
 	for (i = a->nr_done; i < a->nr_extents; i++) {
 		if (i != a->nr_done && budget + n > RESERVATION_STEP_PAGES) {
 			a->preempted = true;
@@ -225,13 +225,13 @@ static int populate_frames(struct domain *d, uint64_t f, uint64_t nr)
 static void populate(struct hv_vcpu *v, struct domain *d, struct reservation_args *a)
 {
 	uint64_t budget = 0, i;
-	uint64_t n = 1ull << a->extent_order;
 
 	/* PoD extents may be as large as the allocator's MAX_ORDER (18 on x86). */
 	unsigned limit = (a->mem_flags & XENMEMF_populate_on_demand) ? RESERVATION_PRIV_MAX_ORDER
 								      : max_order(v->d);
 	if (a->extent_order > limit)
 		return;
+	uint64_t n = 1ull << a->extent_order; /* after the check: a guest's order may be any number */
 	for (i = a->nr_done; i < a->nr_extents; i++) {
 		if (i != a->nr_done && budget + n > RESERVATION_STEP_PAGES) {
 			a->preempted = true;
@@ -264,10 +264,10 @@ static void populate(struct hv_vcpu *v, struct domain *d, struct reservation_arg
 static void increase(struct hv_vcpu *v, struct domain *d, struct reservation_args *a)
 {
 	uint64_t i;
-	uint64_t n = 1ull << a->extent_order;
 
 	if (a->extent_order > max_order(v->d))
 		return;
+	uint64_t n = 1ull << a->extent_order; /* after the check: a guest's order may be any number */
 	for (i = a->nr_done; i < a->nr_extents; i++) {
 		if (d->tot_pages + n > d->max_pages)
 			break;
