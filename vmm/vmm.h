@@ -181,6 +181,7 @@ struct vmm_vcpu {
 	uint8_t irq_vector;     /* an upcall to inject directly, without the LAPIC (0: none) */
 	bool level_upcall;      /* the domain-wide callback vector: look at every entry */
 	bool after_kick;        /* the last KVM_RUN ended by a kick: KVM may have it halted */
+	atomic_bool block_halted; /* blocked in the core, waiting halted inside KVM (vcpu.c) */
 	uint64_t rekick_delay;  /* the next re-kick's delay while an injection waits (ns) */
 	/* Set by the vCPU thread, read by the timer thread (kvm_cpu__watch). */
 	atomic_uint run_seq;    /* KVM_RUN returns so far */
