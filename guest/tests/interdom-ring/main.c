@@ -5,6 +5,7 @@
  * rendezvous docs/domains.md describes until XenStore is writable.
  *
  *   frontend: role=frontend backend=<domid> gref=<ref> [abi=fast|legacy] [msgs=N] [share]
+ *             [delay_ms=N]
  *   backend:  role=backend frontend=<domid> gref=<ref> [abi=fast|legacy]
  *
  * The frontend writes the ring header (magic, its unbound port) into a page,
@@ -213,6 +214,31 @@ static void frontend(void)
 	CHECK_EQ(st.u.interdomain.dom, backend);
 	/* Mapped by the backend: Xen's busy bits, so gnttab_end_foreign_access would fail. */
 	CHECK(ACCESS_ONCE(gt[ref].flags) & GTF_reading);
+
+	/*
+	 * delay_ms: the backend sits blocked in SCHEDOP_poll meanwhile; the
+	 * first request must wake it at once (the integration test checks that
+	 * the VMM used little CPU over the whole run).
+	 */
+	unsigned delay = opt_uint("delay_ms", 0);
+	if (delay) {
+		uint64_t until = now_ns() + delay * MS;
+		while (now_ns() < until)
+			poll_until(port, until);
+		evtchn_clear_pending(si, port);
+		uint64_t w0 = now_ns(), prod = r->req_prod;
+		r->req[prod % RING_SLOTS] = 7;
+		barrier();
+		ACCESS_ONCE(r->req_prod) = prod + 1;
+		send(port);
+		if (!wait_change(&r->rsp_prod, prod))
+			return;
+		uint64_t w = now_ns() - w0;
+		printf("frontend: after %u ms idle, the blocked backend answered in %llu us\n", delay,
+		       (unsigned long long)w / 1000);
+		CHECK_EQ(r->rsp[prod % RING_SLOTS], 22);
+		CHECK(w < 100 * MS);
+	}
 
 	uint64_t t0 = rdtsc();
 	for (unsigned i = 0; i < msgs && xtf_result() < 0; i++) {
