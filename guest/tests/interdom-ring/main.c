@@ -5,7 +5,8 @@
  * rendezvous docs/domains.md describes until XenStore is writable.
  *
  *   frontend: role=frontend backend=<domid> gref=<ref> [abi=fast|legacy] [msgs=N] [share]
- *             [delay_ms=N]
+ *             [delay_ms=N] [fifo]
+ *   ('fifo' on either side: that domain's events through the FIFO ABI)
  *   backend:  role=backend frontend=<domid> gref=<ref> [abi=fast|legacy]
  *
  * The frontend writes the ring header (magic, its unbound port) into a page,
@@ -46,8 +47,10 @@ struct ring {
 };
 
 static uint8_t ring_page[PAGE_SIZE] __page_noinit;
+static uint8_t fifo_cb_page[PAGE_SIZE] __page_noinit;
+static event_word_t fifo_words[PAGE_SIZE / sizeof(event_word_t)] __page_noinit;
 static struct shared_info *si;
-static bool fast;
+static bool fast, fifo;
 static evtchn_port_t port;
 static uint64_t deadline;
 
@@ -126,6 +129,52 @@ static long close_port(evtchn_port_t p)
 }
 
 /*
+ * 'fifo' on the command line: this domain takes its events through the FIFO
+ * ABI (control block and one event-array page of its own), whatever its
+ * peer uses. Before any port exists, so every port is a FIFO port.
+ */
+static bool fifo_init(void)
+{
+	struct evtchn_init_control ic = { .control_gfn = (uintptr_t)fifo_cb_page >> 12 };
+	struct evtchn_expand_array ea = { .array_gfn = (uintptr_t)fifo_words >> 12 };
+	long rc = fast ? xen_hypercall_event_channel_init_control(fastabi_trap(), &ic)
+		       : hypercall_event_channel_op(EVTCHNOP_init_control, &ic);
+	if (!CHECK_EQ(rc, 0))
+		return false;
+	rc = fast ? xen_hypercall_event_channel_expand_array(fastabi_trap(), &ea)
+		  : hypercall_event_channel_op(EVTCHNOP_expand_array, &ea);
+	return CHECK_EQ(rc, 0);
+}
+
+/*
+ * Take the port's event: the 2-level pending bit, or with FIFO every ready
+ * queue consumed as a guest does (HEAD, then LINK; LINKED and PENDING
+ * cleared in each word).
+ */
+static void clear_event(evtchn_port_t p)
+{
+	if (!fifo) {
+		evtchn_clear_pending(si, p);
+		return;
+	}
+	volatile struct evtchn_fifo_control_block *cb = (void *)fifo_cb_page;
+	volatile event_word_t *w = fifo_words;
+	uint32_t ready = __atomic_exchange_n(&cb->ready, 0, __ATOMIC_SEQ_CST);
+	for (unsigned q = 0; q < EVTCHN_FIFO_MAX_QUEUES; q++) {
+		if (!(ready & (1u << q)))
+			continue;
+		evtchn_port_t head = cb->head[q];
+		for (unsigned n = 0; head && n < 64; n++) {
+			uint32_t word = __atomic_fetch_and(
+				&w[head], ~((1u << EVTCHN_FIFO_LINKED) | (1u << EVTCHN_FIFO_PENDING) |
+					    EVTCHN_FIFO_LINK_MASK), __ATOMIC_SEQ_CST);
+			head = word & EVTCHN_FIFO_LINK_MASK;
+		}
+		cb->head[q] = 0;
+	}
+}
+
+/*
  * Sleep on 'port' until *word != old. The sender writes the ring before it
  * sends, and the pending bit is cleared before the ring is read again, so
  * no event is lost and the vCPU never spins: poll returns at once only if
@@ -139,7 +188,7 @@ static bool wait_change(volatile uint64_t *word, uint64_t old)
 			xtf_error("SCHEDOP_poll on port %u: %ld", port, rc);
 			return false;
 		}
-		evtchn_clear_pending(si, port);
+		clear_event(port);
 		if (ACCESS_ONCE(*word) == old && now_ns() >= deadline) {
 			xtf_failure("no answer from the peer on port %u within the deadline", port);
 			return false;
@@ -191,8 +240,9 @@ static void frontend(void)
 	gt[ref].frame = (uint32_t)((uintptr_t)ring_page >> 12);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	ACCESS_ONCE(gt[ref].flags) = GTF_permit_access;
-	printf("frontend: domain %u, port %u for domain %u, ring page granted at ref %u (%s ABI)\n",
-	       xen_info.domid, port, backend, ref, fast ? "FastABI" : "legacy");
+	printf("frontend: domain %u, port %u for domain %u, ring page granted at ref %u (%s ABI, %s events)\n",
+	       xen_info.domid, port, backend, ref, fast ? "FastABI" : "legacy",
+	       fifo ? "FIFO" : "2-level");
 
 	deadline = now_ns() + 20000 * MS;
 	while (!ACCESS_ONCE(r->connected)) {
@@ -200,7 +250,7 @@ static void frontend(void)
 			xtf_error("poll for the backend failed");
 			return;
 		}
-		evtchn_clear_pending(si, port);
+		clear_event(port);
 		if (!ACCESS_ONCE(r->connected) && now_ns() >= deadline) {
 			xtf_failure("the backend (domain %u) never connected", backend);
 			return;
@@ -225,7 +275,7 @@ static void frontend(void)
 		uint64_t until = now_ns() + delay * MS;
 		while (now_ns() < until)
 			poll_until(port, until);
-		evtchn_clear_pending(si, port);
+		clear_event(port);
 		uint64_t w0 = now_ns(), prod = r->req_prod;
 		r->req[prod % RING_SLOTS] = 7;
 		barrier();
@@ -330,8 +380,9 @@ static void backend(void)
 		poll_until(a.port, now_ns() + 5 * MS);
 	}
 	struct ring *r = (struct ring *)(uintptr_t)m.host_addr;
-	printf("backend: domain %u mapped ref %u of domain %u after %u tries; magic %#x port %u (%s ABI)\n",
-	       xen_info.domid, ref, front, tries, r->magic, r->port, fast ? "FastABI" : "legacy");
+	printf("backend: domain %u mapped ref %u of domain %u after %u tries; magic %#x port %u (%s ABI, %s events)\n",
+	       xen_info.domid, ref, front, tries, r->magic, r->port, fast ? "FastABI" : "legacy",
+	       fifo ? "FIFO" : "2-level");
 	if (!CHECK_EQ(r->magic, RING_MAGIC))
 		return;
 
@@ -380,6 +431,9 @@ void test_main(void)
 		return;
 	}
 	if (!(si = shared_info_need()))
+		return;
+	fifo = cmdline_option(start_info_cmdline(), "fifo") != NULL;
+	if (fifo && !fifo_init())
 		return;
 	if (opt_is("role", "frontend"))
 		frontend();
