@@ -123,6 +123,7 @@ struct domain_config {
 	unsigned max_grant_frames; /* 0: default (32) */
 	unsigned max_maptrack;     /* grant mappings this domain may hold; 0: default (1024) */
 	unsigned max_evtchn_ports; /* event-channel ports 0..n-1; 0: default (1024), see evtchn.h */
+	unsigned min_domid;        /* the lowest free id at or above this (`fastabi create`: 1) */
 };
 
 /* E820-style memory map entry, as XENMEM_memory_map and hvm_start_info give it. */

@@ -55,7 +55,13 @@ bool vmm_domain__stopping(struct vmm_domain *vd)
 	return atomic_load(&vd->stopping);
 }
 
-void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char *fmt, va_list ap)
+/*
+ * The first stop wins. A stop with restart (an xl restart action, from
+ * ops_shutdown) keeps the domain counted as running: the main thread
+ * builds it again (restart_domains) instead of waiting for it.
+ */
+static void stop(struct vmm_domain *vd, int status, bool dump, bool restart, const char *fmt,
+		 va_list ap)
 {
 	struct vmm *vmm = vd->vmm;
 
@@ -68,11 +74,30 @@ void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char 
 	vd->dump_on_stop = dump;
 	vsnprintf(vd->stop_why, sizeof(vd->stop_why), fmt, ap);
 	atomic_store(&vd->stopping, true);
-	vmm->nr_running--;
+	if (restart) {
+		vd->restart = true;
+		vmm->restart_pending = true;
+	} else {
+		vmm->nr_running--;
+	}
 	pthread_cond_broadcast(&vmm->cond);
 	pthread_mutex_unlock(&vmm->lock);
 	for (unsigned i = 0; i < vd->nr_vcpus; i++)
 		kvm_cpu__kick(&vd->vcpus[i]);
+}
+
+void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char *fmt, va_list ap)
+{
+	stop(vd, status, dump, false, fmt, ap);
+}
+
+__attribute__((format(printf, 4, 5))) static void stop_restart(struct vmm_domain *vd, int status,
+							       bool restart, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	stop(vd, status, false, restart, fmt, ap);
+	va_end(ap);
 }
 
 void vmm_domain__stop(struct vmm_domain *vd, int status, const char *fmt, ...)
@@ -143,7 +168,8 @@ static void ops_shutdown(struct domain *d, void *ctx)
 		return;
 	unsigned r = hv_domain__shutdown_reason(d);
 	if (r < sizeof(reasons) / sizeof(reasons[0]) && reasons[r].name)
-		vmm_domain__stop(vd, reasons[r].status, "shutdown: %s", reasons[r].name);
+		stop_restart(vd, reasons[r].status, r < 32 && (vd->cfg.restart_on & (1u << r)),
+			     "shutdown: %s", reasons[r].name);
 	else
 		vmm_domain__stop(vd, VMM_EXIT_CRASH, "shutdown with unknown reason %u", r);
 }
@@ -250,6 +276,7 @@ int vmm__add_domain(struct vmm *vmm, const struct vmm_domain_config *cfg, struct
 	struct domain_config dc = {
 		.name = vd->name,
 		.nr_vcpus = cfg->vcpus,
+		.min_domid = cfg->min_domid,
 		.flags = (cfg->fastabi ? DOMAIN_FASTABI : 0) |
 			 (cfg->confidential ? DOMAIN_CONFIDENTIAL : 0) |
 			 (cfg->fixed_mem_layout ? DOMAIN_FIXED_LAYOUT : 0),
@@ -356,6 +383,54 @@ static void report(struct vmm_domain *vd)
 	}
 }
 
+/*
+ * xl's restart action, done in a contained way: the domain that shut down
+ * is stopped (its vCPU threads joined, its console flushed) and retired,
+ * not freed: it keeps its domain id and its memory until the process
+ * exits, because the other domains' vCPUs and the timer thread may still
+ * hold a pointer to it (there is no teardown of a single domain while
+ * others run yet). A new domain is built from the same configuration, so
+ * it gets the next free id, as xl's restart gets a new domid from Xen, and
+ * starts. When no id is left (HV_MAX_DOMAINS over the process's life) or
+ * the build fails, the domain ends with the status of its shutdown.
+ */
+static void restart_domains(struct vmm *vmm)
+{
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
+		struct vmm_domain *vd = vmm->doms[i], *nd = NULL;
+		if (!vd || !vd->restart || vd->stopped)
+			continue;
+		vd->restart = false;
+		for (unsigned j = 0; j < vd->nr_vcpus; j++)
+			kvm_cpu__join(&vd->vcpus[j]);
+		vd->stopped = true;
+		xencons__drain(vd);
+		term__flush(&vd->console);
+		bool started = vmm->nr_retired < HV_MAX_DOMAINS &&
+			       vmm__add_domain(vmm, &vd->cfg, &nd) == 0;
+		for (unsigned j = 0; started && j < nd->nr_vcpus; j++)
+			if (kvm_cpu__start(&nd->vcpus[j]))
+				started = false;
+		if (!started) {
+			if (nd)
+				vmm_domain__stop(nd, VMM_EXIT_CRASH, "could not start");
+			vmm__err("[%s] domain %u: %s: cannot restart it (the reason is above; every id up to %u is taken after %u restarts: a restart loop ends here)", vd->name, i, vd->stop_why, HV_MAX_DOMAINS - 1, vmm->nr_retired);
+			pthread_mutex_lock(&vmm->lock);
+			vmm->nr_running--;
+			pthread_mutex_unlock(&vmm->lock);
+			continue;
+		}
+		vmm__err("[%s] domain %u: %s: restarted as domain %u (on_* = \"restart\")", vd->name,
+			 i, vd->stop_why, (unsigned)hv_domain__id(nd->d));
+		/* Out of doms[] (the exit status and the reports are the new domain's), kept. */
+		if (vd->vmm->stats)
+			report(vd);
+		vmm->retired[vmm->nr_retired++] = vd;
+		if (hv_domain__id(nd->d) != i)
+			__atomic_store_n(&vmm->doms[i], NULL, __ATOMIC_RELEASE);
+	}
+}
+
 int vmm__run(struct vmm *vmm, unsigned timeout_s)
 {
 	int status = VMM_EXIT_SUCCESS;
@@ -389,6 +464,13 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 	bool timed_out = false;
 	pthread_mutex_lock(&vmm->lock);
 	while (vmm->nr_running) {
+		if (vmm->restart_pending) {
+			vmm->restart_pending = false;
+			pthread_mutex_unlock(&vmm->lock);
+			restart_domains(vmm);
+			pthread_mutex_lock(&vmm->lock);
+			continue;
+		}
 		if (!timeout_s) {
 			pthread_cond_wait(&vmm->cond, &vmm->lock);
 		} else if (pthread_cond_timedwait(&vmm->cond, &vmm->lock, &deadline) == ETIMEDOUT) {
@@ -439,6 +521,9 @@ void vmm__destroy(struct vmm *vmm)
 			domain_free(vmm, vd);
 		}
 	}
+	for (unsigned i = 0; i < vmm->nr_retired; i++)
+		domain_free(vmm, vmm->retired[i]);
+	vmm->nr_retired = 0;
 	hv__destroy(&vmm->hv);
 	free(vmm->cpuid);
 	if (vmm->kvm_fd >= 0)

@@ -304,6 +304,7 @@ struct vmm_domain {
 	char stop_why[160];
 	bool dump_on_stop; /* each vCPU dumps its registers as it stops (timeout) */
 	bool stopped;      /* every vCPU thread has ended */
+	bool restart;      /* stopped for an xl restart action: the main thread rebuilds it */
 };
 
 struct vmm {
@@ -323,6 +324,10 @@ struct vmm {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	unsigned nr_running;
+	bool restart_pending;  /* a domain waits to be rebuilt (restart_domains) */
+	/* Domains replaced by a restart: kept, stopped, until vmm__destroy. */
+	struct vmm_domain *retired[HV_MAX_DOMAINS];
+	unsigned nr_retired;
 
 	/* timer.c */
 	pthread_t timer_thread;
