@@ -1,43 +1,75 @@
 #!/bin/bash
-# run-domains.sh DOMAINS_BOOT RING_ELF FRONT_EXTRA BACK_EXTRA FRONT_FLAGS BACK_FLAGS:
-# a frontend (domain 1) and a backend (domain 2) of the interdom-ring guest
-# program meet through the agreed numbers (backend=2 / frontend=1, gref 8)
-# and exchange messages. Passes when both domains succeed (exit status 0),
-# the frontend reported its round trips, no access to a confidential
-# domain's private memory was refused (a correct FastABI guest causes none),
-# and, for a run of a second or more (the frontend's delay_ms, while the
-# backend is blocked), the VMM's CPU time stayed below a third of its wall
-# time: nobody spins while waiting.
+# run-domains.sh FASTABI ELF CHECK [DOMAIN...]: writes one xl config file per
+# DOMAIN ("name|extra|more keys", keys separated by ';') into a temporary
+# folder and runs `fastabi create` on them (domain ids 1, 2, ... in that
+# order: the numbers the domains' extra= lines agree on). Then checks:
+#   - the exit status is the one CHECK names: "ok" (0) or "crash" (3: one
+#     domain crashed on purpose, every other one must report SUCCESS);
+#   - every domain reported SUCCESS, except a crashed one;
+#   - no access to a confidential domain's private memory was refused (a
+#     correct FastABI guest causes none), and a confidential domain's count
+#     (0) is there;
+#   - for a run of a second or more (a domain idles while its peer is
+#     blocked), the VMM's CPU time stayed below a third of its wall time:
+#     nobody spins while waiting.
 set -u
-boot=$1 elf=$2 fx=$3 bx=$4 ff=$5 bf=$6
-. "$(dirname "$0")/../require-kvm.sh"
+fastabi=$1 elf=$2 check=$3
+shift 3
+here=$(dirname "$0")
+. "$here/../require-kvm.sh"
 require_kvm
-out=$(mktemp)
-tm=$(mktemp)
-trap 'rm -f "$out" "$tm"' EXIT
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+cfgs=()
+n=0
+for d in "$@"; do
+	IFS='|' read -r name extra keys <<<"$d"
+	n=$((n + 1))
+	{
+		echo "# domain $n of this test"
+		echo "name = \"$name\""
+		echo "type = \"pvh\""
+		echo "kernel = \"$elf\""
+		echo "memory = 32"
+		echo "fixed_mem_layout = 1"
+		echo "extra = \"$extra\""
+		tr ';' '\n' <<<"$keys"
+	} >"$dir/$name.cfg"
+	cfgs+=("$dir/$name.cfg")
+done
+out=$dir/out
+tm=$dir/time
 TIMEFORMAT='%3R %3U %3S'
-# shellcheck disable=SC2086
-{ time FASTABI_STATS=1 "$boot" --timeout 60 \
-	name=front kernel="$elf" fixed_mem_layout=1 cmdline="role=frontend backend=${BACK_DOMID:-1} gref=8 msgs=300 $fx" $ff \
-	-- name=back kernel="$elf" fixed_mem_layout=1 cmdline="role=backend frontend=${FRONT_DOMID:-0} gref=8 $bx" $bf \
-	>"$out" 2>&1; } 2>"$tm"
+{ time FASTABI_STATS=1 "$fastabi" create "${cfgs[@]}" --timeout 60 >"$out" 2>&1; } 2>"$tm"
 rc=$?
 cat "$out"
-[ "$rc" -eq 0 ] || { echo "domains: exit status $rc"; exit 1; }
-grep -q '^\[front\] DEMO ' "$out" || { echo "domains: no DEMO line from the frontend"; exit 1; }
-if grep -q 'confidential: [1-9][0-9]* accesses to private memory refused' "$out"; then
-	echo "domains: the hypervisor refused accesses to private memory"
+fail() {
+	echo "domains: FAILED: $*"
 	exit 1
-fi
-case "$ff $bf" in
-*confidential=1*)
-	grep -q 'confidential: 0 accesses to private memory refused' "$out" ||
-		{ echo "domains: no refused-access count for the confidential domain"; exit 1; } ;;
+}
+case $check in
+ok) [ "$rc" -eq 0 ] || fail "exit status $rc, 0 expected" ;;
+crash) [ "$rc" -eq 3 ] || fail "exit status $rc, 3 (a domain crashed) expected" ;;
+*) fail "unknown check '$check'" ;;
 esac
+for d in "$@"; do
+	IFS='|' read -r name extra keys <<<"$d"
+	case " $extra " in
+	*" crash"*) grep -q "^fastabi: \[$name\] .*crash" "$out" || fail "$name did not crash" ;;
+	*) grep -q "^\[$name\] Test result: SUCCESS" "$out" || fail "$name did not succeed" ;;
+	esac
+	case "$keys" in
+	*confidential*=*1*)
+		grep -q "\[$name\] confidential: 0 accesses to private memory refused" "$out" ||
+			fail "$name: no refused-access count of 0" ;;
+	esac
+done
+if grep -q 'confidential: [1-9][0-9]* accesses to private memory refused' "$out"; then
+	fail "the hypervisor refused accesses to private memory"
+fi
 read -r wall user sys <"$tm"
 echo "check: VMM wall $wall s, user $user s, sys $sys s"
 if ! awk -v w="$wall" -v u="$user" -v s="$sys" 'BEGIN { exit !(w < 1.0 || (u + s) * 3 < w) }'; then
-	echo "check: FAILED: the VMM used $user + $sys s of CPU in $wall s (a spinning wait?)"
-	exit 1
+	fail "the VMM used $user + $sys s of CPU in $wall s (a spinning wait?)"
 fi
-exit 0
+echo "domains: OK"
