@@ -25,6 +25,10 @@
  *   5. the granter sees the busy bits gone and ends access;
  *   6. the mapper's new map of A is refused; it closes its port and the
  *      granter's port becomes unbound.
+ * With 'crash' the mapper crashes once it has mapped A and B and bound its
+ * port, and the granter ('peer_crashes') checks what Xen's destruction of a
+ * domain leaves to its peer (with 'preserved' too: on_crash = "preserve"
+ * keeps the crashed domain's port bound and its mappings).
  */
 #include "guest.h"
 #include "common/peer.h"
@@ -60,6 +64,68 @@ static bool next(struct ctl *c, uint64_t step)
 	return peer_wait_change(&c->step, step);
 }
 
+/* Sleep until the port has status 'want' and A's and B's busy bits are set ('busy') or clear. */
+static bool await(grant_entry_v1_t *gt, unsigned g, unsigned want, bool busy,
+		  struct evtchn_status *st)
+{
+	for (;;) {
+		CHECK_EQ(peer_status(peer_port, st), 0);
+		uint16_t fa = ACCESS_ONCE(gt[g + P_A].flags), fb = ACCESS_ONCE(gt[g + P_B].flags);
+		bool b = (fa & GTF_reading) && (fb & GTF_reading);
+		bool none = !((fa | fb) & (GTF_reading | GTF_writing));
+		if (st->status == want && (busy ? b : none))
+			return true;
+		if (peer_now_ns() >= peer_deadline) {
+			xtf_failure("port %u status %u (want %u), flags A %#x B %#x", peer_port,
+				    st->status, want, fa, fb);
+			return false;
+		}
+		peer_poll(peer_port, peer_now_ns() + 2 * MS);
+		peer_clear_event(peer_port);
+	}
+}
+
+/*
+ * peer_crashes: the mapper maps A and B, binds, and crashes (its config's
+ * on_crash = "destroy"). As Xen's domain destruction does (evtchn_destroy
+ * closes every port; gnttab_release_mappings drops its maps), our port
+ * becomes unbound and the busy bits go; we go on running.
+ */
+static void peer_crashed(grant_entry_v1_t *gt, unsigned g)
+{
+	struct evtchn_status st;
+	struct ctl *c = (struct ctl *)pages[P_CTL];
+
+	/* The mapper says so (step 1) just before it crashes. */
+	if (!peer_wait_change(&c->step, 0))
+		return;
+	printf("granter: the mapper has A and B mapped and port %u bound, and crashes now\n",
+	       peer_port);
+	if (cmdline_option(start_info_cmdline(), "preserved")) {
+		/* on_crash = "preserve": the domain stays as it crashed, links and all. */
+		peer_sleep_ms(peer_port, 300);
+		if (!await(gt, g, EVTCHNSTAT_interdomain, true, &st))
+			return;
+		printf("granter: 300 ms later the preserved mapper still holds port %u's other end (its port %u) and A and B\n",
+		       peer_port, st.u.interdomain.port);
+		if (xtf_result() < 0)
+			xtf_success("the preserved mapper keeps its links");
+		return;
+	}
+	if (!await(gt, g, EVTCHNSTAT_unbound, false, &st))
+		return;
+	printf("granter: the mapper is gone: port %u unbound (remote domain %u), A and B no longer mapped\n",
+	       peer_port, st.u.unbound.dom);
+	uint16_t want = GTF_permit_access;
+	CHECK(__atomic_compare_exchange_n(&gt[g + P_A].flags, &want, 0, false, __ATOMIC_SEQ_CST,
+					  __ATOMIC_SEQ_CST));
+	for (unsigned p = 0; p < NPAGES; p++)
+		ACCESS_ONCE(gt[g + p].flags) = 0;
+	CHECK_EQ(peer_close(peer_port), 0);
+	if (xtf_result() < 0)
+		xtf_success("still running after the mapper's crash");
+}
+
 static void granter(unsigned peer, unsigned g)
 {
 	grant_entry_v1_t *gt = grant_frame0_map();
@@ -88,6 +154,10 @@ static void granter(unsigned peer, unsigned g)
 	printf("granter: domain %u granted refs %u..%u to domain %u, port %u\n", xen_info.domid, g,
 	       g + NPAGES - 1, peer, peer_port);
 	peer_deadline = peer_now_ns() + 20000 * MS;
+	if (cmdline_option(start_info_cmdline(), "peer_crashes")) {
+		peer_crashed(gt, g);
+		return;
+	}
 	if (!peer_wait_change(&c->step, 0))
 		return;
 
@@ -277,6 +347,8 @@ static void mapper(unsigned peer, unsigned g)
 		return;
 	if (cmdline_option(start_info_cmdline(), "crash")) {
 		printf("mapper: crashing with A and B mapped and port %u bound\n", peer_port);
+		ACCESS_ONCE(c->step) = 1;
+		peer_send(peer_port);
 		struct sched_shutdown sd = { .reason = SHUTDOWN_crash };
 		if (peer_fast)
 			xen_hypercall_sched_shutdown(fastabi_trap(), &sd);
