@@ -3,6 +3,7 @@
 
 static uint8_t fifo_cb_page[PAGE_SIZE] __page_noinit;
 static event_word_t fifo_words[PAGE_SIZE / sizeof(event_word_t)] __page_noinit;
+static uint8_t batch_page[PAGE_SIZE] __page_noinit; /* FastABI copy_batch */
 struct shared_info *peer_si;
 bool peer_fast, peer_fifo;
 evtchn_port_t peer_port;
@@ -182,17 +183,28 @@ long peer_unmap(struct gnttab_unmap_grant_ref *u)
 			 : hypercall_grant_table_op(GNTTABOP_unmap_grant_ref, u, 1);
 }
 
-/* FastABI copies one op per call; the legacy ABI takes the whole array. */
+/*
+ * A batch: the legacy ABI takes the array where it is; FastABI takes one op
+ * in registers, or several as a copy_batch over a page of packed structs
+ * (copied there and the statuses back).
+ */
 long peer_copy(struct gnttab_copy *c, unsigned count)
 {
 	if (!peer_fast)
 		return hypercall_grant_table_op(GNTTABOP_copy, c, count);
-	for (unsigned i = 0; i < count; i++) {
-		long rc = xen_hypercall_grant_table_copy(fastabi_trap(), &c[i]);
-		if (rc)
-			return rc;
-	}
-	return 0;
+	if (count == 1)
+		return xen_hypercall_grant_table_copy(fastabi_trap(), c);
+	if (count > PAGE_SIZE / sizeof(*c))
+		return -XEN_EINVAL;
+	struct gnttab_copy *b = (struct gnttab_copy *)batch_page;
+	memcpy(b, c, count * sizeof(*c));
+	struct fastabi_gnttab_batch fb = { .page_gpa = (uintptr_t)batch_page, .count = count };
+	long rc = xen_hypercall_grant_table_copy_batch(fastabi_trap(), &fb);
+	if (!rc && fb.done != count)
+		xtf_failure("copy_batch: done %u of %u", fb.done, count);
+	for (unsigned i = 0; i < count; i++)
+		c[i].status = b[i].status;
+	return rc;
 }
 
 void peer_sleep_ms(evtchn_port_t p, unsigned ms)

@@ -40,6 +40,7 @@ long peer_alloc_unbound(domid_t remote, evtchn_port_t *p);
 long peer_bind(domid_t remote, evtchn_port_t remote_port, evtchn_port_t *p);
 long peer_map(struct gnttab_map_grant_ref *m);
 long peer_unmap(struct gnttab_unmap_grant_ref *u);
+/* count ops: one legacy call, or one FastABI call (copy_batch when count > 1). */
 long peer_copy(struct gnttab_copy *c, unsigned count);
 
 /* Take p's event (the 2-level bit, or the FIFO queues consumed). */

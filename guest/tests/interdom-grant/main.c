@@ -16,7 +16,8 @@
  *      (gnttab_end_foreign_access_ref's compare-exchange fails);
  *   2. the granter writes into A, the mapper reads it through its mapping;
  *      then grant copies: from S at every source and destination alignment
- *      0..15 (batched: one legacy call per 16 ops; FastABI one call each),
+ *      0..15 (batched: 16 ops per call, the legacy array or FastABI's
+ *      copy_batch), single copies,
  *      an op crossing the end of a page refused (GNTST_bad_copy_arg), and
  *      into D;
  *   3. the granter checks D;
