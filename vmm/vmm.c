@@ -415,7 +415,9 @@ static void restart_domains(struct vmm *vmm)
 		if (!started) {
 			if (nd)
 				vmm_domain__stop(nd, VMM_EXIT_CRASH, "could not start");
-			vmm__err("[%s] domain %u: %s: cannot restart it (the reason is above; every id up to %u is taken after %u restarts: a restart loop ends here)", vd->name, i, vd->stop_why, HV_MAX_DOMAINS - 1, vmm->nr_retired);
+			vmm__err("[%s] domain %u: %s: cannot restart it (why: above; %u restarts so "
+				 "far, ids 1..%u)", vd->name, i, vd->stop_why, vmm->nr_retired,
+				 HV_MAX_DOMAINS - 1);
 			pthread_mutex_lock(&vmm->lock);
 			vmm->nr_running--;
 			pthread_mutex_unlock(&vmm->lock);

@@ -533,8 +533,19 @@ int xlcfg__read(const char *path, FILE *report, struct xlcfg *x)
 		fprintf(report, "%s: out of memory\n", path);
 		return -1;
 	}
-	/* Syntax errors and unreadable files: libxlutil's own messages. */
-	int rc = xlu_cfg_readfile(r.c, path) ? -1 : read_all(&r);
+	/*
+	 * Syntax errors and unreadable files: libxlutil's own messages. Its
+	 * message for a file it cannot open may show a clobbered errno
+	 * ("Success"), so the reason is said again.
+	 */
+	int rc = 0;
+	if (xlu_cfg_readfile(r.c, path)) {
+		if (access(path, R_OK))
+			say(&r, 0, "error: cannot read it: %s", strerror(errno));
+		rc = -1;
+	} else {
+		rc = read_all(&r);
+	}
 	xlu_cfg_destroy(r.c);
 	fflush(report);
 	if (rc)
