@@ -5,7 +5,7 @@
  * rendezvous docs/domains.md describes until XenStore is writable.
  *
  *   frontend: role=frontend backend=<domid> gref=<ref> [abi=fast|legacy] [msgs=N] [share]
- *             [delay_ms=N] [fifo]
+ *             [delay_ms=N] [fifo] [closer=frontend]
  *   ('fifo' on either side: that domain's events through the FIFO ABI)
  *   backend:  role=backend frontend=<domid> gref=<ref> [abi=fast|legacy]
  *
@@ -24,7 +24,8 @@
  * access then); both sides see the same page (the granter's memory, no
  * copy); when the backend closes its port, the frontend's port becomes
  * unbound again (evtchn_close of an inter-domain port), and after the unmap
- * the busy bits are clear.
+ * the busy bits are clear. With closer=frontend the frontend closes first
+ * and the backend sees its own port become unbound.
  */
 #include "guest.h"
 #include "common/peer.h"
@@ -34,6 +35,7 @@ const char test_title[] = "interdom-ring";
 #define RING_MAGIC 0x474e4952u /* "RING" */
 #define RING_SLOTS 32
 #define REQ_STOP UINT64_MAX
+#define REQ_STOP_CLOSED (UINT64_MAX - 1) /* the frontend closes first */
 #define DEFAULT_MSGS 1000u
 
 struct ring {
@@ -47,6 +49,62 @@ struct ring {
 };
 
 static uint8_t ring_page[PAGE_SIZE] __page_noinit;
+/*
+ * Sleep (on 'sleep_on') until port p is unbound and the grant no longer in
+ * use: what the side that did not close sees of the other's close.
+ */
+static bool wait_closed(grant_entry_v1_t *gt, unsigned ref, evtchn_port_t sleep_on,
+			struct evtchn_status *st)
+{
+	for (;;) {
+		CHECK_EQ(peer_status(peer_port, st), 0);
+		uint16_t f = gt ? ACCESS_ONCE(gt[ref].flags) : 0;
+		if (st->status == EVTCHNSTAT_unbound && !(f & (GTF_reading | GTF_writing)))
+			return true;
+		if (peer_now_ns() >= peer_deadline) {
+			xtf_failure("after the peer closed: port %u status %u, grant flags %#x",
+				    peer_port, st->status, f);
+			return false;
+		}
+		peer_poll(sleep_on, peer_now_ns() + 2 * MS);
+		peer_clear_event(sleep_on);
+	}
+}
+
+/*
+ * closer=frontend: the frontend says so, closes its end first and sleeps
+ * on a port of its own; the backend sees its port become unbound, unmaps
+ * and closes; the frontend sees the grant's busy bits go.
+ */
+static void frontend_closes(struct ring *r, grant_entry_v1_t *gt, unsigned ref, unsigned backend)
+{
+	evtchn_port_t sleep_port;
+	uint64_t prod = r->req_prod;
+
+	if (!CHECK_EQ(peer_alloc_unbound(DOMID_SELF, &sleep_port), 0))
+		return;
+	r->req[prod % RING_SLOTS] = REQ_STOP_CLOSED;
+	barrier();
+	ACCESS_ONCE(r->req_prod) = prod + 1;
+	peer_send(peer_port);
+	CHECK_EQ(peer_close(peer_port), 0);
+	printf("frontend: closed port %u first\n", peer_port);
+	for (;;) {
+		uint16_t f = ACCESS_ONCE(gt[ref].flags);
+		if (!(f & (GTF_reading | GTF_writing)))
+			break;
+		if (peer_now_ns() >= peer_deadline) {
+			xtf_failure("the backend never unmapped (grant flags %#x)", f);
+			return;
+		}
+		peer_poll(sleep_port, peer_now_ns() + 2 * MS);
+	}
+	printf("frontend: the backend unmapped the ring\n");
+	ACCESS_ONCE(gt[ref].flags) = 0;
+	if (xtf_result() < 0)
+		xtf_success("closed first; domain %u saw it and unmapped the ring", backend);
+}
+
 static void frontend(void)
 {
 	unsigned backend = peer_opt_uint("backend", ~0u), ref = peer_opt_uint("gref", ~0u);
@@ -166,6 +224,10 @@ static void frontend(void)
 	       peer_fast ? "fastabi" : "legacy", cmdline_option(start_info_cmdline(), "share") ? 1 : 0,
 	       msgs, (unsigned long long)ns_rt, (unsigned long long)(2 * rt_per_s));
 
+	if (peer_opt_is("closer", "frontend")) {
+		frontend_closes(r, gt, ref, backend);
+		return;
+	}
 	/* Stop: the backend answers, unmaps, closes its port. */
 	uint64_t prod = r->req_prod;
 	r->req[prod % RING_SLOTS] = REQ_STOP;
@@ -175,18 +237,8 @@ static void frontend(void)
 	if (!peer_wait_change(&r->rsp_prod, prod))
 		return;
 	/* Xen's evtchn_close: the remote end of an inter-domain channel becomes unbound. */
-	for (;;) {
-		CHECK_EQ(peer_status(peer_port, &st), 0);
-		uint16_t f = ACCESS_ONCE(gt[ref].flags);
-		if (st.status == EVTCHNSTAT_unbound && !(f & (GTF_reading | GTF_writing)))
-			break;
-		if (peer_now_ns() >= peer_deadline) {
-			xtf_failure("after the backend closed: port %u status %u, grant flags %#x",
-				    peer_port, st.status, f);
-			return;
-		}
-		peer_poll(peer_port, peer_now_ns() + 2 * MS);
-	}
+	if (!wait_closed(gt, ref, peer_port, &st))
+		return;
 	printf("frontend: backend closed: port %u unbound for domain %u, grant no longer in use\n",
 	       peer_port, st.u.unbound.dom);
 	CHECK_EQ(st.u.unbound.dom, backend);
@@ -256,6 +308,17 @@ static void backend(void)
 		if (!peer_wait_change(&r->req_prod, cons))
 			return;
 		uint64_t v = r->req[cons % RING_SLOTS];
+		if (v == REQ_STOP_CLOSED) {
+			/* The frontend closed its end: ours is unbound now (Xen's evtchn_close). */
+			struct evtchn_status st;
+			if (!wait_closed(NULL, 0, a.port, &st))
+				return;
+			printf("backend: the frontend closed first: port %u unbound for domain %u\n",
+			       peer_port, st.u.unbound.dom);
+			CHECK_EQ(st.u.unbound.dom, front);
+			served++;
+			break;
+		}
 		r->rsp[cons % RING_SLOTS] = v == REQ_STOP ? REQ_STOP : v * 3 + 1;
 		barrier();
 		ACCESS_ONCE(r->rsp_prod) = cons + 1;
