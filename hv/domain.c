@@ -159,6 +159,32 @@ out_unlock:
 	return ret;
 }
 
+/* The families' links to d go (every domain lock held): see domain__kill. */
+static void unlink_families(struct domain *d)
+{
+	if (d->gnttab)
+		gnttab__domain_destroy(d);
+	if (d->evtchn)
+		evtchn__domain_destroy(d);
+	d->gnttab = NULL;
+	d->evtchn = NULL;
+}
+
+void domain__kill(struct domain *d)
+{
+	if (!d)
+		return;
+	struct hv *hv = d->hv;
+
+	lock__take(&hv->domains_lock);
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
+		if (hv->domains[i])
+			lock__domain(hv->domains[i]);
+	unlink_families(d);
+	lock__release(hv);
+	lock__drop(&hv->domains_lock);
+}
+
 void domain__destroy(struct domain *d)
 {
 	if (!d)
@@ -175,12 +201,7 @@ void domain__destroy(struct domain *d)
 	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
 		if (hv->domains[i])
 			lock__domain(hv->domains[i]);
-	if (d->gnttab)
-		gnttab__domain_destroy(d);
-	if (d->evtchn)
-		evtchn__domain_destroy(d);
-	d->gnttab = NULL;
-	d->evtchn = NULL;
+	unlink_families(d);
 	/* Its own lock is dropped first (nobody can wait for it: the world lock is held). */
 	if (d->id < HV_MAX_DOMAINS && hv->domains[d->id] == d) {
 		lock__drop_domain(d);

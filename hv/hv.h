@@ -313,6 +313,18 @@ int domain__create(struct hv *hv, const struct domain_config *cfg, struct domain
 /* Takes the world lock and every domain lock (the families unlink d from its peers). */
 void domain__destroy(struct domain *d);
 /*
+ * What Xen's domain_kill does to the others while the domain itself stays
+ * (its id taken, its memory kept): every port closed, so the peers' ends of
+ * its inter-domain channels become unbound (evtchn_destroy); the grants it
+ * maps released, so the granters' busy bits go (gnttab_release_mappings);
+ * and the mappings others hold of its grants taken out of the mappers (the
+ * VMM's unmap_grant: Xen keeps such a page until the mapper unmaps it;
+ * docs/domains.md). Afterwards the families see it as a domain without
+ * event channels or grant table: binds and maps against it fail. For a
+ * domain whose vCPUs have all stopped. Takes the same locks as destroy.
+ */
+void domain__kill(struct domain *d);
+/*
  * The domain called domid as seen from 'self' (DOMID_SELF resolved), or
  * NULL. Inside a call, only a domain whose lock the call holds (lock.h).
  */

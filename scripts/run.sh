@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # The main job: build everything, validate the FastABI specification, then
-# boot guest programs under the hypervisor (`fastabi run`, KVM) and show what
-# they report: each program calls every operation of a family through the
-# legacy ABI and through FastABI and compares the results. Ends with a table
-# of results. Without /dev/kvm it says so and shows the simulated-hypervisor
-# run of every generated stub instead.
+# the demo: two domains from two xl config files, a frontend and a backend,
+# in one `fastabi create`. They find each other through numbers their
+# configs agree on (docs/domains.md: the frontend's extra="backend=2
+# gref=8", the backend's extra="frontend=1 gref=8"), share a ring through a
+# grant and an inter-domain event channel, and exchange messages. Three
+# variants: FastABI on both sides, the same with a confidential frontend,
+# the legacy ABI on both sides. The frontend times the round trips with the
+# TSC (scaled by pvclock); the table at the end and build/demo.json give
+# messages per second and microseconds per round trip. The guest programs
+# of each hypercall family stay in the test suite (`scripts/test.sh`).
+# Without /dev/kvm it says so and shows the simulated-hypervisor run of
+# every generated stub instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -17,51 +24,84 @@ echo "the specification is valid: $(ls abi/*.yml | wc -l) families, $(grep -c '^
 echo
 
 if [ ! -e /dev/kvm ]; then
-	echo "!! /dev/kvm is missing: guests cannot boot on this machine."
+	echo "!! /dev/kvm is missing: guests cannot boot on this machine, so the demo"
+	echo "!! (two domains on KVM) cannot run."
 	echo "== instead: every FastABI stub through the doorbell, simulated hypervisor"
 	build/tests/abi-tool/guest-stubs/guest-stubs-selftest-real
 	exit 0
 fi
 
-# program, fastabi run options, what it shows
-programs=(
-	"hello||boots through the PVH entry and reports"
-	"discovery||finds the Xen CPUID leaves, the FastABI bit and the doorbell trap"
-	"memmap|--fixed-mem-layout|finds shared_info and the grant table in the memory map"
-	"version||xen_version through both ABIs"
-	"evtchn|--fixed-mem-layout|every event-channel operation through both ABIs"
-	"evtchn-fifo||the FIFO event-channel ABI through both ABIs"
-	"gnttab|--fixed-mem-layout|grants: map, unmap, copy through both ABIs"
-	"gnttab-batch|--fixed-mem-layout|FastABI grant batches against the legacy arrays"
-	"smp|--vcpus 3|vCPUs brought up and down through both ABIs"
-	"pvclock||guest time from the TSC agrees with the hypervisor's"
-	"noclobber||FastABI changes only rax and the declared outputs"
-	"confidential|--confidential|FastABI works where the hypervisor may not read guest memory"
-	"vmcall-ud||a stray vmcall raises #UD and the guest survives"
-	"legacy32||a 32-bit guest through the hypercall page"
+ring=$PWD/build/guest/tests/interdom-ring.elf
+dir=build/demo
+mkdir -p "$dir"
+msgs=${DEMO_MSGS:-2000}
+
+# variant, its title, frontend's extra and keys, backend's extra and keys
+variants=(
+	"fastabi|FastABI on both sides|abi=fast||abi=fast|"
+	"confidential|FastABI, confidential frontend|abi=fast share no-hypercall-page|confidential = 1|abi=fast|"
+	"legacy|legacy ABI on both sides|abi=legacy|fastabi = 0|abi=legacy|fastabi = 0"
 )
 
-declare -a summary
+declare -a rows json
 status=0
-for entry in "${programs[@]}"; do
-	IFS='|' read -r name opts what <<<"$entry"
-	echo "== fastabi run $name.elf $opts    ($what)"
+for entry in "${variants[@]}"; do
+	IFS='|' read -r v title fx fkey bx bkey <<<"$entry"
+	cat >"$dir/$v-frontend.cfg" <<-CFG
+	# The frontend (domain 1): grants its ring page to domain 2 at ref 8.
+	name = "frontend"
+	type = "pvh"
+	kernel = "$ring"
+	memory = 32
+	fixed_mem_layout = 1
+	extra = "role=frontend backend=2 gref=8 msgs=$msgs $fx"
+	$fkey
+	CFG
+	cat >"$dir/$v-backend.cfg" <<-CFG
+	# The backend (domain 2): maps ref 8 of domain 1 and binds its port.
+	name = "backend"
+	type = "pvh"
+	kernel = "$ring"
+	memory = 32
+	fixed_mem_layout = 1
+	extra = "role=backend frontend=1 gref=8 $bx"
+	$bkey
+	CFG
+	echo "== $title: fastabi create $dir/$v-frontend.cfg $dir/$v-backend.cfg"
 	set +e
-	# shellcheck disable=SC2086
-	build/vmm/fastabi run "build/guest/tests/$name.elf" $opts --timeout 60
+	out=$(FASTABI_STATS=1 build/vmm/fastabi create "$dir/$v-frontend.cfg" "$dir/$v-backend.cfg" --timeout 30 2>&1)
 	rc=$?
 	set -e
-	case $rc in
-	0) result=SUCCESS ;;
-	77) result=SKIP ;;
-	1) result=FAILURE ;;
-	*) result="ERROR (exit $rc)" ;;
-	esac
-	[ "$rc" -eq 0 ] || [ "$rc" -eq 77 ] || status=1
-	summary+=("$(printf '  %-14s %-18s %s' "$name" "$result" "$what")")
+	# What happened: the guests' own lines, and the hypervisor's count of refusals.
+	grep -E '^\[[a-z]*\] (frontend|backend|Success|Failure|Error)|refused' <<<"$out" | grep -v '^\[.*\] DEMO' || true
+	demo=$(sed -n 's/^\[frontend\] DEMO //p' <<<"$out")
+	ns=$(sed -n 's/.*ns_per_round_trip=\([0-9]*\).*/\1/p' <<<"$demo")
+	mps=$(sed -n 's/.*messages_per_s=\([0-9]*\).*/\1/p' <<<"$demo")
+	if [ "$rc" -ne 0 ] || [ -z "$ns" ]; then
+		echo "!! $title: failed (exit status $rc)"
+		grep -v '^\[' <<<"$out" | tail -n 5
+		status=1
+		rows+=("$(printf '  %-34s %10s %12s %14s' "$title" FAILED - -)")
+		json+=("$(printf '{"variant": "%s", "ok": false, "exit_status": %d}' "$v" "$rc")")
+	else
+		us=$(awk -v n="$ns" 'BEGIN { printf "%.1f", n / 1000 }')
+		rows+=("$(printf '  %-34s %10s %12s %14s' "$title" "$msgs" "$us" "$mps")")
+		json+=("$(printf '{"variant": "%s", "ok": true, "round_trips": %s, "us_per_round_trip": %s, "messages_per_s": %s}' "$v" "$msgs" "$us" "$mps")")
+	fi
 	echo
 done
 
-echo "== results"
-printf '%s\n' "${summary[@]}"
+echo "== results (a round trip: request, event, answer, event; measured by the frontend)"
+printf '  %-34s %10s %12s %14s\n' variant "round trips" "us / trip" "messages / s"
+printf '%s\n' "${rows[@]}"
+{
+	echo "["
+	for i in "${!json[@]}"; do
+		sep=,
+		[ "$i" -eq $((${#json[@]} - 1)) ] && sep=
+		echo "  ${json[$i]}$sep"
+	done
+	echo "]"
+} >build/demo.json
+echo "(also in build/demo.json)"
 exit $status

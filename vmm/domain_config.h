@@ -41,6 +41,12 @@ struct vmm_domain_config {
 	unsigned nr_modules;
 	unsigned min_domid;     /* the domain gets the lowest free id at or above this */
 	unsigned restart_on;    /* 1 << SHUTDOWN_* reasons after which it is built again (xl restart) */
+	/*
+	 * 1 << SHUTDOWN_* reasons after which it stays as it stopped (xl
+	 * preserve); after any other stop (destroy) the others see it gone:
+	 * its channels closed, its grant mappings released (domain__kill).
+	 */
+	unsigned preserve_on;
 };
 
 /* The defaults for a domain running 'kernel'. */

@@ -79,6 +79,7 @@ static void stop(struct vmm_domain *vd, int status, bool dump, bool restart, con
 		vmm->restart_pending = true;
 	} else {
 		vmm->nr_running--;
+		vmm->reap_pending = true;
 	}
 	pthread_cond_broadcast(&vmm->cond);
 	pthread_mutex_unlock(&vmm->lock);
@@ -433,6 +434,36 @@ static void restart_domains(struct vmm *vmm)
 	}
 }
 
+/*
+ * A domain that stopped for good while others run is gone for them, as
+ * after xl destroy: once its vCPU threads have ended, the core closes its
+ * ports (the peers' ends become unbound) and releases its grant mappings
+ * (domain__kill). Its memory and id stay until the process ends (other
+ * threads may still hold its pointers), so nothing of it dangles. An xl
+ * preserve action (cfg.preserve_on) keeps it as it stopped.
+ */
+static void reap_domains(struct vmm *vmm)
+{
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
+		struct vmm_domain *vd = vmm->doms[i];
+		if (!vd || vd->killed || vd->restart || !atomic_load(&vd->stopping))
+			continue;
+		for (unsigned j = 0; j < vd->nr_vcpus; j++)
+			kvm_cpu__join(&vd->vcpus[j]);
+		vd->stopped = true;
+		xencons__drain(vd);
+		term__flush(&vd->console);
+		vd->killed = true;
+		/* The SHUTDOWN_* reason its stop answers (a VMM-detected crash is a crash). */
+		unsigned r = vd->exit_status == VMM_EXIT_SUCCESS    ? SHUTDOWN_poweroff
+			     : vd->exit_status == VMM_EXIT_REBOOT   ? SHUTDOWN_reboot
+			     : vd->exit_status == VMM_EXIT_WATCHDOG ? SHUTDOWN_watchdog
+								    : SHUTDOWN_crash;
+		if (!(vd->cfg.preserve_on & (1u << r)))
+			domain__kill(vd->d);
+	}
+}
+
 int vmm__run(struct vmm *vmm, unsigned timeout_s)
 {
 	int status = VMM_EXIT_SUCCESS;
@@ -470,6 +501,13 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 			vmm->restart_pending = false;
 			pthread_mutex_unlock(&vmm->lock);
 			restart_domains(vmm);
+			pthread_mutex_lock(&vmm->lock);
+			continue;
+		}
+		if (vmm->reap_pending && vmm->nr_running) {
+			vmm->reap_pending = false;
+			pthread_mutex_unlock(&vmm->lock);
+			reap_domains(vmm);
 			pthread_mutex_lock(&vmm->lock);
 			continue;
 		}

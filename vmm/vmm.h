@@ -306,6 +306,7 @@ struct vmm_domain {
 	bool dump_on_stop; /* each vCPU dumps its registers as it stops (timeout) */
 	bool stopped;      /* every vCPU thread has ended */
 	bool restart;      /* stopped for an xl restart action: the main thread rebuilds it */
+	bool killed;       /* destroyed for the others (domain__kill): reap_domains */
 };
 
 struct vmm {
@@ -326,6 +327,7 @@ struct vmm {
 	pthread_cond_t cond;
 	unsigned nr_running;
 	bool restart_pending;  /* a domain waits to be rebuilt (restart_domains) */
+	bool reap_pending;     /* a domain stopped for good: reap_domains tears it down */
 	/* Domains replaced by a restart: kept, stopped, until vmm__destroy. */
 	struct vmm_domain *retired[HV_MAX_DOMAINS];
 	unsigned nr_retired;

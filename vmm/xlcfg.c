@@ -510,6 +510,8 @@ static int read_all(struct reader *r)
 	for (unsigned e = 0; e < XLCFG_NR_EVENTS; e++)
 		if (x->on[e] == XLCFG_RESTART)
 			x->cfg.restart_on |= 1u << reason[e];
+		else if (x->on[e] == XLCFG_PRESERVE)
+			x->cfg.preserve_on |= 1u << reason[e];
 	return 0;
 }
 

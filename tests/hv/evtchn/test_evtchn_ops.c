@@ -646,6 +646,38 @@ static void test_destroy_peer(void **state)
 	ev_run_all(sc_destroy_peer);
 }
 
+/*
+ * Killing a domain (it stopped for good; it stays in the world, id taken):
+ * its peers' ports become unbound, it has no channels left, and a bind to
+ * it fails; the peer's port stays reserved for its id.
+ */
+static void sc_kill_peer(struct ev_world *w)
+{
+	struct domain *a = ev_domain(w, "a", 0, 1);
+	struct domain *b = ev_domain(w, "b", 0, 1);
+	struct evtchn_status st;
+	evtchn_port_t pa, pa2, pb;
+
+	assert_int_equal(ev_alloc_unbound(w, &a->vcpus[0], DOMID_SELF, b->id, &pa), 0);
+	assert_int_equal(ev_bind_interdomain(w, &b->vcpus[0], a->id, pa, &pb), 0);
+	assert_int_equal(ev_alloc_unbound(w, &b->vcpus[0], DOMID_SELF, a->id, &pb), 0);
+	domain__kill(b);
+	assert_ptr_equal(domain__by_id(b->hv, b->id), b);
+	assert_null(b->evtchn);
+	assert_int_equal(ev_status(w, &a->vcpus[0], DOMID_SELF, pa, &st), 0);
+	assert_int_equal(st.status, EVTCHNSTAT_unbound);
+	assert_int_equal(st.u.unbound.dom, b->id);
+	assert_int_equal(ev_send(w, &a->vcpus[0], pa), 0);
+	assert_int_not_equal(ev_bind_interdomain(w, &a->vcpus[0], b->id, pb, &pa2), 0);
+	domain__kill(b); /* twice: nothing left to do */
+}
+
+static void test_kill_peer(void **state)
+{
+	(void)state;
+	ev_run_all(sc_kill_peer);
+}
+
 /* ---- what only one ABI can get wrong ---- */
 
 /* FastABI: a register wider than its field is refused before the core runs. */
@@ -804,6 +836,7 @@ int main(void)
 		cmocka_unit_test(test_port_limit),
 		cmocka_unit_test(test_2l_limit),
 		cmocka_unit_test(test_destroy_peer),
+		cmocka_unit_test(test_kill_peer),
 		cmocka_unit_test(test_fast_registers),
 		cmocka_unit_test(test_legacy_pointers),
 		cmocka_unit_test(test_confidential),

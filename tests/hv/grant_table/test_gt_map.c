@@ -380,6 +380,50 @@ static void test_destroy(void **state)
 	harness__free(h);
 }
 
+/*
+ * domain__kill (a domain stopped for good while others run): as destroy for
+ * the others, while the domain stays in the world with its id.
+ */
+static void test_kill(void **state)
+{
+	(void)state;
+	struct domain *a, *b;
+	struct harness *h = gt_pair(&a, &b);
+	struct domain *c = gt_dom(h, "c", 0, 0, 0);
+
+	gt_grant1(a, 1, GTF_permit_access, b->id, FRAME(1));
+	gt_grant1(c, 2, GTF_permit_access | GTF_readonly, b->id, FRAME(2));
+	struct map_res m = gt_map(h, b, ABI_FAST, a->id, MAP_AT(0), GNTMAP_host_map, 1);
+	assert_int_equal(m.status, GNTST_okay);
+	assert_int_equal(gt_map(h, b, ABI_LEG64, c->id, MAP_AT(1),
+				GNTMAP_host_map | GNTMAP_readonly, 2).status, GNTST_okay);
+	assert_int_equal(gt_flags1(c, 2), GTF_permit_access | GTF_readonly | GTF_reading);
+
+	/* The mapper is killed: the granters' busy bits go, access can end. */
+	unsigned unmaps = gt_rec.unmaps;
+	domain__kill(b);
+	assert_ptr_equal(domain__by_id(b->hv, b->id), b);
+	assert_null(b->gnttab);
+	assert_int_equal(gt_flags1(a, 1), GTF_permit_access);
+	assert_int_equal(gt_flags1(c, 2), GTF_permit_access | GTF_readonly);
+	assert_int_equal(a->gnttab->nr_pinned, 0);
+	assert_int_equal(gt_rec.unmaps, unmaps); /* its own mappings go with it */
+
+	/* The granter is killed: its page is taken out of the mapper. */
+	gt_grant1(a, 3, GTF_permit_access, c->id, FRAME(3));
+	m = gt_map(h, c, ABI_FAST, a->id, MAP_AT(2), GNTMAP_host_map, 3);
+	assert_int_equal(m.status, GNTST_okay);
+	domain__kill(a);
+	assert_int_equal(gt_rec.unmaps, unmaps + 1);
+	assert_int_equal(gt_rec.last_unmap.mapper, c->id);
+	assert_int_equal(gt_rec.last_unmap.at, MAP_AT(2));
+	assert_int_equal(gt_unmap(h, c, ABI_FAST, MAP_AT(2), m.handle).status, GNTST_bad_handle);
+	/* Nothing to map from a killed granter. */
+	assert_int_not_equal(gt_map(h, c, ABI_FAST, a->id, MAP_AT(2), GNTMAP_host_map, 3).status,
+			     GNTST_okay);
+	harness__free(h);
+}
+
 static void script(enum abi abi, int64_t *log, unsigned *n, uint8_t *mem)
 {
 	struct harness *h = gt_world();
@@ -473,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_maptrack_limit),
 		cmocka_unit_test(test_confidential),
 		cmocka_unit_test(test_destroy),
+		cmocka_unit_test(test_kill),
 		cmocka_unit_test(test_identical),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
