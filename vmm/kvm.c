@@ -175,7 +175,7 @@ int kvm__create_vcpu(struct vmm *vmm, struct vmm_vcpu *vc)
 		vmm__err("mmap of vCPU %u's kvm_run: %s", vc->id, strerror(errno));
 		return -1;
 	}
-	/* Registers come and go with every exit, at no extra cost (KVM.md). */
+	/* Registers come and go with every exit, at no extra cost (docs/vmm.md "What it cannot do on these KVM machines"). */
 	vc->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS;
 	return cpuid__setup(vc);
 }
