@@ -1,6 +1,7 @@
 /*
  * Instructions KVM on these machines cannot emulate at CPL0 (docs/vmm.md,
- * "What it cannot do on these KVM machines"): the exit arrives as an emulation failure with the instruction not executed.
+ * "What it cannot do on these KVM machines"): the exit arrives as an
+ * emulation failure with the instruction not executed.
  * The bytes are decoded with Zydis (insn/decode.c); this file completes the
  * control transfers itself:
  *
