@@ -1,33 +1,42 @@
 /*
  * The fastabi VMM: one process, a KVM VM per domain, a thread per vCPU and
- * one exit loop (vcpu.c). Everything Xen-specific is the hypervisor core's
+ * one exit loop (kvm_cpu.c). Everything Xen-specific is the hypervisor core's
  * (hv/); this side turns KVM exits into calls of the core and the core's
  * callbacks (struct hv_ops) into KVM operations. See docs/vmm.md.
  *
- * Files, kvmtool style (subsystem__verb):
- *   main.c     command line, exit status
- *   vmm.c      the world: domains, the core's callbacks, start and stop
- *   kvm.c      /dev/kvm, the VM and its capabilities
- *   memory.c   RAM (memfd), KVM memslots mirrored from the core's guestmem
- *   elf.c      the PVH ELF loader
- *   pvh.c      where the builder puts modules and hvm_start_info (after the
- *              kernel), memmap, command lines, the boot vCPU state
- *   module.c   boot module files (--ramdisk, --module)
- *   cpuid.c    the Xen CPUID leaves over KVM's supported ones
- *   msr.c      the hypercall-page MSR
- *   vcpu.c     vCPU threads and the exit loop, kicks, upcall injection
- *   hypercall.c the doorbell: registers from sync regs into hv_hypercall()
- *   refused.c  counts of refused hypercalls, summed up at exit
- *   hcall_names.c names of hypercalls and sub-ops for messages
- *   emulate.c  what KVM cannot emulate at CPL0 here: int N, int3, icebp, into,
- *              32-bit iret itself, the rest through insn/ (SSE, AVX, x87,
- *              xgetbv/xsetbv, VMX #UD)
- *   gview.c    guest memory as the CPU sees it (page walk without policy)
- *   timer.c    one thread that arms every vCPU's deadline
- *   console.c  line-buffered, "[name] "-prefixed console per domain
- *   xencons.c  the PV console ring (backend of HVM_PARAM_CONSOLE_PFN/EVTCHN)
- *   xenstore.c a small read-only xenstore (HVM_PARAM_STORE_PFN/EVTCHN)
- *   dump.c     register dumps
+ * This header is the top-level view: the world (struct vmm), a domain
+ * (struct vmm_domain), a vCPU (struct vmm_vcpu) and the small subsystems'
+ * functions. A subsystem with state of its own has its own header (ring.h,
+ * term.h, timer.h, util.h, xencons.h, xenstore.h). Each file is named after
+ * its prefix (kvmtool style, file__verb); docs/architecture.md says what
+ * each one may call.
+ *   main.c       command line, exit status
+ *   vmm.c        the world: the core's callbacks, adding, running, stopping domains
+ *   vmm_domain.c the domain builder; stopping a domain with its reason
+ *   util.c       the bottom: error messages, the monotonic clock
+ *   kvm.c        /dev/kvm, the VM and its capabilities
+ *   kvm_mem.c    RAM (memfd), KVM memslots mirrored from the core's guestmem
+ *   elf.c        the PVH ELF loader
+ *   pvh.c        where the builder puts modules and hvm_start_info (after the
+ *                kernel), memmap, command lines, the boot vCPU state
+ *   module.c     boot module files (--ramdisk, --module)
+ *   cpuid.c      the Xen CPUID leaves over KVM's supported ones
+ *   msr.c        the hypercall-page MSR
+ *   kvm_cpu.c    vCPU threads and the exit loop, kicks, upcall injection
+ *   hypercall.c  the doorbell: registers from sync regs into hv_hypercall()
+ *   refused.c    counts of refused hypercalls, summed up at exit
+ *   hcall.c      names of hypercalls and sub-ops for messages
+ *   emulate.c    what KVM cannot emulate at CPL0 here: int N, int3, icebp, into,
+ *                32-bit iret itself, the rest through insn/ (SSE, AVX, x87,
+ *                xgetbv/xsetbv, VMX #UD)
+ *   gview.c      guest memory as the CPU sees it (page walk without policy)
+ *   timer.c      one thread that arms every vCPU's deadline
+ *   term.c       line-buffered, "[name] "-prefixed console per domain
+ *   ring.c       the PV rings' base: pages, indices, a broken ring
+ *   xencons.c    the PV console ring (backend of HVM_PARAM_CONSOLE_PFN/EVTCHN)
+ *   xenstore.c   a small read-only xenstore (HVM_PARAM_STORE_PFN/EVTCHN)
+ *   tsc.c        guest TSCs and the wallclock for the core
+ *   dump.c       register dumps
  */
 #ifndef VMM_VMM_H
 #define VMM_VMM_H
@@ -40,15 +49,18 @@
 
 #include <linux/kvm.h>
 
-#include <xen/io/console.h>
-#include <xen/io/xs_wire.h>
-
 #include <fastabi/test.h>
 #include <fastabi/trap.h>
 
 #include "hv.h"
 
 #include "domain_config.h"
+#include "ring.h"
+#include "term.h"
+#include "timer.h"
+#include "util.h"
+#include "xencons.h"
+#include "xenstore.h"
 
 /*
  * Exit statuses of `fastabi run` (docs/vmm.md). The first four follow the
@@ -132,15 +144,6 @@ struct vmm_domain;
 /* Classes of instructions the VMM completes (enum insn_class in insn/insn.h). */
 #define VMM_INSN_CLASSES 9
 
-/* Line buffer of one domain's console. */
-#define CONSOLE_LINE_MAX 1024
-struct console {
-	pthread_mutex_t lock;
-	char prefix[HV_NAME_MAX + 4];
-	char line[CONSOLE_LINE_MAX];
-	unsigned len;
-};
-
 /*
  * Hypercalls a vCPU made that were refused (-ENOSYS, -EPERM, -EOPNOTSUPP),
  * counted by kind on the vCPU's own thread (no lock, no allocation) and
@@ -199,51 +202,6 @@ struct vmm_vcpu {
 	uint64_t nr_insn[VMM_INSN_CLASSES]; /* completed by the VMM, per class (insn/insn.h) */
 };
 
-/* A ring page the VMM serves as a backend (PV console, xenstore). */
-struct vmm_ring {
-	uint64_t gpa;
-	uint8_t *host;      /* our page: served only while the guest sees it at gpa */
-	evtchn_port_t port; /* the guest's port, bound to the VMM (evtchn__bind_vmm) */
-	bool broken;        /* the guest broke the protocol: no longer served */
-	uint64_t nr_notify; /* sends from the guest */
-};
-
-/* The PV console's backend (xencons.c): out[] goes to the domain's console. */
-struct xencons_backend {
-	struct vmm_ring ring;
-	uint64_t bytes;
-};
-
-/* The xenstore responder (xenstore.c). */
-#define XS_MSG_MAX (sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX)
-#define XS_OUT_MAX (3 * XS_MSG_MAX) /* replies waiting for room in rsp[] */
-#define XS_MAX_WATCHES 8
-#define XS_MAX_NODES 8
-struct xenstore_node {
-	char path[48];
-	char value[HV_NAME_MAX];
-};
-struct xenstore_backend {
-	struct vmm_ring ring;
-	/* The request being gathered from req[] (it may be larger than the ring). */
-	uint8_t in[XS_MSG_MAX];
-	unsigned in_len;
-	uint8_t out[XS_OUT_MAX];
-	unsigned out_len;
-	uint32_t next_tx;
-	/* Watches: the payload of XS_WATCH ("path\0token\0"). */
-	struct {
-		unsigned len;
-		char buf[XENSTORE_PAYLOAD_MAX];
-	} watch[XS_MAX_WATCHES];
-	unsigned nr_watches;
-	/* The read-only tree: absolute paths and their values. */
-	struct xenstore_node node[XS_MAX_NODES];
-	unsigned nr_nodes;
-	char home[32]; /* "/local/domain/<domid>" */
-	uint64_t nr_requests;
-};
-
 /* One KVM memslot as the VMM set it (mirrors a guestmem region or a grant mapping). */
 struct memslot {
 	bool used;
@@ -294,7 +252,7 @@ struct vmm_domain {
 	uint64_t start_info_gpa; /* where pvh__setup put hvm_start_info (%ebx at entry) */
 	struct vmm_vcpu vcpus[HV_MAX_VCPUS];
 	unsigned nr_vcpus;
-	struct console console;
+	struct term console;
 	struct xencons_backend xcons;
 	struct xenstore_backend xs;
 
@@ -324,13 +282,8 @@ struct vmm {
 	pthread_cond_t cond;
 	unsigned nr_running;
 
-	/* timer.c */
-	pthread_t timer_thread;
-	bool timer_started;
-	pthread_mutex_t timer_lock;
-	pthread_cond_t timer_cond;
-	uint64_t timer_gen;
-	bool timer_stop;
+	struct timer timer; /* timer.c */
+
 };
 
 /* ---- vmm.c ---- */
@@ -342,20 +295,23 @@ int vmm__add_domain(struct vmm *vmm, const struct vmm_domain_config *cfg, struct
 int vmm__run(struct vmm *vmm, unsigned timeout_s);
 uint64_t vmm__now(struct vmm *vmm);
 struct vmm_domain *vmm__domain_of(struct vmm *vmm, struct domain *d);
+
+/* ---- vmm_domain.c: the domain builder, stopping a domain ---- */
+/* Build a domain from cfg (kernel loaded, vCPU 0 ready); NULL after printing why. */
+struct vmm_domain *vmm_domain__build(struct vmm *vmm, const struct vmm_domain_config *cfg);
+void vmm_domain__free(struct vmm_domain *vd);
 /* Stop a domain with an exit status (the first stop wins); may be called from any thread. */
 void vmm_domain__stop(struct vmm_domain *vd, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char *fmt, va_list ap);
 bool vmm_domain__stopping(struct vmm_domain *vd);
-/* An error message on stderr, "fastabi: " first. */
-void vmm__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- kvm.c ---- */
 int kvm__open(struct vmm *vmm);
 int kvm__create_vm(struct vmm *vmm, struct vmm_domain *vd);
 int kvm__create_vcpu(struct vmm *vmm, struct vmm_vcpu *vc);
 
-/* ---- memory.c ---- */
+/* ---- kvm_mem.c ---- */
 int kvm_mem__init(struct vmm_domain *vd);
 /* Mirror the core's guestmem regions (and grant mappings) into KVM memslots. */
 int kvm_mem__sync(struct vmm_domain *vd);
@@ -418,7 +374,7 @@ int cpuid__setup(struct vmm_vcpu *vc);
 void msr__rdmsr(struct vmm_vcpu *vc);
 void msr__wrmsr(struct vmm_vcpu *vc);
 
-/* ---- vcpu.c ---- */
+/* ---- kvm_cpu.c ---- */
 int kvm_cpu__start(struct vmm_vcpu *vc);
 void kvm_cpu__kick(struct vmm_vcpu *vc);
 void kvm_cpu__join(struct vmm_vcpu *vc);
@@ -436,7 +392,7 @@ uint64_t kvm_cpu__watch(struct vmm_vcpu *vc, uint64_t now);
 /* ---- hypercall.c ---- */
 void hypercall__doorbell(struct vmm_vcpu *vc);
 
-/* ---- refused.c, hcall_names.c: the refused-hypercall summary ---- */
+/* ---- refused.c, hcall.c: the refused-hypercall summary ---- */
 /* Count one refused call (err: the positive Xen errno) of vc; on vc's thread. */
 void refused__count(struct vmm_vcpu *vc, enum vmm_abi abi, uint64_t nr, uint64_t subop,
 		    unsigned err);
@@ -474,30 +430,6 @@ struct gview_fault {
 };
 int gview__access(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t rflags, uint64_t la,
 		  void *buf, size_t len, unsigned flags, struct gview_fault *f);
-
-/* ---- timer.c ---- */
-int timer__start(struct vmm *vmm);
-void timer__changed(struct vmm *vmm);
-void timer__stop(struct vmm *vmm);
-
-/* ---- console.c (term__: the VMM side of a console) ---- */
-void term__init(struct console *c, const char *name);
-void term__put(struct console *c, const char *buf, size_t len);
-void term__flush(struct console *c);
-void term__destroy(struct console *c);
-
-/* ---- xencons.c, xenstore.c: the backends of the PV rings ---- */
-/* Reserve the ring pages, bind the ports, set the HVM params (after the ELF is loaded). */
-int rings__setup(struct vmm_domain *vd);
-int xencons__setup(struct vmm_domain *vd, uint64_t gpa, uint8_t *host);
-/* Write what a guest that uses the ring left in out[] (the domain stopped); holds the memory map. */
-void xencons__drain(struct vmm_domain *vd);
-int xenstore__setup(struct vmm_domain *vd, uint64_t gpa, uint8_t *host);
-/* Host address of the ring page if the guest still sees it there and may let us in. */
-uint8_t *ring__page(struct vmm_domain *vd, struct vmm_ring *r);
-/* The guest broke the ring's protocol: say so once, stop serving it. */
-void ring__broken(struct vmm_domain *vd, struct vmm_ring *r, const char *what, const char *fmt,
-		  ...) __attribute__((format(printf, 4, 5)));
 
 /* ---- tsc.c ---- */
 /* After the vCPUs exist: tell the core each guest TSC and the domain's wallclock. */

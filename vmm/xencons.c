@@ -1,10 +1,11 @@
 /*
- * The PV console ring, and what both ring backends share.
+ * The PV console ring's backend (the ring base, and where the pages are, is
+ * ring.c's).
  *
  * On Xen the toolstack gives every guest two pages and two event channels
  * whose other ends are daemons in dom0: xenconsoled for the console ring
  * (struct xencons_interface) and xenstored for the store. Here the VMM is
- * that backend: rings__setup reserves the pages (VMM_STORE_GPA,
+ * that backend: ring__setup reserves the pages (VMM_STORE_GPA,
  * VMM_CONSOLE_GPA), binds a port of the guest to each backend
  * (evtchn__bind_vmm) and announces both through the HVM params. A guest's
  * EVTCHNOP_send on the console port runs xencons_notify once the call has
@@ -28,42 +29,6 @@
 
 #include "vmm.h"
 
-uint8_t *ring__page(struct vmm_domain *vd, struct vmm_ring *r)
-{
-	struct guestmem *gm = hv_domain__mem(vd->d);
-	const struct guestmem_region *g = guestmem__lookup(gm, gpa(r->gpa));
-	uint8_t probe;
-
-	if (r->broken || !g || g->kind != GUESTMEM_RAM || g->host + (r->gpa - g->start) != r->host)
-		return NULL; /* the guest put something else there (add_to_physmap) */
-	/* A confidential guest must share the page first (a refusal is counted). */
-	if (guestmem__read(gm, gpa(r->gpa), &probe, 1))
-		return NULL;
-	return r->host;
-}
-
-void ring__broken(struct vmm_domain *vd, struct vmm_ring *r, const char *what, const char *fmt,
-		  ...)
-{
-	char why[200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	r->broken = true;
-	vmm__err("[%s] %s: %s: the ring is no longer served", vd->name, what, why);
-}
-
-static uint32_t load_idx(const uint8_t *page, size_t off)
-{
-	return __atomic_load_n((const uint32_t *)(page + off), __ATOMIC_ACQUIRE);
-}
-
-static void store_idx(uint8_t *page, size_t off, uint32_t v)
-{
-	__atomic_store_n((uint32_t *)(page + off), v, __ATOMIC_RELEASE);
-}
 
 /* Move what the guest produced to the console; true if anything moved. */
 static bool drain(struct vmm_domain *vd)
@@ -76,8 +41,8 @@ static bool drain(struct vmm_domain *vd)
 	if (!page)
 		return false;
 	/* prod first (acquire): the bytes below it are written. */
-	uint32_t prod = load_idx(page, offsetof(struct xencons_interface, out_prod));
-	uint32_t cons = load_idx(page, offsetof(struct xencons_interface, out_cons));
+	uint32_t prod = ring__load_idx(page, offsetof(struct xencons_interface, out_prod));
+	uint32_t cons = ring__load_idx(page, offsetof(struct xencons_interface, out_cons));
 	uint32_t n = prod - cons;
 	if (n == 0)
 		return false;
@@ -91,7 +56,7 @@ static bool drain(struct vmm_domain *vd)
 	for (uint32_t i = 0; i < n; i++)
 		buf[i] = (char)out[(cons + i) & (size - 1)];
 	/* Release: our reads of out[] are done before the guest may reuse the space. */
-	store_idx(page, offsetof(struct xencons_interface, out_cons), prod);
+	ring__store_idx(page, offsetof(struct xencons_interface, out_cons), prod);
 	term__put(&vd->console, buf, n);
 	c->bytes += n;
 	return true;
@@ -130,30 +95,5 @@ int xencons__setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
 	if (port < 0)
 		return port;
 	c->ring.port = (evtchn_port_t)port;
-	return 0;
-}
-
-int rings__setup(struct vmm_domain *vd)
-{
-	struct domain *d = vd->d;
-	_Static_assert(VMM_CONSOLE_GPA == VMM_STORE_GPA + PAGE_SIZE && VMM_RING_PAGES == 2,
-		       "the ring pages are one range: store, then console");
-
-	int r = domain__add_reserved_ram(d, gpa(VMM_STORE_GPA), VMM_RING_PAGES * PAGE_SIZE,
-					 vd->ring_pages);
-	if (!r)
-		r = xenstore__setup(vd, VMM_STORE_GPA, vd->ring_pages);
-	if (!r)
-		r = xencons__setup(vd, VMM_CONSOLE_GPA, vd->ring_pages + PAGE_SIZE);
-	if (r) {
-		vmm__err("[%s] cannot set up the console and xenstore rings (Xen errno %d)", vd->name,
-			 r);
-		return -1;
-	}
-	/* What the guest reads at boot, as Xen's domain builder sets them. */
-	(void)hv_domain__set_param(d, HVM_PARAM_STORE_PFN, VMM_STORE_GPA >> PAGE_SHIFT);
-	(void)hv_domain__set_param(d, HVM_PARAM_STORE_EVTCHN, vd->xs.ring.port);
-	(void)hv_domain__set_param(d, HVM_PARAM_CONSOLE_PFN, VMM_CONSOLE_GPA >> PAGE_SHIFT);
-	(void)hv_domain__set_param(d, HVM_PARAM_CONSOLE_EVTCHN, vd->xcons.ring.port);
 	return 0;
 }

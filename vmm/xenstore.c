@@ -40,21 +40,12 @@
 #define RING XENSTORE_RING_SIZE
 #define OFF(f) offsetof(struct xenstore_domain_interface, f)
 
-static uint32_t load_idx(const uint8_t *page, size_t off)
-{
-	return __atomic_load_n((const uint32_t *)(page + off), __ATOMIC_ACQUIRE);
-}
-
-static void store_idx(uint8_t *page, size_t off, uint32_t v)
-{
-	__atomic_store_n((uint32_t *)(page + off), v, __ATOMIC_RELEASE);
-}
 
 static void broken(struct vmm_domain *vd, uint8_t *page, uint32_t error, const char *fmt,
 		   uint32_t a, uint32_t b)
 {
 	/* XENSTORE_SERVER_FEATURE_ERROR: the guest can read why. */
-	store_idx(page, OFF(error), error);
+	ring__store_idx(page, OFF(error), error);
 	ring__broken(vd, &vd->xs.ring, "xenstore", fmt, a, b);
 }
 
@@ -315,8 +306,8 @@ static bool flush(struct vmm_domain *vd, uint8_t *page)
 
 	if (!xs->out_len)
 		return false;
-	uint32_t cons = load_idx(page, OFF(rsp_cons));
-	uint32_t prod = load_idx(page, OFF(rsp_prod));
+	uint32_t cons = ring__load_idx(page, OFF(rsp_cons));
+	uint32_t prod = ring__load_idx(page, OFF(rsp_prod));
 	if (prod - cons > RING) {
 		broken(vd, page, XENSTORE_ERROR_RINGIDX,
 		       "rsp_prod %#x is beyond rsp_cons %#x by more than the ring", prod, cons);
@@ -328,7 +319,7 @@ static bool flush(struct vmm_domain *vd, uint8_t *page)
 	uint8_t *rsp = page + OFF(rsp);
 	for (uint32_t i = 0; i < n; i++)
 		rsp[(prod + i) & (RING - 1)] = xs->out[i];
-	store_idx(page, OFF(rsp_prod), prod + n);
+	ring__store_idx(page, OFF(rsp_prod), prod + n);
 	memmove(xs->out, xs->out + n, xs->out_len - n);
 	xs->out_len -= n;
 	return n > 0;
@@ -342,8 +333,8 @@ static bool consume(struct vmm_domain *vd, uint8_t *page)
 	/* Every request gets at most two messages back (XS_WATCH: the ack and the event). */
 	const unsigned room = 2 * (unsigned)XS_MSG_MAX;
 
-	uint32_t prod = load_idx(page, OFF(req_prod));
-	uint32_t cons = load_idx(page, OFF(req_cons));
+	uint32_t prod = ring__load_idx(page, OFF(req_prod));
+	uint32_t cons = ring__load_idx(page, OFF(req_cons));
 	uint32_t avail = prod - cons;
 	if (avail > RING) {
 		broken(vd, page, XENSTORE_ERROR_RINGIDX,
@@ -371,7 +362,7 @@ static bool consume(struct vmm_domain *vd, uint8_t *page)
 			break;
 		memcpy(&h, xs->in, hdr);
 		if (h.len > XENSTORE_PAYLOAD_MAX) {
-			store_idx(page, OFF(req_cons), cons);
+			ring__store_idx(page, OFF(req_cons), cons);
 			broken(vd, page, XENSTORE_ERROR_PROTO,
 			       "a request (type %u) of %u bytes, more than XENSTORE_PAYLOAD_MAX", h.type,
 			       h.len);
@@ -383,7 +374,7 @@ static bool consume(struct vmm_domain *vd, uint8_t *page)
 		}
 	}
 	if (cons != start)
-		store_idx(page, OFF(req_cons), cons);
+		ring__store_idx(page, OFF(req_cons), cons);
 	return cons != start;
 }
 
@@ -416,8 +407,8 @@ int xenstore__setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
 	char buf[48], id[8];
 
 	memset(host, 0, PAGE_SIZE);
-	store_idx(host, OFF(server_features), XENSTORE_SERVER_FEATURE_ERROR);
-	store_idx(host, OFF(connection), XENSTORE_CONNECTED);
+	ring__store_idx(host, OFF(server_features), XENSTORE_SERVER_FEATURE_ERROR);
+	ring__store_idx(host, OFF(connection), XENSTORE_CONNECTED);
 	xs->ring = (struct vmm_ring){ .gpa = gpa_, .host = host };
 
 	snprintf(id, sizeof(id), "%u", hv_domain__id(vd->d));

@@ -179,7 +179,7 @@ static int lapic_signal(struct vmm_vcpu *vc, uint8_t vector)
 	};
 	int r = ioctl(vc->dom->vm_fd, KVM_SIGNAL_MSI, &msi);
 	if (r < 0)
-		vmm__err("[%s] vCPU %u: KVM_SIGNAL_MSI vector %#x: %s", vc->dom->name, vc->id, vector,
+		util__err("[%s] vCPU %u: KVM_SIGNAL_MSI vector %#x: %s", vc->dom->name, vc->id, vector,
 			 strerror(errno));
 	return r;
 }
@@ -219,7 +219,7 @@ static void inject_direct(struct vmm_vcpu *vc, uint8_t vector)
 		/* KVM may hold it halted: an injected event alone does not wake it. */
 		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 		if (ioctl(vc->fd, KVM_SET_MP_STATE, &mp) < 0)
-			vmm__err("[%s] vCPU %u: KVM_SET_MP_STATE: %s", vc->dom->name, vc->id,
+			util__err("[%s] vCPU %u: KVM_SET_MP_STATE: %s", vc->dom->name, vc->id,
 				 strerror(errno));
 	}
 }
@@ -231,7 +231,7 @@ static void inject(struct vmm_vcpu *vc)
 	if (hv_vcpu__take_nmi(v)) {
 		/* Queued in KVM, which wakes a halted vCPU for it. */
 		if (ioctl(vc->fd, KVM_NMI) < 0)
-			vmm__err("[%s] vCPU %u: KVM_NMI: %s", vc->dom->name, vc->id, strerror(errno));
+			util__err("[%s] vCPU %u: KVM_NMI: %s", vc->dom->name, vc->id, strerror(errno));
 		atomic_store(&vc->halted_cli, false);
 	}
 
@@ -556,7 +556,7 @@ int kvm_cpu__start(struct vmm_vcpu *vc)
 	vc->thread_started = r == 0;
 	pthread_mutex_unlock(&vc->lock);
 	if (r) {
-		vmm__err("cannot start the thread of vCPU %u: %s", vc->id, strerror(r));
+		util__err("cannot start the thread of vCPU %u: %s", vc->id, strerror(r));
 		return -1;
 	}
 	return 0;
