@@ -8,8 +8,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <xen/hvm/params.h>
-
 #include "vmm.h"
 
 uint8_t *ring__page(struct vmm_domain *vd, struct vmm_ring *r)
@@ -37,29 +35,4 @@ void ring__broken(struct vmm_domain *vd, struct vmm_ring *r, const char *what, c
 	va_end(ap);
 	r->broken = true;
 	util__err("[%s] %s: %s: the ring is no longer served", vd->name, what, why);
-}
-
-int ring__setup(struct vmm_domain *vd)
-{
-	struct domain *d = vd->d;
-	_Static_assert(VMM_CONSOLE_GPA == VMM_STORE_GPA + PAGE_SIZE && VMM_RING_PAGES == 2,
-		       "the ring pages are one range: store, then console");
-
-	int r = domain__add_reserved_ram(d, gpa(VMM_STORE_GPA), VMM_RING_PAGES * PAGE_SIZE,
-					 vd->ring_pages);
-	if (!r)
-		r = xenstore__setup(vd, VMM_STORE_GPA, vd->ring_pages);
-	if (!r)
-		r = xencons__setup(vd, VMM_CONSOLE_GPA, vd->ring_pages + PAGE_SIZE);
-	if (r) {
-		util__err("[%s] cannot set up the console and xenstore rings (Xen errno %d)", vd->name,
-			 r);
-		return -1;
-	}
-	/* What the guest reads at boot, as Xen's domain builder sets them. */
-	(void)hv_domain__set_param(d, HVM_PARAM_STORE_PFN, VMM_STORE_GPA >> PAGE_SHIFT);
-	(void)hv_domain__set_param(d, HVM_PARAM_STORE_EVTCHN, vd->xs.ring.port);
-	(void)hv_domain__set_param(d, HVM_PARAM_CONSOLE_PFN, VMM_CONSOLE_GPA >> PAGE_SHIFT);
-	(void)hv_domain__set_param(d, HVM_PARAM_CONSOLE_EVTCHN, vd->xcons.ring.port);
-	return 0;
 }

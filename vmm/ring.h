@@ -23,8 +23,6 @@ struct vmm_ring {
 	uint64_t nr_notify; /* sends from the guest */
 };
 
-/* Reserve the ring pages, bind the ports, set the HVM params (after the ELF is loaded). */
-int ring__setup(struct vmm_domain *vd);
 /* Host address of the ring page if the guest still sees it there and may let us in. */
 uint8_t *ring__page(struct vmm_domain *vd, struct vmm_ring *r);
 /* The guest broke the ring's protocol: say so once, stop serving it. */

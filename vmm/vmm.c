@@ -112,6 +112,13 @@ int vmm__init(struct vmm *vmm)
 	pthread_cond_init(&vmm->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	timer__init(&vmm->timer);
+	/*
+	 * The PV backends, in one place, in the order of the --stats line; their
+	 * pages and ports go by address (backend__setup).
+	 */
+	backend__reset();
+	if (backend__register(&xencons__backend) || backend__register(&xenstore__backend))
+		return -1;
 	kvm_cpu__signal_setup();
 
 	struct hv_ops ops = {
@@ -175,11 +182,9 @@ static void report(struct vmm_domain *vd)
 		char insn[256];
 		insn_kvm__report(vd, insn, sizeof(insn));
 		util__err("[%s] instructions the VMM completed: %s", vd->name, insn);
-		util__err("[%s] PV console: %llu notifications, %llu bytes; xenstore: %llu "
-			 "notifications, %llu requests", vd->name,
-			 (unsigned long long)vd->xcons.ring.nr_notify,
-			 (unsigned long long)vd->xcons.bytes, (unsigned long long)vd->xs.ring.nr_notify,
-			 (unsigned long long)vd->xs.nr_requests);
+		char rings[256];
+		backend__report(vd, rings, sizeof(rings));
+		util__err("[%s] %s", vd->name, rings);
 	}
 }
 
@@ -199,6 +204,8 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 		started = false;
 	for (unsigned i = 0; i < HV_MAX_DOMAINS && started; i++) {
 		struct vmm_domain *vd = vmm->doms[i];
+		if (vd && backend__start(vd))
+			started = false;
 		for (unsigned j = 0; vd && j < vd->nr_vcpus && started; j++)
 			if (kvm_cpu__start(&vd->vcpus[j]))
 				started = false;
@@ -242,8 +249,9 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 		for (unsigned j = 0; j < vd->nr_vcpus; j++)
 			kvm_cpu__join(&vd->vcpus[j]);
 		vd->stopped = true;
-		/* What the guest left in its console ring without a notification. */
-		xencons__drain(vd);
+		/* Every send served, then what the guest left in its rings without one. */
+		backend__stop(vd);
+		backend__drain(vd);
 		term__flush(&vd->console);
 	}
 	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {

@@ -55,6 +55,7 @@
 #include "hv.h"
 
 #include "domain_config.h"
+#include "backend.h"
 #include "ring.h"
 #include "term.h"
 #include "timer.h"
@@ -255,6 +256,7 @@ struct vmm_domain {
 	struct term console;
 	struct xencons_backend xcons;
 	struct xenstore_backend xs;
+	struct backends backends; /* backend.c */
 
 	/* Stopping: the first reason wins. */
 	atomic_bool stopping;

@@ -79,6 +79,7 @@ void vmm_domain__free(struct vmm_domain *vd)
 		close(vd->vm_fd);
 	if (vd->d)
 		domain__destroy(vd->d);
+	backend__destroy(vd);
 	kvm_mem__destroy(vd);
 	term__destroy(&vd->console);
 	free(vd);
@@ -101,6 +102,7 @@ struct vmm_domain *vmm_domain__build(struct vmm *vmm, const struct vmm_domain_co
 	else
 		default_name(cfg->kernel, vd->name, sizeof(vd->name));
 	term__init(&vd->console, vd->name);
+	backend__init(vd);
 	vd->nr_vcpus = cfg->vcpus;
 	for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
 		struct vmm_vcpu *vc = &vd->vcpus[i];
@@ -139,7 +141,7 @@ struct vmm_domain *vmm_domain__build(struct vmm *vmm, const struct vmm_domain_co
 	 * The ring pages after the kernel (whose segments must lie in RAM, not
 	 * on them) and before pvh__setup copies the memory map.
 	 */
-	if (ring__setup(vd))
+	if (backend__setup(vd))
 		goto fail;
 	/*
 	 * Then what the builder hands over, in Xen's order of segments after the

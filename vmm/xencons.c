@@ -1,17 +1,18 @@
 /*
- * The PV console ring's backend (the ring base, and where the pages are, is
- * ring.c's).
+ * The PV console ring's backend, registered as a backend (backend.h); the
+ * ring base is ring.c's.
  *
  * On Xen the toolstack gives every guest two pages and two event channels
  * whose other ends are daemons in dom0: xenconsoled for the console ring
  * (struct xencons_interface) and xenstored for the store. Here the VMM is
- * that backend: ring__setup reserves the pages (VMM_STORE_GPA,
+ * that backend: backend__setup reserves the pages (VMM_STORE_GPA,
  * VMM_CONSOLE_GPA), binds a port of the guest to each backend
  * (evtchn__bind_vmm) and announces both through the HVM params. A guest's
- * EVTCHNOP_send on the console port runs xencons_notify once the call has
- * dropped the core's locks; holding the domain's memory map
- * (hv_domain__mem_lock) it moves out[out_cons..out_prod) to the domain's console (the same
- * "[name] " lines as port 0xe9) and hands the space back. Input (in[]) stays
+ * EVTCHNOP_send on the console port wakes the domain's backend thread,
+ * which runs xencons_serve holding the domain's memory map
+ * (hv_domain__mem_lock): it moves out[out_cons..out_prod) to the domain's
+ * console (the same "[name] " lines as port 0xe9) and hands the space back.
+ * When the domain stops, xencons_drain writes what is left. Input (in[]) stays
  * empty.
  *
  * The guest owns the ring's indices and may write anything into them: every
@@ -28,7 +29,6 @@
 #include <xen/hvm/params.h>
 
 #include "vmm.h"
-
 
 /* Move what the guest produced to the console; true if anything moved. */
 static bool drain(struct vmm_domain *vd)
@@ -62,21 +62,18 @@ static bool drain(struct vmm_domain *vd)
 	return true;
 }
 
-/* evtchn__bind_vmm's callback: the guest sent on the console port. */
-static void xencons_notify(struct domain *d, evtchn_port_t port, void *opaque)
+static struct vmm_ring *xencons_ring(struct vmm_domain *vd)
 {
-	struct vmm_domain *vd = opaque;
-
-	hv_domain__mem_lock(d);
-	vd->xcons.ring.nr_notify++;
-	bool moved = drain(vd);
-	hv_domain__mem_unlock(d);
-	/* The space is free again: tell a guest that waits for it, as xenconsoled does. */
-	if (moved)
-		(void)evtchn__vmm_notify(d, port);
+	return &vd->xcons.ring;
 }
 
-void xencons__drain(struct vmm_domain *vd)
+/* A send on the console port (on the backend thread, the memory map held). */
+static bool xencons_serve(struct vmm_domain *vd)
+{
+	return drain(vd);
+}
+
+static void xencons_drain(struct vmm_domain *vd)
 {
 	/* Only a guest that uses the ring: looking costs a refusal in confidential mode. */
 	hv_domain__mem_lock(vd->d);
@@ -85,15 +82,27 @@ void xencons__drain(struct vmm_domain *vd)
 	hv_domain__mem_unlock(vd->d);
 }
 
-int xencons__setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
+static int xencons_setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
 {
-	struct xencons_backend *c = &vd->xcons;
-
 	memset(host, 0, PAGE_SIZE);
-	c->ring = (struct vmm_ring){ .gpa = gpa_, .host = host };
-	int port = evtchn__bind_vmm(vd->d, xencons_notify, vd);
-	if (port < 0)
-		return port;
-	c->ring.port = (evtchn_port_t)port;
+	vd->xcons.ring = (struct vmm_ring){ .gpa = gpa_, .host = host };
 	return 0;
 }
+
+static void xencons_report(struct vmm_domain *vd, char *buf, size_t len)
+{
+	snprintf(buf, len, "PV console: %llu notifications, %llu bytes",
+		 (unsigned long long)vd->xcons.ring.nr_notify, (unsigned long long)vd->xcons.bytes);
+}
+
+const struct backend_ops xencons__backend = {
+	.name = "PV console",
+	.gpa = VMM_CONSOLE_GPA,
+	.pfn_param = HVM_PARAM_CONSOLE_PFN,
+	.evtchn_param = HVM_PARAM_CONSOLE_EVTCHN,
+	.ring = xencons_ring,
+	.setup = xencons_setup,
+	.serve = xencons_serve,
+	.drain = xencons_drain,
+	.report = xencons_report,
+};

@@ -8,6 +8,7 @@
 
 #include <xen/io/console.h>
 
+#include "backend.h"
 #include "ring.h"
 
 struct vmm_domain;
@@ -19,8 +20,7 @@ struct xencons_backend {
 };
 
 
-int xencons__setup(struct vmm_domain *vd, uint64_t gpa, uint8_t *host);
-/* Write what a guest that uses the ring left in out[] (the domain stopped); holds the memory map. */
-void xencons__drain(struct vmm_domain *vd);
+/* Registered in vmm__init (backend.h). */
+extern const struct backend_ops xencons__backend;
 
 #endif

@@ -13,11 +13,10 @@
  * with EACCES, the rest of the protocol with ENOSYS, unknown types and
  * malformed payloads with EINVAL.
  *
- * A guest send on the store port runs xenstore_notify once the guest's
- * hypercall has dropped the core's locks; it holds the domain's memory map
- * (hv_domain__mem_lock) while it looks at the ring, which also serialises
- * the sends of several vCPUs. It
- * gathers requests from req[] into a buffer of its own (a request may be
+ * A registered backend (backend.h): a guest's send on the store port wakes
+ * the domain's backend thread, which runs xenstore_serve holding the
+ * domain's memory map (hv_domain__mem_lock) while it looks at the ring; one
+ * thread serves the sends of every vCPU. It gathers requests from req[] into a buffer of its own (a request may be
  * longer than the ring and arrive in pieces), answers each complete one
  * into a queue of replies, copies as much of the queue as fits into rsp[]
  * and notifies the guest. It consumes at most one ring's worth per
@@ -34,6 +33,7 @@
 #include <string.h>
 
 #include <xen/errno.h>
+#include <xen/hvm/params.h>
 
 #include "vmm.h"
 
@@ -378,16 +378,17 @@ static bool consume(struct vmm_domain *vd, uint8_t *page)
 	return cons != start;
 }
 
-/* evtchn__bind_vmm's callback: the guest sent on the store port. */
-static void xenstore_notify(struct domain *d, evtchn_port_t port, void *opaque)
+static struct vmm_ring *xenstore_ring(struct vmm_domain *vd)
 {
-	struct vmm_domain *vd = opaque;
+	return &vd->xs.ring;
+}
 
+/* A send on the store port (on the backend thread, the memory map held). */
+static bool xenstore_serve(struct vmm_domain *vd)
+{
 	bool moved = false;
-
-	hv_domain__mem_lock(d);
-	vd->xs.ring.nr_notify++;
 	uint8_t *page = ring__page(vd, &vd->xs.ring);
+
 	if (page) {
 		/* Replies first: the guest may have made room for the ones that waited. */
 		moved = flush(vd, page);
@@ -396,12 +397,16 @@ static void xenstore_notify(struct domain *d, evtchn_port_t port, void *opaque)
 		if (!vd->xs.ring.broken)
 			moved |= flush(vd, page);
 	}
-	hv_domain__mem_unlock(d);
-	if (moved)
-		(void)evtchn__vmm_notify(d, port);
+	return moved;
 }
 
-int xenstore__setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
+static void xenstore_report(struct vmm_domain *vd, char *buf, size_t len)
+{
+	snprintf(buf, len, "xenstore: %llu notifications, %llu requests",
+		 (unsigned long long)vd->xs.ring.nr_notify, (unsigned long long)vd->xs.nr_requests);
+}
+
+static int xenstore_setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
 {
 	struct xenstore_backend *xs = &vd->xs;
 	char buf[48], id[8];
@@ -424,9 +429,16 @@ int xenstore__setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
 	snprintf(buf, sizeof(buf), "%s/device", xs->home);
 	add_node(xs, buf, "");
 
-	int port = evtchn__bind_vmm(vd->d, xenstore_notify, vd);
-	if (port < 0)
-		return port;
-	xs->ring.port = (evtchn_port_t)port;
 	return 0;
 }
+
+const struct backend_ops xenstore__backend = {
+	.name = "xenstore",
+	.gpa = VMM_STORE_GPA,
+	.pfn_param = HVM_PARAM_STORE_PFN,
+	.evtchn_param = HVM_PARAM_STORE_EVTCHN,
+	.ring = xenstore_ring,
+	.setup = xenstore_setup,
+	.serve = xenstore_serve,
+	.report = xenstore_report,
+};

@@ -10,6 +10,7 @@
 #include <xen/io/xs_wire.h>
 
 #include "hv.h"
+#include "backend.h"
 #include "ring.h"
 
 struct vmm_domain;
@@ -45,6 +46,7 @@ struct xenstore_backend {
 };
 
 
-int xenstore__setup(struct vmm_domain *vd, uint64_t gpa, uint8_t *host);
+/* Registered in vmm__init (backend.h). */
+extern const struct backend_ops xenstore__backend;
 
 #endif
