@@ -68,3 +68,35 @@ void term__destroy(struct term *c)
 	term__flush(c);
 	pthread_mutex_destroy(&c->lock);
 }
+
+/* Port 0xe9 (Bochs' debug port): each byte written goes to the console. */
+static void port_out(struct vmm_vcpu *vc, uint16_t port, const uint8_t *data, unsigned size,
+		     unsigned count)
+{
+	char buf[256];
+	unsigned n = 0;
+
+	(void)port;
+	for (unsigned i = 0; i < count; i++) {
+		buf[n++] = (char)data[(size_t)i * size];
+		if (n == sizeof(buf) || i + 1 == count) {
+			term__put(&vc->dom->console, buf, n);
+			n = 0;
+		}
+	}
+}
+
+/* It reads back 0xe9, which is how a guest detects it (Bochs, QEMU). */
+static void port_in(struct vmm_vcpu *vc, uint16_t port, uint8_t *data, unsigned size,
+		    unsigned count)
+{
+	(void)vc;
+	(void)port;
+	memset(data, 0xe9, (size_t)size * count);
+}
+
+const struct ioport_ops term__port = {
+	.name = "console",
+	.out = port_out,
+	.in = port_in,
+};

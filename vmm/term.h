@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "hv.h"
+#include "ioport.h"
 
 /* Line buffer of one domain's console. */
 #define CONSOLE_LINE_MAX 1024
@@ -25,5 +26,7 @@ void term__init(struct term *c, const char *name);
 void term__put(struct term *c, const char *buf, size_t len);
 void term__flush(struct term *c);
 void term__destroy(struct term *c);
+/* Port 0xe9 (ioport.h): writes go to the console, reads give 0xe9. */
+extern const struct ioport_ops term__port;
 
 #endif

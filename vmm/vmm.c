@@ -119,6 +119,12 @@ int vmm__init(struct vmm *vmm)
 	backend__reset();
 	if (backend__register(&xencons__backend) || backend__register(&xenstore__backend))
 		return -1;
+	/* The I/O ports, in one place (ioport.h). */
+	ioport__reset();
+	if (ioport__register(VMM_CONSOLE_PORT, 1, &term__port) ||
+	    ioport__register(FASTABI_DOORBELL_PORT, 1, &hypercall__port) ||
+	    ioport__register(VMM_RESULT_PORT, 1, &vmm_domain__result_port))
+		return -1;
 	kvm_cpu__signal_setup();
 
 	struct hv_ops ops = {

@@ -56,6 +56,8 @@
 
 #include "domain_config.h"
 #include "backend.h"
+#include "exit.h"
+#include "ioport.h"
 #include "ring.h"
 #include "term.h"
 #include "timer.h"
@@ -307,6 +309,8 @@ void vmm_domain__stop(struct vmm_domain *vd, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char *fmt, va_list ap);
 bool vmm_domain__stopping(struct vmm_domain *vd);
+/* FASTABI_RESULT_PORT (ioport.h): the guest's test result stops the domain. */
+extern const struct ioport_ops vmm_domain__result_port;
 
 /* ---- kvm.c ---- */
 int kvm__open(struct vmm *vmm);
@@ -393,6 +397,8 @@ uint64_t kvm_cpu__watch(struct vmm_vcpu *vc, uint64_t now);
 
 /* ---- hypercall.c ---- */
 void hypercall__doorbell(struct vmm_vcpu *vc);
+/* FASTABI_DOORBELL_PORT (ioport.h): a one-byte out is a hypercall. */
+extern const struct ioport_ops hypercall__port;
 
 /* ---- refused.c, hcall.c: the refused-hypercall summary ---- */
 /* Count one refused call (err: the positive Xen errno) of vc; on vc's thread. */

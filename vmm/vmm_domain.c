@@ -179,3 +179,34 @@ fail:
 	return NULL;
 }
 
+/* The test result port (FASTABI_RESULT_PORT): XTF's result stops the domain. */
+static void result_out(struct vmm_vcpu *vc, uint16_t port, const uint8_t *data, unsigned size,
+		       unsigned count)
+{
+	static const struct {
+		int status;
+		const char *name;
+	} results[] = {
+		[VMM_RESULT_SUCCESS] = { VMM_EXIT_SUCCESS, "SUCCESS" },
+		[VMM_RESULT_SKIP] = { VMM_EXIT_SKIP, "SKIP" },
+		[VMM_RESULT_ERROR] = { VMM_EXIT_ERROR, "ERROR" },
+		[VMM_RESULT_FAILURE] = { VMM_EXIT_FAILURE, "FAILURE" },
+	};
+	uint32_t value = 0;
+
+	/* The last element written, at most its first four bytes. */
+	(void)port;
+	memcpy(&value, data + (size_t)(count - 1) * size, size > 4 ? 4 : size);
+	if (value < sizeof(results) / sizeof(results[0]))
+		vmm_domain__stop(vc->dom, results[value].status, "test result %s",
+				 results[value].name);
+	else
+		vmm_domain__stop(vc->dom, VMM_EXIT_ERROR,
+				 "unknown test result %#x on port %#x (0 SUCCESS, 1 SKIP, 2 ERROR, "
+				 "3 FAILURE)", value, VMM_RESULT_PORT);
+}
+
+const struct ioport_ops vmm_domain__result_port = {
+	.name = "test result",
+	.out = result_out,
+};
