@@ -301,6 +301,11 @@ uint64_t vmm__now(struct vmm *vmm);
 struct vmm_domain *vmm__domain_of(struct vmm *vmm, struct domain *d);
 
 /* ---- vmm_domain.c: the domain builder, stopping a domain ---- */
+/*
+ * The domain without KVM: the core's domain, the vCPUs' state and RAM (what
+ * the exit tests run on); NULL after printing why.
+ */
+struct vmm_domain *vmm_domain__new(struct vmm *vmm, const struct vmm_domain_config *cfg);
 /* Build a domain from cfg (kernel loaded, vCPU 0 ready); NULL after printing why. */
 struct vmm_domain *vmm_domain__build(struct vmm *vmm, const struct vmm_domain_config *cfg);
 void vmm_domain__free(struct vmm_domain *vd);

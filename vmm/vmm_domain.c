@@ -85,10 +85,9 @@ void vmm_domain__free(struct vmm_domain *vd)
 	free(vd);
 }
 
-struct vmm_domain *vmm_domain__build(struct vmm *vmm, const struct vmm_domain_config *cfg)
+struct vmm_domain *vmm_domain__new(struct vmm *vmm, const struct vmm_domain_config *cfg)
 {
 	struct vmm_domain *vd = calloc(1, sizeof(*vd));
-	char err[512];
 
 	if (!vd) {
 		util__err("out of memory");
@@ -125,10 +124,25 @@ struct vmm_domain *vmm_domain__build(struct vmm *vmm, const struct vmm_domain_co
 		util__err("[%s] the core refused the domain (Xen errno %d)", vd->name, r);
 		goto fail;
 	}
+	for (unsigned i = 0; i < vd->nr_vcpus; i++)
+		vd->vcpus[i].hv = hv_domain__vcpu(vd->d, i);
 	/* The guest's memory and the kernel first: a bad kernel is reported before KVM is asked. */
 	if (kvm_mem__init(vd))
 		goto fail;
-	r = domain__finish_layout(vd->d);
+	return vd;
+fail:
+	vmm_domain__free(vd);
+	return NULL;
+}
+
+struct vmm_domain *vmm_domain__build(struct vmm *vmm, const struct vmm_domain_config *cfg)
+{
+	struct vmm_domain *vd = vmm_domain__new(vmm, cfg);
+	char err[512];
+
+	if (!vd)
+		return NULL;
+	int r = domain__finish_layout(vd->d);
 	if (r) {
 		util__err("[%s] cannot lay out the special pages (Xen errno %d)", vd->name, r);
 		goto fail;
@@ -161,9 +175,7 @@ struct vmm_domain *vmm_domain__build(struct vmm *vmm, const struct vmm_domain_co
 	if (synced)
 		goto fail;
 	for (unsigned i = 0; i < vd->nr_vcpus; i++) {
-		struct vmm_vcpu *vc = &vd->vcpus[i];
-		vc->hv = hv_domain__vcpu(vd->d, i);
-		if (kvm__create_vcpu(vmm, vc))
+		if (kvm__create_vcpu(vmm, &vd->vcpus[i]))
 			goto fail;
 	}
 	/* Before any vCPU runs: every slot of shared_info gets valid time. */

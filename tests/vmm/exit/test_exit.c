@@ -40,29 +40,12 @@ static int setup(void **state)
 	assert_non_null(w);
 	assert_int_equal(vmm__init(&vmm), 0);
 
-	struct vmm_domain *vd = calloc(1, sizeof(*vd));
+	struct vmm_domain_config cfg = vmm_domain_config__default("exit-test.elf");
+	cfg.name = "exit-test";
+	cfg.memory_mib = 4;
+	struct vmm_domain *vd = vmm_domain__new(&vmm, &cfg);
 	assert_non_null(vd);
-	vd->vmm = &vmm;
-	vd->cfg = vmm_domain_config__default("exit-test.elf");
-	vd->cfg.memory_mib = 4;
-	vd->vm_fd = vd->memfd = -1;
-	snprintf(vd->name, sizeof(vd->name), "exit-test");
-	term__init(&vd->console, vd->name);
-	backend__init(vd);
-	struct domain_config dc = { .name = vd->name, .nr_vcpus = 1, .flags = DOMAIN_FASTABI };
-	assert_int_equal(domain__create(&vmm.hv, &dc, &vd->d), 0);
-	assert_int_equal(kvm_mem__init(vd), 0);
-	vd->nr_vcpus = 1;
-	for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
-		struct vmm_vcpu *vc = &vd->vcpus[i];
-		vc->dom = vd;
-		vc->id = i;
-		vc->fd = -1;
-		pthread_mutex_init(&vc->lock, NULL);
-		pthread_cond_init(&vc->cond, NULL);
-	}
 	struct vmm_vcpu *vc = &vd->vcpus[0];
-	vc->hv = hv_domain__vcpu(vd->d, 0);
 	vc->run = aligned_alloc(4096, RUN_SIZE);
 	assert_non_null(vc->run);
 	memset(vc->run, 0, RUN_SIZE);
