@@ -86,8 +86,8 @@ static void backend_notify(struct domain *d, evtchn_port_t port, void *opaque)
 	(void)port;
 	__atomic_fetch_add(&backends[bp->idx]->ring(vd)->nr_notify, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&b->lock);
-	if (!b->started) {
-		/* No thread (yet or any more): serve here, as the thread would. */
+	if (!b->started || pthread_equal(b->thread, pthread_self())) {
+		/* No thread (yet or any more), or the thread itself: serve here. */
 		pthread_mutex_unlock(&b->lock);
 		serve(vd, bp->idx);
 		return;
