@@ -5,9 +5,10 @@
  * callbacks (struct hv_ops) into KVM operations. See docs/vmm.md.
  *
  * This header is the top-level view: the world (struct vmm), a domain
- * (struct vmm_domain), a vCPU (struct vmm_vcpu) and the small subsystems'
- * functions. A subsystem with state of its own has its own header (ring.h,
- * term.h, timer.h, util.h, xencons.h, xenstore.h). Each file is named after
+ * (struct vmm_domain), a vCPU (struct vmm_vcpu), the exit statuses and the
+ * guest-physical layout, and the functions of vmm.c and vmm_domain.c. Each
+ * subsystem has its own header, named after its file (timer.h holds the
+ * timer's state, xenstore.h the xenstore's), included here. Each file is named after
  * its prefix (kvmtool style, file__verb); docs/architecture.md says what
  * each one may call.
  *   main.c       command line, exit status
@@ -54,13 +55,28 @@
 
 #include "hv.h"
 
-#include "domain_config.h"
 #include "backend.h"
+#include "cpuid.h"
+#include "domain_config.h"
+#include "dump.h"
+#include "elf.h"
+#include "emulate.h"
 #include "exit.h"
+#include "gview.h"
+#include "hcall.h"
+#include "hypercall.h"
 #include "ioport.h"
+#include "kvm.h"
+#include "kvm_cpu.h"
+#include "kvm_mem.h"
+#include "module.h"
+#include "msr.h"
+#include "pvh.h"
+#include "refused.h"
 #include "ring.h"
 #include "term.h"
 #include "timer.h"
+#include "tsc.h"
 #include "util.h"
 #include "xencons.h"
 #include "xenstore.h"
@@ -97,14 +113,6 @@ _Static_assert(VMM_EXIT_SUCCESS == FASTABI_EXIT_SUCCESS &&
 #define VMM_RESULT_ERROR FASTABI_RESULT_ERROR
 #define VMM_RESULT_FAILURE FASTABI_RESULT_FAILURE
 
-/*
- * The kernel command line's limit (without its NUL). Xen's toolstack sets
- * none for PVH; the VMM keeps the start info to about a page.
- */
-#define PVH_CMDLINE_MAX 3583ull
-/* A module's command line, without its NUL: Xen's MAX_GUEST_CMDLINE - 1. */
-#define PVH_MODULE_CMDLINE_MAX 1023ull
-
 /* RAM above this goes above 4 GiB: [3 GiB, 4 GiB) is the hole (LAPIC, TSS). */
 #define VMM_LOW_RAM_END (3ull << 30)
 #define VMM_HIGH_RAM_START (4ull << 30)
@@ -129,42 +137,11 @@ _Static_assert(VMM_EXIT_SUCCESS == FASTABI_EXIT_SUCCESS &&
 /* Where the xAPIC page is (KVM's in-kernel LAPIC serves it; no memslot may cover it). */
 #define VMM_LAPIC_GPA 0xfee00000ull
 
-/*
- * The hypercall-page MSR: Xen's index for a domain without viridian (every
- * PVH domain), announced in CPUID base+2. KVM's Hyper-V emulation also
- * claims 0x40000000, so the VMM installs an MSR filter (kvm.c) that sends
- * Xen's whole synthetic range [0x40000000, 0x40000300) to userspace: Xen
- * serves only the hypercall page there and answers #GP for the rest.
- */
-#define VMM_HYPERCALL_MSR 0x40000000u
-#define VMM_HYPERCALL_PAGES 1u
-#define VMM_XEN_MSR_FIRST 0x40000000u
-#define VMM_XEN_MSR_COUNT 0x300u
-
 struct vmm;
 struct vmm_domain;
 
 /* Classes of instructions the VMM completes (enum insn_class in insn/insn.h). */
 #define VMM_INSN_CLASSES 9
-
-/*
- * Hypercalls a vCPU made that were refused (-ENOSYS, -EPERM, -EOPNOTSUPP),
- * counted by kind on the vCPU's own thread (no lock, no allocation) and
- * merged per domain at exit (refused.c).
- */
-enum vmm_abi { VMM_ABI_LEGACY32, VMM_ABI_LEGACY64, VMM_ABI_FASTABI };
-struct refused_call {
-	uint64_t nr, subop;
-	uint8_t abi;  /* enum vmm_abi */
-	uint8_t err;  /* the Xen errno, positive */
-	uint64_t count;
-};
-#define VMM_REFUSED_KINDS 32
-struct refused_calls {
-	struct refused_call kind[VMM_REFUSED_KINDS];
-	unsigned nr_kinds;
-	uint64_t others; /* refusals of kinds beyond VMM_REFUSED_KINDS */
-};
 
 struct vmm_vcpu {
 	struct vmm_domain *dom;
@@ -204,25 +181,6 @@ struct vmm_vcpu {
 	struct refused_calls refused;
 	uint64_t nr_insn[VMM_INSN_CLASSES]; /* completed by the VMM, per class (insn/insn.h) */
 };
-
-/* One KVM memslot as the VMM set it (mirrors a guestmem region or a grant mapping). */
-struct memslot {
-	bool used;
-	uint64_t gpa, size;
-	void *host;
-	bool readonly;
-};
-/* Every guestmem region (ballooning cuts RAM into up to that many) and every grant mapping. */
-#define VMM_MAX_MEMSLOTS (GUESTMEM_MAX_REGIONS + VMM_MAX_GRANT_MAPS)
-
-/* A granted frame of another (or the same) domain mapped into this one (map_grant). */
-struct grant_map {
-	bool used;
-	uint64_t gpa;
-	void *host;
-	bool readonly;
-};
-#define VMM_MAX_GRANT_MAPS 64
 
 struct vmm_domain {
 	struct vmm *vmm;
@@ -316,140 +274,5 @@ void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char 
 bool vmm_domain__stopping(struct vmm_domain *vd);
 /* FASTABI_RESULT_PORT (ioport.h): the guest's test result stops the domain. */
 extern const struct ioport_ops vmm_domain__result_port;
-
-/* ---- kvm.c ---- */
-int kvm__open(struct vmm *vmm);
-int kvm__create_vm(struct vmm *vmm, struct vmm_domain *vd);
-int kvm__create_vcpu(struct vmm *vmm, struct vmm_vcpu *vc);
-
-/* ---- kvm_mem.c ---- */
-int kvm_mem__init(struct vmm_domain *vd);
-/* Mirror the core's guestmem regions (and grant mappings) into KVM memslots. */
-int kvm_mem__sync(struct vmm_domain *vd);
-void kvm_mem__destroy(struct vmm_domain *vd);
-/* Host address of [gpa, gpa + len) if it lies in one RAM region, for the builder. */
-void *kvm_mem__ram(struct vmm_domain *vd, uint64_t gpa, uint64_t len);
-int kvm_mem__map_special(struct domain *d, enum guestmem_kind kind, void *host, gfn_t old_gfn,
-			bool had_old, gfn_t gfn, void *ctx);
-/*
- * hv_ops.ram_changed: a released range leaves the memslots and its memfd
- * pages are punched out (given back to the host); a populated one is
- * punched (so it reads as zeros, allocated again on first touch) and
- * mapped again.
- */
-int kvm_mem__ram_changed(struct domain *d, gfn_t gfn, uint64_t nr, void *host, bool populated,
-			 void *ctx);
-int kvm_mem__map_grant(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
-		      bool readonly, void *ctx);
-int kvm_mem__unmap_grant(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
-			void *ctx);
-
-/* ---- elf.c ---- */
-/*
- * Load the PVH kernel at path into vd's RAM; sets vd->entry. On error
- * returns -1 with a message in err naming the file and what is wrong.
- */
-int elf__load(struct vmm_domain *vd, const char *path, char *err, size_t errlen);
-
-/* ---- module.c ---- */
-/* A boot module file, opened and checked (a regular file, its size). */
-struct module_file {
-	const char *option; /* "--ramdisk" or "--module", for messages */
-	const char *path;
-	const char *cmdline;
-	int fd;
-	uint64_t size;
-};
-/* Open path for option ("--ramdisk", "--module"); -1 with err naming the file and why. */
-int module__open(struct module_file *m, const char *option, const char *path,
-		 const char *cmdline, char *err, size_t errlen);
-/* Read the whole file to dst (m->size bytes). */
-int module__read(struct module_file *m, void *dst, char *err, size_t errlen);
-void module__close(struct module_file *m);
-
-/* ---- pvh.c ---- */
-/*
- * The domain builder's placement after the kernel (elf__load first): the
- * modules, then hvm_start_info with the command line, the module list and
- * the memory map, as Xen's toolstack lays them out. Sets vd->start_info_gpa.
- */
-int pvh__setup(struct vmm_domain *vd, char *err, size_t errlen);
-int pvh__boot_vcpu(struct vmm_vcpu *vc);
-/* Load a VCPUOP_initialise context into a vCPU. */
-int pvh__load_context(struct vmm_vcpu *vc, const struct vcpu_hvm_context *ctx);
-
-/* ---- cpuid.c ---- */
-int cpuid__setup(struct vmm_vcpu *vc);
-
-/* ---- msr.c ---- */
-void msr__rdmsr(struct vmm_vcpu *vc);
-void msr__wrmsr(struct vmm_vcpu *vc);
-
-/* ---- kvm_cpu.c ---- */
-int kvm_cpu__start(struct vmm_vcpu *vc);
-void kvm_cpu__kick(struct vmm_vcpu *vc);
-void kvm_cpu__join(struct vmm_vcpu *vc);
-void kvm_cpu__signal_setup(void);
-/* The vCPU's sync-regs events were changed (an injection): hand them back at the next entry. */
-void kvm_cpu__events_changed(struct vmm_vcpu *vc);
-/*
- * The timer thread's look at a vCPU (now: vmm__now): re-kick it if an
- * injection has waited long enough, kick it if it stayed in KVM_RUN without
- * an exit for a whole probe period (so a cli; hlt inside KVM is seen). The
- * next time it wants to look (0: none).
- */
-uint64_t kvm_cpu__watch(struct vmm_vcpu *vc, uint64_t now);
-
-/* ---- hypercall.c ---- */
-void hypercall__doorbell(struct vmm_vcpu *vc);
-/* FASTABI_DOORBELL_PORT (ioport.h): a one-byte out is a hypercall. */
-extern const struct ioport_ops hypercall__port;
-
-/* ---- refused.c, hcall.c: the refused-hypercall summary ---- */
-/* Count one refused call (err: the positive Xen errno) of vc; on vc's thread. */
-void refused__count(struct vmm_vcpu *vc, enum vmm_abi abi, uint64_t nr, uint64_t subop,
-		    unsigned err);
-/* "fastabi: [name] refused hypercalls: ..." on stderr, if the domain's vCPUs had any. */
-void refused__report(struct vmm_domain *vd);
-const char *hcall__name(uint64_t nr);          /* "memory_op", or NULL */
-bool hcall__has_subop(uint64_t nr);             /* its first argument is a command */
-uint64_t hcall__legacy_subop(uint64_t nr, uint64_t arg0);
-const char *hcall__subop_name(uint64_t nr, uint64_t subop); /* "XENMEM_...", or NULL */
-
-/* ---- emulate.c ---- */
-/* Try to complete an instruction KVM failed to emulate; true if done. */
-bool emulate__insn(struct vmm_vcpu *vc, const uint8_t *insn, unsigned len, char *why,
-		   size_t whylen);
-
-/* ---- gview.c: guest memory as the CPU sees it (no confidential checks) ---- */
-int gview__read_phys(struct vmm_domain *vd, uint64_t gpa, void *buf, size_t len);
-int gview__write_phys(struct vmm_domain *vd, uint64_t gpa, const void *buf, size_t len);
-/* Linear-address copies (may cross pages); 0 or -1 with nothing written on failure. */
-int gview__read(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la, void *buf,
-		size_t len);
-int gview__write(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la, const void *buf,
-		 size_t len);
-/*
- * A CPL0 data access of an instruction the VMM completes: 0; -1 with the
- * #PF error code (X86_PFEC_*) and address in *f; -2 when a page is not
- * guest memory. GVIEW_PROBE only translates. Accessed/dirty bits are set
- * on success.
- */
-#define GVIEW_WRITE 1u
-#define GVIEW_PROBE 2u
-struct gview_fault {
-	uint64_t addr;
-	uint32_t pfec;
-};
-int gview__access(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t rflags, uint64_t la,
-		  void *buf, size_t len, unsigned flags, struct gview_fault *f);
-
-/* ---- tsc.c ---- */
-/* After the vCPUs exist: tell the core each guest TSC and the domain's wallclock. */
-int tsc__setup(struct vmm_domain *vd);
-
-/* ---- dump.c ---- */
-/* Register dump of vc (from its sync regs) on stderr, headed by 'why'. */
-void dump__vcpu(struct vmm_vcpu *vc, const char *why);
 
 #endif
