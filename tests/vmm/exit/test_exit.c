@@ -169,13 +169,22 @@ static void result_each_status(void **state)
 	assert_stopped(w, VMM_EXIT_FAILURE, "test result FAILURE");
 }
 
-static void result_skip_and_error(void **state)
+/* SKIP in a 16-bit write, ERROR in a byte: the width does not matter. */
+static void result_skip(void **state)
 {
 	struct world *w = *state;
 	uint16_t v = VMM_RESULT_SKIP;
 
 	io(w, KVM_EXIT_IO_OUT, VMM_RESULT_PORT, 2, 1, &v);
 	assert_stopped(w, VMM_EXIT_SKIP, "test result SKIP");
+}
+
+static void result_error(void **state)
+{
+	uint8_t v = VMM_RESULT_ERROR;
+
+	io(*state, KVM_EXIT_IO_OUT, VMM_RESULT_PORT, 1, 1, &v);
+	assert_stopped(*state, VMM_EXIT_ERROR, "test result ERROR");
 }
 
 static void result_unknown(void **state)
@@ -432,7 +441,8 @@ int main(void)
 		T(unknown_port_is_ignored),
 		T(result_success),
 		T(result_each_status),
-		T(result_skip_and_error),
+		T(result_skip),
+		T(result_error),
 		T(result_unknown),
 		T(doorbell_reaches_core),
 		T(doorbell_wider_is_not_a_call),
