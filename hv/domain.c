@@ -92,7 +92,7 @@ int domain__create(struct hv *hv, const struct domain_config *cfg, struct domain
 		return -XEN_EINVAL;
 
 	lock__take(&hv->domains_lock);
-	unsigned id = 0;
+	unsigned id = cfg->min_domid;
 	while (id < HV_MAX_DOMAINS && hv->domains[id])
 		id++;
 	if (id == HV_MAX_DOMAINS) {

@@ -123,6 +123,7 @@ struct domain_config {
 	unsigned max_grant_frames; /* 0: default (32) */
 	unsigned max_maptrack;     /* grant mappings this domain may hold; 0: default (1024) */
 	unsigned max_evtchn_ports; /* event-channel ports 0..n-1; 0: default (1024), see evtchn.h */
+	unsigned min_domid;        /* the lowest free id at or above this (`fastabi create`: 1) */
 };
 
 /* E820-style memory map entry, as XENMEM_memory_map and hvm_start_info give it. */
@@ -461,6 +462,15 @@ uint64_t hv_vcpu__next_deadline(struct hv_vcpu *v);
 void hv_vcpu__timer_expired(struct hv_vcpu *v);
 /* Whether v may run (not blocked, or an event/deadline ended the block). */
 bool hv_vcpu__runnable(struct hv_vcpu *v);
+/* Whether v is up and blocked in SCHEDOP_block or SCHEDOP_poll (the domain alive). */
+bool hv_vcpu__blocked(struct hv_vcpu *v);
+/*
+ * The VMM saw v run guest code while it was blocked: an interrupt of its
+ * local APIC (timer, IPI) was delivered. As on Xen, where such an interrupt
+ * kicks the vCPU out of its block or poll (vlapic_set_irq -> vcpu_kick ->
+ * vcpu_unblock), the block ends; the guest finds 0 in rax.
+ */
+void hv_vcpu__interrupted(struct hv_vcpu *v);
 /* An upcall is pending for v (evtchn_upcall_pending in its vcpu_info). */
 bool hv_vcpu__upcall_pending(struct hv_vcpu *v);
 

@@ -451,6 +451,21 @@ bool hv_vcpu__runnable(struct hv_vcpu *v)
 	return r;
 }
 
+bool hv_vcpu__blocked(struct hv_vcpu *v)
+{
+	lock(v->d);
+	bool r = v->online && v->blocked && !v->d->shutdown;
+	unlock(v->d);
+	return r;
+}
+
+void hv_vcpu__interrupted(struct hv_vcpu *v)
+{
+	lock(v->d);
+	sched__end_block(v);
+	unlock(v->d);
+}
+
 bool vcpu__upcall_pending(struct hv_vcpu *v)
 {
 	struct vcpu_info *vi = vcpu__vcpu_info(v);

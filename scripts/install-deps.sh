@@ -8,7 +8,7 @@ packages=(
 	clang libclang-rt-14-dev   # the fuzzers (libFuzzer) and the clang builds
 	libyaml-dev                # abi-tool's YAML parser
 	libcmocka-dev              # host unit tests
-	libxen-dev                 # the Xen public headers
+	libxen-dev                 # the Xen public headers; libxlutil and libxenlight: `fastabi create` reads xl.cfg files with Xen's own parser
 	libzydis-dev               # Zydis 4: the VMM decodes and re-encodes the instructions it completes (vmm/insn/)
 	gcovr                      # coverage reports
 	grub-common grub-xen-bin   # grub-mkimage and GRUB for Xen PVH: an unmodified Xen guest (tests/integration/grub)

@@ -39,6 +39,8 @@ struct vmm_domain_config {
 	const char *ramdisk;    /* module 0 without a command line; NULL: none */
 	struct vmm_module_config modules[VMM_MAX_MODULES - 1]; /* --module, after the ramdisk */
 	unsigned nr_modules;
+	unsigned min_domid;     /* the domain gets the lowest free id at or above this */
+	unsigned restart_on;    /* 1 << SHUTDOWN_* reasons after which it is built again (xl restart) */
 };
 
 /* The defaults for a domain running 'kernel'. */

@@ -301,12 +301,69 @@ uint64_t kvm_cpu__watch(struct vmm_vcpu *vc, uint64_t now)
 		vc->probe_at = now + VCPU_PROBE_NS;
 	if (now >= vc->probe_at) {
 		unsigned seq = atomic_load(&vc->run_seq);
-		if (seq == vc->probe_seq && atomic_load(&vc->in_run))
+		/* A vCPU blocked in the core waits halted in KVM on purpose (block_in_kvm). */
+		if (seq == vc->probe_seq && atomic_load(&vc->in_run) &&
+		    !atomic_load(&vc->block_halted))
 			kvm_cpu__kick(vc);
 		vc->probe_seq = seq;
 		vc->probe_at = now + VCPU_PROBE_NS;
 	}
 	return !next || vc->probe_at < next ? vc->probe_at : next;
+}
+
+/*
+ * A vCPU blocked in SCHEDOP_block or SCHEDOP_poll with interrupts on waits
+ * inside KVM_RUN, halted, rather than on its condvar: on Xen an interrupt
+ * of the vCPU's LAPIC (its timer, an IPI) ends a block or a poll
+ * (vlapic_set_irq -> vcpu_kick -> vcpu_unblock), and here only KVM sees
+ * that LAPIC. KVM wakes the vCPU for such an interrupt and delivers it; the
+ * guest resumes after its hypercall with 0 in rax, and the core hears of it
+ * at the next return from KVM_RUN (block_ran). What the core sees itself
+ * (an event, the poll's deadline) ends the block with a kick as before, and
+ * the vCPU is made runnable in KVM again (block_over). With interrupts off
+ * KVM would not wake it for the LAPIC, so it sleeps on the condvar: the
+ * interrupt is taken when the guest enables interrupts after the call.
+ * Costs: KVM_SET_MP_STATE when the block starts and, if the core ends it,
+ * when it ends; KVM_GET_MP_STATE when a kick finds it still blocked.
+ */
+static bool block_in_kvm(struct vmm_vcpu *vc)
+{
+	if (atomic_load(&vc->block_halted))
+		return true;
+	if (!vc->started || !(vc->run->s.regs.regs.rflags & X86_RFLAGS_IF) ||
+	    !hv_vcpu__blocked(vc->hv))
+		return false;
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_HALTED };
+	if (ioctl(vc->fd, KVM_SET_MP_STATE, &mp) < 0) {
+		util__err("[%s] vCPU %u: KVM_SET_MP_STATE(HALTED): %s", vc->dom->name, vc->id,
+			 strerror(errno));
+		return false;
+	}
+	atomic_store(&vc->block_halted, true);
+	return true;
+}
+
+/* The core ended the block (an event, a deadline): runnable in KVM again. */
+static void block_over(struct vmm_vcpu *vc)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+	atomic_store(&vc->block_halted, false);
+	if (ioctl(vc->fd, KVM_SET_MP_STATE, &mp) < 0)
+		util__err("[%s] vCPU %u: KVM_SET_MP_STATE(RUNNABLE): %s", vc->dom->name, vc->id,
+			 strerror(errno));
+}
+
+/* KVM_RUN returned while the vCPU waited halted in it: did KVM wake it for its LAPIC? */
+static void block_ran(struct vmm_vcpu *vc, bool exited)
+{
+	struct kvm_mp_state mp;
+
+	if (!exited && (ioctl(vc->fd, KVM_GET_MP_STATE, &mp) < 0 ||
+			mp.mp_state == KVM_MP_STATE_HALTED))
+		return; /* still waiting (a kick of the VMM's own, or the core's: prepare sees it) */
+	atomic_store(&vc->block_halted, false);
+	hv_vcpu__interrupted(vc->hv);
 }
 
 static void *thread_main(void *arg)
@@ -323,7 +380,10 @@ static void *thread_main(void *arg)
 
 	while (!vmm_domain__stopping(vd)) {
 		atomic_store(&vc->kicked, false);
-		if (!prepare(vc)) {
+		if (prepare(vc)) {
+			if (atomic_load(&vc->block_halted))
+				block_over(vc);
+		} else if (!block_in_kvm(vc)) {
 			wait_kick(vc);
 			vc->resumed = true;
 			continue;
@@ -352,6 +412,8 @@ static void *thread_main(void *arg)
 			run->kvm_dirty_regs = 0;
 		}
 		vc->after_kick = r < 0 && (err == EINTR || err == EAGAIN);
+		if (atomic_load(&vc->block_halted) && (r == 0 || vc->after_kick))
+			block_ran(vc, r == 0);
 		if (vc->after_kick) {
 			/* It may have slept in hlt: its time info is fresh when it runs again. */
 			vc->resumed = true;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "vmm.h"
+#include "xlcfg.h"
 
 #ifndef FASTABI_VERSION
 #define FASTABI_VERSION "unknown"
@@ -23,12 +24,17 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: fastabi run KERNEL [options]\n"
+		"       fastabi create FILE.cfg [FILE.cfg ...] [--timeout SECONDS] [--trace] [--stats]\n"
 		"       fastabi --help | --version\n"
 		"\n"
 		"Boot KERNEL, a PVH ELF image (XEN_ELFNOTE_PHYS32_ENTRY), as a Xen HVM/PVH\n"
 		"domain on KVM, serving the legacy Xen hypercall ABI and FastABI.\n"
 		"\n"
-		"options:\n"
+		"create: one domain per xl.cfg(5) file (docs/config.md), domain ids 1, 2, ...\n"
+		"in file order, run until all have stopped; the exit status is the first\n"
+		"domain's (in id order) that did not end in success or poweroff, else 0.\n"
+		"\n"
+		"run options:\n"
 		"  --memory MiB         guest RAM (default %u, %u..%u)\n"
 		"  --vcpus N            virtual CPUs (default 1, at most %u)\n"
 		"  --cmdline STR        kernel command line (hvm_start_info cmdline)\n"
@@ -51,10 +57,13 @@ static void usage(FILE *f)
 		VMM_MAX_MODULES);
 }
 
+/* The command whose arguments are being parsed, for messages. */
+static const char *command = "run";
+
 __attribute__((format(printf, 1, 2))) static int bad(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "fastabi run: ");
+	fprintf(stderr, "fastabi %s: ", command);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -237,6 +246,116 @@ static int cmd_run(int argc, char **argv)
 	return r;
 }
 
+/* What happened to a stopped domain, as the on_* key that applies to it. */
+static enum xlcfg_event stop_event(const struct vmm_domain *vd)
+{
+	switch (vd->exit_status) {
+	case VMM_EXIT_REBOOT:
+		return XLCFG_ON_REBOOT;
+	case VMM_EXIT_WATCHDOG:
+		return XLCFG_ON_WATCHDOG;
+	case VMM_EXIT_SUCCESS:
+		return XLCFG_ON_POWEROFF;
+	default: /* crash, and anything else that ended the domain */
+		return XLCFG_ON_CRASH;
+	}
+}
+
+/*
+ * `fastabi create FILE.cfg ...`: every file is read and checked before
+ * any domain is built, and every domain is built before any runs; domain
+ * ids are 1..N in file order (the VMM is dom0). docs/config.md.
+ */
+static int cmd_create(int argc, char **argv)
+{
+	const char *files[HV_MAX_DOMAINS];
+	unsigned nr = 0;
+	unsigned long long timeout = 0;
+	bool trace = false, stats = false;
+
+	command = "create";
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--trace")) {
+			trace = true;
+		} else if (!strcmp(a, "--stats")) {
+			stats = true;
+		} else if (!strncmp(a, "--timeout", 9) && (a[9] == '=' || !a[9])) {
+			const char *v = a[9] ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v)
+				return bad("--timeout needs a value");
+			if (number("--timeout", v, 1, MAX_TIMEOUT_S, " seconds", &timeout))
+				return VMM_EXIT_ERROR;
+		} else if (a[0] == '-' && strcmp(a, "-")) {
+			return bad("unknown option '%s'", a);
+		} else if (nr >= HV_MAX_DOMAINS - 1) {
+			return bad("at most %u configuration files (domains 1..%u)",
+				   HV_MAX_DOMAINS - 1, HV_MAX_DOMAINS - 1);
+		} else {
+			files[nr++] = a;
+		}
+	}
+	if (!nr)
+		return bad("no FILE.cfg given");
+
+	struct xlcfg *x = calloc(nr, sizeof(*x));
+	bool *ok = calloc(nr, sizeof(*ok));
+	int status = VMM_EXIT_ERROR;
+	bool failed = !x || !ok;
+	if (failed)
+		fprintf(stderr, "fastabi: out of memory\n");
+	/* Every file is read, so that one run reports the mistakes of all of them. */
+	for (unsigned i = 0; x && ok && i < nr; i++) {
+		ok[i] = xlcfg__read(files[i], stderr, &x[i]) == 0;
+		failed |= !ok[i];
+	}
+	for (unsigned i = 0; x && ok && i < nr; i++)
+		for (unsigned j = i + 1; ok[i] && j < nr; j++)
+			if (ok[j] && !strcmp(x[i].name, x[j].name)) {
+				fprintf(stderr, "%s:%d: error: name \"%s\" is already used by %s:%d "
+					"(domain names must be unique)\n", files[j], x[j].name_line,
+					x[j].name, files[i], x[i].name_line);
+				failed = true;
+			}
+	if (failed)
+		goto out;
+
+	struct vmm vmm;
+	struct vmm_domain *vd;
+	if (vmm__init(&vmm))
+		goto out_vmm;
+	vmm.trace |= trace;
+	vmm.stats |= stats;
+	for (unsigned i = 0; i < nr; i++) {
+		x[i].cfg.min_domid = 1;
+		if (vmm__add_domain(&vmm, &x[i].cfg, &vd)) {
+			fprintf(stderr, "fastabi: %s: the domain could not be built\n", files[i]);
+			goto out_vmm;
+		}
+	}
+	status = vmm__run(&vmm, (unsigned)timeout);
+	/* The domains as they ended (a restarted one is its last incarnation). */
+	for (unsigned id = 0; id < HV_MAX_DOMAINS; id++) {
+		struct vmm_domain *d = vmm.doms[id];
+		for (unsigned i = 0; d && i < nr; i++) {
+			enum xlcfg_event ev = stop_event(d);
+			if (!strcmp(d->name, x[i].name) && x[i].on[ev] == XLCFG_PRESERVE)
+				util__err("[%s] domain %u preserved in its shutdown state (%s; "
+					 "%s = \"preserve\")", d->name, id, d->stop_why,
+					 xlcfg__event_key(ev));
+		}
+	}
+out_vmm:
+	vmm__destroy(&vmm);
+out:
+	for (unsigned i = 0; x && ok && i < nr; i++)
+		if (ok[i])
+			xlcfg__free(&x[i]);
+	free(x);
+	free(ok);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -258,6 +377,14 @@ int main(int argc, char **argv)
 				return 0;
 			}
 		return cmd_run(argc - 2, argv + 2);
+	}
+	if (!strcmp(argv[1], "create")) {
+		for (int i = 2; i < argc; i++)
+			if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+				usage(stdout);
+				return 0;
+			}
+		return cmd_create(argc - 2, argv + 2);
 	}
 	fprintf(stderr, "fastabi: unknown command '%s' (try 'fastabi --help')\n", argv[1]);
 	return VMM_EXIT_ERROR;

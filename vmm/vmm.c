@@ -91,7 +91,9 @@ static void ops_shutdown(struct domain *d, void *ctx)
 		return;
 	unsigned r = hv_domain__shutdown_reason(d);
 	if (r < sizeof(reasons) / sizeof(reasons[0]) && reasons[r].name)
-		vmm_domain__stop(vd, reasons[r].status, "shutdown: %s", reasons[r].name);
+		vmm_domain__stop_restart(vd, reasons[r].status,
+					 r < 32 && (vd->cfg.restart_on & (1u << r)), "shutdown: %s",
+					 reasons[r].name);
 	else
 		vmm_domain__stop(vd, VMM_EXIT_CRASH, "shutdown with unknown reason %u", r);
 }
@@ -194,6 +196,74 @@ static void report(struct vmm_domain *vd)
 	}
 }
 
+/* Start a built domain: its backend thread, then its vCPUs. 0, or -1 after saying why. */
+static int start_domain(struct vmm_domain *vd)
+{
+	if (backend__start(vd))
+		return -1;
+	for (unsigned j = 0; j < vd->nr_vcpus; j++)
+		if (kvm_cpu__start(&vd->vcpus[j]))
+			return -1;
+	return 0;
+}
+
+/*
+ * A stopped domain's end: its vCPU threads joined, every send served, then
+ * what the guest left in its rings without one, and its console flushed.
+ */
+static void finish_domain(struct vmm_domain *vd)
+{
+	for (unsigned j = 0; j < vd->nr_vcpus; j++)
+		kvm_cpu__join(&vd->vcpus[j]);
+	vd->stopped = true;
+	backend__stop(vd);
+	backend__drain(vd);
+	term__flush(&vd->console);
+}
+
+/*
+ * xl's restart action, done in a contained way: the domain that shut down
+ * is stopped (its vCPU threads joined, its console flushed) and retired,
+ * not freed: it keeps its domain id and its memory until the process
+ * exits, because the other domains' vCPUs and the timer thread may still
+ * hold a pointer to it (there is no teardown of a single domain while
+ * others run yet). A new domain is built from the same configuration, so
+ * it gets the next free id, as xl's restart gets a new domid from Xen, and
+ * starts. When no id is left (HV_MAX_DOMAINS over the process's life) or
+ * the build fails, the domain ends with the status of its shutdown.
+ */
+static void restart_domains(struct vmm *vmm)
+{
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
+		struct vmm_domain *vd = vmm->doms[i], *nd = NULL;
+		if (!vd || !vd->restart || vd->stopped)
+			continue;
+		vd->restart = false;
+		finish_domain(vd);
+		bool started = vmm->nr_retired < HV_MAX_DOMAINS &&
+			       vmm__add_domain(vmm, &vd->cfg, &nd) == 0 && start_domain(nd) == 0;
+		if (!started) {
+			if (nd)
+				vmm_domain__stop(nd, VMM_EXIT_CRASH, "could not start");
+			util__err("[%s] domain %u: %s: cannot restart it (why: above; %u restarts so "
+				 "far, ids 1..%u)", vd->name, i, vd->stop_why, vmm->nr_retired,
+				 HV_MAX_DOMAINS - 1);
+			pthread_mutex_lock(&vmm->lock);
+			vmm->nr_running--;
+			pthread_mutex_unlock(&vmm->lock);
+			continue;
+		}
+		util__err("[%s] domain %u: %s: restarted as domain %u (on_* = \"restart\")", vd->name,
+			 i, vd->stop_why, (unsigned)hv_domain__id(nd->d));
+		/* Out of doms[] (the exit status and the reports are the new domain's), kept. */
+		if (vd->vmm->stats)
+			report(vd);
+		vmm->retired[vmm->nr_retired++] = vd;
+		if (hv_domain__id(nd->d) != i)
+			__atomic_store_n(&vmm->doms[i], NULL, __ATOMIC_RELEASE);
+	}
+}
+
 int vmm__run(struct vmm *vmm, unsigned timeout_s)
 {
 	int status = VMM_EXIT_SUCCESS;
@@ -208,14 +278,9 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 	vmm->run_ns = vmm__now(vmm);
 	if (timer__start(vmm))
 		started = false;
-	for (unsigned i = 0; i < HV_MAX_DOMAINS && started; i++) {
-		struct vmm_domain *vd = vmm->doms[i];
-		if (vd && backend__start(vd))
+	for (unsigned i = 0; i < HV_MAX_DOMAINS && started; i++)
+		if (vmm->doms[i] && start_domain(vmm->doms[i]))
 			started = false;
-		for (unsigned j = 0; vd && j < vd->nr_vcpus && started; j++)
-			if (kvm_cpu__start(&vd->vcpus[j]))
-				started = false;
-	}
 	if (!started) {
 		for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
 			if (vmm->doms[i])
@@ -229,6 +294,13 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 	bool timed_out = false;
 	pthread_mutex_lock(&vmm->lock);
 	while (vmm->nr_running) {
+		if (vmm->restart_pending) {
+			vmm->restart_pending = false;
+			pthread_mutex_unlock(&vmm->lock);
+			restart_domains(vmm);
+			pthread_mutex_lock(&vmm->lock);
+			continue;
+		}
 		if (!timeout_s) {
 			pthread_cond_wait(&vmm->cond, &vmm->lock);
 		} else if (pthread_cond_timedwait(&vmm->cond, &vmm->lock, &deadline) == ETIMEDOUT) {
@@ -250,15 +322,8 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 	timer__stop(vmm);
 	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
 		struct vmm_domain *vd = vmm->doms[i];
-		if (!vd)
-			continue;
-		for (unsigned j = 0; j < vd->nr_vcpus; j++)
-			kvm_cpu__join(&vd->vcpus[j]);
-		vd->stopped = true;
-		/* Every send served, then what the guest left in its rings without one. */
-		backend__stop(vd);
-		backend__drain(vd);
-		term__flush(&vd->console);
+		if (vd)
+			finish_domain(vd);
 	}
 	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
 		struct vmm_domain *vd = vmm->doms[i];
@@ -280,6 +345,9 @@ void vmm__destroy(struct vmm *vmm)
 			vmm_domain__free(vd);
 		}
 	}
+	for (unsigned i = 0; i < vmm->nr_retired; i++)
+		vmm_domain__free(vmm->retired[i]);
+	vmm->nr_retired = 0;
 	hv__destroy(&vmm->hv);
 	free(vmm->cpuid);
 	if (vmm->kvm_fd >= 0)

@@ -8,10 +8,11 @@
  * (struct vmm_domain), a vCPU (struct vmm_vcpu), the exit statuses and the
  * guest-physical layout, and the functions of vmm.c and vmm_domain.c. Each
  * subsystem has its own header, named after its file (timer.h holds the
- * timer's state, xenstore.h the xenstore's), included here. Each file is named after
- * its prefix (kvmtool style, file__verb); docs/architecture.md says what
- * each one may call.
+ * timer's state, xenstore.h the xenstore's), included here. Each file is
+ * named after its prefix (kvmtool style, file__verb); docs/architecture.md
+ * says what each one may call.
  *   main.c       command line, exit status
+ *   xlcfg.c      xl.cfg files for `fastabi create` (libxlutil), with main.c
  *   vmm.c        the world: the core's callbacks, adding, running, stopping domains
  *   vmm_domain.c the domain builder; stopping a domain with its reason
  *   util.c       the bottom: error messages, the monotonic clock
@@ -164,6 +165,7 @@ struct vmm_vcpu {
 	uint8_t irq_vector;     /* an upcall to inject directly, without the LAPIC (0: none) */
 	bool level_upcall;      /* the domain-wide callback vector: look at every entry */
 	bool after_kick;        /* the last KVM_RUN ended by a kick: KVM may have it halted */
+	atomic_bool block_halted; /* blocked in the core, waiting halted inside KVM (kvm_cpu.c) */
 	uint64_t rekick_delay;  /* the next re-kick's delay while an injection waits (ns) */
 	/* Set by the vCPU thread, read by the timer thread (kvm_cpu__watch). */
 	atomic_uint run_seq;    /* KVM_RUN returns so far */
@@ -224,6 +226,7 @@ struct vmm_domain {
 	char stop_why[160];
 	bool dump_on_stop; /* each vCPU dumps its registers as it stops (timeout) */
 	bool stopped;      /* every vCPU thread has ended */
+	bool restart;      /* stopped for an xl restart action: the main thread rebuilds it */
 };
 
 struct vmm {
@@ -243,6 +246,10 @@ struct vmm {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	unsigned nr_running;
+	bool restart_pending;  /* a domain waits to be rebuilt (restart_domains) */
+	/* Domains replaced by a restart: kept, stopped, until vmm__destroy. */
+	struct vmm_domain *retired[HV_MAX_DOMAINS];
+	unsigned nr_retired;
 
 	struct timer timer; /* timer.c */
 
@@ -271,6 +278,9 @@ void vmm_domain__free(struct vmm_domain *vd);
 void vmm_domain__stop(struct vmm_domain *vd, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char *fmt, va_list ap);
+/* A stop after which the domain is built again if restart (xl's on_*="restart"). */
+void vmm_domain__stop_restart(struct vmm_domain *vd, int status, bool restart, const char *fmt,
+			      ...) __attribute__((format(printf, 4, 5)));
 bool vmm_domain__stopping(struct vmm_domain *vd);
 /* FASTABI_RESULT_PORT (ioport.h): the guest's test result stops the domain. */
 extern const struct ioport_ops vmm_domain__result_port;

@@ -18,7 +18,13 @@ bool vmm_domain__stopping(struct vmm_domain *vd)
 	return atomic_load(&vd->stopping);
 }
 
-void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char *fmt, va_list ap)
+/*
+ * The first stop wins. A stop with restart (an xl restart action, from
+ * ops_shutdown) keeps the domain counted as running: the main thread
+ * builds it again (restart_domains in vmm.c) instead of waiting for it.
+ */
+static void stop(struct vmm_domain *vd, int status, bool dump, bool restart, const char *fmt,
+		 va_list ap)
 {
 	struct vmm *vmm = vd->vmm;
 
@@ -31,11 +37,30 @@ void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char 
 	vd->dump_on_stop = dump;
 	vsnprintf(vd->stop_why, sizeof(vd->stop_why), fmt, ap);
 	atomic_store(&vd->stopping, true);
-	vmm->nr_running--;
+	if (restart) {
+		vd->restart = true;
+		vmm->restart_pending = true;
+	} else {
+		vmm->nr_running--;
+	}
 	pthread_cond_broadcast(&vmm->cond);
 	pthread_mutex_unlock(&vmm->lock);
 	for (unsigned i = 0; i < vd->nr_vcpus; i++)
 		kvm_cpu__kick(&vd->vcpus[i]);
+}
+
+void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char *fmt, va_list ap)
+{
+	stop(vd, status, dump, false, fmt, ap);
+}
+
+void vmm_domain__stop_restart(struct vmm_domain *vd, int status, bool restart, const char *fmt,
+			      ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	stop(vd, status, false, restart, fmt, ap);
+	va_end(ap);
 }
 
 void vmm_domain__stop(struct vmm_domain *vd, int status, const char *fmt, ...)
@@ -115,6 +140,7 @@ struct vmm_domain *vmm_domain__new(struct vmm *vmm, const struct vmm_domain_conf
 	struct domain_config dc = {
 		.name = vd->name,
 		.nr_vcpus = cfg->vcpus,
+		.min_domid = cfg->min_domid,
 		.flags = (cfg->fastabi ? DOMAIN_FASTABI : 0) |
 			 (cfg->confidential ? DOMAIN_CONFIDENTIAL : 0) |
 			 (cfg->fixed_mem_layout ? DOMAIN_FIXED_LAYOUT : 0),

@@ -18,6 +18,7 @@
  * prints what it measured (times include the emulated guest code).
  */
 #include "guest.h"
+#include "common/poll.h"
 #include <xen/hvm/hvm_vcpu.h>
 
 const char test_title[] = "lapic";
@@ -611,6 +612,51 @@ static void test_ipi_between_vcpus(void)
 	CHECK_EQ(hypercall_vcpu_op(VCPUOP_down, 1, NULL), 0);
 }
 
+static uint64_t now_ns(void)
+{
+	struct xen_hvm_get_time g = { 0 };
+	xen_hypercall_hvm_get_time(t, &g);
+	return g.now;
+}
+
+/*
+ * As on Xen, a LAPIC interrupt ends SCHEDOP_poll and SCHEDOP_block
+ * (vlapic_set_irq kicks the vCPU out of its block): a one-shot timer of
+ * 5 ms, armed before a poll of a port nobody sends to with a 2 s timeout,
+ * and before a block with nothing else to end it. Interrupts are on at
+ * the call, so the interrupt is taken and the call returns 0.
+ */
+static void test_block_ended_by_lapic(evtchn_port_t quiet_port)
+{
+	for (int fast = 0; fast < 2; fast++) {
+		unsigned before = timer_ticks;
+		uint64_t t0 = now_ns();
+		CHECK(apic_timer_oneshot(V_TIMER, 5000000, 1));
+		__asm__ __volatile__("sti" ::: "memory");
+		long rc = poll_one(fast, quiet_port, t0 + 2000000000ull);
+		__asm__ __volatile__("cli" ::: "memory");
+		uint64_t took = (now_ns() - t0) / 1000;
+		printf("%s poll, 2 s timeout, LAPIC timer at 5 ms: returned %ld after %llu us, "
+		       "%u timer interrupt(s)\n", fast ? "FastABI" : "legacy", rc,
+		       (unsigned long long)took, timer_ticks - before);
+		CHECK_EQ(rc, 0);
+		CHECK_EQ(timer_ticks - before, 1);
+		CHECK(took >= 4500 && took < 1000000);
+	}
+	unsigned before = timer_ticks;
+	uint64_t t0 = now_ns();
+	CHECK(apic_timer_oneshot(V_TIMER, 5000000, 1));
+	__asm__ __volatile__("sti" ::: "memory");
+	long rc = hypercall_sched_op(SCHEDOP_block, NULL);
+	__asm__ __volatile__("cli" ::: "memory");
+	uint64_t took = (now_ns() - t0) / 1000;
+	printf("block, LAPIC timer at 5 ms: returned %ld after %llu us, %u timer interrupt(s)\n",
+	       rc, (unsigned long long)took, timer_ticks - before);
+	CHECK_EQ(rc, 0);
+	CHECK_EQ(timer_ticks - before, 1);
+	CHECK(took >= 4500);
+}
+
 void test_main(void)
 {
 	if (!xen_info.hypercall_page_ready || !fastabi_usable()) {
@@ -645,8 +691,10 @@ void test_main(void)
 	test_timer();
 	test_ipis_and_eoi();
 	struct evtchn_bind_ipi ipi = { .vcpu = 0 };
-	if (CHECK_EQ(xen_hypercall_event_channel_bind_ipi(t, &ipi), 0))
+	if (CHECK_EQ(xen_hypercall_event_channel_bind_ipi(t, &ipi), 0)) {
+		test_block_ended_by_lapic(ipi.port);
 		test_upcalls(ipi.port);
+	}
 	test_ipi_between_vcpus();
 	if (xtf_result() < 0)
 		xtf_success(NULL);

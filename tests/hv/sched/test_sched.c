@@ -647,6 +647,39 @@ static void test_block_woken_only_by_deliverable_upcall(void **state)
 	}
 }
 
+/*
+ * The VMM saw the guest take an interrupt of its LAPIC while blocked or
+ * polling (hv_vcpu__interrupted): the block ends as Xen's vcpu_unblock ends
+ * it, the poll's deadline with it; hv_vcpu__blocked says which vCPUs wait.
+ */
+static void test_block_ended_by_interrupt(void **state)
+{
+	(void)state;
+	for (int poll = 0; poll < 2; poll++) {
+		struct domain *d;
+		struct harness *h = world_bare(&d, TEST_FLAGS, 2);
+		struct hv_vcpu *v = &d->vcpus[0];
+		assert_false(hv_vcpu__blocked(v));
+		assert_false(hv_vcpu__blocked(&d->vcpus[1])); /* down, not blocked */
+		evtchn_port_t p = bind_ipi(v, 0);
+		if (poll)
+			assert_int_equal(sched_poll(v, ABI_FAST, h->now + 5 * MS, p), 0);
+		else
+			assert_int_equal(sched_noarg(v, ABI_FAST, SCHEDOP_block), 0);
+		assert_true(hv_vcpu__blocked(v));
+		assert_false(hv_vcpu__runnable(v));
+		assert_int_equal(hv_vcpu__next_deadline(v) != 0, poll);
+		hv_vcpu__interrupted(v);
+		assert_false(hv_vcpu__blocked(v));
+		assert_true(hv_vcpu__runnable(v));
+		assert_int_equal(v->runstate.state, RUNSTATE_running);
+		assert_int_equal(hv_vcpu__next_deadline(v), 0);
+		hv_vcpu__interrupted(v); /* nothing to end: no change */
+		assert_true(hv_vcpu__runnable(v));
+		harness__free(h);
+	}
+}
+
 /* set_timer_op (15): v's single-shot timer, the one VCPUOP_set_singleshot_timer sets. */
 static int64_t set_timer_op(struct hv_vcpu *v, bool mode64, int64_t t)
 {
@@ -822,6 +855,7 @@ int main(void)
 		world_bare_test(test_poll_sleeps_without_callback, 2),
 		world_bare_test(test_poll_upcall_needs_vector_and_if, 1),
 		cmocka_unit_test(test_block_woken_only_by_deliverable_upcall),
+		cmocka_unit_test(test_block_ended_by_interrupt),
 		cmocka_unit_test(test_set_timer_op),
 		cmocka_unit_test(test_unknown_subops),
 		cmocka_unit_test(test_two_domains),

@@ -1,0 +1,562 @@
+/*
+ * xl.cfg(5) files, read with libxlutil (Xen's own parser: same syntax and
+ * the same "FILE:LINE: config parsing error near ..." messages as
+ * `xl create`) and interpreted as tools/xl/xl_parse.c interprets the keys
+ * fastabi supports. Keys we do not support are reported with their line:
+ * ignored when the guest cannot miss them (xl ignores unknown keys
+ * silently), refused when they would give the guest a device it would
+ * look for (disk=, vif=, ...). docs/config.md has the key table.
+ */
+#define _GNU_SOURCE /* asprintf */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxl.h>
+#include <libxlutil.h>
+#include <xen/sched.h>
+
+#include "hv.h"
+#include "vmm.h"
+#include "xlcfg.h"
+
+/*
+ * libxlutil.h has no call that lists the settings of a file or gives a
+ * setting's line. The settings list is a "transparent" struct in Xen's
+ * tools/libs/util/libxlu_internal.h (the same layout since the `+=`
+ * operator was added, Xen 4.9 to 4.20): a linked list, newest first, each
+ * with its name and line. Mirrored here only to walk it; every name found
+ * is checked against xlu_cfg_get_list/_string (the public calls) before it
+ * is trusted.
+ */
+struct xlu_setting_mirror {
+	struct xlu_setting_mirror *next;
+	char *name;
+	void *value;
+	enum XLU_Operation op;
+	int lineno;
+};
+struct xlu_config_mirror {
+	struct xlu_setting_mirror *settings;
+	FILE *report;
+	char *config_source;
+};
+
+static const struct xlu_setting_mirror *settings(const XLU_Config *c)
+{
+	return ((const struct xlu_config_mirror *)c)->settings;
+}
+
+/* The line of the assignment libxlutil uses for key (the last in the file); 0: none. */
+static int line_of(const XLU_Config *c, const char *key)
+{
+	for (const struct xlu_setting_mirror *s = settings(c); s; s = s->next)
+		if (s->name && !strcmp(s->name, key))
+			return s->lineno;
+	return 0;
+}
+
+struct reader {
+	struct xlcfg *x;
+	XLU_Config *c;
+	FILE *report;
+};
+
+/* "FILE:LINE: " (or "FILE: " without a line) and the message. */
+__attribute__((format(printf, 3, 4))) static void say(struct reader *r, int line,
+						      const char *fmt, ...)
+{
+	va_list ap;
+	if (line > 0)
+		fprintf(r->report, "%s:%d: ", r->x->path, line);
+	else
+		fprintf(r->report, "%s: ", r->x->path);
+	va_start(ap, fmt);
+	vfprintf(r->report, fmt, ap);
+	va_end(ap);
+	fputc('\n', r->report);
+}
+
+/* A string key: 0 found, 1 absent, -1 wrong type (libxlutil said where; we say it is fatal). */
+static int get_str(struct reader *r, const char *key, const char **out)
+{
+	int e = xlu_cfg_get_string(r->c, key, out, 0);
+	if (e == ESRCH) {
+		*out = NULL;
+		return 1;
+	}
+	if (e) {
+		say(r, line_of(r->c, key), "error: %s must be a single string", key);
+		return -1;
+	}
+	return 0;
+}
+
+/* A number in [min, max]: 0 found, 1 absent, -1 after saying why. */
+static int get_num(struct reader *r, const char *key, long min, long max, const char *unit,
+		   long *out)
+{
+	long v;
+	int e = xlu_cfg_get_long(r->c, key, &v, 0);
+	if (e == ESRCH)
+		return 1;
+	if (e) { /* EINVAL (libxlutil printed its warning) or ERANGE */
+		say(r, line_of(r->c, key), "error: %s must be a number", key);
+		return -1;
+	}
+	if (v < min || v > max) {
+		say(r, line_of(r->c, key), "error: %s = %ld is out of range: %ld..%ld%s", key, v, min,
+		    max, unit);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int get_bool(struct reader *r, const char *key, bool *out)
+{
+	long v;
+	int rc = get_num(r, key, 0, 1, " (0 or 1)", &v);
+	if (rc == 0)
+		*out = v;
+	return rc < 0 ? -1 : 0;
+}
+
+static const char *const event_keys[XLCFG_NR_EVENTS] = {
+	[XLCFG_ON_POWEROFF] = "on_poweroff",
+	[XLCFG_ON_REBOOT] = "on_reboot",
+	[XLCFG_ON_CRASH] = "on_crash",
+	[XLCFG_ON_WATCHDOG] = "on_watchdog",
+};
+
+const char *xlcfg__event_key(enum xlcfg_event e)
+{
+	return e < XLCFG_NR_EVENTS ? event_keys[e] : "?";
+}
+
+const char *xlcfg__action_name(enum xlcfg_action a)
+{
+	switch (a) {
+	case XLCFG_DESTROY:
+		return "destroy";
+	case XLCFG_PRESERVE:
+		return "preserve";
+	case XLCFG_RESTART:
+		return "restart";
+	}
+	return "?";
+}
+
+/* xl's action names (libxl_action_on_shutdown); which of them fastabi does. */
+static int get_action(struct reader *r, enum xlcfg_event ev, enum xlcfg_action *out)
+{
+	static const char *const xl_actions[] = {
+		"destroy", "restart", "rename-restart", "preserve",
+		"coredump-destroy", "coredump-restart", "soft-reset",
+	};
+	const char *key = event_keys[ev], *v;
+	int rc = get_str(r, key, &v);
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	if (!strcmp(v, "destroy")) {
+		*out = XLCFG_DESTROY;
+		return 0;
+	}
+	if (!strcmp(v, "preserve")) {
+		*out = XLCFG_PRESERVE;
+		return 0;
+	}
+	if (!strcmp(v, "restart")) {
+		*out = XLCFG_RESTART;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(xl_actions) / sizeof(xl_actions[0]); i++)
+		if (!strcmp(v, xl_actions[i])) {
+			say(r, line_of(r->c, key),
+			    "error: %s = \"%s\" is not supported by fastabi (destroy, restart or preserve)", key,
+			    v);
+			return -1;
+		}
+	/* xl's own message, with the place. */
+	say(r, line_of(r->c, key), "error: Unknown %s action \"%s\" specified", key, v);
+	return -1;
+}
+
+static int copy_str(struct reader *r, char **dst, const char *s)
+{
+	*dst = strdup(s);
+	if (!*dst) {
+		say(r, 0, "error: out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* A file the domain builder will open: relative to the current directory, as xl. */
+static int check_file(struct reader *r, const char *key, const char *path)
+{
+	if (!*path) {
+		say(r, line_of(r->c, key), "error: %s is empty", key);
+		return -1;
+	}
+	if (access(path, R_OK)) {
+		int e = errno;
+		say(r, line_of(r->c, key), "error: %s \"%s\": %s%s", key, path, strerror(e),
+		    path[0] == '/' ? "" : " (relative to the current directory, as xl)");
+		return -1;
+	}
+	return 0;
+}
+
+/* The keys read below; any other is reported by unknown_keys(). */
+static const char *const known_keys[] = {
+	"name", "type", "builder", "kernel", "firmware_override", "ramdisk", "cmdline", "extra",
+	"root", "memory", "maxmem", "vcpus", "maxvcpus", "on_poweroff", "on_reboot", "on_crash",
+	"on_watchdog", "fastabi", "confidential", "fixed_mem_layout",
+};
+
+/*
+ * Keys that give the guest something it would look for and not find:
+ * devices and passthrough. A domain with one of them is refused rather
+ * than started without it.
+ */
+static const char *const device_keys[] = {
+	"disk", "vif", "pci", "dtdev", "usbdev", "usbctrl", "vtpm", "p9", "pvcalls", "vdispl",
+	"vsnd", "vkb", "vfb", "channel", "iomem", "ioports", "irqs", "virtio",
+};
+
+static bool in(const char *const *list, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], key))
+			return true;
+	return false;
+}
+
+/* Each key we do not read, once, in file order: a warning, or an error for a device. */
+static int unknown_keys(struct reader *r)
+{
+	int errors = 0, last = 0;
+
+	for (;;) {
+		/* The next line after `last` that holds a key we do not know (the list is newest first). */
+		const struct xlu_setting_mirror *next = NULL;
+		for (const struct xlu_setting_mirror *s = settings(r->c); s; s = s->next) {
+			if (!s->name || s->lineno <= last ||
+			    in(known_keys, sizeof(known_keys) / sizeof(known_keys[0]), s->name))
+				continue;
+			if (!next || s->lineno < next->lineno)
+				next = s;
+		}
+		if (!next)
+			break;
+		last = next->lineno;
+		/* Reported once: skip it if an earlier line had the same key. */
+		bool seen = false;
+		for (const struct xlu_setting_mirror *s = settings(r->c); s; s = s->next)
+			if (s->name && s->lineno < next->lineno && !strcmp(s->name, next->name))
+				seen = true;
+		if (seen)
+			continue;
+		/* The public parser must agree the key exists, or the mirror is wrong. */
+		if (xlu_cfg_get_list(r->c, next->name, NULL, NULL, 1) == ESRCH) {
+			say(r, 0, "error: cannot list the keys of this file (libxlutil's layout differs)");
+			return -1;
+		}
+		if (in(device_keys, sizeof(device_keys) / sizeof(device_keys[0]), next->name)) {
+			say(r, next->lineno,
+			    "error: %s is not supported by fastabi (no devices): the guest would "
+			    "look for it", next->name);
+			errors++;
+		} else {
+			say(r, next->lineno, "warning: %s is not supported by fastabi: ignored",
+			    next->name);
+			r->x->nr_warnings++;
+		}
+	}
+	return errors ? -1 : 0;
+}
+
+static int read_name(struct reader *r)
+{
+	const char *name;
+	int rc = get_str(r, "name", &name);
+	if (rc < 0)
+		return -1;
+	if (rc) {
+		/* xl: "Domain name must be specified." */
+		say(r, 0, "error: no name: a domain name must be specified (name = \"...\")");
+		return -1;
+	}
+	r->x->name_line = line_of(r->c, "name");
+	size_t len = strlen(name);
+	if (!len || len >= HV_NAME_MAX) {
+		say(r, r->x->name_line, "error: name must have 1..%d characters", HV_NAME_MAX - 1);
+		return -1;
+	}
+	for (const char *p = name; *p; p++)
+		if (*p < 0x21 || *p > 0x7e) {
+			say(r, r->x->name_line,
+			    "error: name \"%s\" has a space or a non-printable character", name);
+			return -1;
+		}
+	return copy_str(r, &r->x->name, name);
+}
+
+/*
+ * type= as xl reads it: "pvh" or "hvm" (xl also takes "pv", which needs a
+ * PV kernel and which fastabi cannot run). Without type=, xl takes the
+ * deprecated builder= ("hvm"), else builds a PV domain: refused here.
+ */
+static int read_type(struct reader *r, bool *hvm)
+{
+	const char *type;
+	int rc = get_str(r, "type", &type);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		if (!strcmp(type, "pvh") || !strcmp(type, "hvm")) {
+			*hvm = !strcmp(type, "hvm");
+			return 0;
+		}
+		if (!strcmp(type, "pv"))
+			say(r, line_of(r->c, "type"),
+			    "error: type = \"pv\": PV domains are not supported by fastabi (pvh or hvm)");
+		else /* xl: "Invalid domain type %s." */
+			say(r, line_of(r->c, "type"), "error: Invalid domain type %s (pvh or hvm)",
+			    type);
+		return -1;
+	}
+	rc = get_str(r, "builder", &type);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && !strcmp(type, "hvm")) {
+		*hvm = true;
+		return 0;
+	}
+	say(r, rc == 0 ? line_of(r->c, "builder") : 0,
+	    "error: no type: xl would build a PV domain, which fastabi does not run "
+	    "(type = \"pvh\" or \"hvm\")");
+	return -1;
+}
+
+/*
+ * The kernel: kernel= for pvh; for hvm a direct-boot ELF through kernel=
+ * or firmware_override= (how Xen's test kernels are started), booted
+ * through its PVH entry (elf.c refuses an ELF without one).
+ */
+static int read_kernel(struct reader *r, bool hvm)
+{
+	const char *kernel, *fw = NULL, *key = "kernel";
+	int rc = get_str(r, "kernel", &kernel);
+	if (rc < 0)
+		return -1;
+	if (hvm) {
+		int rf = get_str(r, "firmware_override", &fw);
+		if (rf < 0)
+			return -1;
+		if (rf == 0 && rc == 0) {
+			say(r, line_of(r->c, "firmware_override"),
+			    "error: both kernel and firmware_override are given: one direct-boot "
+			    "ELF only");
+			return -1;
+		}
+		if (rf == 0) {
+			kernel = fw;
+			key = "firmware_override";
+			rc = 0;
+		}
+	}
+	if (rc) {
+		say(r, 0, hvm ? "error: no kernel: type = \"hvm\" needs a direct-boot ELF (kernel = "
+				"or firmware_override =); fastabi has no hvmloader"
+			      : "error: no kernel (kernel = \"FILE\")");
+		return -1;
+	}
+	if (check_file(r, key, kernel))
+		return -1;
+	return copy_str(r, &r->x->kernel, kernel);
+}
+
+/* cmdline=, else root= and extra= combined as xl's parse_cmdline does. */
+static int read_cmdline(struct reader *r)
+{
+	const char *cmdline, *root, *extra;
+	if (get_str(r, "cmdline", &cmdline) < 0 || get_str(r, "root", &root) < 0 ||
+	    get_str(r, "extra", &extra) < 0)
+		return -1;
+	char *s = NULL;
+	if (cmdline) {
+		if (root || extra) /* xl's warning */
+			say(r, line_of(r->c, "cmdline"),
+			    "warning: ignoring root= and extra= in favour of cmdline=");
+		s = strdup(cmdline);
+	} else if (root && extra) {
+		if (asprintf(&s, "root=%s %s", root, extra) < 0)
+			s = NULL;
+	} else if (root) {
+		if (asprintf(&s, "root=%s", root) < 0)
+			s = NULL;
+	} else if (extra) {
+		s = strdup(extra);
+	} else {
+		return 0;
+	}
+	if (!s) {
+		say(r, 0, "error: out of memory");
+		return -1;
+	}
+	r->x->cmdline = s;
+	if (strlen(s) > PVH_CMDLINE_MAX) {
+		say(r, line_of(r->c, cmdline ? "cmdline" : extra ? "extra" : "root"),
+		    "error: the command line is too long: %zu bytes, at most %llu", strlen(s),
+		    (unsigned long long)PVH_CMDLINE_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * memory= is what the domain boots with; maxmem= defaults to it (xl). A
+ * maxmem above memory means populate-on-demand, which libxl refuses for
+ * PVH and which fastabi does not have for either type.
+ */
+static int read_memory(struct reader *r)
+{
+	long mem = XLCFG_DEFAULT_MEMORY_MIB, maxmem;
+	int rc = get_num(r, "memory", VMM_MIN_MEMORY_MIB, VMM_MAX_MEMORY_MIB, " MiB", &mem);
+	if (rc < 0)
+		return -1;
+	rc = get_num(r, "maxmem", VMM_MIN_MEMORY_MIB, VMM_MAX_MEMORY_MIB, " MiB", &maxmem);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && maxmem != mem) {
+		say(r, line_of(r->c, "maxmem"),
+		    maxmem < mem ? "error: maxmem = %ld is below memory = %ld"
+				 : "error: maxmem = %ld above memory = %ld needs populate-on-demand, "
+				   "which fastabi does not have (libxl refuses it for PVH too)",
+		    maxmem, mem);
+		return -1;
+	}
+	r->x->cfg.memory_mib = (uint64_t)mem;
+	return 0;
+}
+
+/*
+ * vcpus= is how many are online at boot, maxvcpus= how many the domain
+ * has (xl: maxvcpus defaults to vcpus, and "maxvcpus < vcpus" is an
+ * error). A PVH domain boots on vCPU 0 and brings up the others itself
+ * (VCPUOP_up), so the VMM creates maxvcpus vCPUs.
+ */
+static int read_vcpus(struct reader *r)
+{
+	long vcpus = 1, max;
+	int rc = get_num(r, "vcpus", 1, HV_MAX_VCPUS, " vCPUs", &vcpus);
+	if (rc < 0)
+		return -1;
+	rc = get_num(r, "maxvcpus", 1, HV_MAX_VCPUS, " vCPUs", &max);
+	if (rc < 0)
+		return -1;
+	if (rc == 1)
+		max = vcpus;
+	if (max < vcpus) {
+		say(r, line_of(r->c, "maxvcpus"), "error: maxvcpus = %ld < vcpus = %ld", max, vcpus);
+		return -1;
+	}
+	r->x->cfg.vcpus = (unsigned)max;
+	return 0;
+}
+
+static int read_all(struct reader *r)
+{
+	struct xlcfg *x = r->x;
+	bool hvm = false;
+	int bad = 0;
+
+	/* Every key is looked at, so that one run reports every mistake of the file. */
+	bad |= read_name(r);
+	if (read_type(r, &hvm))
+		bad = -1;
+	else
+		bad |= read_kernel(r, hvm);
+	const char *ramdisk;
+	int rc = get_str(r, "ramdisk", &ramdisk);
+	if (rc < 0 || (rc == 0 && (check_file(r, "ramdisk", ramdisk) || copy_str(r, &x->ramdisk, ramdisk))))
+		bad = -1;
+	bad |= read_cmdline(r);
+	bad |= read_memory(r);
+	bad |= read_vcpus(r);
+	for (unsigned e = 0; e < XLCFG_NR_EVENTS; e++)
+		bad |= get_action(r, e, &x->on[e]);
+	bad |= get_bool(r, "fastabi", &x->cfg.fastabi);
+	bad |= get_bool(r, "confidential", &x->cfg.confidential);
+	bad |= get_bool(r, "fixed_mem_layout", &x->cfg.fixed_mem_layout);
+	bad |= unknown_keys(r);
+	if (bad)
+		return -1;
+	x->cfg.name = x->name;
+	x->cfg.kernel = x->kernel;
+	x->cfg.ramdisk = x->ramdisk;
+	x->cfg.cmdline = x->cmdline;
+	/* The SHUTDOWN_* reason each on_* key answers (xl: libxl_shutdown_reason). */
+	static const unsigned reason[XLCFG_NR_EVENTS] = {
+		[XLCFG_ON_POWEROFF] = SHUTDOWN_poweroff,
+		[XLCFG_ON_REBOOT] = SHUTDOWN_reboot,
+		[XLCFG_ON_CRASH] = SHUTDOWN_crash,
+		[XLCFG_ON_WATCHDOG] = SHUTDOWN_watchdog,
+	};
+	for (unsigned e = 0; e < XLCFG_NR_EVENTS; e++)
+		if (x->on[e] == XLCFG_RESTART)
+			x->cfg.restart_on |= 1u << reason[e];
+	return 0;
+}
+
+int xlcfg__read(const char *path, FILE *report, struct xlcfg *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->path = path;
+	x->cfg = vmm_domain_config__default(NULL);
+	x->cfg.memory_mib = XLCFG_DEFAULT_MEMORY_MIB;
+	/* xl's defaults. */
+	x->on[XLCFG_ON_POWEROFF] = XLCFG_DESTROY;
+	x->on[XLCFG_ON_REBOOT] = XLCFG_RESTART;
+	x->on[XLCFG_ON_CRASH] = XLCFG_DESTROY;
+	x->on[XLCFG_ON_WATCHDOG] = XLCFG_DESTROY;
+
+	struct reader r = { .x = x, .report = report };
+	r.c = xlu_cfg_init(report, path);
+	if (!r.c) {
+		fprintf(report, "%s: out of memory\n", path);
+		return -1;
+	}
+	/*
+	 * Syntax errors and unreadable files: libxlutil's own messages. Its
+	 * message for a file it cannot open may show a clobbered errno
+	 * ("Success"), so the reason is said again.
+	 */
+	int rc = 0;
+	if (xlu_cfg_readfile(r.c, path)) {
+		if (access(path, R_OK))
+			say(&r, 0, "error: cannot read it: %s", strerror(errno));
+		rc = -1;
+	} else {
+		rc = read_all(&r);
+	}
+	xlu_cfg_destroy(r.c);
+	fflush(report);
+	if (rc)
+		xlcfg__free(x);
+	return rc;
+}
+
+void xlcfg__free(struct xlcfg *x)
+{
+	free(x->name);
+	free(x->kernel);
+	free(x->ramdisk);
+	free(x->cmdline);
+	x->name = x->kernel = x->ramdisk = x->cmdline = NULL;
+	x->cfg.name = x->cfg.kernel = x->cfg.ramdisk = x->cfg.cmdline = NULL;
+}
