@@ -23,7 +23,7 @@
 
 #define GIB (1ull << 30)
 #define MIB (1ull << 20)
-/* The foreign-mapping window of the fixed layout (FASTABI.md). */
+/* The foreign-mapping window of the fixed layout (docs/fastabi.md "The fixed memory layout"). */
 #define FOREIGN_WINDOW_SIZE (512 * MIB)
 #define FOREIGN_WINDOW_ALIGN (2 * MIB)
 

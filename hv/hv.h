@@ -341,7 +341,7 @@ int domain__target(struct hv_vcpu *caller, domid_t domid, struct domain **out);
  * After RAM is registered: with DOMAIN_FIXED_LAYOUT, place shared_info and
  * the grant frames at the first 1 GiB boundary at or above the end of RAM
  * (and above 4 GiB), register them in d->mem, and build d->memmap with the
- * special entries (FASTABI.md "Fixed memory layout"). Without it, the memmap
+ * special entries (docs/fastabi.md "The fixed memory layout"). Without it, the memmap
  * has the RAM only, and legacy guests place the pages themselves.
  */
 int domain__finish_layout(struct domain *d);

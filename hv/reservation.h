@@ -2,7 +2,7 @@
  * XENMEM_increase_reservation, decrease_reservation and populate_physmap
  * (reservation.c): the balloon. Legacy only (FastABI defines no such ops);
  * memory_legacy.c copies struct xen_memory_reservation in and hands the
- * extent array over as a reader. See docs/hv-memory.md.
+ * extent array over as a reader. See docs/hv-core.md, "memory (12)".
  */
 #ifndef HV_RESERVATION_H
 #define HV_RESERVATION_H

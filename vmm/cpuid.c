@@ -41,7 +41,7 @@ int cpuid__setup(struct vmm_vcpu *vc)
 	struct kvm_cpuid2 *c = calloc(1, sz);
 
 	if (!c) {
-		vmm__err("out of memory");
+		util__err("out of memory");
 		return -1;
 	}
 	for (unsigned i = 0; i < sup->nent; i++) {
@@ -80,7 +80,7 @@ int cpuid__setup(struct vmm_vcpu *vc)
 
 	int ret = ioctl(vc->fd, KVM_SET_CPUID2, c);
 	if (ret < 0)
-		vmm__err("KVM_SET_CPUID2: %s", strerror(errno));
+		util__err("KVM_SET_CPUID2: %s", strerror(errno));
 	free(c);
 	return ret < 0 ? -1 : 0;
 }

@@ -1,6 +1,7 @@
 /*
- * Instructions KVM on these machines cannot emulate at CPL0 (KVM.md): the
- * exit arrives as an emulation failure with the instruction not executed.
+ * Instructions KVM on these machines cannot emulate at CPL0 (docs/vmm.md,
+ * "What it cannot do on these KVM machines"): the exit arrives as an
+ * emulation failure with the instruction not executed.
  * The bytes are decoded with Zydis (insn/decode.c); this file completes the
  * control transfers itself:
  *
@@ -22,7 +23,7 @@
  * neither completes (task gates, 16-bit gates and stacks, vm86, LDT
  * selectors, faults while pushing or popping the frame, an instruction
  * class not allowed) is refused with a reason, and the VMM stops the
- * domain with a register dump (vcpu.c). Memory goes through the guest's
+ * domain with a register dump (kvm_cpu.c). Memory goes through the guest's
  * page tables (gview.c), as the CPU's accesses would.
  */
 #include <stdint.h>

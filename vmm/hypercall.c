@@ -124,3 +124,18 @@ void hypercall__doorbell(struct vmm_vcpu *vc)
 	if (call.result == HV_CALL_RESTART)
 		restart(vc);
 }
+
+/* The doorbell is a one-byte `out`: anything else on the port is not a call. */
+static void port_out(struct vmm_vcpu *vc, uint16_t port, const uint8_t *data, unsigned size,
+		     unsigned count)
+{
+	(void)port;
+	(void)data;
+	if (size == 1 && count == 1)
+		hypercall__doorbell(vc);
+}
+
+const struct ioport_ops hypercall__port = {
+	.name = "doorbell",
+	.out = port_out,
+};

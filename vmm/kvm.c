@@ -35,36 +35,36 @@ int kvm__open(struct vmm *vmm)
 	vmm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vmm->kvm_fd < 0) {
 		if (errno == ENOENT)
-			vmm__err("/dev/kvm is missing: this machine offers no KVM (load kvm, or run "
+			util__err("/dev/kvm is missing: this machine offers no KVM (load kvm, or run "
 				 "where virtualization is available)");
 		else
-			vmm__err("cannot open /dev/kvm: %s", strerror(errno));
+			util__err("cannot open /dev/kvm: %s", strerror(errno));
 		return -1;
 	}
 	int api = ioctl(vmm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (api != KVM_API_VERSION) {
-		vmm__err("/dev/kvm speaks KVM API %d, not %d", api, KVM_API_VERSION);
+		util__err("/dev/kvm speaks KVM API %d, not %d", api, KVM_API_VERSION);
 		return -1;
 	}
 	vmm->vcpu_mmap_size = ioctl(vmm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vmm->vcpu_mmap_size < (int)sizeof(struct kvm_run)) {
-		vmm__err("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		util__err("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
 		return -1;
 	}
 	if (!(check_cap(vmm->kvm_fd, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS) ||
 	    !(check_cap(vmm->kvm_fd, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_SREGS)) {
-		vmm__err("KVM lacks KVM_CAP_SYNC_REGS: registers would cost an ioctl per hypercall");
+		util__err("KVM lacks KVM_CAP_SYNC_REGS: registers would cost an ioctl per hypercall");
 		return -1;
 	}
 	size_t sz = sizeof(struct kvm_cpuid2) + KVM_MAX_CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2);
 	vmm->cpuid = calloc(1, sz);
 	if (!vmm->cpuid) {
-		vmm__err("out of memory");
+		util__err("out of memory");
 		return -1;
 	}
 	vmm->cpuid->nent = KVM_MAX_CPUID_ENTRIES;
 	if (ioctl(vmm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vmm->cpuid) < 0) {
-		vmm__err("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		util__err("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -90,16 +90,16 @@ static int xen_msrs(int vm_fd)
 	if (!check_cap(vm_fd, KVM_CAP_X86_USER_SPACE_MSR) ||
 	    enable_cap(vm_fd, KVM_CAP_X86_USER_SPACE_MSR,
 		       KVM_MSR_EXIT_REASON_UNKNOWN | KVM_MSR_EXIT_REASON_FILTER) < 0) {
-		vmm__err("KVM lacks KVM_CAP_X86_USER_SPACE_MSR: no hypercall page MSR");
+		util__err("KVM lacks KVM_CAP_X86_USER_SPACE_MSR: no hypercall page MSR");
 		return -1;
 	}
 	if (!check_cap(vm_fd, KVM_CAP_X86_MSR_FILTER)) {
-		vmm__err("KVM lacks KVM_CAP_X86_MSR_FILTER: MSR %#x (the hypercall page) would "
+		util__err("KVM lacks KVM_CAP_X86_MSR_FILTER: MSR %#x (the hypercall page) would "
 			 "go to KVM's Hyper-V emulation", VMM_HYPERCALL_MSR);
 		return -1;
 	}
 	if (ioctl(vm_fd, KVM_X86_SET_MSR_FILTER, &f) < 0) {
-		vmm__err("KVM_X86_SET_MSR_FILTER: %s", strerror(errno));
+		util__err("KVM_X86_SET_MSR_FILTER: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -121,7 +121,7 @@ static int create_irqchip(int vm_fd)
 		return 0;
 	if (ioctl(vm_fd, KVM_CREATE_IRQCHIP, 0) == 0)
 		return 0;
-	vmm__err("KVM offers no in-kernel local APIC (KVM_CAP_SPLIT_IRQCHIP, KVM_CREATE_IRQCHIP: "
+	util__err("KVM offers no in-kernel local APIC (KVM_CAP_SPLIT_IRQCHIP, KVM_CREATE_IRQCHIP: "
 		 "%s): guests would have no LAPIC", strerror(errno));
 	return -1;
 }
@@ -134,7 +134,7 @@ int kvm__create_vm(struct vmm *vmm, struct vmm_domain *vd)
 		fd = ioctl(vmm->kvm_fd, KVM_CREATE_VM, 0);
 	while (fd < 0 && errno == EINTR);
 	if (fd < 0) {
-		vmm__err("KVM_CREATE_VM: %s", strerror(errno));
+		util__err("KVM_CREATE_VM: %s", strerror(errno));
 		return -1;
 	}
 	vd->vm_fd = fd;
@@ -148,7 +148,7 @@ int kvm__create_vm(struct vmm *vmm, struct vmm_domain *vd)
 	int quirks = check_cap(fd, KVM_CAP_DISABLE_QUIRKS2);
 	if (!(quirks & KVM_X86_QUIRK_FIX_HYPERCALL_INSN) ||
 	    enable_cap(fd, KVM_CAP_DISABLE_QUIRKS2, KVM_X86_QUIRK_FIX_HYPERCALL_INSN) < 0)
-		vmm__err("warning: cannot disable KVM_X86_QUIRK_FIX_HYPERCALL_INSN: a vmcall in "
+		util__err("warning: cannot disable KVM_X86_QUIRK_FIX_HYPERCALL_INSN: a vmcall in "
 			 "the guest will hang instead of raising #UD");
 	/* The failing instruction's bytes arrive with the exit (emulate.c, dump.c). */
 	vmm->emulation_failure_bytes = check_cap(fd, KVM_CAP_EXIT_ON_EMULATION_FAILURE) &&
@@ -165,17 +165,17 @@ int kvm__create_vcpu(struct vmm *vmm, struct vmm_vcpu *vc)
 	/* KVM's APIC ID is its vCPU id: Xen's is twice the vCPU id (VMM_APIC_ID). */
 	vc->fd = ioctl(vc->dom->vm_fd, KVM_CREATE_VCPU, (unsigned long)VMM_APIC_ID(vc->id));
 	if (vc->fd < 0) {
-		vmm__err("KVM_CREATE_VCPU %u: %s", vc->id, strerror(errno));
+		util__err("KVM_CREATE_VCPU %u: %s", vc->id, strerror(errno));
 		return -1;
 	}
 	vc->run = mmap(NULL, (size_t)vmm->vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       vc->fd, 0);
 	if (vc->run == MAP_FAILED) {
 		vc->run = NULL;
-		vmm__err("mmap of vCPU %u's kvm_run: %s", vc->id, strerror(errno));
+		util__err("mmap of vCPU %u's kvm_run: %s", vc->id, strerror(errno));
 		return -1;
 	}
-	/* Registers come and go with every exit, at no extra cost (KVM.md). */
+	/* Registers come and go with every exit, at no extra cost (docs/vmm.md "What it cannot do on these KVM machines"). */
 	vc->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS;
 	return cpuid__setup(vc);
 }

@@ -340,7 +340,7 @@ static int cmd_create(int argc, char **argv)
 		for (unsigned i = 0; d && i < nr; i++) {
 			enum xlcfg_event ev = stop_event(d);
 			if (!strcmp(d->name, x[i].name) && x[i].on[ev] == XLCFG_PRESERVE)
-				vmm__err("[%s] domain %u preserved in its shutdown state (%s; "
+				util__err("[%s] domain %u preserved in its shutdown state (%s; "
 					 "%s = \"preserve\")", d->name, id, d->stop_why,
 					 xlcfg__event_key(ev));
 		}

@@ -45,7 +45,7 @@
 #include "vmm.h"
 
 /*
- * The ring pages (rings__setup) and the fixed layout's special pages lie in
+ * The ring pages (ring__setup) and the fixed layout's special pages lie in
  * the hole below 4 GiB and above 4 GiB, never in the RAM below 3 GiB where
  * everything here is placed.
  */
@@ -221,7 +221,7 @@ static struct kvm_segment busy_tss(void)
 static int set_state(struct vmm_vcpu *vc, struct kvm_sregs *s, struct kvm_regs *r)
 {
 	if (ioctl(vc->fd, KVM_SET_SREGS, s) < 0 || ioctl(vc->fd, KVM_SET_REGS, r) < 0) {
-		vmm__err("[%s] vCPU %u: cannot set the boot registers: %s", vc->dom->name, vc->id,
+		util__err("[%s] vCPU %u: cannot set the boot registers: %s", vc->dom->name, vc->id,
 			 strerror(errno));
 		return -1;
 	}
@@ -234,7 +234,7 @@ int pvh__boot_vcpu(struct vmm_vcpu *vc)
 	struct kvm_regs r = { 0 };
 
 	if (ioctl(vc->fd, KVM_GET_SREGS, &s) < 0) {
-		vmm__err("KVM_GET_SREGS: %s", strerror(errno));
+		util__err("KVM_GET_SREGS: %s", strerror(errno));
 		return -1;
 	}
 	s.cs = flat(0x08, X86_SEG_TYPE_CODE, false);
@@ -268,7 +268,7 @@ int pvh__load_context(struct vmm_vcpu *vc, const struct vcpu_hvm_context *ctx)
 	struct kvm_regs r = { 0 };
 
 	if (ioctl(vc->fd, KVM_GET_SREGS, &s) < 0) {
-		vmm__err("KVM_GET_SREGS: %s", strerror(errno));
+		util__err("KVM_GET_SREGS: %s", strerror(errno));
 		return -1;
 	}
 	s.ldt = (struct kvm_segment){ .type = X86_DESC_LDT, .present = 1, .unusable = 1 };

@@ -36,7 +36,7 @@ static uint64_t scan(struct vmm *vmm, bool *fired)
 			continue;
 		for (unsigned j = 0; j < vd->nr_vcpus; j++) {
 			struct hv_vcpu *v = vd->vcpus[j].hv;
-			/* The vCPU loop's own re-kicks and halt probes (vcpu.c). */
+			/* The vCPU loop's own re-kicks and halt probes (kvm_cpu.c). */
 			uint64_t w = kvm_cpu__watch(&vd->vcpus[j], now);
 			if (w && (!earliest || w < earliest))
 				earliest = w;
@@ -61,15 +61,15 @@ static void *timer_main(void *arg)
 	/*
 	 * Wake at the deadline, not up to 50 us after it (the default slack):
 	 * measured, a 10 ms VIRQ_TIMER upcall reached a halted guest 0.15 ms
-	 * after its deadline instead of 0.3 ms, and a re-kick (vcpu.c) comes on time.
+	 * after its deadline instead of 0.3 ms, and a re-kick (kvm_cpu.c) comes on time.
 	 */
 	prctl(PR_SET_TIMERSLACK, 1000ul);
 
 	for (;;) {
-		pthread_mutex_lock(&vmm->timer_lock);
-		bool stop = vmm->timer_stop;
-		uint64_t gen = vmm->timer_gen;
-		pthread_mutex_unlock(&vmm->timer_lock);
+		pthread_mutex_lock(&vmm->timer.lock);
+		bool stop = vmm->timer.stop;
+		uint64_t gen = vmm->timer.gen;
+		pthread_mutex_unlock(&vmm->timer.lock);
 		if (stop)
 			break;
 
@@ -78,49 +78,61 @@ static void *timer_main(void *arg)
 		if (fired)
 			continue; /* expiring may have armed the next period: look again */
 
-		pthread_mutex_lock(&vmm->timer_lock);
-		while (!vmm->timer_stop && vmm->timer_gen == gen) {
+		pthread_mutex_lock(&vmm->timer.lock);
+		while (!vmm->timer.stop && vmm->timer.gen == gen) {
 			if (!earliest) {
-				pthread_cond_wait(&vmm->timer_cond, &vmm->timer_lock);
+				pthread_cond_wait(&vmm->timer.cond, &vmm->timer.lock);
 				continue;
 			}
 			struct timespec ts;
 			deadline_ts(vmm, earliest, &ts);
-			if (pthread_cond_timedwait(&vmm->timer_cond, &vmm->timer_lock, &ts) == ETIMEDOUT)
+			if (pthread_cond_timedwait(&vmm->timer.cond, &vmm->timer.lock, &ts) == ETIMEDOUT)
 				break;
 		}
-		pthread_mutex_unlock(&vmm->timer_lock);
+		pthread_mutex_unlock(&vmm->timer.lock);
 	}
 	return NULL;
 }
 
+void timer__init(struct timer *t)
+{
+	pthread_condattr_t ca;
+
+	/* Deadlines are CLOCK_MONOTONIC (hv__now), and so is the wait. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
 int timer__start(struct vmm *vmm)
 {
-	int r = pthread_create(&vmm->timer_thread, NULL, timer_main, vmm);
+	int r = pthread_create(&vmm->timer.thread, NULL, timer_main, vmm);
 	if (r) {
-		vmm__err("cannot start the timer thread: %s", strerror(r));
+		util__err("cannot start the timer thread: %s", strerror(r));
 		return -1;
 	}
-	vmm->timer_started = true;
+	vmm->timer.started = true;
 	return 0;
 }
 
 void timer__changed(struct vmm *vmm)
 {
-	pthread_mutex_lock(&vmm->timer_lock);
-	vmm->timer_gen++;
-	pthread_cond_signal(&vmm->timer_cond);
-	pthread_mutex_unlock(&vmm->timer_lock);
+	pthread_mutex_lock(&vmm->timer.lock);
+	vmm->timer.gen++;
+	pthread_cond_signal(&vmm->timer.cond);
+	pthread_mutex_unlock(&vmm->timer.lock);
 }
 
 void timer__stop(struct vmm *vmm)
 {
-	if (!vmm->timer_started)
+	if (!vmm->timer.started)
 		return;
-	pthread_mutex_lock(&vmm->timer_lock);
-	vmm->timer_stop = true;
-	pthread_cond_signal(&vmm->timer_cond);
-	pthread_mutex_unlock(&vmm->timer_lock);
-	pthread_join(vmm->timer_thread, NULL);
-	vmm->timer_started = false;
+	pthread_mutex_lock(&vmm->timer.lock);
+	vmm->timer.stop = true;
+	pthread_cond_signal(&vmm->timer.cond);
+	pthread_mutex_unlock(&vmm->timer.lock);
+	pthread_join(vmm->timer.thread, NULL);
+	vmm->timer.started = false;
 }

@@ -75,7 +75,7 @@ int tsc__setup(struct vmm_domain *vd)
 			khz = ioctl(vd->vm_fd, KVM_GET_TSC_KHZ, 0);
 		struct hv_tsc t = { .khz = khz > 0 ? (uint32_t)khz : 0, .stable = stable };
 		if (!t.khz || read_tsc(vc, &t.tsc, &t.ns)) {
-			vmm__err("[%s] vCPU %u: cannot read the guest TSC (%s): its time info "
+			util__err("[%s] vCPU %u: cannot read the guest TSC (%s): its time info "
 				 "describes a 1 GHz counter", vd->name, i, strerror(errno));
 			continue;
 		}

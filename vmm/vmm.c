@@ -17,96 +17,18 @@
 #include "vmm.h"
 #include "insn/kvm_env.h"
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-void vmm__err(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-	fprintf(stderr, "fastabi: %s\n", buf);
-}
-
 uint64_t vmm__now(struct vmm *vmm)
 {
-	return mono_ns() - vmm->t0_ns;
+	return util__mono_ns() - vmm->t0_ns;
 }
 
 struct vmm_domain *vmm__domain_of(struct vmm *vmm, struct domain *d)
 {
 	if (!vmm || !d || hv_domain__id(d) >= HV_MAX_DOMAINS)
 		return NULL;
-	/* Published by vmm_domain__create once built; the callbacks may come from any thread. */
+	/* Published by vmm__add_domain once built; the callbacks may come from any thread. */
 	struct vmm_domain *vd = __atomic_load_n(&vmm->doms[hv_domain__id(d)], __ATOMIC_ACQUIRE);
 	return vd && vd->d == d ? vd : NULL;
-}
-
-bool vmm_domain__stopping(struct vmm_domain *vd)
-{
-	return atomic_load(&vd->stopping);
-}
-
-/*
- * The first stop wins. A stop with restart (an xl restart action, from
- * ops_shutdown) keeps the domain counted as running: the main thread
- * builds it again (restart_domains) instead of waiting for it.
- */
-static void stop(struct vmm_domain *vd, int status, bool dump, bool restart, const char *fmt,
-		 va_list ap)
-{
-	struct vmm *vmm = vd->vmm;
-
-	pthread_mutex_lock(&vmm->lock);
-	if (atomic_load(&vd->stopping)) {
-		pthread_mutex_unlock(&vmm->lock);
-		return;
-	}
-	vd->exit_status = status;
-	vd->dump_on_stop = dump;
-	vsnprintf(vd->stop_why, sizeof(vd->stop_why), fmt, ap);
-	atomic_store(&vd->stopping, true);
-	if (restart) {
-		vd->restart = true;
-		vmm->restart_pending = true;
-	} else {
-		vmm->nr_running--;
-		vmm->reap_pending = true;
-	}
-	pthread_cond_broadcast(&vmm->cond);
-	pthread_mutex_unlock(&vmm->lock);
-	for (unsigned i = 0; i < vd->nr_vcpus; i++)
-		kvm_cpu__kick(&vd->vcpus[i]);
-}
-
-void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char *fmt, va_list ap)
-{
-	stop(vd, status, dump, false, fmt, ap);
-}
-
-__attribute__((format(printf, 4, 5))) static void stop_restart(struct vmm_domain *vd, int status,
-							       bool restart, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	stop(vd, status, false, restart, fmt, ap);
-	va_end(ap);
-}
-
-void vmm_domain__stop(struct vmm_domain *vd, int status, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vmm_domain__stopv(vd, status, false, fmt, ap);
-	va_end(ap);
 }
 
 /* Stop with a register dump of every vCPU as it stops. */
@@ -169,8 +91,9 @@ static void ops_shutdown(struct domain *d, void *ctx)
 		return;
 	unsigned r = hv_domain__shutdown_reason(d);
 	if (r < sizeof(reasons) / sizeof(reasons[0]) && reasons[r].name)
-		stop_restart(vd, reasons[r].status, r < 32 && (vd->cfg.restart_on & (1u << r)),
-			     "shutdown: %s", reasons[r].name);
+		vmm_domain__stop_restart(vd, reasons[r].status,
+					 r < 32 && (vd->cfg.restart_on & (1u << r)), "shutdown: %s",
+					 reasons[r].name);
 	else
 		vmm_domain__stop(vd, VMM_EXIT_CRASH, "shutdown with unknown reason %u", r);
 }
@@ -181,7 +104,7 @@ int vmm__init(struct vmm *vmm)
 
 	memset(vmm, 0, sizeof(*vmm));
 	vmm->kvm_fd = -1;
-	vmm->t0_ns = mono_ns();
+	vmm->t0_ns = util__mono_ns();
 	/* The environment still works; --trace and --stats set the same (main.c). */
 	vmm->trace = getenv("FASTABI_TRACE") != NULL;
 	vmm->stats = getenv("FASTABI_STATS") != NULL;
@@ -189,9 +112,21 @@ int vmm__init(struct vmm *vmm)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&vmm->lock, NULL);
 	pthread_cond_init(&vmm->cond, &ca);
-	pthread_mutex_init(&vmm->timer_lock, NULL);
-	pthread_cond_init(&vmm->timer_cond, &ca);
 	pthread_condattr_destroy(&ca);
+	timer__init(&vmm->timer);
+	/*
+	 * The PV backends, in one place, in the order of the --stats line; their
+	 * pages and ports go by address (backend__setup).
+	 */
+	backend__reset();
+	if (backend__register(&xencons__backend) || backend__register(&xenstore__backend))
+		return -1;
+	/* The I/O ports, in one place (ioport.h). */
+	ioport__reset();
+	if (ioport__register(VMM_CONSOLE_PORT, 1, &term__port) ||
+	    ioport__register(FASTABI_DOORBELL_PORT, 1, &hypercall__port) ||
+	    ioport__register(VMM_RESULT_PORT, 1, &vmm_domain__result_port))
+		return -1;
 	kvm_cpu__signal_setup();
 
 	struct hv_ops ops = {
@@ -211,136 +146,15 @@ int vmm__init(struct vmm *vmm)
 	return 0; /* /dev/kvm is opened with the first domain */
 }
 
-/* The kernel's file name without directory and extension, as a domain name. */
-static void default_name(const char *kernel, char *out, size_t outlen)
-{
-	const char *b = strrchr(kernel, '/');
-	b = b ? b + 1 : kernel;
-	size_t n = 0;
-	for (; *b && *b != '.' && n + 1 < outlen; b++)
-		out[n++] = (*b >= 'a' && *b <= 'z') || (*b >= 'A' && *b <= 'Z') ||
-				   (*b >= '0' && *b <= '9') || *b == '-' || *b == '_'
-			   ? *b
-			   : '_';
-	out[n] = '\0';
-	if (!n)
-		snprintf(out, outlen, "guest");
-}
-
-static void domain_free(struct vmm *vmm, struct vmm_domain *vd)
-{
-	for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
-		struct vmm_vcpu *vc = &vd->vcpus[i];
-		if (vc->run)
-			munmap(vc->run, (size_t)vmm->vcpu_mmap_size);
-		if (vc->fd > 0)
-			close(vc->fd);
-		pthread_mutex_destroy(&vc->lock);
-		pthread_cond_destroy(&vc->cond);
-	}
-	if (vd->vm_fd > 0)
-		close(vd->vm_fd);
-	if (vd->d)
-		domain__destroy(vd->d);
-	kvm_mem__destroy(vd);
-	term__destroy(&vd->console);
-	free(vd);
-}
-
 int vmm__add_domain(struct vmm *vmm, const struct vmm_domain_config *cfg, struct vmm_domain **out)
 {
-	struct vmm_domain *vd = calloc(1, sizeof(*vd));
-	char err[512];
+	struct vmm_domain *vd = vmm_domain__build(vmm, cfg);
 
-	if (!vd) {
-		vmm__err("out of memory");
+	if (!vd)
 		return -1;
-	}
-	vd->vmm = vmm;
-	vd->cfg = *cfg;
-	vd->vm_fd = vd->memfd = -1;
-	if (cfg->name)
-		snprintf(vd->name, sizeof(vd->name), "%s", cfg->name);
-	else
-		default_name(cfg->kernel, vd->name, sizeof(vd->name));
-	term__init(&vd->console, vd->name);
-	vd->nr_vcpus = cfg->vcpus;
-	for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
-		struct vmm_vcpu *vc = &vd->vcpus[i];
-		vc->dom = vd;
-		vc->id = i;
-		vc->fd = -1;
-		pthread_mutex_init(&vc->lock, NULL);
-		pthread_cond_init(&vc->cond, NULL);
-	}
-
-	struct domain_config dc = {
-		.name = vd->name,
-		.nr_vcpus = cfg->vcpus,
-		.min_domid = cfg->min_domid,
-		.flags = (cfg->fastabi ? DOMAIN_FASTABI : 0) |
-			 (cfg->confidential ? DOMAIN_CONFIDENTIAL : 0) |
-			 (cfg->fixed_mem_layout ? DOMAIN_FIXED_LAYOUT : 0),
-	};
-	int r = domain__create(&vmm->hv, &dc, &vd->d);
-	if (r) {
-		vmm__err("[%s] the core refused the domain (Xen errno %d)", vd->name, r);
-		goto fail;
-	}
-	/* The guest's memory and the kernel first: a bad kernel is reported before KVM is asked. */
-	if (kvm_mem__init(vd))
-		goto fail;
-	r = domain__finish_layout(vd->d);
-	if (r) {
-		vmm__err("[%s] cannot lay out the special pages (Xen errno %d)", vd->name, r);
-		goto fail;
-	}
-	if (elf__load(vd, cfg->kernel, err, sizeof(err))) {
-		vmm__err("%s", err);
-		goto fail;
-	}
-	/*
-	 * The ring pages after the kernel (whose segments must lie in RAM, not
-	 * on them) and before pvh__setup copies the memory map.
-	 */
-	if (rings__setup(vd))
-		goto fail;
-	/*
-	 * Then what the builder hands over, in Xen's order of segments after the
-	 * kernel's end: the boot modules, then hvm_start_info with the command
-	 * line, the module list and the memory map (pvh.c). Bad module files are
-	 * refused here, still before KVM is asked.
-	 */
-	if (pvh__setup(vd, err, sizeof(err))) {
-		vmm__err("%s", err);
-		goto fail;
-	}
-	if ((vmm->kvm_fd < 0 && kvm__open(vmm)) || kvm__create_vm(vmm, vd))
-		goto fail;
-	hv_domain__mem_lock(vd->d);
-	int synced = kvm_mem__sync(vd);
-	hv_domain__mem_unlock(vd->d);
-	if (synced)
-		goto fail;
-	for (unsigned i = 0; i < vd->nr_vcpus; i++) {
-		struct vmm_vcpu *vc = &vd->vcpus[i];
-		vc->hv = hv_domain__vcpu(vd->d, i);
-		if (kvm__create_vcpu(vmm, vc))
-			goto fail;
-	}
-	/* Before any vCPU runs: every slot of shared_info gets valid time. */
-	if (tsc__setup(vd))
-		goto fail;
-	if (pvh__boot_vcpu(&vd->vcpus[0]))
-		goto fail;
-	vd->vcpus[0].started = true;
-
 	__atomic_store_n(&vmm->doms[hv_domain__id(vd->d)], vd, __ATOMIC_RELEASE);
 	*out = vd;
 	return 0;
-fail:
-	domain_free(vmm, vd);
-	return -1;
 }
 
 static void report(struct vmm_domain *vd)
@@ -353,35 +167,58 @@ static void report(struct vmm_domain *vd)
 		emulated += vd->vcpus[i].nr_emulated;
 	}
 	if (vd->exit_status != VMM_EXIT_SUCCESS)
-		vmm__err("[%s] %s (exit status %d)", vd->name, vd->stop_why, vd->exit_status);
+		util__err("[%s] %s (exit status %d)", vd->name, vd->stop_why, vd->exit_status);
 	if (vd->cfg.confidential) {
 		uint64_t refused = guestmem__refused(hv_domain__mem_lock(vd->d));
 		hv_domain__mem_unlock(vd->d);
-		vmm__err("[%s] confidential: %llu accesses to private memory refused", vd->name,
+		util__err("[%s] confidential: %llu accesses to private memory refused", vd->name,
 			 (unsigned long long)refused);
 	}
 	refused__report(vd);
 	if (vd->balloon_released_pages || vd->balloon_populated_pages)
-		vmm__err("[%s] balloon: %llu pages released, %llu populated; host memory freed "
+		util__err("[%s] balloon: %llu pages released, %llu populated; host memory freed "
 			 "(memfd blocks): %llu KiB", vd->name,
 			 (unsigned long long)vd->balloon_released_pages,
 			 (unsigned long long)vd->balloon_populated_pages,
 			 (unsigned long long)(vd->balloon_freed_bytes >> 10));
 	if (vd->vmm->stats) {
-		vmm__err("[%s] %s; %llu exits, %llu hypercalls, %llu emulated instructions; "
+		util__err("[%s] %s; %llu exits, %llu hypercalls, %llu emulated instructions; "
 			 "built in %.3f ms, ran %.3f ms", vd->name, vd->stop_why,
 			 (unsigned long long)exits, (unsigned long long)calls,
 			 (unsigned long long)emulated, (double)vd->vmm->run_ns / 1e6,
 			 (double)(vmm__now(vd->vmm) - vd->vmm->run_ns) / 1e6);
 		char insn[256];
 		insn_kvm__report(vd, insn, sizeof(insn));
-		vmm__err("[%s] instructions the VMM completed: %s", vd->name, insn);
-		vmm__err("[%s] PV console: %llu notifications, %llu bytes; xenstore: %llu "
-			 "notifications, %llu requests", vd->name,
-			 (unsigned long long)vd->xcons.ring.nr_notify,
-			 (unsigned long long)vd->xcons.bytes, (unsigned long long)vd->xs.ring.nr_notify,
-			 (unsigned long long)vd->xs.nr_requests);
+		util__err("[%s] instructions the VMM completed: %s", vd->name, insn);
+		char rings[256];
+		backend__report(vd, rings, sizeof(rings));
+		util__err("[%s] %s", vd->name, rings);
 	}
+}
+
+/* Start a built domain: its backend thread, then its vCPUs. 0, or -1 after saying why. */
+static int start_domain(struct vmm_domain *vd)
+{
+	if (backend__start(vd))
+		return -1;
+	for (unsigned j = 0; j < vd->nr_vcpus; j++)
+		if (kvm_cpu__start(&vd->vcpus[j]))
+			return -1;
+	return 0;
+}
+
+/*
+ * A stopped domain's end: its vCPU threads joined, every send served, then
+ * what the guest left in its rings without one, and its console flushed.
+ */
+static void finish_domain(struct vmm_domain *vd)
+{
+	for (unsigned j = 0; j < vd->nr_vcpus; j++)
+		kvm_cpu__join(&vd->vcpus[j]);
+	vd->stopped = true;
+	backend__stop(vd);
+	backend__drain(vd);
+	term__flush(&vd->console);
 }
 
 /*
@@ -402,20 +239,13 @@ static void restart_domains(struct vmm *vmm)
 		if (!vd || !vd->restart || vd->stopped)
 			continue;
 		vd->restart = false;
-		for (unsigned j = 0; j < vd->nr_vcpus; j++)
-			kvm_cpu__join(&vd->vcpus[j]);
-		vd->stopped = true;
-		xencons__drain(vd);
-		term__flush(&vd->console);
+		finish_domain(vd);
 		bool started = vmm->nr_retired < HV_MAX_DOMAINS &&
-			       vmm__add_domain(vmm, &vd->cfg, &nd) == 0;
-		for (unsigned j = 0; started && j < nd->nr_vcpus; j++)
-			if (kvm_cpu__start(&nd->vcpus[j]))
-				started = false;
+			       vmm__add_domain(vmm, &vd->cfg, &nd) == 0 && start_domain(nd) == 0;
 		if (!started) {
 			if (nd)
 				vmm_domain__stop(nd, VMM_EXIT_CRASH, "could not start");
-			vmm__err("[%s] domain %u: %s: cannot restart it (why: above; %u restarts so "
+			util__err("[%s] domain %u: %s: cannot restart it (why: above; %u restarts so "
 				 "far, ids 1..%u)", vd->name, i, vd->stop_why, vmm->nr_retired,
 				 HV_MAX_DOMAINS - 1);
 			pthread_mutex_lock(&vmm->lock);
@@ -423,7 +253,7 @@ static void restart_domains(struct vmm *vmm)
 			pthread_mutex_unlock(&vmm->lock);
 			continue;
 		}
-		vmm__err("[%s] domain %u: %s: restarted as domain %u (on_* = \"restart\")", vd->name,
+		util__err("[%s] domain %u: %s: restarted as domain %u (on_* = \"restart\")", vd->name,
 			 i, vd->stop_why, (unsigned)hv_domain__id(nd->d));
 		/* Out of doms[] (the exit status and the reports are the new domain's), kept. */
 		if (vd->vmm->stats)
@@ -448,11 +278,7 @@ static void reap_domains(struct vmm *vmm)
 		struct vmm_domain *vd = vmm->doms[i];
 		if (!vd || vd->killed || vd->restart || !atomic_load(&vd->stopping))
 			continue;
-		for (unsigned j = 0; j < vd->nr_vcpus; j++)
-			kvm_cpu__join(&vd->vcpus[j]);
-		vd->stopped = true;
-		xencons__drain(vd);
-		term__flush(&vd->console);
+		finish_domain(vd);
 		vd->killed = true;
 		/* The SHUTDOWN_* reason its stop answers (a VMM-detected crash is a crash). */
 		unsigned r = vd->exit_status == VMM_EXIT_SUCCESS    ? SHUTDOWN_poweroff
@@ -478,12 +304,9 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 	vmm->run_ns = vmm__now(vmm);
 	if (timer__start(vmm))
 		started = false;
-	for (unsigned i = 0; i < HV_MAX_DOMAINS && started; i++) {
-		struct vmm_domain *vd = vmm->doms[i];
-		for (unsigned j = 0; vd && j < vd->nr_vcpus && started; j++)
-			if (kvm_cpu__start(&vd->vcpus[j]))
-				started = false;
-	}
+	for (unsigned i = 0; i < HV_MAX_DOMAINS && started; i++)
+		if (vmm->doms[i] && start_domain(vmm->doms[i]))
+			started = false;
 	if (!started) {
 		for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
 			if (vmm->doms[i])
@@ -532,14 +355,8 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 	timer__stop(vmm);
 	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
 		struct vmm_domain *vd = vmm->doms[i];
-		if (!vd)
-			continue;
-		for (unsigned j = 0; j < vd->nr_vcpus; j++)
-			kvm_cpu__join(&vd->vcpus[j]);
-		vd->stopped = true;
-		/* What the guest left in its console ring without a notification. */
-		xencons__drain(vd);
-		term__flush(&vd->console);
+		if (vd && !vd->stopped) /* reap_domains finished the domains it tore down */
+			finish_domain(vd);
 	}
 	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
 		struct vmm_domain *vd = vmm->doms[i];
@@ -558,11 +375,11 @@ void vmm__destroy(struct vmm *vmm)
 		if (vmm->doms[i]) {
 			struct vmm_domain *vd = vmm->doms[i];
 			vmm->doms[i] = NULL;
-			domain_free(vmm, vd);
+			vmm_domain__free(vd);
 		}
 	}
 	for (unsigned i = 0; i < vmm->nr_retired; i++)
-		domain_free(vmm, vmm->retired[i]);
+		vmm_domain__free(vmm->retired[i]);
 	vmm->nr_retired = 0;
 	hv__destroy(&vmm->hv);
 	free(vmm->cpuid);

@@ -1,33 +1,44 @@
 /*
  * The fastabi VMM: one process, a KVM VM per domain, a thread per vCPU and
- * one exit loop (vcpu.c). Everything Xen-specific is the hypervisor core's
+ * one exit loop (kvm_cpu.c). Everything Xen-specific is the hypervisor core's
  * (hv/); this side turns KVM exits into calls of the core and the core's
  * callbacks (struct hv_ops) into KVM operations. See docs/vmm.md.
  *
- * Files, kvmtool style (subsystem__verb):
- *   main.c     command line, exit status
- *   vmm.c      the world: domains, the core's callbacks, start and stop
- *   kvm.c      /dev/kvm, the VM and its capabilities
- *   memory.c   RAM (memfd), KVM memslots mirrored from the core's guestmem
- *   elf.c      the PVH ELF loader
- *   pvh.c      where the builder puts modules and hvm_start_info (after the
- *              kernel), memmap, command lines, the boot vCPU state
- *   module.c   boot module files (--ramdisk, --module)
- *   cpuid.c    the Xen CPUID leaves over KVM's supported ones
- *   msr.c      the hypercall-page MSR
- *   vcpu.c     vCPU threads and the exit loop, kicks, upcall injection
- *   hypercall.c the doorbell: registers from sync regs into hv_hypercall()
- *   refused.c  counts of refused hypercalls, summed up at exit
- *   hcall_names.c names of hypercalls and sub-ops for messages
- *   emulate.c  what KVM cannot emulate at CPL0 here: int N, int3, icebp, into,
- *              32-bit iret itself, the rest through insn/ (SSE, AVX, x87,
- *              xgetbv/xsetbv, VMX #UD)
- *   gview.c    guest memory as the CPU sees it (page walk without policy)
- *   timer.c    one thread that arms every vCPU's deadline
- *   console.c  line-buffered, "[name] "-prefixed console per domain
- *   xencons.c  the PV console ring (backend of HVM_PARAM_CONSOLE_PFN/EVTCHN)
- *   xenstore.c a small read-only xenstore (HVM_PARAM_STORE_PFN/EVTCHN)
- *   dump.c     register dumps
+ * This header is the top-level view: the world (struct vmm), a domain
+ * (struct vmm_domain), a vCPU (struct vmm_vcpu), the exit statuses and the
+ * guest-physical layout, and the functions of vmm.c and vmm_domain.c. Each
+ * subsystem has its own header, named after its file (timer.h holds the
+ * timer's state, xenstore.h the xenstore's), included here. Each file is
+ * named after its prefix (kvmtool style, file__verb); docs/architecture.md
+ * says what each one may call.
+ *   main.c       command line, exit status
+ *   xlcfg.c      xl.cfg files for `fastabi create` (libxlutil), with main.c
+ *   vmm.c        the world: the core's callbacks, adding, running, stopping domains
+ *   vmm_domain.c the domain builder; stopping a domain with its reason
+ *   util.c       the bottom: error messages, the monotonic clock
+ *   kvm.c        /dev/kvm, the VM and its capabilities
+ *   kvm_mem.c    RAM (memfd), KVM memslots mirrored from the core's guestmem
+ *   elf.c        the PVH ELF loader
+ *   pvh.c        where the builder puts modules and hvm_start_info (after the
+ *                kernel), memmap, command lines, the boot vCPU state
+ *   module.c     boot module files (--ramdisk, --module)
+ *   cpuid.c      the Xen CPUID leaves over KVM's supported ones
+ *   msr.c        the hypercall-page MSR
+ *   kvm_cpu.c    vCPU threads and the exit loop, kicks, upcall injection
+ *   hypercall.c  the doorbell: registers from sync regs into hv_hypercall()
+ *   refused.c    counts of refused hypercalls, summed up at exit
+ *   hcall.c      names of hypercalls and sub-ops for messages
+ *   emulate.c    what KVM cannot emulate at CPL0 here: int N, int3, icebp, into,
+ *                32-bit iret itself, the rest through insn/ (SSE, AVX, x87,
+ *                xgetbv/xsetbv, VMX #UD)
+ *   gview.c      guest memory as the CPU sees it (page walk without policy)
+ *   timer.c      one thread that arms every vCPU's deadline
+ *   term.c       line-buffered, "[name] "-prefixed console per domain
+ *   ring.c       the PV rings' base: pages, indices, a broken ring
+ *   xencons.c    the PV console ring (backend of HVM_PARAM_CONSOLE_PFN/EVTCHN)
+ *   xenstore.c   a small read-only xenstore (HVM_PARAM_STORE_PFN/EVTCHN)
+ *   tsc.c        guest TSCs and the wallclock for the core
+ *   dump.c       register dumps
  */
 #ifndef VMM_VMM_H
 #define VMM_VMM_H
@@ -40,15 +51,36 @@
 
 #include <linux/kvm.h>
 
-#include <xen/io/console.h>
-#include <xen/io/xs_wire.h>
-
 #include <fastabi/test.h>
 #include <fastabi/trap.h>
 
 #include "hv.h"
 
+#include "backend.h"
+#include "cpuid.h"
 #include "domain_config.h"
+#include "dump.h"
+#include "elf.h"
+#include "emulate.h"
+#include "exit.h"
+#include "gview.h"
+#include "hcall.h"
+#include "hypercall.h"
+#include "ioport.h"
+#include "kvm.h"
+#include "kvm_cpu.h"
+#include "kvm_mem.h"
+#include "module.h"
+#include "msr.h"
+#include "pvh.h"
+#include "refused.h"
+#include "ring.h"
+#include "term.h"
+#include "timer.h"
+#include "tsc.h"
+#include "util.h"
+#include "xencons.h"
+#include "xenstore.h"
 
 /*
  * Exit statuses of `fastabi run` (docs/vmm.md). The first four follow the
@@ -82,14 +114,6 @@ _Static_assert(VMM_EXIT_SUCCESS == FASTABI_EXIT_SUCCESS &&
 #define VMM_RESULT_ERROR FASTABI_RESULT_ERROR
 #define VMM_RESULT_FAILURE FASTABI_RESULT_FAILURE
 
-/*
- * The kernel command line's limit (without its NUL). Xen's toolstack sets
- * none for PVH; the VMM keeps the start info to about a page.
- */
-#define PVH_CMDLINE_MAX 3583ull
-/* A module's command line, without its NUL: Xen's MAX_GUEST_CMDLINE - 1. */
-#define PVH_MODULE_CMDLINE_MAX 1023ull
-
 /* RAM above this goes above 4 GiB: [3 GiB, 4 GiB) is the hole (LAPIC, TSS). */
 #define VMM_LOW_RAM_END (3ull << 30)
 #define VMM_HIGH_RAM_START (4ull << 30)
@@ -114,51 +138,11 @@ _Static_assert(VMM_EXIT_SUCCESS == FASTABI_EXIT_SUCCESS &&
 /* Where the xAPIC page is (KVM's in-kernel LAPIC serves it; no memslot may cover it). */
 #define VMM_LAPIC_GPA 0xfee00000ull
 
-/*
- * The hypercall-page MSR: Xen's index for a domain without viridian (every
- * PVH domain), announced in CPUID base+2. KVM's Hyper-V emulation also
- * claims 0x40000000, so the VMM installs an MSR filter (kvm.c) that sends
- * Xen's whole synthetic range [0x40000000, 0x40000300) to userspace: Xen
- * serves only the hypercall page there and answers #GP for the rest.
- */
-#define VMM_HYPERCALL_MSR 0x40000000u
-#define VMM_HYPERCALL_PAGES 1u
-#define VMM_XEN_MSR_FIRST 0x40000000u
-#define VMM_XEN_MSR_COUNT 0x300u
-
 struct vmm;
 struct vmm_domain;
 
 /* Classes of instructions the VMM completes (enum insn_class in insn/insn.h). */
 #define VMM_INSN_CLASSES 9
-
-/* Line buffer of one domain's console. */
-#define CONSOLE_LINE_MAX 1024
-struct console {
-	pthread_mutex_t lock;
-	char prefix[HV_NAME_MAX + 4];
-	char line[CONSOLE_LINE_MAX];
-	unsigned len;
-};
-
-/*
- * Hypercalls a vCPU made that were refused (-ENOSYS, -EPERM, -EOPNOTSUPP),
- * counted by kind on the vCPU's own thread (no lock, no allocation) and
- * merged per domain at exit (refused.c).
- */
-enum vmm_abi { VMM_ABI_LEGACY32, VMM_ABI_LEGACY64, VMM_ABI_FASTABI };
-struct refused_call {
-	uint64_t nr, subop;
-	uint8_t abi;  /* enum vmm_abi */
-	uint8_t err;  /* the Xen errno, positive */
-	uint64_t count;
-};
-#define VMM_REFUSED_KINDS 32
-struct refused_calls {
-	struct refused_call kind[VMM_REFUSED_KINDS];
-	unsigned nr_kinds;
-	uint64_t others; /* refusals of kinds beyond VMM_REFUSED_KINDS */
-};
 
 struct vmm_vcpu {
 	struct vmm_domain *dom;
@@ -181,7 +165,7 @@ struct vmm_vcpu {
 	uint8_t irq_vector;     /* an upcall to inject directly, without the LAPIC (0: none) */
 	bool level_upcall;      /* the domain-wide callback vector: look at every entry */
 	bool after_kick;        /* the last KVM_RUN ended by a kick: KVM may have it halted */
-	atomic_bool block_halted; /* blocked in the core, waiting halted inside KVM (vcpu.c) */
+	atomic_bool block_halted; /* blocked in the core, waiting halted inside KVM (kvm_cpu.c) */
 	uint64_t rekick_delay;  /* the next re-kick's delay while an injection waits (ns) */
 	/* Set by the vCPU thread, read by the timer thread (kvm_cpu__watch). */
 	atomic_uint run_seq;    /* KVM_RUN returns so far */
@@ -199,70 +183,6 @@ struct vmm_vcpu {
 	struct refused_calls refused;
 	uint64_t nr_insn[VMM_INSN_CLASSES]; /* completed by the VMM, per class (insn/insn.h) */
 };
-
-/* A ring page the VMM serves as a backend (PV console, xenstore). */
-struct vmm_ring {
-	uint64_t gpa;
-	uint8_t *host;      /* our page: served only while the guest sees it at gpa */
-	evtchn_port_t port; /* the guest's port, bound to the VMM (evtchn__bind_vmm) */
-	bool broken;        /* the guest broke the protocol: no longer served */
-	uint64_t nr_notify; /* sends from the guest */
-};
-
-/* The PV console's backend (xencons.c): out[] goes to the domain's console. */
-struct xencons_backend {
-	struct vmm_ring ring;
-	uint64_t bytes;
-};
-
-/* The xenstore responder (xenstore.c). */
-#define XS_MSG_MAX (sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX)
-#define XS_OUT_MAX (3 * XS_MSG_MAX) /* replies waiting for room in rsp[] */
-#define XS_MAX_WATCHES 8
-#define XS_MAX_NODES 8
-struct xenstore_node {
-	char path[48];
-	char value[HV_NAME_MAX];
-};
-struct xenstore_backend {
-	struct vmm_ring ring;
-	/* The request being gathered from req[] (it may be larger than the ring). */
-	uint8_t in[XS_MSG_MAX];
-	unsigned in_len;
-	uint8_t out[XS_OUT_MAX];
-	unsigned out_len;
-	uint32_t next_tx;
-	/* Watches: the payload of XS_WATCH ("path\0token\0"). */
-	struct {
-		unsigned len;
-		char buf[XENSTORE_PAYLOAD_MAX];
-	} watch[XS_MAX_WATCHES];
-	unsigned nr_watches;
-	/* The read-only tree: absolute paths and their values. */
-	struct xenstore_node node[XS_MAX_NODES];
-	unsigned nr_nodes;
-	char home[32]; /* "/local/domain/<domid>" */
-	uint64_t nr_requests;
-};
-
-/* One KVM memslot as the VMM set it (mirrors a guestmem region or a grant mapping). */
-struct memslot {
-	bool used;
-	uint64_t gpa, size;
-	void *host;
-	bool readonly;
-};
-/* Every guestmem region (ballooning cuts RAM into up to that many) and every grant mapping. */
-#define VMM_MAX_MEMSLOTS (GUESTMEM_MAX_REGIONS + VMM_MAX_GRANT_MAPS)
-
-/* A granted frame of another (or the same) domain mapped into this one (map_grant). */
-struct grant_map {
-	bool used;
-	uint64_t gpa;
-	void *host;
-	bool readonly;
-};
-#define VMM_MAX_GRANT_MAPS 64
 
 struct vmm_domain {
 	struct vmm *vmm;
@@ -295,9 +215,10 @@ struct vmm_domain {
 	uint64_t start_info_gpa; /* where pvh__setup put hvm_start_info (%ebx at entry) */
 	struct vmm_vcpu vcpus[HV_MAX_VCPUS];
 	unsigned nr_vcpus;
-	struct console console;
+	struct term console;
 	struct xencons_backend xcons;
 	struct xenstore_backend xs;
+	struct backends backends; /* backend.c */
 
 	/* Stopping: the first reason wins. */
 	atomic_bool stopping;
@@ -332,13 +253,8 @@ struct vmm {
 	struct vmm_domain *retired[HV_MAX_DOMAINS];
 	unsigned nr_retired;
 
-	/* timer.c */
-	pthread_t timer_thread;
-	bool timer_started;
-	pthread_mutex_t timer_lock;
-	pthread_cond_t timer_cond;
-	uint64_t timer_gen;
-	bool timer_stop;
+	struct timer timer; /* timer.c */
+
 };
 
 /* ---- vmm.c ---- */
@@ -350,169 +266,25 @@ int vmm__add_domain(struct vmm *vmm, const struct vmm_domain_config *cfg, struct
 int vmm__run(struct vmm *vmm, unsigned timeout_s);
 uint64_t vmm__now(struct vmm *vmm);
 struct vmm_domain *vmm__domain_of(struct vmm *vmm, struct domain *d);
+
+/* ---- vmm_domain.c: the domain builder, stopping a domain ---- */
+/*
+ * The domain without KVM: the core's domain, the vCPUs' state and RAM (what
+ * the exit tests run on); NULL after printing why.
+ */
+struct vmm_domain *vmm_domain__new(struct vmm *vmm, const struct vmm_domain_config *cfg);
+/* Build a domain from cfg (kernel loaded, vCPU 0 ready); NULL after printing why. */
+struct vmm_domain *vmm_domain__build(struct vmm *vmm, const struct vmm_domain_config *cfg);
+void vmm_domain__free(struct vmm_domain *vd);
 /* Stop a domain with an exit status (the first stop wins); may be called from any thread. */
 void vmm_domain__stop(struct vmm_domain *vd, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char *fmt, va_list ap);
+/* A stop after which the domain is built again if restart (xl's on_*="restart"). */
+void vmm_domain__stop_restart(struct vmm_domain *vd, int status, bool restart, const char *fmt,
+			      ...) __attribute__((format(printf, 4, 5)));
 bool vmm_domain__stopping(struct vmm_domain *vd);
-/* An error message on stderr, "fastabi: " first. */
-void vmm__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* ---- kvm.c ---- */
-int kvm__open(struct vmm *vmm);
-int kvm__create_vm(struct vmm *vmm, struct vmm_domain *vd);
-int kvm__create_vcpu(struct vmm *vmm, struct vmm_vcpu *vc);
-
-/* ---- memory.c ---- */
-int kvm_mem__init(struct vmm_domain *vd);
-/* Mirror the core's guestmem regions (and grant mappings) into KVM memslots. */
-int kvm_mem__sync(struct vmm_domain *vd);
-void kvm_mem__destroy(struct vmm_domain *vd);
-/* Host address of [gpa, gpa + len) if it lies in one RAM region, for the builder. */
-void *kvm_mem__ram(struct vmm_domain *vd, uint64_t gpa, uint64_t len);
-int kvm_mem__map_special(struct domain *d, enum guestmem_kind kind, void *host, gfn_t old_gfn,
-			bool had_old, gfn_t gfn, void *ctx);
-/*
- * hv_ops.ram_changed: a released range leaves the memslots and its memfd
- * pages are punched out (given back to the host); a populated one is
- * punched (so it reads as zeros, allocated again on first touch) and
- * mapped again.
- */
-int kvm_mem__ram_changed(struct domain *d, gfn_t gfn, uint64_t nr, void *host, bool populated,
-			 void *ctx);
-int kvm_mem__map_grant(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
-		      bool readonly, void *ctx);
-int kvm_mem__unmap_grant(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
-			void *ctx);
-
-/* ---- elf.c ---- */
-/*
- * Load the PVH kernel at path into vd's RAM; sets vd->entry. On error
- * returns -1 with a message in err naming the file and what is wrong.
- */
-int elf__load(struct vmm_domain *vd, const char *path, char *err, size_t errlen);
-
-/* ---- module.c ---- */
-/* A boot module file, opened and checked (a regular file, its size). */
-struct module_file {
-	const char *option; /* "--ramdisk" or "--module", for messages */
-	const char *path;
-	const char *cmdline;
-	int fd;
-	uint64_t size;
-};
-/* Open path for option ("--ramdisk", "--module"); -1 with err naming the file and why. */
-int module__open(struct module_file *m, const char *option, const char *path,
-		 const char *cmdline, char *err, size_t errlen);
-/* Read the whole file to dst (m->size bytes). */
-int module__read(struct module_file *m, void *dst, char *err, size_t errlen);
-void module__close(struct module_file *m);
-
-/* ---- pvh.c ---- */
-/*
- * The domain builder's placement after the kernel (elf__load first): the
- * modules, then hvm_start_info with the command line, the module list and
- * the memory map, as Xen's toolstack lays them out. Sets vd->start_info_gpa.
- */
-int pvh__setup(struct vmm_domain *vd, char *err, size_t errlen);
-int pvh__boot_vcpu(struct vmm_vcpu *vc);
-/* Load a VCPUOP_initialise context into a vCPU. */
-int pvh__load_context(struct vmm_vcpu *vc, const struct vcpu_hvm_context *ctx);
-
-/* ---- cpuid.c ---- */
-int cpuid__setup(struct vmm_vcpu *vc);
-
-/* ---- msr.c ---- */
-void msr__rdmsr(struct vmm_vcpu *vc);
-void msr__wrmsr(struct vmm_vcpu *vc);
-
-/* ---- vcpu.c ---- */
-int kvm_cpu__start(struct vmm_vcpu *vc);
-void kvm_cpu__kick(struct vmm_vcpu *vc);
-void kvm_cpu__join(struct vmm_vcpu *vc);
-void kvm_cpu__signal_setup(void);
-/* The vCPU's sync-regs events were changed (an injection): hand them back at the next entry. */
-void kvm_cpu__events_changed(struct vmm_vcpu *vc);
-/*
- * The timer thread's look at a vCPU (now: vmm__now): re-kick it if an
- * injection has waited long enough, kick it if it stayed in KVM_RUN without
- * an exit for a whole probe period (so a cli; hlt inside KVM is seen). The
- * next time it wants to look (0: none).
- */
-uint64_t kvm_cpu__watch(struct vmm_vcpu *vc, uint64_t now);
-
-/* ---- hypercall.c ---- */
-void hypercall__doorbell(struct vmm_vcpu *vc);
-
-/* ---- refused.c, hcall_names.c: the refused-hypercall summary ---- */
-/* Count one refused call (err: the positive Xen errno) of vc; on vc's thread. */
-void refused__count(struct vmm_vcpu *vc, enum vmm_abi abi, uint64_t nr, uint64_t subop,
-		    unsigned err);
-/* "fastabi: [name] refused hypercalls: ..." on stderr, if the domain's vCPUs had any. */
-void refused__report(struct vmm_domain *vd);
-const char *hcall__name(uint64_t nr);          /* "memory_op", or NULL */
-bool hcall__has_subop(uint64_t nr);             /* its first argument is a command */
-uint64_t hcall__legacy_subop(uint64_t nr, uint64_t arg0);
-const char *hcall__subop_name(uint64_t nr, uint64_t subop); /* "XENMEM_...", or NULL */
-
-/* ---- emulate.c ---- */
-/* Try to complete an instruction KVM failed to emulate; true if done. */
-bool emulate__insn(struct vmm_vcpu *vc, const uint8_t *insn, unsigned len, char *why,
-		   size_t whylen);
-
-/* ---- gview.c: guest memory as the CPU sees it (no confidential checks) ---- */
-int gview__read_phys(struct vmm_domain *vd, uint64_t gpa, void *buf, size_t len);
-int gview__write_phys(struct vmm_domain *vd, uint64_t gpa, const void *buf, size_t len);
-/* Linear-address copies (may cross pages); 0 or -1 with nothing written on failure. */
-int gview__read(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la, void *buf,
-		size_t len);
-int gview__write(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t la, const void *buf,
-		 size_t len);
-/*
- * A CPL0 data access of an instruction the VMM completes: 0; -1 with the
- * #PF error code (X86_PFEC_*) and address in *f; -2 when a page is not
- * guest memory. GVIEW_PROBE only translates. Accessed/dirty bits are set
- * on success.
- */
-#define GVIEW_WRITE 1u
-#define GVIEW_PROBE 2u
-struct gview_fault {
-	uint64_t addr;
-	uint32_t pfec;
-};
-int gview__access(struct vmm_domain *vd, const struct kvm_sregs *s, uint64_t rflags, uint64_t la,
-		  void *buf, size_t len, unsigned flags, struct gview_fault *f);
-
-/* ---- timer.c ---- */
-int timer__start(struct vmm *vmm);
-void timer__changed(struct vmm *vmm);
-void timer__stop(struct vmm *vmm);
-
-/* ---- console.c (term__: the VMM side of a console) ---- */
-void term__init(struct console *c, const char *name);
-void term__put(struct console *c, const char *buf, size_t len);
-void term__flush(struct console *c);
-void term__destroy(struct console *c);
-
-/* ---- xencons.c, xenstore.c: the backends of the PV rings ---- */
-/* Reserve the ring pages, bind the ports, set the HVM params (after the ELF is loaded). */
-int rings__setup(struct vmm_domain *vd);
-int xencons__setup(struct vmm_domain *vd, uint64_t gpa, uint8_t *host);
-/* Write what a guest that uses the ring left in out[] (the domain stopped); holds the memory map. */
-void xencons__drain(struct vmm_domain *vd);
-int xenstore__setup(struct vmm_domain *vd, uint64_t gpa, uint8_t *host);
-/* Host address of the ring page if the guest still sees it there and may let us in. */
-uint8_t *ring__page(struct vmm_domain *vd, struct vmm_ring *r);
-/* The guest broke the ring's protocol: say so once, stop serving it. */
-void ring__broken(struct vmm_domain *vd, struct vmm_ring *r, const char *what, const char *fmt,
-		  ...) __attribute__((format(printf, 4, 5)));
-
-/* ---- tsc.c ---- */
-/* After the vCPUs exist: tell the core each guest TSC and the domain's wallclock. */
-int tsc__setup(struct vmm_domain *vd);
-
-/* ---- dump.c ---- */
-/* Register dump of vc (from its sync regs) on stderr, headed by 'why'. */
-void dump__vcpu(struct vmm_vcpu *vc, const char *why);
+/* FASTABI_RESULT_PORT (ioport.h): the guest's test result stops the domain. */
+extern const struct ioport_ops vmm_domain__result_port;
 
 #endif

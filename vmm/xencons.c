@@ -1,16 +1,18 @@
 /*
- * The PV console ring, and what both ring backends share.
+ * The PV console ring's backend, registered as a backend (backend.h); the
+ * ring base is ring.c's.
  *
  * On Xen the toolstack gives every guest two pages and two event channels
  * whose other ends are daemons in dom0: xenconsoled for the console ring
  * (struct xencons_interface) and xenstored for the store. Here the VMM is
- * that backend: rings__setup reserves the pages (VMM_STORE_GPA,
+ * that backend: backend__setup reserves the pages (VMM_STORE_GPA,
  * VMM_CONSOLE_GPA), binds a port of the guest to each backend
  * (evtchn__bind_vmm) and announces both through the HVM params. A guest's
- * EVTCHNOP_send on the console port runs xencons_notify once the call has
- * dropped the core's locks; holding the domain's memory map
- * (hv_domain__mem_lock) it moves out[out_cons..out_prod) to the domain's console (the same
- * "[name] " lines as port 0xe9) and hands the space back. Input (in[]) stays
+ * EVTCHNOP_send on the console port wakes the domain's backend thread,
+ * which runs xencons_serve holding the domain's memory map
+ * (hv_domain__mem_lock): it moves out[out_cons..out_prod) to the domain's
+ * console (the same "[name] " lines as port 0xe9) and hands the space back.
+ * When the domain stops, xencons_drain writes what is left. Input (in[]) stays
  * empty.
  *
  * The guest owns the ring's indices and may write anything into them: every
@@ -28,43 +30,6 @@
 
 #include "vmm.h"
 
-uint8_t *ring__page(struct vmm_domain *vd, struct vmm_ring *r)
-{
-	struct guestmem *gm = hv_domain__mem(vd->d);
-	const struct guestmem_region *g = guestmem__lookup(gm, gpa(r->gpa));
-	uint8_t probe;
-
-	if (r->broken || !g || g->kind != GUESTMEM_RAM || g->host + (r->gpa - g->start) != r->host)
-		return NULL; /* the guest put something else there (add_to_physmap) */
-	/* A confidential guest must share the page first (a refusal is counted). */
-	if (guestmem__read(gm, gpa(r->gpa), &probe, 1))
-		return NULL;
-	return r->host;
-}
-
-void ring__broken(struct vmm_domain *vd, struct vmm_ring *r, const char *what, const char *fmt,
-		  ...)
-{
-	char why[200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	r->broken = true;
-	vmm__err("[%s] %s: %s: the ring is no longer served", vd->name, what, why);
-}
-
-static uint32_t load_idx(const uint8_t *page, size_t off)
-{
-	return __atomic_load_n((const uint32_t *)(page + off), __ATOMIC_ACQUIRE);
-}
-
-static void store_idx(uint8_t *page, size_t off, uint32_t v)
-{
-	__atomic_store_n((uint32_t *)(page + off), v, __ATOMIC_RELEASE);
-}
-
 /* Move what the guest produced to the console; true if anything moved. */
 static bool drain(struct vmm_domain *vd)
 {
@@ -76,8 +41,8 @@ static bool drain(struct vmm_domain *vd)
 	if (!page)
 		return false;
 	/* prod first (acquire): the bytes below it are written. */
-	uint32_t prod = load_idx(page, offsetof(struct xencons_interface, out_prod));
-	uint32_t cons = load_idx(page, offsetof(struct xencons_interface, out_cons));
+	uint32_t prod = ring__load_idx(page, offsetof(struct xencons_interface, out_prod));
+	uint32_t cons = ring__load_idx(page, offsetof(struct xencons_interface, out_cons));
 	uint32_t n = prod - cons;
 	if (n == 0)
 		return false;
@@ -91,27 +56,24 @@ static bool drain(struct vmm_domain *vd)
 	for (uint32_t i = 0; i < n; i++)
 		buf[i] = (char)out[(cons + i) & (size - 1)];
 	/* Release: our reads of out[] are done before the guest may reuse the space. */
-	store_idx(page, offsetof(struct xencons_interface, out_cons), prod);
+	ring__store_idx(page, offsetof(struct xencons_interface, out_cons), prod);
 	term__put(&vd->console, buf, n);
 	c->bytes += n;
 	return true;
 }
 
-/* evtchn__bind_vmm's callback: the guest sent on the console port. */
-static void xencons_notify(struct domain *d, evtchn_port_t port, void *opaque)
+static struct vmm_ring *xencons_ring(struct vmm_domain *vd)
 {
-	struct vmm_domain *vd = opaque;
-
-	hv_domain__mem_lock(d);
-	vd->xcons.ring.nr_notify++;
-	bool moved = drain(vd);
-	hv_domain__mem_unlock(d);
-	/* The space is free again: tell a guest that waits for it, as xenconsoled does. */
-	if (moved)
-		(void)evtchn__vmm_notify(d, port);
+	return &vd->xcons.ring;
 }
 
-void xencons__drain(struct vmm_domain *vd)
+/* A send on the console port (on the backend thread, the memory map held). */
+static bool xencons_serve(struct vmm_domain *vd)
+{
+	return drain(vd);
+}
+
+static void xencons_drain(struct vmm_domain *vd)
 {
 	/* Only a guest that uses the ring: looking costs a refusal in confidential mode. */
 	hv_domain__mem_lock(vd->d);
@@ -120,40 +82,27 @@ void xencons__drain(struct vmm_domain *vd)
 	hv_domain__mem_unlock(vd->d);
 }
 
-int xencons__setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
+static int xencons_setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
 {
-	struct xencons_backend *c = &vd->xcons;
-
 	memset(host, 0, PAGE_SIZE);
-	c->ring = (struct vmm_ring){ .gpa = gpa_, .host = host };
-	int port = evtchn__bind_vmm(vd->d, xencons_notify, vd);
-	if (port < 0)
-		return port;
-	c->ring.port = (evtchn_port_t)port;
+	vd->xcons.ring = (struct vmm_ring){ .gpa = gpa_, .host = host };
 	return 0;
 }
 
-int rings__setup(struct vmm_domain *vd)
+static void xencons_report(struct vmm_domain *vd, char *buf, size_t len)
 {
-	struct domain *d = vd->d;
-	_Static_assert(VMM_CONSOLE_GPA == VMM_STORE_GPA + PAGE_SIZE && VMM_RING_PAGES == 2,
-		       "the ring pages are one range: store, then console");
-
-	int r = domain__add_reserved_ram(d, gpa(VMM_STORE_GPA), VMM_RING_PAGES * PAGE_SIZE,
-					 vd->ring_pages);
-	if (!r)
-		r = xenstore__setup(vd, VMM_STORE_GPA, vd->ring_pages);
-	if (!r)
-		r = xencons__setup(vd, VMM_CONSOLE_GPA, vd->ring_pages + PAGE_SIZE);
-	if (r) {
-		vmm__err("[%s] cannot set up the console and xenstore rings (Xen errno %d)", vd->name,
-			 r);
-		return -1;
-	}
-	/* What the guest reads at boot, as Xen's domain builder sets them. */
-	(void)hv_domain__set_param(d, HVM_PARAM_STORE_PFN, VMM_STORE_GPA >> PAGE_SHIFT);
-	(void)hv_domain__set_param(d, HVM_PARAM_STORE_EVTCHN, vd->xs.ring.port);
-	(void)hv_domain__set_param(d, HVM_PARAM_CONSOLE_PFN, VMM_CONSOLE_GPA >> PAGE_SHIFT);
-	(void)hv_domain__set_param(d, HVM_PARAM_CONSOLE_EVTCHN, vd->xcons.ring.port);
-	return 0;
+	snprintf(buf, len, "PV console: %llu notifications, %llu bytes",
+		 (unsigned long long)vd->xcons.ring.nr_notify, (unsigned long long)vd->xcons.bytes);
 }
+
+const struct backend_ops xencons__backend = {
+	.name = "PV console",
+	.gpa = VMM_CONSOLE_GPA,
+	.pfn_param = HVM_PARAM_CONSOLE_PFN,
+	.evtchn_param = HVM_PARAM_CONSOLE_EVTCHN,
+	.ring = xencons_ring,
+	.setup = xencons_setup,
+	.serve = xencons_serve,
+	.drain = xencons_drain,
+	.report = xencons_report,
+};

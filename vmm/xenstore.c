@@ -13,11 +13,10 @@
  * with EACCES, the rest of the protocol with ENOSYS, unknown types and
  * malformed payloads with EINVAL.
  *
- * A guest send on the store port runs xenstore_notify once the guest's
- * hypercall has dropped the core's locks; it holds the domain's memory map
- * (hv_domain__mem_lock) while it looks at the ring, which also serialises
- * the sends of several vCPUs. It
- * gathers requests from req[] into a buffer of its own (a request may be
+ * A registered backend (backend.h): a guest's send on the store port wakes
+ * the domain's backend thread, which runs xenstore_serve holding the
+ * domain's memory map (hv_domain__mem_lock) while it looks at the ring; one
+ * thread serves the sends of every vCPU. It gathers requests from req[] into a buffer of its own (a request may be
  * longer than the ring and arrive in pieces), answers each complete one
  * into a queue of replies, copies as much of the queue as fits into rsp[]
  * and notifies the guest. It consumes at most one ring's worth per
@@ -34,27 +33,19 @@
 #include <string.h>
 
 #include <xen/errno.h>
+#include <xen/hvm/params.h>
 
 #include "vmm.h"
 
 #define RING XENSTORE_RING_SIZE
 #define OFF(f) offsetof(struct xenstore_domain_interface, f)
 
-static uint32_t load_idx(const uint8_t *page, size_t off)
-{
-	return __atomic_load_n((const uint32_t *)(page + off), __ATOMIC_ACQUIRE);
-}
-
-static void store_idx(uint8_t *page, size_t off, uint32_t v)
-{
-	__atomic_store_n((uint32_t *)(page + off), v, __ATOMIC_RELEASE);
-}
 
 static void broken(struct vmm_domain *vd, uint8_t *page, uint32_t error, const char *fmt,
 		   uint32_t a, uint32_t b)
 {
 	/* XENSTORE_SERVER_FEATURE_ERROR: the guest can read why. */
-	store_idx(page, OFF(error), error);
+	ring__store_idx(page, OFF(error), error);
 	ring__broken(vd, &vd->xs.ring, "xenstore", fmt, a, b);
 }
 
@@ -315,8 +306,8 @@ static bool flush(struct vmm_domain *vd, uint8_t *page)
 
 	if (!xs->out_len)
 		return false;
-	uint32_t cons = load_idx(page, OFF(rsp_cons));
-	uint32_t prod = load_idx(page, OFF(rsp_prod));
+	uint32_t cons = ring__load_idx(page, OFF(rsp_cons));
+	uint32_t prod = ring__load_idx(page, OFF(rsp_prod));
 	if (prod - cons > RING) {
 		broken(vd, page, XENSTORE_ERROR_RINGIDX,
 		       "rsp_prod %#x is beyond rsp_cons %#x by more than the ring", prod, cons);
@@ -328,7 +319,7 @@ static bool flush(struct vmm_domain *vd, uint8_t *page)
 	uint8_t *rsp = page + OFF(rsp);
 	for (uint32_t i = 0; i < n; i++)
 		rsp[(prod + i) & (RING - 1)] = xs->out[i];
-	store_idx(page, OFF(rsp_prod), prod + n);
+	ring__store_idx(page, OFF(rsp_prod), prod + n);
 	memmove(xs->out, xs->out + n, xs->out_len - n);
 	xs->out_len -= n;
 	return n > 0;
@@ -342,8 +333,8 @@ static bool consume(struct vmm_domain *vd, uint8_t *page)
 	/* Every request gets at most two messages back (XS_WATCH: the ack and the event). */
 	const unsigned room = 2 * (unsigned)XS_MSG_MAX;
 
-	uint32_t prod = load_idx(page, OFF(req_prod));
-	uint32_t cons = load_idx(page, OFF(req_cons));
+	uint32_t prod = ring__load_idx(page, OFF(req_prod));
+	uint32_t cons = ring__load_idx(page, OFF(req_cons));
 	uint32_t avail = prod - cons;
 	if (avail > RING) {
 		broken(vd, page, XENSTORE_ERROR_RINGIDX,
@@ -371,7 +362,7 @@ static bool consume(struct vmm_domain *vd, uint8_t *page)
 			break;
 		memcpy(&h, xs->in, hdr);
 		if (h.len > XENSTORE_PAYLOAD_MAX) {
-			store_idx(page, OFF(req_cons), cons);
+			ring__store_idx(page, OFF(req_cons), cons);
 			broken(vd, page, XENSTORE_ERROR_PROTO,
 			       "a request (type %u) of %u bytes, more than XENSTORE_PAYLOAD_MAX", h.type,
 			       h.len);
@@ -383,20 +374,21 @@ static bool consume(struct vmm_domain *vd, uint8_t *page)
 		}
 	}
 	if (cons != start)
-		store_idx(page, OFF(req_cons), cons);
+		ring__store_idx(page, OFF(req_cons), cons);
 	return cons != start;
 }
 
-/* evtchn__bind_vmm's callback: the guest sent on the store port. */
-static void xenstore_notify(struct domain *d, evtchn_port_t port, void *opaque)
+static struct vmm_ring *xenstore_ring(struct vmm_domain *vd)
 {
-	struct vmm_domain *vd = opaque;
+	return &vd->xs.ring;
+}
 
+/* A send on the store port (on the backend thread, the memory map held). */
+static bool xenstore_serve(struct vmm_domain *vd)
+{
 	bool moved = false;
-
-	hv_domain__mem_lock(d);
-	vd->xs.ring.nr_notify++;
 	uint8_t *page = ring__page(vd, &vd->xs.ring);
+
 	if (page) {
 		/* Replies first: the guest may have made room for the ones that waited. */
 		moved = flush(vd, page);
@@ -405,19 +397,23 @@ static void xenstore_notify(struct domain *d, evtchn_port_t port, void *opaque)
 		if (!vd->xs.ring.broken)
 			moved |= flush(vd, page);
 	}
-	hv_domain__mem_unlock(d);
-	if (moved)
-		(void)evtchn__vmm_notify(d, port);
+	return moved;
 }
 
-int xenstore__setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
+static void xenstore_report(struct vmm_domain *vd, char *buf, size_t len)
+{
+	snprintf(buf, len, "xenstore: %llu notifications, %llu requests",
+		 (unsigned long long)vd->xs.ring.nr_notify, (unsigned long long)vd->xs.nr_requests);
+}
+
+static int xenstore_setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
 {
 	struct xenstore_backend *xs = &vd->xs;
 	char buf[48], id[8];
 
 	memset(host, 0, PAGE_SIZE);
-	store_idx(host, OFF(server_features), XENSTORE_SERVER_FEATURE_ERROR);
-	store_idx(host, OFF(connection), XENSTORE_CONNECTED);
+	ring__store_idx(host, OFF(server_features), XENSTORE_SERVER_FEATURE_ERROR);
+	ring__store_idx(host, OFF(connection), XENSTORE_CONNECTED);
 	xs->ring = (struct vmm_ring){ .gpa = gpa_, .host = host };
 
 	snprintf(id, sizeof(id), "%u", hv_domain__id(vd->d));
@@ -433,9 +429,16 @@ int xenstore__setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
 	snprintf(buf, sizeof(buf), "%s/device", xs->home);
 	add_node(xs, buf, "");
 
-	int port = evtchn__bind_vmm(vd->d, xenstore_notify, vd);
-	if (port < 0)
-		return port;
-	xs->ring.port = (evtchn_port_t)port;
 	return 0;
 }
+
+const struct backend_ops xenstore__backend = {
+	.name = "xenstore",
+	.gpa = VMM_STORE_GPA,
+	.pfn_param = HVM_PARAM_STORE_PFN,
+	.evtchn_param = HVM_PARAM_STORE_EVTCHN,
+	.ring = xenstore_ring,
+	.setup = xenstore_setup,
+	.serve = xenstore_serve,
+	.report = xenstore_report,
+};

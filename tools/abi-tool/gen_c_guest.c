@@ -8,7 +8,8 @@
  * that the hypervisor changes nothing else, so the compiler may keep live
  * values in every other register across the call. The stubs stay inline so
  * that results can stay in registers (a store costs about a microsecond in
- * a ring-0 guest on the project's machines, see KVM.md).
+ * a ring-0 guest on the project's machines, see docs/vmm.md "What it
+ * cannot do on these KVM machines").
  */
 #define _POSIX_C_SOURCE 200809L /* open_memstream, strtok_r */
 #include <stdint.h>

@@ -172,6 +172,20 @@ static const char *refused_mnemonic(ZydisMnemonic m)
 	}
 }
 
+/*
+ * The device-not-available checks of MMX, SSE and AVX, in the CPU's order:
+ * #UD if the instruction is unavailable (ud), else #NM if CR0.TS is set.
+ * True if an exception was raised.
+ */
+static bool simd_unavailable(struct insn_event *ev, const struct kvm_sregs *s, bool ud)
+{
+	if (ud || (s->cr0 & X86_CR0_TS)) {
+		insn__raise(ev, ud ? X86_EXC_UD : X86_EXC_NM, false, 0);
+		return true;
+	}
+	return false;
+}
+
 enum insn_verdict insn__execute(struct insn_cpu *c, const struct insn_decoded *d,
 				struct insn_event *ev, enum insn_class *cls, char *why,
 				size_t whylen)
@@ -228,25 +242,13 @@ enum insn_verdict insn__execute(struct insn_cpu *c, const struct insn_decoded *d
 		break;
 	case K_MMX:
 		*cls = INSN_CLASS_MMX;
-		if (s->cr0 & X86_CR0_EM) {
-			insn__raise(ev, X86_EXC_UD, false, 0);
+		if (simd_unavailable(ev, s, s->cr0 & X86_CR0_EM))
 			return INSN_FAULT;
-		}
-		if (s->cr0 & X86_CR0_TS) {
-			insn__raise(ev, X86_EXC_NM, false, 0);
-			return INSN_FAULT;
-		}
 		break;
 	case K_SSE:
 		*cls = INSN_CLASS_SSE;
-		if ((s->cr0 & X86_CR0_EM) || !(s->cr4 & X86_CR4_OSFXSR)) {
-			insn__raise(ev, X86_EXC_UD, false, 0);
+		if (simd_unavailable(ev, s, (s->cr0 & X86_CR0_EM) || !(s->cr4 & X86_CR4_OSFXSR)))
 			return INSN_FAULT;
-		}
-		if (s->cr0 & X86_CR0_TS) {
-			insn__raise(ev, X86_EXC_NM, false, 0);
-			return INSN_FAULT;
-		}
 		break;
 	case K_VEX:
 		*cls = INSN_CLASS_AVX;
@@ -256,14 +258,8 @@ enum insn_verdict insn__execute(struct insn_cpu *c, const struct insn_decoded *d
 		}
 		if (!insn_xcr__get(&x, &xcr0))
 			return INSN_REFUSED;
-		if ((xcr0 & XCR0_SSE_AVX) != XCR0_SSE_AVX) {
-			insn__raise(ev, X86_EXC_UD, false, 0);
+		if (simd_unavailable(ev, s, (xcr0 & XCR0_SSE_AVX) != XCR0_SSE_AVX))
 			return INSN_FAULT;
-		}
-		if (s->cr0 & X86_CR0_TS) {
-			insn__raise(ev, X86_EXC_NM, false, 0);
-			return INSN_FAULT;
-		}
 		break;
 	}
 

@@ -11,7 +11,7 @@ struct ev_field {
 	size_t off, size;
 };
 
-/* How FastABI carries each sub-op (FASTABI.md), written out independently of the generator. */
+/* How FastABI carries each sub-op (docs/fastabi.md, docs/abi-reference.md), written out independently of the generator. */
 struct ev_opdesc {
 	size_t size;
 	struct ev_field in[6];  /* in[n] is register n + 2; size 0: unused */

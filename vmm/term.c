@@ -12,7 +12,7 @@
 
 #include "vmm.h"
 
-void term__init(struct console *c, const char *name)
+void term__init(struct term *c, const char *name)
 {
 	pthread_mutex_init(&c->lock, NULL);
 	snprintf(c->prefix, sizeof(c->prefix), "[%s] ", name);
@@ -22,7 +22,7 @@ void term__init(struct console *c, const char *name)
 /* Lines of all consoles go out one write each. */
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void emit(struct console *c)
+static void emit(struct term *c)
 {
 	char out[sizeof(c->prefix) + CONSOLE_LINE_MAX + 1];
 	size_t pl = strlen(c->prefix);
@@ -37,7 +37,7 @@ static void emit(struct console *c)
 	c->len = 0;
 }
 
-void term__put(struct console *c, const char *buf, size_t len)
+void term__put(struct term *c, const char *buf, size_t len)
 {
 	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < len; i++) {
@@ -55,7 +55,7 @@ void term__put(struct console *c, const char *buf, size_t len)
 	pthread_mutex_unlock(&c->lock);
 }
 
-void term__flush(struct console *c)
+void term__flush(struct term *c)
 {
 	pthread_mutex_lock(&c->lock);
 	if (c->len)
@@ -63,8 +63,40 @@ void term__flush(struct console *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
-void term__destroy(struct console *c)
+void term__destroy(struct term *c)
 {
 	term__flush(c);
 	pthread_mutex_destroy(&c->lock);
 }
+
+/* Port 0xe9 (Bochs' debug port): each byte written goes to the console. */
+static void port_out(struct vmm_vcpu *vc, uint16_t port, const uint8_t *data, unsigned size,
+		     unsigned count)
+{
+	char buf[256];
+	unsigned n = 0;
+
+	(void)port;
+	for (unsigned i = 0; i < count; i++) {
+		buf[n++] = (char)data[(size_t)i * size];
+		if (n == sizeof(buf) || i + 1 == count) {
+			term__put(&vc->dom->console, buf, n);
+			n = 0;
+		}
+	}
+}
+
+/* It reads back 0xe9, which is how a guest detects it (Bochs, QEMU). */
+static void port_in(struct vmm_vcpu *vc, uint16_t port, uint8_t *data, unsigned size,
+		    unsigned count)
+{
+	(void)vc;
+	(void)port;
+	memset(data, 0xe9, (size_t)size * count);
+}
+
+const struct ioport_ops term__port = {
+	.name = "console",
+	.out = port_out,
+	.in = port_in,
+};

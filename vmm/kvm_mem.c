@@ -8,7 +8,7 @@
  *
  * Ballooning: a frame the guest gives back leaves the memslots, so that it
  * is unbacked for KVM as it is for Xen (an access is an MMIO exit that
- * vcpu.c answers as Xen answers an access to an empty gfn: reads all-ones,
+ * kvm_cpu.c answers as Xen answers an access to an empty gfn: reads all-ones,
  * writes dropped), and its memfd pages are punched out (FALLOC_FL_PUNCH_HOLE),
  * which gives the memory back to the host. Only punching, with the memslot
  * kept, would be cheaper but wrong: the guest touching the frame again would
@@ -36,23 +36,23 @@ int kvm_mem__init(struct vmm_domain *vd)
 {
 	char name[64];
 	uint64_t size = vd->cfg.memory_mib << 20;
-	/* The ring pages (rings__setup) live in the same memfd, after RAM. */
+	/* The ring pages (ring__setup) live in the same memfd, after RAM. */
 	uint64_t total = size + (uint64_t)VMM_RING_PAGES * PAGE_SIZE;
 
 	snprintf(name, sizeof(name), "fastabi-%s", vd->name);
 	vd->memfd = memfd_create(name, MFD_CLOEXEC);
 	if (vd->memfd < 0) {
-		vmm__err("memfd_create: %s", strerror(errno));
+		util__err("memfd_create: %s", strerror(errno));
 		return -1;
 	}
 	if (ftruncate(vd->memfd, (off_t)total) < 0) {
-		vmm__err("cannot size guest RAM to %llu MiB: %s",
+		util__err("cannot size guest RAM to %llu MiB: %s",
 			 (unsigned long long)vd->cfg.memory_mib, strerror(errno));
 		return -1;
 	}
 	void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, vd->memfd, 0);
 	if (p == MAP_FAILED) {
-		vmm__err("cannot map %llu MiB of guest RAM: %s",
+		util__err("cannot map %llu MiB of guest RAM: %s",
 			 (unsigned long long)vd->cfg.memory_mib, strerror(errno));
 		return -1;
 	}
@@ -69,7 +69,7 @@ int kvm_mem__init(struct vmm_domain *vd)
 				    vd->ram + low);
 	hv_domain__mem_unlock(vd->d);
 	if (ret) {
-		vmm__err("the core refused guest RAM (Xen errno %d)", ret);
+		util__err("the core refused guest RAM (Xen errno %d)", ret);
 		return -1;
 	}
 	return 0;
@@ -108,7 +108,7 @@ static int set_slot(struct vmm_domain *vd, unsigned id, const struct memslot *s)
 	if (!s) /* deleting: KVM wants the old address back */
 		mr.guest_phys_addr = vd->slots[id].gpa;
 	if (ioctl(vd->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0) {
-		vmm__err("KVM_SET_USER_MEMORY_REGION slot %u gpa %#llx size %#llx: %s", id,
+		util__err("KVM_SET_USER_MEMORY_REGION slot %u gpa %#llx size %#llx: %s", id,
 			 (unsigned long long)mr.guest_phys_addr,
 			 (unsigned long long)mr.memory_size, strerror(errno));
 		return -1;
@@ -126,7 +126,7 @@ static bool same(const struct memslot *a, const struct memslot *b)
  * Make the KVM memslots what the core's map says. Slots that changed are
  * deleted first, then the new ones added: while that happens another vCPU
  * may touch a page that is briefly unmapped, which ends in an MMIO exit
- * that vcpu.c serves from the core's map once the change is done. The
+ * that kvm_cpu.c serves from the core's map once the change is done. The
  * caller holds the domain's memory map: a map callback of the core runs
  * with it, the builder takes it (hv_domain__mem_lock).
  */
@@ -172,7 +172,7 @@ int kvm_mem__sync(struct vmm_domain *vd)
 		while (id < VMM_MAX_MEMSLOTS && vd->slots[id].used)
 			id++;
 		if (id == VMM_MAX_MEMSLOTS) {
-			vmm__err("out of KVM memslots");
+			util__err("out of KVM memslots");
 			ret = -1;
 			goto out;
 		}
@@ -217,7 +217,7 @@ static int punch(struct vmm_domain *vd, uint8_t *host, uint64_t len)
 	if (fallocate(vd->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
 		      (off_t)len) == 0)
 		return 0;
-	vmm__err("[%s] cannot release guest memory at memfd offset %#llx (+%#llx): %s", vd->name,
+	util__err("[%s] cannot release guest memory at memfd offset %#llx (+%#llx): %s", vd->name,
 		 (unsigned long long)off, (unsigned long long)len, strerror(errno));
 	return -1;
 }

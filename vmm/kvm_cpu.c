@@ -121,20 +121,6 @@ static void wait_kick(struct vmm_vcpu *vc)
 	pthread_mutex_unlock(&vc->lock);
 }
 
-__attribute__((format(printf, 2, 3))) static void crash(struct vmm_vcpu *vc, const char *fmt, ...)
-{
-	char why[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	if (vmm_domain__stopping(vc->dom))
-		return; /* another vCPU stopped the domain first: its reason stands */
-	dump__vcpu(vc, why);
-	vmm_domain__stop(vc->dom, VMM_EXIT_CRASH, "vCPU %u: %s", vc->id, why);
-}
-
 /* hv_domain__stuck's question: this vCPU sits in hlt with interrupts off. */
 static bool halted_cli(struct hv_vcpu *v, void *ctx)
 {
@@ -179,7 +165,7 @@ static int lapic_signal(struct vmm_vcpu *vc, uint8_t vector)
 	};
 	int r = ioctl(vc->dom->vm_fd, KVM_SIGNAL_MSI, &msi);
 	if (r < 0)
-		vmm__err("[%s] vCPU %u: KVM_SIGNAL_MSI vector %#x: %s", vc->dom->name, vc->id, vector,
+		util__err("[%s] vCPU %u: KVM_SIGNAL_MSI vector %#x: %s", vc->dom->name, vc->id, vector,
 			 strerror(errno));
 	return r;
 }
@@ -219,7 +205,7 @@ static void inject_direct(struct vmm_vcpu *vc, uint8_t vector)
 		/* KVM may hold it halted: an injected event alone does not wake it. */
 		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 		if (ioctl(vc->fd, KVM_SET_MP_STATE, &mp) < 0)
-			vmm__err("[%s] vCPU %u: KVM_SET_MP_STATE: %s", vc->dom->name, vc->id,
+			util__err("[%s] vCPU %u: KVM_SET_MP_STATE: %s", vc->dom->name, vc->id,
 				 strerror(errno));
 	}
 }
@@ -231,7 +217,7 @@ static void inject(struct vmm_vcpu *vc)
 	if (hv_vcpu__take_nmi(v)) {
 		/* Queued in KVM, which wakes a halted vCPU for it. */
 		if (ioctl(vc->fd, KVM_NMI) < 0)
-			vmm__err("[%s] vCPU %u: KVM_NMI: %s", vc->dom->name, vc->id, strerror(errno));
+			util__err("[%s] vCPU %u: KVM_NMI: %s", vc->dom->name, vc->id, strerror(errno));
 		atomic_store(&vc->halted_cli, false);
 	}
 
@@ -325,167 +311,6 @@ uint64_t kvm_cpu__watch(struct vmm_vcpu *vc, uint64_t now)
 	return !next || vc->probe_at < next ? vc->probe_at : next;
 }
 
-static void io_result(struct vmm_vcpu *vc, uint32_t value)
-{
-	static const struct {
-		int status;
-		const char *name;
-	} results[] = {
-		[VMM_RESULT_SUCCESS] = { VMM_EXIT_SUCCESS, "SUCCESS" },
-		[VMM_RESULT_SKIP] = { VMM_EXIT_SKIP, "SKIP" },
-		[VMM_RESULT_ERROR] = { VMM_EXIT_ERROR, "ERROR" },
-		[VMM_RESULT_FAILURE] = { VMM_EXIT_FAILURE, "FAILURE" },
-	};
-
-	if (value < sizeof(results) / sizeof(results[0]))
-		vmm_domain__stop(vc->dom, results[value].status, "test result %s",
-				 results[value].name);
-	else
-		vmm_domain__stop(vc->dom, VMM_EXIT_ERROR,
-				 "unknown test result %#x on port %#x (0 SUCCESS, 1 SKIP, 2 ERROR, "
-				 "3 FAILURE)", value, VMM_RESULT_PORT);
-}
-
-static void exit_io(struct vmm_vcpu *vc)
-{
-	struct kvm_run *run = vc->run;
-	uint8_t *data = (uint8_t *)run + run->io.data_offset;
-	unsigned size = run->io.size, count = run->io.count;
-
-	if (run->io.direction == KVM_EXIT_IO_IN) {
-		/* Port 0xe9 reads back 0xe9 (Bochs' detection); nothing else is there. */
-		memset(data, run->io.port == VMM_CONSOLE_PORT ? 0xe9 : 0xff, (size_t)size * count);
-		return;
-	}
-	switch (run->io.port) {
-	case VMM_CONSOLE_PORT: {
-		char buf[256];
-		unsigned n = 0;
-		for (unsigned i = 0; i < count; i++) {
-			buf[n++] = (char)data[(size_t)i * size];
-			if (n == sizeof(buf) || i + 1 == count) {
-				term__put(&vc->dom->console, buf, n);
-				n = 0;
-			}
-		}
-		break;
-	}
-	case FASTABI_DOORBELL_PORT:
-		if (size == 1 && count == 1)
-			hypercall__doorbell(vc);
-		break;
-	case VMM_RESULT_PORT: {
-		uint32_t v = 0;
-		memcpy(&v, data + (size_t)(count - 1) * size, size > 4 ? 4 : size);
-		io_result(vc, v);
-		break;
-	}
-	default:
-		break; /* nothing there: writes vanish */
-	}
-}
-
-/*
- * An access to a guest-physical address without a memslot. Guest memory
- * (a page the map is moving just now) is served from the core's map;
- * anything else reads as all ones and ignores writes, like an empty bus.
- */
-static void exit_mmio(struct vmm_vcpu *vc)
-{
-	struct kvm_run *run = vc->run;
-	unsigned len = run->mmio.len > 8 ? 8 : run->mmio.len;
-
-	if (run->mmio.is_write) {
-		(void)gview__write_phys(vc->dom, run->mmio.phys_addr, run->mmio.data, len);
-		return;
-	}
-	if (gview__read_phys(vc->dom, run->mmio.phys_addr, run->mmio.data, len))
-		memset(run->mmio.data, 0xff, len);
-}
-
-static void exit_internal(struct vmm_vcpu *vc)
-{
-	struct kvm_run *run = vc->run;
-	const struct kvm_sregs *s = &run->s.regs.sregs;
-	uint8_t insn[15];
-	unsigned n = 0;
-	char why[256], bytes[64] = "";
-
-	/*
-	 * A fetch from a page whose memslot another vCPU is replacing just now
-	 * fails too: once the change is done (it holds the domain's memory map,
-	 * hv_domain__mem_lock), try again.
-	 */
-	hv_domain__mem_lock(vc->dom->d);
-	hv_domain__mem_unlock(vc->dom->d);
-	if (atomic_load(&vc->dom->memslot_gen) != vc->entry_gen)
-		return;
-	if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION) {
-		crash(vc, "KVM internal error, suberror %u", run->internal.suberror);
-		return;
-	}
-	if (run->emulation_failure.ndata >= 3 &&
-	    (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES)) {
-		n = run->emulation_failure.insn_size;
-		if (n > sizeof(insn))
-			n = sizeof(insn);
-		memcpy(insn, run->emulation_failure.insn_bytes, n);
-	} else {
-		/* Read them ourselves; the instruction may end just before an unmapped page. */
-		bool lm = (s->efer & X86_EFER_LMA) && s->cs.l;
-		uint64_t pc = lm ? run->s.regs.regs.rip : s->cs.base + (run->s.regs.regs.rip & 0xffffffffull);
-		for (n = sizeof(insn); n > 0; n--)
-			if (gview__read(vc->dom, s, pc, insn, n) == 0)
-				break;
-	}
-	if (n && emulate__insn(vc, insn, n, why, sizeof(why))) {
-		vc->nr_emulated++;
-		return;
-	}
-	if (!n)
-		snprintf(why, sizeof(why), "the instruction bytes are not readable");
-	for (unsigned i = 0, p = 0; i < n && p + 4 < sizeof(bytes); i++)
-		p += (unsigned)snprintf(bytes + p, sizeof(bytes) - p, " %02x", insn[i]);
-	crash(vc, "KVM cannot emulate the instruction at rip %#llx (bytes:%s): %s",
-	      (unsigned long long)run->s.regs.regs.rip, bytes, why);
-}
-
-static void handle_exit(struct vmm_vcpu *vc)
-{
-	struct kvm_run *run = vc->run;
-
-	vc->nr_exits++;
-	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		exit_io(vc);
-		break;
-	case KVM_EXIT_MMIO:
-		exit_mmio(vc);
-		break;
-	case KVM_EXIT_X86_RDMSR:
-		msr__rdmsr(vc);
-		break;
-	case KVM_EXIT_X86_WRMSR:
-		msr__wrmsr(vc);
-		break;
-	case KVM_EXIT_INTR:
-		break; /* inject() runs before the next entry */
-	case KVM_EXIT_SHUTDOWN:
-		crash(vc, "triple fault (KVM_EXIT_SHUTDOWN)");
-		break;
-	case KVM_EXIT_INTERNAL_ERROR:
-		exit_internal(vc);
-		break;
-	case KVM_EXIT_FAIL_ENTRY:
-		crash(vc, "KVM could not enter the guest (hardware entry failure reason %#llx)",
-		      (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		break;
-	default:
-		crash(vc, "unhandled KVM exit reason %u", run->exit_reason);
-		break;
-	}
-}
-
 /*
  * A vCPU blocked in SCHEDOP_block or SCHEDOP_poll with interrupts on waits
  * inside KVM_RUN, halted, rather than on its condvar: on Xen an interrupt
@@ -510,7 +335,7 @@ static bool block_in_kvm(struct vmm_vcpu *vc)
 		return false;
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_HALTED };
 	if (ioctl(vc->fd, KVM_SET_MP_STATE, &mp) < 0) {
-		vmm__err("[%s] vCPU %u: KVM_SET_MP_STATE(HALTED): %s", vc->dom->name, vc->id,
+		util__err("[%s] vCPU %u: KVM_SET_MP_STATE(HALTED): %s", vc->dom->name, vc->id,
 			 strerror(errno));
 		return false;
 	}
@@ -525,7 +350,7 @@ static void block_over(struct vmm_vcpu *vc)
 
 	atomic_store(&vc->block_halted, false);
 	if (ioctl(vc->fd, KVM_SET_MP_STATE, &mp) < 0)
-		vmm__err("[%s] vCPU %u: KVM_SET_MP_STATE(RUNNABLE): %s", vc->dom->name, vc->id,
+		util__err("[%s] vCPU %u: KVM_SET_MP_STATE(RUNNABLE): %s", vc->dom->name, vc->id,
 			 strerror(errno));
 }
 
@@ -596,11 +421,11 @@ static void *thread_main(void *arg)
 			continue;
 		}
 		if (r < 0) {
-			crash(vc, "KVM_RUN failed: %s", strerror(err));
+			exit__crash(vc, "KVM_RUN failed: %s", strerror(err));
 			break;
 		}
 		atomic_store(&vc->halted_cli, false);
-		handle_exit(vc);
+		exit__handle(vc);
 	}
 	if (vd->dump_on_stop && vc->started)
 		dump__vcpu(vc, "state when stopped");
@@ -618,7 +443,7 @@ int kvm_cpu__start(struct vmm_vcpu *vc)
 	vc->thread_started = r == 0;
 	pthread_mutex_unlock(&vc->lock);
 	if (r) {
-		vmm__err("cannot start the thread of vCPU %u: %s", vc->id, strerror(r));
+		util__err("cannot start the thread of vCPU %u: %s", vc->id, strerror(r));
 		return -1;
 	}
 	return 0;
