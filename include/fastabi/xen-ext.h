@@ -25,6 +25,15 @@
 #endif
 
 /*
+ * Xen's own continuation of a preempted EVTCHNOP_reset: guests never issue
+ * it themselves, but it is the number they re-execute, so the 4.17 headers
+ * keep it under __XEN__.
+ */
+#ifndef EVTCHNOP_reset_cont
+#define EVTCHNOP_reset_cont 14
+#endif
+
+/*
  * Memory-map entry types of the fixed memory layout (hvm_start_info memmap
  * and XENMEM_memory_map), beside XEN_HVM_MEMMAP_TYPE_RAM (1) .. PMEM (7).
  */
