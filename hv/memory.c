@@ -30,7 +30,7 @@
 int64_t memory__memory_map(struct hv_vcpu *hv_vcpu, uint64_t buffer, struct xen_memory_map *arg)
 {
 	struct domain *d = hv_vcpu->d;
-	struct memory_e820 e[HV_MEMMAP_MAX];
+	struct e820entry e[HV_MEMMAP_MAX];
 	unsigned n = d->nr_memmap;
 	int ret;
 
@@ -39,7 +39,7 @@ int64_t memory__memory_map(struct hv_vcpu *hv_vcpu, uint64_t buffer, struct xen_
 	if (arg->nr_entries < n)
 		n = arg->nr_entries;
 	for (unsigned i = 0; i < n; i++)
-		e[i] = (struct memory_e820){ d->memmap[i].addr, d->memmap[i].size, d->memmap[i].type };
+		e[i] = (struct e820entry){ d->memmap[i].addr, d->memmap[i].size, d->memmap[i].type };
 
 	size_t len = n * sizeof(e[0]);
 	if (hv_vcpu->call && !hv_vcpu->call_fast) {

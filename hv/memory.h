@@ -9,6 +9,8 @@
 
 #include <xen/memory.h>
 
+#include <fastabi/xen-ext.h>
+
 #include "hv.h"
 
 /* Frames a guest may name: below 2^GUESTMEM_MAXPHYADDR. */
@@ -17,13 +19,7 @@
 /* Frames share/unshare handle per call before they continue. */
 #define MEMORY_SHARE_STEP 256u
 
-/* One XENMEM_memory_map record: Xen's packed E820 entry. */
-struct memory_e820 {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-} __attribute__((packed));
-_Static_assert(sizeof(struct memory_e820) == 20, "E820 entries are 20 bytes");
+/* One XENMEM_memory_map record is Xen's packed E820 entry: struct e820entry (xen-ext.h). */
 
 /*
  * XENMEM_current_reservation, maximum_reservation, maximum_gpfn of 'domid'
