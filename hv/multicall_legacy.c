@@ -25,7 +25,9 @@
  * (sched__events_need_delivery), or MULTICALL_STEP entries done in this
  * trap, which bounds how long one trap holds the domain locks.
  */
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <xen/errno.h>
 #include <xen/xen.h>
@@ -43,6 +45,9 @@ struct multicall_entry_compat {
 };
 _Static_assert(sizeof(struct multicall_entry) == 64, "64-bit multicall entries are 64 bytes");
 _Static_assert(sizeof(struct multicall_entry_compat) == 32, "i386 multicall entries are 32 bytes");
+_Static_assert(offsetof(struct multicall_entry, result) == 8 &&
+		       offsetof(struct multicall_entry_compat, result) == 4,
+	       "the result is field 1 of either layout");
 
 /* Continue the multicall at 'list' with nr entries left (Xen's continuation "hi"). */
 static void multicall_continue(struct legacy_call *lc, uint64_t list, uint32_t nr)
@@ -57,55 +62,56 @@ static bool multicall_preempt(struct hv_vcpu *v, unsigned done)
 	return done >= MULTICALL_STEP || sched__events_need_delivery(v);
 }
 
-/* Entry i: read it into op/args (zero-extended from 32 bits for compat). */
+/*
+ * Both layouts are eight fields of one width (op, result, args[6]): 64 bits,
+ * or 32 for the i386 layout. Field n of an entry at va is at va + n * width.
+ */
+static unsigned entry_width(const struct legacy_call *lc)
+{
+	return lc->call->mode64 ? 8 : 4;
+}
+
+/* Read an entry into op/args (zero-extended from 32 bits for the i386 layout). */
 static int entry_read(struct legacy_call *lc, uint64_t va, uint64_t *op, uint64_t args[6])
 {
-	if (lc->call->mode64) {
-		struct multicall_entry e;
-		int ret = legacy__copy_from(lc, va, &e, sizeof(e));
-		if (ret)
-			return ret;
-		*op = e.op;
-		for (unsigned i = 0; i < 6; i++)
-			args[i] = e.args[i];
-		return 0;
-	}
-	struct multicall_entry_compat e;
-	int ret = legacy__copy_from(lc, va, &e, sizeof(e));
+	unsigned w = entry_width(lc);
+	uint8_t raw[sizeof(struct multicall_entry)];
+	int ret = legacy__copy_from(lc, va, raw, 8 * w);
 	if (ret)
 		return ret;
-	*op = e.op;
-	for (unsigned i = 0; i < 6; i++)
-		args[i] = e.args[i];
+	uint64_t f[8] = { 0 };
+	for (unsigned n = 0; n < 8; n++)
+		memcpy(&f[n], raw + n * w, w); /* little-endian: the low bytes */
+	*op = f[0];
+	memcpy(args, &f[2], 6 * sizeof(uint64_t));
 	return 0;
+}
+
+/* Write fields [first, first + n) of the entry at va from f[]. */
+static int entry_write(struct legacy_call *lc, uint64_t va, unsigned first, unsigned n,
+		       const uint64_t *f)
+{
+	unsigned w = entry_width(lc);
+	uint8_t raw[sizeof(struct multicall_entry)];
+	for (unsigned i = 0; i < n; i++)
+		memcpy(raw + i * w, &f[i], w);
+	uint64_t at = va + first * w;
+	return legacy__copy_to(lc, lc->call->mode64 ? at : (uint32_t)at, raw, n * w);
 }
 
 static int entry_write_result(struct legacy_call *lc, uint64_t va, int64_t result)
 {
-	if (lc->call->mode64) {
-		uint64_t r = (uint64_t)result;
-		return legacy__copy_to(lc, va + offsetof(struct multicall_entry, result), &r,
-				       sizeof(r));
-	}
-	uint32_t r = (uint32_t)result;
-	return legacy__copy_to(lc, va + offsetof(struct multicall_entry_compat, result), &r,
-			       sizeof(r));
+	uint64_t r = (uint64_t)result;
+	return entry_write(lc, va, 1, 1, &r);
 }
 
 /* A sub-call continues: the whole entry gets the number, result and arguments of the rest. */
 static int entry_write_continuation(struct legacy_call *lc, uint64_t va, uint64_t op,
 				    int64_t result, const uint64_t args[6])
 {
-	if (lc->call->mode64) {
-		struct multicall_entry e = { .op = op, .result = (uint64_t)result };
-		for (unsigned i = 0; i < 6; i++)
-			e.args[i] = args[i];
-		return legacy__copy_to(lc, va, &e, sizeof(e));
-	}
-	struct multicall_entry_compat e = { .op = (uint32_t)op, .result = (uint32_t)result };
-	for (unsigned i = 0; i < 6; i++)
-		e.args[i] = (uint32_t)args[i];
-	return legacy__copy_to(lc, va, &e, sizeof(e));
+	uint64_t f[8] = { op, (uint64_t)result };
+	memcpy(&f[2], args, 6 * sizeof(uint64_t));
+	return entry_write(lc, va, 0, 8, f);
 }
 
 int64_t legacy__multicall(struct legacy_call *lc)
