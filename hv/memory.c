@@ -450,3 +450,15 @@ int64_t memory__add_to_physmap_batch(struct hv_vcpu *v, struct memory_batch *b)
 	}
 	return 0;
 }
+
+int64_t memory__claim_pages(struct hv_vcpu *v, const struct xen_memory_reservation *r,
+			    bool list_null)
+{
+	if (!list_null || r->extent_order != 0 || r->mem_flags != 0)
+		return -XEN_EINVAL;
+	if (r->domid >= HV_MAX_DOMAINS || !domain__lookup(v->d, r->domid))
+		return -XEN_EINVAL;
+	if (!(v->d->flags & DOMAIN_PRIVILEGED))
+		return -XEN_EPERM;
+	return 0;
+}

@@ -53,6 +53,16 @@ int64_t memory__maximum_ram_page(struct hv_vcpu *v);
  */
 int64_t memory__reserved_device_memory(struct hv_vcpu *v, uint32_t flags, uint32_t *nr_entries);
 
+/*
+ * XENMEM_claim_pages (a toolstack call; Xen's memory.c): the reservation
+ * must name no list, order 0 and no flags (-EINVAL), and a real domain id
+ * (DOMID_SELF is none: -EINVAL, as Xen's rcu_lock_domain_by_id there);
+ * then XSM_PRIV: -EPERM for a domU, and for the control domain the claim
+ * has nothing to hold back here (no other allocator): 0.
+ */
+int64_t memory__claim_pages(struct hv_vcpu *v, const struct xen_memory_reservation *r,
+			    bool list_null);
+
 /* Entries of add_to_physmap_batch served per call before it continues. */
 #define MEMORY_BATCH_STEP 64u
 

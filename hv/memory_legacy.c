@@ -363,6 +363,31 @@ static int64_t reserved_device_memory_map(struct legacy_call *lc, uint64_t va)
 	return legacy__copy_to(lc, va, &c, sizeof(c));
 }
 
+static int64_t claim_pages(struct legacy_call *lc, uint64_t cmd, uint64_t va)
+{
+	struct xen_memory_reservation r;
+	bool list_null;
+
+	if (cmd >> MEMOP_EXTENT_SHIFT)
+		return -XEN_EINVAL;
+	memset(&r, 0, sizeof(r));
+	if (lc->call->mode64) {
+		if (legacy__copy_from(lc, va, &r, sizeof(r)))
+			return -XEN_EFAULT;
+		list_null = !r.extent_start.p;
+	} else {
+		struct compat_memory_reservation c;
+		if (legacy__copy_from(lc, va, &c, sizeof(c)))
+			return -XEN_EFAULT;
+		list_null = !c.extent_start;
+		r.nr_extents = c.nr_extents;
+		r.extent_order = c.extent_order;
+		r.mem_flags = c.mem_flags;
+		r.domid = c.domid;
+	}
+	return memory__claim_pages(lc->v, &r, list_null);
+}
+
 int64_t legacy__memory_op(struct legacy_call *lc)
 {
 	uint64_t va = lc->arg[1];
@@ -399,6 +424,8 @@ int64_t legacy__memory_op(struct legacy_call *lc)
 		return reserved_device_memory_map(lc, va);
 	case XENMEM_add_to_physmap_batch:
 		return add_to_physmap_batch(lc, cmd, va);
+	case XENMEM_claim_pages:
+		return claim_pages(lc, cmd, va);
 	case XENMEM_set_pod_target:
 	case XENMEM_get_pod_target:
 		return pod_target(lc, (lc->arg[0] & MEMOP_CMD_MASK) == XENMEM_set_pod_target, va);

@@ -285,6 +285,37 @@ static void test_exchange(void **state)
 	}
 }
 
+static void test_claim_pages(void **state)
+{
+	(void)state;
+	HARNESS_LEGACY_ABIS(a) {
+		struct domain *d;
+		struct harness *h = world(&d);
+		struct hv_vcpu *v = &d->vcpus[0];
+		uint64_t va;
+		void *p = harness__alloc(h, d, 64, &va);
+		/* Both layouts: zeros but the domid (offset 24, or 16 in the i386 layout). */
+		domid_t *dom = (domid_t *)((uint8_t *)p + (a == ABI_LEG64 ? 24 : 16));
+		*dom = d->id;
+		assert_int_equal(hcall_leg(a, v, MEM, XENMEM_claim_pages, va), -XEN_EPERM);
+		*dom = DOMID_SELF; /* not a domain id here */
+		assert_int_equal(hcall_leg(a, v, MEM, XENMEM_claim_pages, va), -XEN_EINVAL);
+		*dom = d->id;
+		*(uint32_t *)((uint8_t *)p + (a == ABI_LEG64 ? 16 : 8)) = 1; /* extent_order */
+		assert_int_equal(hcall_leg(a, v, MEM, XENMEM_claim_pages, va), -XEN_EINVAL);
+		assert_int_equal(hcall_leg(a, v, MEM, XENMEM_claim_pages, BAD(a)), -XEN_EFAULT);
+		assert_int_equal(hcall_leg(a, v, MEM, XENMEM_claim_pages | (1 << 6), va), -XEN_EINVAL);
+		harness__free(h);
+	}
+	struct harness *h = harness__new();
+	struct domain *d0 = harness__domain(h, "dom0", DOMAIN_PRIVILEGED, 1, 4);
+	uint64_t va;
+	struct xen_memory_reservation *r = harness__alloc(h, d0, sizeof(*r), &va);
+	r->nr_extents = 100;
+	assert_int_equal(hleg64(&d0->vcpus[0], MEM, XENMEM_claim_pages, va), 0);
+	harness__free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_reserved_device_memory),
 		cmocka_unit_test(test_add_to_physmap_batch),
 		cmocka_unit_test(test_exchange),
+		cmocka_unit_test(test_claim_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
