@@ -45,6 +45,21 @@ uint64_t *legacy__arg_reg(struct hv_regs *r, bool mode64, unsigned i)
 	return (uint64_t *)((char *)r + (mode64 ? off64[i] : off32[i]));
 }
 
+int64_t legacy__call(struct legacy_call *lc, uint64_t nr)
+{
+	const struct legacy_hypercall *h = nr < LEGACY_TABLE_SIZE ? &legacy_table[nr] : NULL;
+
+	if (!h || !h->fn) {
+		lc->call->why = "unknown hypercall";
+		return -XEN_ENOSYS;
+	}
+	if (!policy__allows(lc->v->d->policy, HV_ABI_LEGACY, nr, lc->arg[0] & h->subop_mask)) {
+		lc->call->why = "refused by the domain's legacy policy";
+		return -XEN_EPERM;
+	}
+	return h->fn(lc);
+}
+
 void legacy__dispatch(struct hv_vcpu *v, struct hv_call *call)
 {
 	struct legacy_call lc = { .v = v, .call = call };
@@ -54,16 +69,7 @@ void legacy__dispatch(struct hv_vcpu *v, struct hv_call *call)
 	/* The arguments as hv_hypercall read them for its report (zero-extended in 32-bit code). */
 	memcpy(lc.arg, call->arg, sizeof(lc.arg));
 
-	const struct legacy_hypercall *h = nr < LEGACY_TABLE_SIZE ? &legacy_table[nr] : NULL;
-	if (!h || !h->fn) {
-		call->why = "unknown hypercall";
-		ret = -XEN_ENOSYS;
-	} else if (!policy__allows(v->d->policy, HV_ABI_LEGACY, nr, lc.arg[0] & h->subop_mask)) {
-		call->why = "refused by the domain's legacy policy";
-		ret = -XEN_EPERM;
-	} else {
-		ret = h->fn(&lc);
-	}
+	ret = legacy__call(&lc, nr);
 
 	if (lc.restart) {
 		/* rax keeps the number; the arguments describe the remaining work. */

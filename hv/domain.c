@@ -495,3 +495,28 @@ struct guestmem *hv_domain__mem(struct domain *d)
 	}
 	return &d->mem;
 }
+
+/* Xen's arch_vm_assist_valid_mask for an HVM domain (HVM_VM_ASSIST_MASK). */
+#define HVM_VM_ASSIST_MASK (1ul << VMASST_TYPE_runstate_update_flag)
+
+int64_t domain__vm_assist(struct domain *d, uint64_t cmd, uint64_t type)
+{
+	/* The type first, then the command: the order of Xen's checks. */
+	if (type >= 64 || !((HVM_VM_ASSIST_MASK >> type) & 1))
+		return -XEN_EINVAL;
+	switch (cmd) {
+	case VMASST_CMD_enable:
+		d->vm_assist |= 1ul << type;
+		return 0;
+	case VMASST_CMD_disable:
+		d->vm_assist &= ~(1ul << type);
+		return 0;
+	default:
+		return -XEN_ENOSYS;
+	}
+}
+
+bool domain__runstate_update_flag(const struct domain *d)
+{
+	return (d->vm_assist >> VMASST_TYPE_runstate_update_flag) & 1;
+}

@@ -572,12 +572,15 @@ int64_t event_channel__unmask(struct hv_vcpu *hv_vcpu, struct evtchn_unmask *arg
 }
 
 /*
- * Closes the domain's ports EVTCHN_RESET_BATCH at a time. The progress is
- * the domain's (reset_next), so re-executing the same call continues where
- * the last one stopped, whichever ABI or vCPU issues it; the last step goes
- * back to the 2-level ABI.
+ * Closes the domain's ports EVTCHN_RESET_BATCH at a time; the last step
+ * goes back to the 2-level ABI. The progress is the domain's (reset_next,
+ * Xen's next_evtchn: 0 while no reset is in progress). 'mode' says which
+ * call this is: EVTCHN_RESET_ANY (FastABI's reset, re-executed until done,
+ * from wherever it stopped), EVTCHN_RESET_START (legacy EVTCHNOP_reset:
+ * -EBUSY while another is in progress) or EVTCHN_RESET_RESUME (legacy
+ * EVTCHNOP_reset_cont: -EBUSY when none is), as Xen's evtchn_reset.
  */
-int64_t event_channel__reset(struct hv_vcpu *hv_vcpu, struct evtchn_reset *arg)
+int64_t evtchn__reset(struct hv_vcpu *hv_vcpu, struct evtchn_reset *arg, enum evtchn_reset_mode mode)
 {
 	struct domain *d;
 	int ret = domain__target(hv_vcpu, arg->dom, &d);
@@ -585,6 +588,9 @@ int64_t event_channel__reset(struct hv_vcpu *hv_vcpu, struct evtchn_reset *arg)
 	if (ret)
 		return ret;
 	struct evtchn_domain *ed = d->evtchn;
+	if ((mode == EVTCHN_RESET_START && ed->reset_next) ||
+	    (mode == EVTCHN_RESET_RESUME && !ed->reset_next))
+		return -XEN_EBUSY;
 	evtchn_port_t p = ed->reset_next ? ed->reset_next : 1;
 	for (unsigned n = 0; p < ed->valid_ports; p++, n++) {
 		if (n == EVTCHN_RESET_BATCH) {
@@ -597,6 +603,11 @@ int64_t event_channel__reset(struct hv_vcpu *hv_vcpu, struct evtchn_reset *arg)
 	ed->reset_next = 0;
 	evtchn_fifo__destroy(d);
 	return 0;
+}
+
+int64_t event_channel__reset(struct hv_vcpu *hv_vcpu, struct evtchn_reset *arg)
+{
+	return evtchn__reset(hv_vcpu, arg, EVTCHN_RESET_ANY);
 }
 
 int64_t event_channel__set_priority(struct hv_vcpu *hv_vcpu, struct evtchn_set_priority *arg)

@@ -33,6 +33,9 @@
 #define EVTCHN_BUCKET 64u
 /* EVTCHNOP_reset looks at this many ports per call, then continues. */
 #define EVTCHN_RESET_BATCH 64u
+
+/* Which reset call (evtchn__reset): FastABI's reset, or legacy reset / reset_cont. */
+enum evtchn_reset_mode { EVTCHN_RESET_ANY, EVTCHN_RESET_START, EVTCHN_RESET_RESUME };
 /*
  * The pIRQ number space of a domain: bind_pirq refuses numbers at or above
  * it with -EINVAL and, since no domain here is given physical IRQs, every
@@ -180,6 +183,8 @@ uint8_t *evtchn__vcpu_info(struct hv_vcpu *v);
 
 /* The FIFO state of d goes away (EVTCHNOP_reset, domain destruction). */
 void evtchn_fifo__destroy(struct domain *d);
+/* EVTCHNOP_reset in its three forms (evtchn.c); -FASTABI_ERESTART to continue. */
+int64_t evtchn__reset(struct hv_vcpu *v, struct evtchn_reset *arg, enum evtchn_reset_mode mode);
 
 /* ---- atomic bit operations on memory the guest shares ----
  * Byte-wide, so that no locked access ever straddles a cache line whatever

@@ -11,6 +11,9 @@
 
 #include <xen/errno.h>
 
+#include <fastabi/xen-ext.h>
+
+#include "evtchn.h"
 #include "hv.h"
 #include "legacy.h"
 
@@ -56,11 +59,25 @@ OP(alloc_unbound)
 OP(bind_ipi)
 OP(bind_vcpu)
 OP(unmask)
-OP(reset)
 OP(init_control)
 OP(expand_array)
 OP(set_priority)
 #undef OP
+
+/*
+ * Xen's reset and reset_cont (common/event_channel.c): a reset in progress
+ * refuses a new one, reset_cont continues one (-EBUSY otherwise), and a
+ * reset that stops part-way continues as reset_cont.
+ */
+static int64_t legacy_reset(struct hv_vcpu *v, union evtchn_legacy_arg *arg)
+{
+	return evtchn__reset(v, &arg->reset, EVTCHN_RESET_START);
+}
+
+static int64_t legacy_reset_cont(struct hv_vcpu *v, union evtchn_legacy_arg *arg)
+{
+	return evtchn__reset(v, &arg->reset, EVTCHN_RESET_RESUME);
+}
 
 #define OP(name, out) [EVTCHNOP_##name] = { legacy_##name, sizeof(((union evtchn_legacy_arg *)0)->name), out }
 static const struct evtchn_legacy_op evtchn_legacy_ops[] = {
@@ -78,6 +95,7 @@ static const struct evtchn_legacy_op evtchn_legacy_ops[] = {
 	OP(init_control, true),
 	OP(expand_array, false),
 	OP(set_priority, false),
+	[EVTCHNOP_reset_cont] = { legacy_reset_cont, sizeof(struct evtchn_reset), false },
 };
 #undef OP
 #define NR_OPS (sizeof(evtchn_legacy_ops) / sizeof(evtchn_legacy_ops[0]))
@@ -98,7 +116,8 @@ int64_t legacy__event_channel_op(struct legacy_call *lc)
 		return ret;
 	ret = op->fn(lc->v, &arg);
 	if (ret == -FASTABI_ERESTART) {
-		/* reset keeps its progress in the domain: the same call continues. */
+		/* reset keeps its progress in the domain and continues as reset_cont (Xen's "ih"). */
+		lc->arg[0] = EVTCHNOP_reset_cont;
 		lc->restart = true;
 		return ret;
 	}

@@ -45,11 +45,6 @@ unsigned gnttab__nr_entries(const struct gnttab_domain *gt)
 							     GNTTAB_V1_PER_FRAME);
 }
 
-unsigned gnttab__nr_status_in_use(const struct gnttab_domain *gt)
-{
-	return status_frames_for(gt->nr_frames);
-}
-
 /* ---- per-domain state ---- */
 
 static void *page_alloc(size_t pages)
@@ -852,21 +847,6 @@ int gnttab__setup_table(struct hv_vcpu *v, struct gnttab_setup_table *arg,
 	return 0;
 }
 
-int gnttab__get_status_frames(struct hv_vcpu *v, struct gnttab_get_status_frames *arg,
-			      struct domain **target)
-{
-	int rc = target_domain(v, arg->dom, target, &arg->status);
-	if (rc)
-		return rc;
-	struct gnttab_domain *gt = (*target)->gnttab;
-	if (gt->version != 2 || arg->nr_frames > gnttab__nr_status_in_use(gt)) {
-		arg->status = GNTST_general_error;
-		return 0;
-	}
-	arg->status = GNTST_okay;
-	return 0;
-}
-
 /* ---- batches over a shared page (FastABI) ---- */
 
 enum batch_kind { BATCH_MAP, BATCH_UNMAP, BATCH_COPY };
@@ -979,4 +959,37 @@ int64_t grant_table__unmap_batch(struct hv_vcpu *v, struct fastabi_gnttab_batch 
 int64_t grant_table__copy_batch(struct hv_vcpu *v, struct fastabi_gnttab_batch *arg)
 {
 	return batch(v, arg, BATCH_COPY);
+}
+
+/*
+ * GNTTABOP_swap_grant_ref, as Xen's gnttab_swap_grant_ref: both refs in the
+ * table in use (GNTST_bad_gntref), the same ref is nothing to do, neither may
+ * be pinned by a mapping or a copy (GNTST_eagain); then the shared entries
+ * (and, for v2, the status entries) trade places. The guest owns the
+ * entries and may write them meanwhile, as on Xen.
+ */
+int16_t gnttab__swap_grant_ref(struct hv_vcpu *v, grant_ref_t a, grant_ref_t b)
+{
+	struct gnttab_domain *gt = v->d->gnttab;
+	unsigned nr = gnttab__nr_entries(gt);
+
+	if (a >= nr || b >= nr)
+		return GNTST_bad_gntref;
+	if (a == b)
+		return GNTST_okay;
+	const struct gnttab_active *aa = &gt->active[a], *ab = &gt->active[b];
+	if (aa->pin_ro || aa->pin_rw || ab->pin_ro || ab->pin_rw)
+		return GNTST_eagain;
+	size_t size = gt->version == 2 ? sizeof(grant_entry_v2_t) : sizeof(grant_entry_v1_t);
+	uint8_t tmp[sizeof(grant_entry_v2_t)];
+	uint8_t *ea = gt->shared + (size_t)a * size, *eb = gt->shared + (size_t)b * size;
+	memcpy(tmp, ea, size);
+	memcpy(ea, eb, size);
+	memcpy(eb, tmp, size);
+	if (gt->version == 2) {
+		uint16_t st = *status_word(gt, a);
+		*status_word(gt, a) = *status_word(gt, b);
+		*status_word(gt, b) = st;
+	}
+	return GNTST_okay;
 }

@@ -101,10 +101,6 @@ unsigned gnttab__nr_entries(const struct gnttab_domain *gt);
  * sees each frame, INVALID_GFN for one not placed yet. */
 int gnttab__setup_table(struct hv_vcpu *v, struct gnttab_setup_table *arg,
 			struct domain **target);
-/* GNTTABOP_get_status_frames (v2): check that arg->nr_frames status frames are
- * in use (gnttab__nr_status_in_use). */
-int gnttab__get_status_frames(struct hv_vcpu *v, struct gnttab_get_status_frames *arg,
-			      struct domain **target);
 
 /*
  * A copy entry read from guest memory (legacy array, FastABI batch) names a
@@ -115,7 +111,7 @@ int gnttab__get_status_frames(struct hv_vcpu *v, struct gnttab_get_status_frames
  */
 void gnttab__copy_normalise(struct gnttab_copy *c);
 
-/* Status frames in use for the current number of shared frames (v2). */
-unsigned gnttab__nr_status_in_use(const struct gnttab_domain *gt);
+/* GNTTABOP_swap_grant_ref of refs a and b of v's own table: a GNTST_* status. */
+int16_t gnttab__swap_grant_ref(struct hv_vcpu *v, grant_ref_t a, grant_ref_t b);
 
 #endif

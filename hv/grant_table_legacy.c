@@ -10,7 +10,7 @@
  *
  * 32-bit guests use Xen's compat layouts: they differ from the native ones
  * only where a struct holds a xen_pfn_t or a guest handle (copy,
- * setup_table, get_status_frames).
+ * setup_table).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -44,14 +44,6 @@ struct compat_gnttab_setup_table {
 };
 _Static_assert(sizeof(struct compat_gnttab_setup_table) == 16, "compat setup_table");
 
-struct compat_gnttab_get_status_frames {
-	uint32_t nr_frames;
-	domid_t dom;
-	int16_t status;
-	uint32_t frame_list; /* of uint64_t frame numbers */
-};
-_Static_assert(sizeof(struct compat_gnttab_get_status_frames) == 12, "compat get_status_frames");
-
 /* The layouts that are the same in both modes. */
 _Static_assert(sizeof(struct gnttab_map_grant_ref) == 32, "map_grant_ref");
 _Static_assert(sizeof(struct gnttab_unmap_grant_ref) == 24, "unmap_grant_ref");
@@ -68,7 +60,7 @@ static uint64_t va_at(const struct legacy_call *lc, uint64_t va, uint64_t off)
 
 /* ---- arrays: map, unmap, copy ---- */
 
-enum array_kind { ARRAY_MAP, ARRAY_UNMAP, ARRAY_COPY };
+enum array_kind { ARRAY_MAP, ARRAY_UNMAP, ARRAY_COPY, ARRAY_SWAP };
 
 static size_t array_size(const struct legacy_call *lc, enum array_kind k)
 {
@@ -77,6 +69,8 @@ static size_t array_size(const struct legacy_call *lc, enum array_kind k)
 		return sizeof(struct gnttab_map_grant_ref);
 	case ARRAY_UNMAP:
 		return sizeof(struct gnttab_unmap_grant_ref);
+	case ARRAY_SWAP: /* the same for 32-bit code: no handle or long inside */
+		return sizeof(struct gnttab_swap_grant_ref);
 	default:
 		return lc->call->mode64 ? sizeof(struct gnttab_copy) :
 					  sizeof(struct compat_gnttab_copy);
@@ -136,6 +130,17 @@ static int copy_one(struct legacy_call *lc, uint64_t va)
 	return legacy__copy_to(lc, va_at(lc, va, off), &op.status, sizeof(op.status));
 }
 
+static int swap_one(struct legacy_call *lc, uint64_t va)
+{
+	struct gnttab_swap_grant_ref op;
+	int rc = legacy__copy_from(lc, va, &op, sizeof(op));
+	if (rc)
+		return rc;
+	op.status = gnttab__swap_grant_ref(lc->v, op.ref_a, op.ref_b);
+	return legacy__copy_to(lc, va_at(lc, va, offsetof(struct gnttab_swap_grant_ref, status)),
+			       &op.status, sizeof(op.status));
+}
+
 static int64_t array_op(struct legacy_call *lc, enum array_kind k)
 {
 	uint64_t uop = lc->arg[1];
@@ -160,6 +165,9 @@ static int64_t array_op(struct legacy_call *lc, enum array_kind k)
 			break;
 		case ARRAY_UNMAP:
 			rc = unmap_one(lc, va);
+			break;
+		case ARRAY_SWAP:
+			rc = swap_one(lc, va);
 			break;
 		default:
 			rc = copy_one(lc, va);
@@ -209,17 +217,17 @@ static int64_t get_version(struct legacy_call *lc, uint64_t va)
 }
 
 /*
- * Write the guest frame numbers of t's first nr shared (or status) frames to
+ * Write the guest frame numbers of t's first nr shared frames to
  * the guest's list at va, entry_size bytes each (a 32-bit guest's
  * setup_table list has 4-byte entries, which cannot name a frame above
  * 2^32). Returns the GNTST_* status for the struct.
  */
-static int16_t write_frame_list(struct legacy_call *lc, struct domain *t, bool status_frames,
-				uint32_t nr, uint64_t va, unsigned entry_size)
+static int16_t write_frame_list(struct legacy_call *lc, struct domain *t, uint32_t nr,
+				uint64_t va, unsigned entry_size)
 {
 	for (uint32_t i = 0; i < nr; i++) {
 		gfn_t g;
-		uint64_t f = gnttab__frame_gfn(t, status_frames, i, &g) ? gfn_val(g) : INVALID_FRAME;
+		uint64_t f = gnttab__frame_gfn(t, false, i, &g) ? gfn_val(g) : INVALID_FRAME;
 		uint32_t f32 = (uint32_t)f;
 		if (entry_size == 4 && f != INVALID_FRAME && f > UINT32_MAX)
 			return GNTST_general_error;
@@ -253,40 +261,7 @@ static int64_t setup_table(struct legacy_call *lc, uint64_t va)
 	struct domain *t;
 	int64_t ret = gnttab__setup_table(lc->v, &op, &t);
 	if (ret == 0 && op.status == GNTST_okay)
-		op.status = write_frame_list(lc, t, false, op.nr_frames, list, m64 ? 8 : 4);
-	if (m64) {
-		rc = legacy__copy_to(lc, va, &op, sizeof(op));
-	} else {
-		c.status = op.status;
-		rc = legacy__copy_to(lc, va, &c, sizeof(c));
-	}
-	return rc ? rc : ret;
-}
-
-static int64_t get_status_frames(struct legacy_call *lc, uint64_t va)
-{
-	bool m64 = lc->call->mode64;
-	struct gnttab_get_status_frames op = { 0 };
-	struct compat_gnttab_get_status_frames c;
-	uint64_t list;
-	int rc;
-
-	if (m64) {
-		rc = legacy__copy_from(lc, va, &op, sizeof(op));
-		list = (uint64_t)(uintptr_t)op.frame_list.p;
-	} else {
-		rc = legacy__copy_from(lc, va, &c, sizeof(c));
-		op.dom = c.dom;
-		op.nr_frames = c.nr_frames;
-		list = c.frame_list;
-	}
-	if (rc)
-		return rc;
-
-	struct domain *t;
-	int64_t ret = gnttab__get_status_frames(lc->v, &op, &t);
-	if (ret == 0 && op.status == GNTST_okay)
-		op.status = write_frame_list(lc, t, true, op.nr_frames, list, 8);
+		op.status = write_frame_list(lc, t, op.nr_frames, list, m64 ? 8 : 4);
 	if (m64) {
 		rc = legacy__copy_to(lc, va, &op, sizeof(op));
 	} else {
@@ -309,18 +284,24 @@ int64_t legacy__grant_table_op(struct legacy_call *lc)
 		return array_op(lc, ARRAY_UNMAP);
 	case GNTTABOP_copy:
 		return array_op(lc, ARRAY_COPY);
+	case GNTTABOP_swap_grant_ref:
+		return array_op(lc, ARRAY_SWAP);
 	case GNTTABOP_setup_table:
 	case GNTTABOP_query_size:
 	case GNTTABOP_set_version:
 	case GNTTABOP_get_version:
-	case GNTTABOP_get_status_frames:
 		/* One struct each, as on Xen. */
 		if (count != 1)
 			return -XEN_EINVAL;
 		break;
 	default:
-		/* dump_table, transfer, unmap_and_replace, swap_grant_ref, cache_flush,
-		 * and our batch sub-ops (FastABI only). */
+		/*
+		 * What Xen's hvm_grant_table_op does not let an HVM guest call:
+		 * dump_table, transfer, unmap_and_replace, get_status_frames (an
+		 * HVM guest places its status frames with XENMEM_add_to_physmap,
+		 * XENMAPIDX_grant_table_status), cache_flush; and our
+		 * batch sub-ops (FastABI only).
+		 */
 		lc->call->why = "grant_table sub-op not served by the legacy ABI";
 		return -XEN_ENOSYS;
 	}
@@ -331,9 +312,7 @@ int64_t legacy__grant_table_op(struct legacy_call *lc)
 		return query_size(lc, uop);
 	case GNTTABOP_set_version:
 		return set_version(lc, uop);
-	case GNTTABOP_get_version:
-		return get_version(lc, uop);
 	default:
-		return get_status_frames(lc, uop);
+		return get_version(lc, uop);
 	}
 }

@@ -266,6 +266,8 @@ struct domain {
 	gfn_t shared_info_gfn;
 
 	uint64_t hvm_params[HV_NR_HVM_PARAMS];
+	/* VMASST_TYPE_* bits the guest enabled (vm_assist); an HVM domain may set only runstate_update_flag. */
+	unsigned long vm_assist;
 
 	struct evtchn_domain *evtchn;
 	struct gnttab_domain *gnttab;
@@ -355,6 +357,14 @@ int domain__finish_layout(struct domain *d);
  * max_pages. 0, or a guestmem__add error, or -XEN_ENOSPC (memmap full).
  */
 int domain__add_reserved_ram(struct domain *d, gpa_t start, uint64_t size, void *host);
+/*
+ * vm_assist(cmd, type) for d, as Xen's do_vm_assist: a type an HVM domain
+ * may not set (all but VMASST_TYPE_runstate_update_flag) is -EINVAL, then
+ * VMASST_CMD_enable/disable set or clear it, any other cmd is -ENOSYS.
+ */
+int64_t domain__vm_assist(struct domain *d, uint64_t cmd, uint64_t type);
+/* Whether d enabled VMASST_TYPE_runstate_update_flag. */
+bool domain__runstate_update_flag(const struct domain *d);
 /* Stop the domain with a SHUTDOWN_* reason (the first reason sticks). Takes d->lock. */
 void domain__shutdown(struct domain *d, unsigned reason);
 /* The same for a caller that holds d->lock (ops.shutdown is made when it is dropped). */

@@ -38,6 +38,26 @@ int64_t legacy__hvm_op(struct legacy_call *lc)
 	case HVMOP_set_evtchn_upcall_vector:
 		return HVM_STRUCT_OP(lc, struct xen_hvm_evtchn_upcall_vector,
 				     hvm__set_evtchn_upcall_vector, false);
+	case HVMOP_guest_request_vm_event:
+		/*
+		 * Xen: a null argument asks the domain's introspection monitor
+		 * (monitor_guest_request), which does nothing while no monitor
+		 * enabled guest requests, as here where there is none; anything
+		 * else is -EINVAL.
+		 */
+		if (lc->arg[1]) {
+			lc->call->why = "guest_request_vm_event takes no argument";
+			return -XEN_EINVAL;
+		}
+		return 0;
+	case HVMOP_altp2m:
+		/*
+		 * Xen's do_altp2m_op refuses at once, before reading its struct,
+		 * unless altp2m is supported (the "altp2m" boot option, off by
+		 * default, on hardware with EPT): -EOPNOTSUPP.
+		 */
+		lc->call->why = "altp2m is off";
+		return -XEN_EOPNOTSUPP;
 	default:
 		lc->call->why = "unknown hvm_op";
 		return -XEN_ENOSYS;

@@ -33,7 +33,12 @@ struct legacy_call {
 	 * leaves rip on the trap.
 	 */
 	bool restart;
+	/* An entry of a multicall (multicall_legacy.c): a nested multicall is refused. */
+	bool in_multicall;
 };
+
+/* Entries a multicall serves per trap before it continues (multicall_legacy.c). */
+#define MULTICALL_STEP 64
 
 typedef int64_t legacy_hypercall_fn(struct legacy_call *lc);
 
@@ -61,16 +66,25 @@ uint64_t *legacy__arg_reg(struct hv_regs *r, bool mode64, unsigned i);
  * HVM and PVH guests get -ENOSYS for them, as here.
  */
 #define LEGACY_HYPERCALLS(X) \
-	X(__HYPERVISOR_set_timer_op, set_timer_op, LEGACY_NO_SUBOP) \
+	X(__HYPERVISOR_platform_op, platform_op, LEGACY_NO_SUBOP) \
 	X(__HYPERVISOR_memory_op, memory_op, LEGACY_MEMOP_CMD_MASK) \
+	X(__HYPERVISOR_multicall, multicall, LEGACY_NO_SUBOP) \
+	X(__HYPERVISOR_set_timer_op, set_timer_op, LEGACY_NO_SUBOP) \
 	X(__HYPERVISOR_xen_version, xen_version, UINT64_MAX) \
 	X(__HYPERVISOR_console_io, console_io, UINT64_MAX) \
 	X(__HYPERVISOR_grant_table_op, grant_table_op, UINT64_MAX) \
+	X(__HYPERVISOR_vm_assist, vm_assist, UINT64_MAX) \
 	X(__HYPERVISOR_vcpu_op, vcpu_op, UINT64_MAX) \
 	X(__HYPERVISOR_sched_op, sched_op, UINT64_MAX) \
 	X(__HYPERVISOR_event_channel_op, event_channel_op, UINT64_MAX) \
 	X(__HYPERVISOR_physdev_op, physdev_op, UINT64_MAX) \
-	X(__HYPERVISOR_hvm_op, hvm_op, UINT64_MAX)
+	X(__HYPERVISOR_hvm_op, hvm_op, UINT64_MAX) \
+	X(__HYPERVISOR_sysctl, sysctl, LEGACY_NO_SUBOP) \
+	X(__HYPERVISOR_domctl, domctl, LEGACY_NO_SUBOP) \
+	X(__HYPERVISOR_xenpmu_op, xenpmu_op, UINT64_MAX) \
+	X(__HYPERVISOR_dm_op, dm_op, LEGACY_NO_SUBOP) \
+	X(__HYPERVISOR_hypfs_op, hypfs_op, UINT64_MAX) \
+	X(__HYPERVISOR_arch_1, paging_domctl_cont, LEGACY_NO_SUBOP)
 
 #define LEGACY_DECLARE(nr, name, mask) legacy_hypercall_fn legacy__##name;
 LEGACY_HYPERCALLS(LEGACY_DECLARE)
@@ -90,6 +104,13 @@ legacy_hypercall_fn *legacy__handler(uint64_t nr);
  */
 int legacy__copy_from(struct legacy_call *lc, uint64_t va, void *buf, size_t len);
 int legacy__copy_to(struct legacy_call *lc, uint64_t va, const void *buf, size_t len);
+
+/*
+ * Serve legacy hypercall nr with lc's arguments: the table, the policy
+ * (-EPERM), the family's handler; -ENOSYS for a number not served. The
+ * dispatcher calls it for a trapped call, multicall for each entry.
+ */
+int64_t legacy__call(struct legacy_call *lc, uint64_t nr);
 
 /*
  * The legacy dispatcher (abi_legacy.c): serves the call as hv_hypercall

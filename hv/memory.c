@@ -3,6 +3,8 @@
  * the special pages that legacy guests make, and the share set of a
  * confidential domain.
  */
+/* XENMEM_RDM_ALL is under __XEN_TOOLS__ in the 4.17 headers; the call is any guest's. */
+#define __XEN_TOOLS__ 1
 #include <stdint.h>
 #include <string.h>
 
@@ -28,7 +30,7 @@
 int64_t memory__memory_map(struct hv_vcpu *hv_vcpu, uint64_t buffer, struct xen_memory_map *arg)
 {
 	struct domain *d = hv_vcpu->d;
-	struct memory_e820 e[HV_MEMMAP_MAX];
+	struct e820entry e[HV_MEMMAP_MAX];
 	unsigned n = d->nr_memmap;
 	int ret;
 
@@ -37,7 +39,7 @@ int64_t memory__memory_map(struct hv_vcpu *hv_vcpu, uint64_t buffer, struct xen_
 	if (arg->nr_entries < n)
 		n = arg->nr_entries;
 	for (unsigned i = 0; i < n; i++)
-		e[i] = (struct memory_e820){ d->memmap[i].addr, d->memmap[i].size, d->memmap[i].type };
+		e[i] = (struct e820entry){ d->memmap[i].addr, d->memmap[i].size, d->memmap[i].type };
 
 	size_t len = n * sizeof(e[0]);
 	if (hv_vcpu->call && !hv_vcpu->call_fast) {
@@ -387,4 +389,76 @@ int64_t memory__share(struct hv_vcpu *hv_vcpu, struct fastabi_memory_share *arg)
 int64_t memory__unshare(struct hv_vcpu *hv_vcpu, struct fastabi_memory_share *arg)
 {
 	return share_step(hv_vcpu, arg, false);
+}
+
+int64_t memory__maximum_ram_page(struct hv_vcpu *v)
+{
+	uint64_t top = 0;
+
+	/* memory_op holds every domain's lock: each domain of the world is seen. */
+	for (domid_t id = 0; id < HV_MAX_DOMAINS; id++) {
+		struct domain *d = domain__lookup(v->d, id);
+		for (unsigned i = 0; d && i < d->nr_ram_home; i++) {
+			uint64_t end = d->ram_home[i].start + d->ram_home[i].size;
+			if (end > top)
+				top = end;
+		}
+	}
+	return (int64_t)(top >> PAGE_SHIFT);
+}
+
+int64_t memory__reserved_device_memory(struct hv_vcpu *v, uint32_t flags, uint32_t *nr_entries)
+{
+	(void)v;
+	if (flags & ~(uint32_t)XENMEM_RDM_ALL)
+		return -XEN_EINVAL;
+	/* Xen's iommu_get_reserved_device_memory reports nothing without an IOMMU. */
+	*nr_entries = 0;
+	return 0;
+}
+
+int64_t memory__add_to_physmap_batch(struct hv_vcpu *v, struct memory_batch *b)
+{
+	if (b->space == XENMAPSPACE_gmfn_range)
+		return -XEN_EOPNOTSUPP;
+	/* Xen's rcu_lock_domain_by_any_id, then xatp_permission_check. */
+	struct domain *d = domain__lookup(v->d, b->domid);
+	if (!d)
+		return -XEN_ESRCH;
+	if (b->space == XENMAPSPACE_dev_mmio && (!(d->flags & DOMAIN_PRIVILEGED) || d != v->d))
+		return -XEN_EACCES;
+	if (d != v->d && !(v->d->flags & DOMAIN_PRIVILEGED))
+		return -XEN_EPERM;
+	if (b->size < b->done)
+		return -XEN_EILSEQ;
+	if (b->size == b->done)
+		return b->done ? -XEN_EILSEQ : 0;
+
+	for (uint64_t n = 0; b->done < b->size; n++) {
+		uint64_t idx, gpfn;
+		if (b->get(b->ctx, b->done, &idx, &gpfn))
+			return -XEN_EFAULT;
+		struct xen_add_to_physmap a = {
+			.domid = b->domid, .space = b->space, .idx = idx, .gpfn = gpfn,
+		};
+		int32_t rc = (int32_t)memory__add_to_physmap(v, &a);
+		if (b->put_err(b->ctx, b->done, rc))
+			return -XEN_EFAULT;
+		/* Xen's preemption check, if it is not the last entry. */
+		if (++b->done < b->size && n + 1 == MEMORY_BATCH_STEP)
+			return (int64_t)b->done;
+	}
+	return 0;
+}
+
+int64_t memory__claim_pages(struct hv_vcpu *v, const struct xen_memory_reservation *r,
+			    bool list_null)
+{
+	if (!list_null || r->extent_order != 0 || r->mem_flags != 0)
+		return -XEN_EINVAL;
+	if (r->domid >= HV_MAX_DOMAINS || !domain__lookup(v->d, r->domid))
+		return -XEN_EINVAL;
+	if (!(v->d->flags & DOMAIN_PRIVILEGED))
+		return -XEN_EPERM;
+	return 0;
 }

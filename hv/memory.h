@@ -9,6 +9,8 @@
 
 #include <xen/memory.h>
 
+#include <fastabi/xen-ext.h>
+
 #include "hv.h"
 
 /* Frames a guest may name: below 2^GUESTMEM_MAXPHYADDR. */
@@ -17,13 +19,7 @@
 /* Frames share/unshare handle per call before they continue. */
 #define MEMORY_SHARE_STEP 256u
 
-/* One XENMEM_memory_map record: Xen's packed E820 entry. */
-struct memory_e820 {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-} __attribute__((packed));
-_Static_assert(sizeof(struct memory_e820) == 20, "E820 entries are 20 bytes");
+/* One XENMEM_memory_map record is Xen's packed E820 entry: struct e820entry (xen-ext.h). */
 
 /*
  * XENMEM_current_reservation, maximum_reservation, maximum_gpfn of 'domid'
@@ -42,6 +38,51 @@ int64_t memory__maximum_gpfn(struct hv_vcpu *v, domid_t domid);
  * domain), -XEN_EINVAL (set: target above max_pages).
  */
 int64_t memory__pod_target(struct hv_vcpu *v, bool set, struct xen_pod_target *arg);
+
+/*
+ * XENMEM_maximum_ram_page: Xen's max_page, one past the highest machine
+ * frame. The machine of this hypervisor is the RAM it gives its domains: one
+ * past the highest RAM frame any domain was built with.
+ */
+int64_t memory__maximum_ram_page(struct hv_vcpu *v);
+
+/*
+ * XENMEM_reserved_device_memory_map (flags XENMEM_RDM_*): the regions of
+ * passed-through devices the guest must keep clear. There is no
+ * passthrough and no IOMMU here: 0 regions. -XEN_EINVAL for unknown flags.
+ */
+int64_t memory__reserved_device_memory(struct hv_vcpu *v, uint32_t flags, uint32_t *nr_entries);
+
+/*
+ * XENMEM_claim_pages (a toolstack call; Xen's memory.c): the reservation
+ * must name no list, order 0 and no flags (-EINVAL), and a real domain id
+ * (DOMID_SELF is none: -EINVAL, as Xen's rcu_lock_domain_by_id there);
+ * then XSM_PRIV: -EPERM for a domU, and for the control domain the claim
+ * has nothing to hold back here (no other allocator): 0.
+ */
+int64_t memory__claim_pages(struct hv_vcpu *v, const struct xen_memory_reservation *r,
+			    bool list_null);
+
+/* Entries of add_to_physmap_batch served per call before it continues. */
+#define MEMORY_BATCH_STEP 64u
+
+/*
+ * XENMEM_add_to_physmap_batch (Xen's memory.c): each entry i from 'done'
+ * on is one add_to_physmap (memory__add_to_physmap) of (space, idx[i],
+ * gpfn[i]), its result stored with put_err; a failed entry does not stop
+ * the batch. get/put_err return 0 or -XEN_EFAULT (which ends the call).
+ * Returns 0, a negative Xen errno, or the next entry to continue with.
+ */
+struct memory_batch {
+	domid_t domid;
+	uint16_t space;
+	uint16_t size;
+	int (*get)(void *ctx, uint64_t i, uint64_t *idx, uint64_t *gpfn);
+	int (*put_err)(void *ctx, uint64_t i, int32_t err);
+	void *ctx;
+	uint64_t done; /* Xen's start extent */
+};
+int64_t memory__add_to_physmap_batch(struct hv_vcpu *v, struct memory_batch *b);
 
 /*
  * Take the special page (shared_info, a grant frame) at f out of d's

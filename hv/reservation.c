@@ -31,6 +31,17 @@ static unsigned max_order(const struct domain *caller)
 						   : RESERVATION_DOMU_MAX_ORDER;
 }
 
+/* Xen's propagate_node: a node the caller may ask for. */
+static bool node_ok(const struct domain *caller, unsigned flags)
+{
+	if (XENMEMF_get_node(flags) == NO_NODE)
+		return true;
+	if (caller->flags & DOMAIN_PRIVILEGED)
+		return XENMEMF_get_node(flags) < MAX_NUMNODES;
+	/* A domU may hint at a node but not insist on one. */
+	return !(flags & XENMEMF_exact_node_request);
+}
+
 /* Xen's construct_memop_from_reservation + propagate_node: may the call start? */
 static bool flags_ok(const struct domain *caller, unsigned flags)
 {
@@ -42,12 +53,7 @@ static bool flags_ok(const struct domain *caller, unsigned flags)
 	/* XENMEMF_vnode names a virtual node; without vNUMA Xen ignores it. */
 	if (flags & XENMEMF_vnode)
 		return true;
-	if (XENMEMF_get_node(flags) == NO_NODE)
-		return true;
-	if (caller->flags & DOMAIN_PRIVILEGED)
-		return XENMEMF_get_node(flags) < MAX_NUMNODES;
-	/* A domU may hint at a node but not insist on one. */
-	return !(flags & XENMEMF_exact_node_request);
+	return node_ok(caller, flags);
 }
 
 /* ---- telling the VMM, one contiguous run at a time ---- */
@@ -298,4 +304,51 @@ void reservation__op(struct hv_vcpu *v, unsigned op, struct reservation_args *a)
 		increase(v, d, a);
 		break;
 	}
+}
+
+/*
+ * XENMEM_exchange, as Xen's memory_exchange answers an HVM guest: the
+ * checks in Xen's order, then the first input frame of the first chunk
+ * left: one that holds no page is -EINVAL, and a page is -EOPNOTSUPP,
+ * because Xen's steal_page refuses every page of a translated
+ * (paging_mode_external) domain. So nothing is ever exchanged for an HVM
+ * domain, and nr_exchanged tells the guest so.
+ */
+int64_t reservation__exchange(struct hv_vcpu *v, struct xen_memory_exchange *x,
+			      int (*get_in)(void *ctx, uint64_t i, uint64_t *pfn), void *ctx,
+			      bool *report)
+{
+	const struct xen_memory_reservation *in = &x->in, *out = &x->out;
+	*report = true;
+
+	if ((in->extent_order > out->extent_order ? in->extent_order : out->extent_order) >
+	    max_order(v->d))
+		return -XEN_EPERM;
+	/* Both orders are at most 18 now: the shifts are defined. */
+	if (x->nr_exchanged > in->nr_extents || in->domid != out->domid ||
+	    (~0ul >> in->extent_order) < in->nr_extents ||
+	    (~0ul >> out->extent_order) < out->nr_extents ||
+	    (in->nr_extents << in->extent_order) != (out->nr_extents << out->extent_order))
+		return -XEN_EINVAL;
+	if (x->nr_exchanged == in->nr_extents) {
+		*report = false;
+		return 0;
+	}
+	unsigned in_chunk_order =
+		in->extent_order <= out->extent_order ? out->extent_order - in->extent_order : 0;
+	if (!node_ok(v->d, out->mem_flags))
+		return -XEN_EINVAL;
+	struct domain *d;
+	int ret = domain__target(v, in->domid, &d);
+	if (ret)
+		return ret;
+
+	uint64_t chunk = x->nr_exchanged >> in_chunk_order;
+	x->nr_exchanged = chunk << in_chunk_order;
+	uint64_t pfn;
+	if (get_in(ctx, chunk << in_chunk_order, &pfn))
+		return -XEN_EFAULT;
+	const struct guestmem_region *r =
+		pfn < MEMORY_MAX_GFN ? guestmem__lookup(&d->mem, gfn_to_gpa(gfn(pfn))) : NULL;
+	return r ? -XEN_EOPNOTSUPP : -XEN_EINVAL;
 }

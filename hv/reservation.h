@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <xen/memory.h>
+
 #include "hv.h"
 
 /* memory_op's cmd keeps the extents already done above these bits (Xen's value). */
@@ -49,6 +51,17 @@ void reservation__op(struct hv_vcpu *v, unsigned op, struct reservation_args *a)
  * RAM frames [f, f + nr) backed by 'host' have just left d->mem: tell the
  * VMM, which gives the memory back to the host (hv_ops.ram_changed).
  */
+/*
+ * XENMEM_exchange of x (native layout; the in-list read by get_in, frame
+ * numbers of in->extent_start): 0 or a negative Xen errno, with
+ * x->nr_exchanged as the guest must see it, which the decoder writes back
+ * when *report (Xen does on every path but an unreadable struct and a
+ * call with nothing left to exchange).
+ */
+int64_t reservation__exchange(struct hv_vcpu *v, struct xen_memory_exchange *x,
+			      int (*get_in)(void *ctx, uint64_t i, uint64_t *pfn), void *ctx,
+			      bool *report);
+
 void reservation__release(struct domain *d, gfn_t f, uint64_t nr, void *host);
 
 #endif

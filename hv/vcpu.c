@@ -121,8 +121,9 @@ static size_t runstate_encode(const struct vcpu_runstate_info *rs, bool compat, 
 /*
  * Write the runstate to one area. The phys form follows Xen's
  * VMASST_TYPE_runstate_update_flag protocol (XEN_RUNSTATE_UPDATE set in
- * state_entry_time while the rest changes); the legacy GVA form is written
- * plainly, as Xen does without that assist.
+ * state_entry_time while the rest changes); the legacy GVA form follows it
+ * once the domain enabled that assist (vm_assist), and is written plainly
+ * otherwise, as Xen's update_runstate_area does.
  */
 static int runstate_write(struct hv_vcpu *v, const struct area *a, bool update_flag)
 {
@@ -173,7 +174,7 @@ static void runstate_publish(struct hv_vcpu *v)
 	}
 	if (v->runstate_area_virt) {
 		struct area a = runstate_virt(v);
-		(void)runstate_write(v, &a, false);
+		(void)runstate_write(v, &a, domain__runstate_update_flag(v->d));
 	}
 }
 
@@ -907,7 +908,7 @@ int64_t vcpu__register_runstate_memory_area(struct hv_vcpu *v, uint32_t vcpuid,
 	bool old_compat = t->runstate_area_compat;
 	t->runstate_area_compat = call_compat(v);
 	struct area area = { .virt = true, .va = gva(va), .pg = &v->call->paging };
-	int ret = runstate_write(t, &area, false);
+	int ret = runstate_write(t, &area, domain__runstate_update_flag(t->d));
 	if (ret) {
 		/* Xen would take any address it can range-check; we refuse what we cannot reach. */
 		t->runstate_area_compat = old_compat;

@@ -102,3 +102,21 @@ void version__guest_handle(struct hv_vcpu *v, xen_domain_handle_t out)
 {
 	memcpy(out, v->d->handle, sizeof(xen_domain_handle_t));
 }
+
+bool version__denied(struct hv_vcpu *v)
+{
+	return !(v->d->flags & DOMAIN_PRIVILEGED);
+}
+
+const char *version__commandline(struct hv_vcpu *v, size_t *len)
+{
+	static const xen_commandline_t empty;
+	static const char deny[] = "<denied>"; /* Xen's xen_deny() */
+
+	if (version__denied(v)) {
+		*len = sizeof(deny);
+		return deny;
+	}
+	*len = sizeof(empty);
+	return empty;
+}

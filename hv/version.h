@@ -7,6 +7,8 @@
 #ifndef HV_VERSION_H
 #define HV_VERSION_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <xen/xen.h>
@@ -28,5 +30,16 @@ void version__changeset(struct hv_vcpu *v, xen_changeset_info_t out);
 /* virt_start: HVM guests have no hypervisor hole in their address space: 0. */
 uint64_t version__virt_start(struct hv_vcpu *v);
 void version__guest_handle(struct hv_vcpu *v, xen_domain_handle_t out);
+/*
+ * XENVER_commandline and XENVER_build_id are XSM_PRIV under Xen's dummy
+ * policy (xsm_xen_version): whether v's domain is refused them.
+ */
+bool version__denied(struct hv_vcpu *v);
+/*
+ * XENVER_commandline: what the caller gets, 'len' bytes. Xen answers a
+ * refused caller with the string "<denied>" (xen_deny()) and success, and
+ * the control domain with its whole command-line buffer: ours is empty.
+ */
+const char *version__commandline(struct hv_vcpu *v, size_t *len);
 
 #endif

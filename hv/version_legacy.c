@@ -61,12 +61,40 @@ int64_t legacy__xen_version(struct legacy_call *lc)
 		return legacy__copy_to(lc, arg, &fi, sizeof(fi));
 	}
 	case XENVER_pagesize:
+		/* Xen refuses an argument here. */
+		if (arg) {
+			lc->call->why = "pagesize takes no argument";
+			return -XEN_EINVAL;
+		}
 		return PAGE_SIZE;
 	case XENVER_guest_handle: {
 		xen_domain_handle_t hd;
 		version__guest_handle(v, hd);
 		return legacy__copy_to(lc, arg, hd, sizeof(hd));
 	}
+	case XENVER_commandline: {
+		size_t len;
+		const char *line = version__commandline(v, &len);
+		return legacy__copy_to(lc, arg, line, len);
+	}
+	case XENVER_build_id:
+		/*
+		 * Xen: -EPERM for a refused caller; otherwise the struct is read
+		 * (a zero len is -EINVAL) and the build has no build id here:
+		 * xen_build_id's -ENODATA.
+		 */
+		if (version__denied(v)) {
+			lc->call->why = "build_id: privileged domain only";
+			return -XEN_EPERM;
+		}
+		if (arg) {
+			uint32_t len;
+			if (legacy__copy_from(lc, arg, &len, sizeof(len)))
+				return -XEN_EFAULT;
+			if (!len)
+				return -XEN_EINVAL;
+		}
+		return -XEN_ENODATA;
 	default:
 		lc->call->why = "unknown xen_version command";
 		return -XEN_ENOSYS;

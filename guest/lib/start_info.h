@@ -9,16 +9,7 @@
 
 #include "compiler.h"
 
-/*
- * One entry of XENMEM_memory_map's buffer: E820 layout, 20 bytes packed
- * (the Xen headers leave the type to the guest).
- */
-struct e820_entry {
-	uint64_t addr;
-	uint64_t size;
-	uint32_t type;
-} __attribute__((packed));
-_Static_assert(sizeof(struct e820_entry) == 20, "E820 entries are 20 bytes");
+/* XENMEM_memory_map's records are struct e820entry (include/fastabi/xen-ext.h, via guest.h). */
 
 struct hvm_start_info;
 struct hvm_memmap_table_entry;

@@ -102,7 +102,7 @@ void test_main(void)
 	unsigned nr_map1;
 	const struct hvm_memmap_table_entry *m = memmap_entries(&nr_map1);
 	struct xen_memory_map mm = { .nr_entries = 16 };
-	struct { uint64_t addr, size; uint32_t type; } __attribute__((packed)) e820[16];
+	struct e820entry e820[16];
 	set_xen_guest_handle(mm.buffer, (void *)e820);
 	rc = hypercall_memory_op(XENMEM_memory_map, &mm);
 	CHECK_EQ(rc, 0);

@@ -15,14 +15,14 @@ const char test_title[] = "memmap";
 #define GiB (1ull << 30)
 #define MiB (1ull << 20)
 
-static struct e820_entry mm_buf[32] __page_noinit;
+static struct e820entry mm_buf[32] __page_noinit;
 
 static bool overlaps(const struct hvm_memmap_table_entry *a, const struct hvm_memmap_table_entry *b)
 {
 	return a->addr < b->addr + b->size && b->addr < a->addr + a->size;
 }
 
-static void compare_with_start_info(const char *how, const struct e820_entry *m, unsigned n)
+static void compare_with_start_info(const char *how, const struct e820entry *m, unsigned n)
 {
 	unsigned nr;
 	const struct hvm_memmap_table_entry *e = memmap_entries(&nr);

@@ -47,7 +47,7 @@ static struct op ops[] = {
 	{ "vcpu get_physid(0)", 24, 12, R(R8), R(RSI), { [REG_RSI] = 0 }, true },
 	{ "sched yield", 29, 0, 0, 0, {0}, false },
 	{ "memory memory_map", 12, 9, R(RSI), R(RSI) | R(R8),
-	  { [REG_RSI] = PAGE_SIZE / sizeof(struct e820_entry) }, false },
+	  { [REG_RSI] = PAGE_SIZE / sizeof(struct e820entry) }, false },
 	{ "unknown hypercall (console_io)", 18, 0, 0, 0, {0}, true },
 };
 

@@ -233,7 +233,7 @@ static void test_legacy_table(void **state)
 	} while (0);
 	LEGACY_HYPERCALLS(CHECK_ENTRY)
 #undef CHECK_ENTRY
-	assert_int_equal(n, 10);
+	assert_int_equal(n, 19);
 	for (unsigned nr = 0; nr < POLICY_NR_HYPERCALLS; nr++) {
 		struct harness_result res;
 		int64_t ret = harness__legacy(v, true, nr, (const uint64_t[LEGACY_NR_ARGS]){ 0 }, &res);

@@ -50,13 +50,13 @@ static void test_memory_map(void **state)
 	struct harness *h = harness__new();
 	struct domain *d = harness__domain(h, "m", DOMAIN_FASTABI | DOMAIN_FIXED_LAYOUT, 1, 8);
 	struct hv_vcpu *v = &d->vcpus[0];
-	struct memory_e820 *got[NR_ABIS];
+	struct e820entry *got[NR_ABIS];
 
 	assert_true(d->nr_memmap >= 4);
 	HARNESS_ABIS(abi) {
 		uint64_t va;
-		got[abi] = harness__alloc(h, d, 32 * sizeof(struct memory_e820), &va);
-		memset(got[abi], 0xee, 32 * sizeof(struct memory_e820));
+		got[abi] = harness__alloc(h, d, 32 * sizeof(struct e820entry), &va);
+		memset(got[abi], 0xee, 32 * sizeof(struct e820entry));
 		uint32_t nr = 32;
 		assert_int_equal(memory_map(h, v, abi, va, &nr), 0);
 		assert_int_equal(nr, d->nr_memmap);
@@ -69,7 +69,7 @@ static void test_memory_map(void **state)
 		assert_int_equal(((uint8_t *)&got[abi][nr])[0], 0xee);
 
 		/* A short buffer gets the first records. */
-		memset(got[abi], 0xee, 32 * sizeof(struct memory_e820));
+		memset(got[abi], 0xee, 32 * sizeof(struct e820entry));
 		nr = 2;
 		assert_int_equal(memory_map(h, v, abi, va, &nr), 0);
 		assert_int_equal(nr, 2);
@@ -115,7 +115,7 @@ static void test_memory_map_confidential(void **state)
 					   DOMAIN_FIXED_LAYOUT, 1, 8);
 	struct hv_vcpu *v = &d->vcpus[0];
 	uint64_t va;
-	struct memory_e820 *e = harness__alloc_page(h, d, &va);
+	struct e820entry *e = harness__alloc_page(h, d, &va);
 
 	uint32_t nr = 16;
 	assert_int_equal(memory_map(h, v, ABI_FAST, va, &nr), -XEN_EACCES);

@@ -165,8 +165,38 @@ static void test_pagesize_handle_unknown(void **state)
 	assert_int_equal(hleg64(w->v, VER, XENVER_guest_handle, va), 0);
 	assert_memory_equal(hd, w->d->handle, 16);
 
-	assert_int_equal(hleg64(w->v, VER, XENVER_commandline, va), -XEN_ENOSYS);
-	assert_int_equal(hleg64(w->v, VER, XENVER_build_id, va), -XEN_ENOSYS);
+	/* pagesize takes no argument (Xen: -EINVAL for one). */
+	assert_int_equal(hleg64(w->v, VER, XENVER_pagesize, va), -XEN_EINVAL);
+
+	/*
+	 * commandline and build_id are XSM_PRIV (Xen's dummy xsm_xen_version):
+	 * a domU gets "<denied>" and success for the one, -EPERM for the other.
+	 */
+	char *line = harness__alloc(w->h, w->d, 1024, &va);
+	memset(line, 0x55, 1024);
+	assert_int_equal(hleg64(w->v, VER, XENVER_commandline, va), 0);
+	assert_string_equal(line, "<denied>");
+	assert_int_equal((uint8_t)line[9], 0x55); /* strlen + 1 bytes, no more */
+	memset(line, 0x55, 1024);
+	assert_int_equal(hleg32(w->v, VER, XENVER_commandline, va), 0);
+	assert_string_equal(line, "<denied>");
+	assert_int_equal(hleg64(w->v, VER, XENVER_commandline, 0x10), -XEN_EFAULT);
+	assert_int_equal(hleg64(w->v, VER, XENVER_build_id, va), -XEN_EPERM);
+	assert_int_equal(hleg32(w->v, VER, XENVER_build_id, 0), -XEN_EPERM);
+	assert_int_equal(hfast(w->v, VER, XENVER_commandline, va), -XEN_ENOSYS);
+
+	/* The control domain: an empty command line, and no build id in this build. */
+	struct domain *d0 = harness__domain(w->h, "dom0", DOMAIN_PRIVILEGED, 1, 4);
+	char *line0 = harness__alloc(w->h, d0, 1024, &va);
+	memset(line0, 0x55, 1024);
+	assert_int_equal(hleg64(&d0->vcpus[0], VER, XENVER_commandline, va), 0);
+	for (int i = 0; i < 1024; i++)
+		assert_int_equal(line0[i], 0);
+	uint32_t *bid = harness__alloc(w->h, d0, 64, &va);
+	*bid = 0;
+	assert_int_equal(hleg64(&d0->vcpus[0], VER, XENVER_build_id, va), -XEN_EINVAL);
+	*bid = 32;
+	assert_int_equal(hleg64(&d0->vcpus[0], VER, XENVER_build_id, va), -XEN_ENODATA);
 	assert_int_equal(hleg64(w->v, VER, 1ull << 40), -XEN_ENOSYS);
 	/* The string commands are legacy-only. */
 	assert_int_equal(hfast(w->v, VER, XENVER_extraversion, va), -XEN_ENOSYS);

@@ -44,6 +44,9 @@ static const struct ev_opdesc ev_ops[] = {
 		{ FIELD(evtchn_bind_vcpu, vcpu), FIELD(evtchn_bind_vcpu, port) }, { { 0, 0 } } },
 	[EVTCHNOP_unmask] = { sizeof(struct evtchn_unmask), { FIELD(evtchn_unmask, port) }, { { 0, 0 } } },
 	[EVTCHNOP_reset] = { sizeof(struct evtchn_reset), { FIELD(evtchn_reset, dom) }, { { 0, 0 } } },
+	/* Legacy only: what a preempted legacy reset continues as. */
+	[EVTCHNOP_reset_cont] = { sizeof(struct evtchn_reset), { FIELD(evtchn_reset, dom) },
+		{ { 0, 0 } } },
 	[EVTCHNOP_init_control] = { sizeof(struct evtchn_init_control),
 		{ FIELD(evtchn_init_control, control_gfn), FIELD(evtchn_init_control, offset),
 		  FIELD(evtchn_init_control, vcpu) },
@@ -155,6 +158,8 @@ static int64_t legacy_step(struct ev_world *w, struct hv_vcpu *v, unsigned op, v
 	int64_t ret = harness__legacy(v, w->abi == ABI_LEG64, __HYPERVISOR_event_channel_op,
 				      (const uint64_t[LEGACY_NR_ARGS]){ op, va }, &res);
 	*restart = res.result == HV_CALL_RESTART;
+	if (*restart)
+		w->cont_op = (unsigned)*legacy__arg_reg(&res.regs, w->abi == ABI_LEG64, 0);
 	if (ret == 0 && !*restart)
 		memcpy(arg, host, desc->size);
 	else
@@ -173,6 +178,8 @@ int64_t ev_op_once(struct ev_world *w, struct hv_vcpu *v, unsigned op, void *arg
 			if (ev_ops[op].in[n].size)
 				in[n] = get_field(arg, ev_ops[op].in[n]);
 		ret = fast_step(v, op, arg, in, restart);
+		if (*restart)
+			w->cont_op = op;
 	} else {
 		ret = legacy_step(w, v, op, arg, restart);
 	}
@@ -190,8 +197,10 @@ int64_t ev_op_loop(struct ev_world *w, struct hv_vcpu *v, unsigned op, void *arg
 	bool restart;
 	int64_t ret;
 
-	while ((ret = ev_op_once(w, v, op, arg, &restart)), restart)
+	while ((ret = ev_op_once(w, v, op, arg, &restart)), restart) {
 		assert_true(++n < 100000);
+		op = w->cont_op;
+	}
 	if (restarts)
 		*restarts = n;
 	return ret;

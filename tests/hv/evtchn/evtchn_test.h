@@ -30,6 +30,12 @@ struct ev_world {
 	unsigned n;
 	/* The guest page each domain's legacy structs go through. */
 	uint64_t slot_va[HV_MAX_DOMAINS];
+	/*
+	 * The op the last call that continued re-executes (ev_op_once sets it): the
+	 * same one through FastABI, through legacy the one the core wrote into
+	 * the first argument register (reset continues as reset_cont, as on Xen).
+	 */
+	unsigned cont_op;
 };
 
 struct ev_world *ev_world_new(enum abi abi);
@@ -41,7 +47,7 @@ struct domain *ev_domain_cfg(struct ev_world *w, const struct domain_config *cfg
 /*
  * EVTCHNOP 'op' with its struct through w->abi; on success the outputs are
  * in *arg as the guest sees them. Returns rax. ev_op_loop re-executes the
- * trap while the call continues and counts the restarts.
+ * trap while the call continues (with w->cont_op) and counts the restarts.
  */
 int64_t ev_op(struct ev_world *w, struct hv_vcpu *v, unsigned op, void *arg);
 int64_t ev_op_loop(struct ev_world *w, struct hv_vcpu *v, unsigned op, void *arg,

@@ -512,9 +512,13 @@ static void sc_reset(struct ev_world *w)
 	/* The peer already saw its end unbound. */
 	assert_int_equal(ev_status(w, vb, DOMID_SELF, pb, &st), 0);
 	assert_int_equal(st.status, EVTCHNSTAT_unbound);
-	/* Re-executing continues where it stopped; nothing is done twice or lost. */
+	/*
+	 * Re-executing continues where it stopped; nothing is done twice or
+	 * lost. Legacy continues as EVTCHNOP_reset_cont, as Xen does.
+	 */
+	assert_int_equal(w->cont_op, w->abi == ABI_FAST ? EVTCHNOP_reset : EVTCHNOP_reset_cont);
 	unsigned restarts;
-	assert_int_equal(ev_op_loop(w, va, EVTCHNOP_reset, &r, &restarts), 0);
+	assert_int_equal(ev_op_loop(w, va, w->cont_op, &r, &restarts), 0);
 	assert_int_equal(restarts, 2);
 	for (evtchn_port_t q = 0; q < 256; q++) {
 		assert_int_equal(ev_status(w, va, DOMID_SELF, q, &st), 0);
@@ -541,6 +545,51 @@ static void test_reset(void **state)
 {
 	(void)state;
 	ev_run_all(sc_reset);
+}
+
+/*
+ * Legacy only (Xen's evtchn_reset): a reset in progress refuses a new
+ * EVTCHNOP_reset, EVTCHNOP_reset_cont with none in progress is -EBUSY, and
+ * reset_cont reads its struct and names its domain like reset.
+ */
+static void test_reset_cont(void **state)
+{
+	(void)state;
+	HARNESS_LEGACY_ABIS(abi) {
+		struct ev_world *w = ev_world_new(abi);
+		struct domain *a = ev_domain(w, "a", 0, 1);
+		struct hv_vcpu *v = &a->vcpus[0];
+		struct evtchn_reset r = { .dom = DOMID_SELF };
+		evtchn_port_t p;
+		bool restart;
+
+		assert_int_equal(ev_op(w, v, EVTCHNOP_reset_cont, &r), -XEN_EBUSY);
+		for (unsigned i = 0; i < 100; i++)
+			assert_int_equal(ev_bind_ipi(w, v, 0, &p), 0);
+		assert_int_equal(ev_op_once(w, v, EVTCHNOP_reset, &r, &restart), -FASTABI_ERESTART);
+		assert_int_equal(w->cont_op, EVTCHNOP_reset_cont);
+		assert_int_equal(ev_op(w, v, EVTCHNOP_reset, &r), -XEN_EBUSY);
+		assert_int_equal(hcall_leg(abi, v, __HYPERVISOR_event_channel_op, EVTCHNOP_reset_cont,
+					   abi == ABI_LEG64 ? 0x10 : 0xfff00000),
+				 -XEN_EFAULT);
+		r.dom = 9;
+		assert_int_equal(ev_op(w, v, EVTCHNOP_reset_cont, &r), -XEN_ESRCH);
+		r.dom = DOMID_SELF;
+		unsigned restarts;
+		assert_int_equal(ev_op_loop(w, v, EVTCHNOP_reset_cont, &r, &restarts), 0);
+		assert_int_equal(restarts, 0);
+		assert_int_equal(ev_op(w, v, EVTCHNOP_reset_cont, &r), -XEN_EBUSY);
+		assert_int_equal(ev_op_loop(w, v, EVTCHNOP_reset, &r, &restarts), 0);
+		assert_int_equal(restarts, 1);
+		ev_world_free(w);
+	}
+	/* Not a FastABI operation. */
+	struct ev_world *w = ev_world_new(ABI_FAST);
+	struct domain *a = ev_domain(w, "a", 0, 1);
+	assert_int_equal(hfast(&a->vcpus[0], __HYPERVISOR_event_channel_op, EVTCHNOP_reset_cont,
+			       DOMID_SELF),
+			 -XEN_ENOSYS);
+	ev_world_free(w);
 }
 
 /* ---- limits ---- */
@@ -738,9 +787,13 @@ static void test_legacy_pointers(void **state)
 		assert_int_equal(au.port, 1);
 		assert_int_equal(au.dom, DOMID_SELF);
 		assert_int_equal(au.remote_dom, DOMID_SELF);
-		/* Unknown commands, Xen's internal continuation number included. */
+		/*
+		 * Unknown commands. Xen's continuation number (reset_cont, 14) is a
+		 * command like the others (test_reset_cont): with no reset in
+		 * progress, -EBUSY.
+		 */
 		struct evtchn_send *s = harness__alloc(h, d, sizeof(*s), &va);
-		assert_int_equal(LEG(14, va), -XEN_ENOSYS);
+		assert_int_equal(LEG(EVTCHNOP_reset_cont, va), -XEN_EBUSY);
 		assert_int_equal(LEG(1000, va), -XEN_ENOSYS);
 		assert_int_equal(LEG(UINT32_MAX, va), -XEN_ENOSYS);
 		if (mode64) {
@@ -833,6 +886,7 @@ int main(void)
 		cmocka_unit_test(test_ipi_bind_vcpu),
 		cmocka_unit_test(test_pirq),
 		cmocka_unit_test(test_reset),
+		cmocka_unit_test(test_reset_cont),
 		cmocka_unit_test(test_port_limit),
 		cmocka_unit_test(test_2l_limit),
 		cmocka_unit_test(test_destroy_peer),

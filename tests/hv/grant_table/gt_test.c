@@ -301,25 +301,3 @@ struct compat_setup_table *gt_setup_table32(struct harness *h, struct domain *d,
 	op->frame_list = (uint32_t)list;
 	return op;
 }
-
-struct gnttab_get_status_frames *gt_status_frames(struct harness *h, struct domain *d,
-						  domid_t dom, uint32_t nr, uint64_t list,
-						  uint64_t *va)
-{
-	struct gnttab_get_status_frames *op = harness__alloc(h, d, sizeof(*op), va);
-	op->dom = dom;
-	op->nr_frames = nr;
-	set_xen_guest_handle(op->frame_list, (uint64_t *)(uintptr_t)list);
-	return op;
-}
-
-struct compat_get_status_frames *gt_status_frames32(struct harness *h, struct domain *d,
-						    domid_t dom, uint32_t nr, uint64_t list,
-						    uint64_t *va)
-{
-	struct compat_get_status_frames *op = harness__alloc(h, d, sizeof(*op), va);
-	op->dom = dom;
-	op->nr_frames = nr;
-	op->frame_list = (uint32_t)list;
-	return op;
-}

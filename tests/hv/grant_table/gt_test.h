@@ -88,13 +88,6 @@ struct compat_setup_table {
 	uint32_t frame_list;
 };
 
-struct compat_get_status_frames {
-	uint32_t nr_frames;
-	domid_t dom;
-	int16_t status;
-	uint32_t frame_list;
-};
-
 struct side {
 	uint64_t ref_or_frame;
 	domid_t domid;
@@ -127,11 +120,5 @@ struct gnttab_setup_table *gt_setup_table(struct harness *h, struct domain *d, d
 					  uint32_t nr, uint64_t list, uint64_t *va);
 struct compat_setup_table *gt_setup_table32(struct harness *h, struct domain *d, domid_t dom,
 					    uint32_t nr, uint64_t list, uint64_t *va);
-struct gnttab_get_status_frames *gt_status_frames(struct harness *h, struct domain *d,
-						  domid_t dom, uint32_t nr, uint64_t list,
-						  uint64_t *va);
-struct compat_get_status_frames *gt_status_frames32(struct harness *h, struct domain *d,
-						    domid_t dom, uint32_t nr, uint64_t list,
-						    uint64_t *va);
 
 #endif

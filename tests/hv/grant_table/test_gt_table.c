@@ -1,7 +1,7 @@
 /*
  * Grant tables, the table itself: query_size, set_version and get_version through
- * every ABI, setup_table and the frames' placement, the fixed layout's frames and
- * get_status_frames.
+ * every ABI, setup_table and the frames' placement, the fixed layout's frames,
+ * get_status_frames refused to HVM as on Xen, and swap_grant_ref.
  */
 
 #include <string.h>
@@ -254,23 +254,22 @@ static void test_fixed_layout_frames(void **state)
 	assert_int_equal(e.flags, GTF_permit_access | GTF_reading | GTF_writing);
 	assert_int_equal(gt_unmap(h, f, ABI_FAST, FAR_AT(0), m.handle).status, GNTST_okay);
 
-	/* get_status_frames: v2 only, and no more than in use. */
-	struct gnttab_get_status_frames *sf = gt_status_frames(h, f, DOMID_SELF, 2, list, &va);
-	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, va, 1), 0);
-	assert_int_equal(sf->status, GNTST_general_error);
+	/*
+	 * get_status_frames is not an HVM call on Xen 4.17 (hvm_grant_table_op):
+	 * -ENOSYS in both widths, whatever the version. An HVM guest finds its
+	 * status frames where the layout put them (the memory map) or where it
+	 * placed them (XENMEM_add_to_physmap, XENMAPIDX_grant_table_status:
+	 * tests/hv/core/test_memory.c).
+	 */
+	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, va, 1), -XEN_ENOSYS);
 	assert_int_equal(gt_set_version(h, f, ABI_FAST, 2), 0);
-	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, va, 1), 0);
-	assert_int_equal(sf->status, GNTST_okay);
-	assert_int_equal(frames[0], st_base >> PAGE_SHIFT);
-	assert_int_equal(frames[1], (st_base >> PAGE_SHIFT) + 1);
-	sf->nr_frames = 3;
-	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, va, 1), 0);
-	assert_int_equal(sf->status, GNTST_general_error);
-	/* The 32-bit layout. */
-	struct compat_get_status_frames *cs = gt_status_frames32(h, f, DOMID_SELF, 1, list + 8, &va);
-	assert_int_equal(hleg32(v, GT, GNTTABOP_get_status_frames, va, 1), 0);
-	assert_int_equal(cs->status, GNTST_okay);
-	assert_int_equal(frames[1], st_base >> PAGE_SHIFT);
+	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, va, 1), -XEN_ENOSYS);
+	assert_int_equal(hleg32(v, GT, GNTTABOP_get_status_frames, va, 1), -XEN_ENOSYS);
+	for (unsigned i = 0; i < 2; i++) {
+		gfn_t g;
+		assert_true(gnttab__frame_gfn(f, true, i, &g));
+		assert_int_equal(gfn_val(g), (st_base >> PAGE_SHIFT) + i);
+	}
 	/* v2 entries through the fixed status frames. */
 	grant_entry_v2_t e2v = { .full_page = { .hdr = { GTF_permit_access, 0 }, .frame = FRAME(3) } };
 	assert_int_equal(guestmem__write(&f->mem, gpa(gt_base + 9 * sizeof(e2v)), &e2v,
@@ -313,23 +312,14 @@ static void test_placement(void **state)
 	assert_null(gnttab__status_frame(a, 1));
 	assert_int_equal(gnttab__max_frames(a), 2);
 
-	/* get_status_frames lists it; a list it cannot write is a bad address. */
+	/* Placed status frames are found by the core (there is no get_status_frames for HVM). */
 	assert_int_equal(gt_set_version(h, a, ABI_FAST, 2), 0);
-	uint64_t *frames = harness__alloc(h, a, 8, &list);
-	struct gnttab_get_status_frames *sf = gt_status_frames(h, a, DOMID_SELF, 1, list, &va);
-	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, va, 1), 0);
-	assert_int_equal(sf->status, GNTST_okay);
-	assert_int_equal(frames[0], 0x5000);
+	assert_true(gnttab__frame_gfn(a, true, 0, &g));
+	assert_int_equal(gfn_val(g), 0x5000);
 	gnttab__clear_frame_gfn(a, true, 0);
-	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, va, 1), 0);
-	assert_int_equal(frames[0], ~0ull);
-	set_xen_guest_handle(sf->frame_list, (uint64_t *)(uintptr_t)0x40000000ull);
-	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, va, 1), 0);
-	assert_int_equal(sf->status, GNTST_bad_virt_addr);
-	/* As Xen: a domain that does not exist is that, before any permission check. */
-	sf->dom = 5;
-	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, va, 1), -XEN_ESRCH);
-	assert_int_equal(sf->status, GNTST_bad_domain);
+	assert_false(gnttab__frame_gfn(a, true, 0, &g));
+	assert_int_equal(hleg64(v, GT, GNTTABOP_get_status_frames, 0, 1), -XEN_ENOSYS);
+	(void)harness__alloc(h, a, 8, &list);
 
 	/* A 32-bit frame list cannot carry a frame above 2^32. */
 	assert_int_equal(gnttab__set_frame_gfn(a, false, 0, gfn(1ull << 33)), 0);
@@ -342,6 +332,101 @@ static void test_placement(void **state)
 	harness__free(h);
 }
 
+/* swap_grant_ref (legacy only): an array of {ref_a, ref_b, status}, as Xen's gnttab_swap_grant_ref. */
+static int64_t swap(struct harness *h, struct domain *d, enum abi abi, const grant_ref_t *refs,
+		    unsigned n, int16_t *status)
+{
+	uint64_t va;
+	struct gnttab_swap_grant_ref *ops = harness__alloc(h, d, n * sizeof(*ops), &va);
+	for (unsigned i = 0; i < n; i++)
+		ops[i] = (struct gnttab_swap_grant_ref){ refs[2 * i], refs[2 * i + 1], 0x55 };
+	int64_t ret = hcall_leg(abi, &d->vcpus[0], GT, GNTTABOP_swap_grant_ref, va, n);
+	for (unsigned i = 0; i < n; i++)
+		status[i] = ops[i].status;
+	return ret;
+}
+
+static void test_swap_grant_ref(void **state)
+{
+	(void)state;
+	HARNESS_LEGACY_ABIS(abi) {
+		struct domain *a, *b;
+		struct harness *h = gt_pair(&a, &b);
+		int16_t st[3];
+
+		/* v1: the entries trade places; the same ref twice is nothing to do. */
+		gt_grant1(a, 1, GTF_permit_access, b->id, FRAME(1));
+		gt_grant1(a, 2, GTF_permit_access | GTF_readonly, b->id, FRAME(2));
+		assert_int_equal(swap(h, a, abi, (const grant_ref_t[]){ 1, 2, 3, 3 }, 2, st), 0);
+		assert_int_equal(st[0], GNTST_okay);
+		assert_int_equal(st[1], GNTST_okay);
+		assert_int_equal(gt_e1(a, 1)->frame, FRAME(2));
+		assert_int_equal(gt_e1(a, 1)->flags, GTF_permit_access | GTF_readonly);
+		assert_int_equal(gt_e1(a, 2)->frame, FRAME(1));
+		assert_int_equal(gt_e1(a, 2)->flags, GTF_permit_access);
+
+		/* A ref beyond the table in use; a ref pinned by a mapping (GNTST_eagain). */
+		unsigned nr = gnttab__nr_entries(a->gnttab);
+		struct map_res m = gt_map(h, b, ABI_LEG64, a->id, FAR_AT(0),
+					  GNTMAP_host_map | GNTMAP_readonly, 1); /* ref 1 is read-only now */
+		assert_int_equal(m.status, GNTST_okay);
+		assert_int_equal(swap(h, a, abi, (const grant_ref_t[]){ 0, nr, 1, 4, 4, 1 }, 3, st), 0);
+		assert_int_equal(st[0], GNTST_bad_gntref);
+		assert_int_equal(st[1], GNTST_eagain);
+		assert_int_equal(st[2], GNTST_eagain);
+		assert_int_equal(gt_e1(a, 1)->frame, FRAME(2)); /* unchanged */
+		assert_int_equal(gt_unmap(h, b, ABI_LEG64, FAR_AT(0), m.handle).status, GNTST_okay);
+
+		/* v2: the status entries move with the shared ones. */
+		assert_int_equal(gt_set_version(h, a, ABI_LEG64, 2), 0);
+		gt_grant2(a, 5, GTF_permit_access, b->id, FRAME(5));
+		m = gt_map(h, b, ABI_LEG64, a->id, FAR_AT(0), GNTMAP_host_map | GNTMAP_readonly, 5);
+		assert_int_equal(m.status, GNTST_okay);
+		assert_int_equal(gt_unmap(h, b, ABI_LEG64, FAR_AT(0), m.handle).status, GNTST_okay);
+		*(uint16_t *)gnttab__status_frame(a, 0) = 0;
+		((uint16_t *)gnttab__status_frame(a, 0))[5] = GTF_reading; /* as a guest might see it */
+		assert_int_equal(swap(h, a, abi, (const grant_ref_t[]){ 5, 6 }, 1, st), 0);
+		assert_int_equal(st[0], GNTST_okay);
+		assert_int_equal(gt_e2(a, 6)->full_page.frame, FRAME(5));
+		assert_int_equal(gt_status2(a, 6), GTF_reading);
+		assert_int_equal(gt_status2(a, 5), 0);
+
+		/* More than a batch step: it continues and ends with every swap done. */
+		grant_ref_t many[2 * (GNTTAB_BATCH_STEP + 3)];
+		for (unsigned i = 0; i < GNTTAB_BATCH_STEP + 3; i++) {
+			many[2 * i] = 10;
+			many[2 * i + 1] = 11;
+		}
+		gt_grant2(a, 10, GTF_permit_access, b->id, FRAME(10));
+		uint64_t va;
+		struct gnttab_swap_grant_ref *ops = harness__alloc(h, a, sizeof(many) / 8 * sizeof(*ops), &va);
+		for (unsigned i = 0; i < GNTTAB_BATCH_STEP + 3; i++)
+			ops[i] = (struct gnttab_swap_grant_ref){ 10, 11, 0x55 };
+		unsigned restarts = 0;
+		assert_int_equal(harness__legacy_loop(&a->vcpus[0], abi == ABI_LEG64, GT,
+						      (const uint64_t[LEGACY_NR_ARGS]){
+							      GNTTABOP_swap_grant_ref, va,
+							      GNTTAB_BATCH_STEP + 3 },
+						      NULL, &restarts),
+				 0);
+		assert_int_equal(restarts, 1);
+		/* An odd number of swaps of the same pair: swapped. */
+		assert_int_equal(gt_e2(a, 11)->full_page.frame, FRAME(10));
+		for (unsigned i = 0; i < GNTTAB_BATCH_STEP + 3; i++)
+			assert_int_equal(ops[i].status, GNTST_okay);
+		/* An unreadable array: -EFAULT. */
+		assert_int_equal(hcall_leg(abi, &a->vcpus[0], GT, GNTTABOP_swap_grant_ref,
+					   abi == ABI_LEG64 ? 0x10 : 0xfff00000, 1),
+				 -XEN_EFAULT);
+		harness__free(h);
+	}
+	/* Not a FastABI operation. */
+	struct domain *a, *b;
+	struct harness *h = gt_pair(&a, &b);
+	assert_int_equal(hfast(&a->vcpus[0], GT, GNTTABOP_swap_grant_ref, 0, 0), -XEN_ENOSYS);
+	harness__free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_frames),
 		cmocka_unit_test(test_fixed_layout_frames),
 		cmocka_unit_test(test_placement),
+		cmocka_unit_test(test_swap_grant_ref),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
