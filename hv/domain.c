@@ -71,7 +71,7 @@ static void vcpu_setup(struct domain *d, unsigned id, uint64_t now)
 static void domain_free(struct domain *d)
 {
 	if (d->gnttab)
-		gnttab__domain_destroy(d);
+		gnttab__domain_destroy(d, false);
 	if (d->evtchn)
 		evtchn__domain_destroy(d);
 	guestmem__destroy(&d->mem);
@@ -160,10 +160,10 @@ out_unlock:
 }
 
 /* The families' links to d go (every domain lock held): see domain__kill. */
-static void unlink_families(struct domain *d)
+static void unlink_families(struct domain *d, bool memory_stays)
 {
 	if (d->gnttab)
-		gnttab__domain_destroy(d);
+		gnttab__domain_destroy(d, memory_stays);
 	if (d->evtchn)
 		evtchn__domain_destroy(d);
 	d->gnttab = NULL;
@@ -180,7 +180,7 @@ void domain__kill(struct domain *d)
 	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
 		if (hv->domains[i])
 			lock__domain(hv->domains[i]);
-	unlink_families(d);
+	unlink_families(d, true);
 	lock__release(hv);
 	lock__drop(&hv->domains_lock);
 }
@@ -201,7 +201,7 @@ void domain__destroy(struct domain *d)
 	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
 		if (hv->domains[i])
 			lock__domain(hv->domains[i]);
-	unlink_families(d);
+	unlink_families(d, false);
 	/* Its own lock is dropped first (nobody can wait for it: the world lock is held). */
 	if (d->id < HV_MAX_DOMAINS && hv->domains[d->id] == d) {
 		lock__drop_domain(d);

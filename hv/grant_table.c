@@ -129,7 +129,7 @@ static void maptrack_put(struct gnttab_domain *gt, uint32_t h)
 	gt->maptrack_used--;
 }
 
-void gnttab__domain_destroy(struct domain *d)
+void gnttab__domain_destroy(struct domain *d, bool memory_stays)
 {
 	struct gnttab_domain *gt = d->gnttab;
 	struct hv *hv = d->hv;
@@ -137,10 +137,13 @@ void gnttab__domain_destroy(struct domain *d)
 	if (!gt)
 		return;
 	/*
-	 * Mappings other domains hold of our grants: the granter's memory goes
-	 * away with it, so the VMM must take them out of the mappers now.
+	 * Mappings other domains hold of our grants. When our memory stays
+	 * (domain__kill: the VMM keeps it until the process ends) they stay too,
+	 * as on Xen, where a mapped page outlives its dying granter until the
+	 * mapper unmaps it (do_unmap still finds us by id). When it goes, the
+	 * VMM must take them out of the mappers now.
 	 */
-	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
+	for (unsigned i = 0; i < HV_MAX_DOMAINS && !memory_stays; i++) {
 		struct domain *o = domain__by_id(hv, (domid_t)i);
 		if (!o || o == d || !o->gnttab)
 			continue;
@@ -629,14 +632,19 @@ static int16_t do_unmap(struct hv_vcpu *v, struct gnttab_unmap_grant_ref *arg)
 	if (arg->dev_bus_addr && arg->dev_bus_addr != m->dev_bus_addr)
 		return GNTST_bad_dev_addr;
 
-	/* The granter outlives the mapping: gnttab__domain_destroy drops mappings first. */
-	struct domain *granter = domain_by_id(hv, m->granter);
-	if (granter && hv->ops.unmap_grant) {
-		int16_t st = vmm_status(hv->ops.unmap_grant(d, gpa(m->host_addr), granter,
+	/*
+	 * The granter outlives the mapping: gnttab__domain_destroy drops the
+	 * mappings of a domain whose memory goes. A killed granter (its grant
+	 * table gone, its memory kept) still backs the mapping until now.
+	 */
+	struct domain *owner = domain__by_id(hv, m->granter);
+	if (owner && hv->ops.unmap_grant) {
+		int16_t st = vmm_status(hv->ops.unmap_grant(d, gpa(m->host_addr), owner,
 							    gfn(m->frame), hv->ops.ctx));
 		if (st != GNTST_okay)
 			return st;
 	}
+	struct domain *granter = domain_by_id(hv, m->granter);
 	if (granter)
 		grant_release(granter, m->ref, !m->readonly);
 	maptrack_put(gt, h);

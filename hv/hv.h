@@ -318,10 +318,10 @@ void domain__destroy(struct domain *d);
  * What Xen's domain_kill does to the others while the domain itself stays
  * (its id taken, its memory kept): every port closed, so the peers' ends of
  * its inter-domain channels become unbound (evtchn_destroy); the grants it
- * maps released, so the granters' busy bits go (gnttab_release_mappings);
- * and the mappings others hold of its grants taken out of the mappers (the
- * VMM's unmap_grant: Xen keeps such a page until the mapper unmaps it;
- * docs/domains.md). Afterwards the families see it as a domain without
+ * maps released, so the granters' busy bits go (gnttab_release_mappings).
+ * The mappings others hold of its grants stay until each mapper unmaps
+ * them, as Xen keeps such a page (its memory stays with the VMM until the
+ * process ends). Afterwards the families see it as a domain without
  * event channels or grant table: binds and maps against it fail. For a
  * domain whose vCPUs have all stopped. Takes the same locks as destroy.
  */
@@ -569,7 +569,8 @@ int evtchn__vmm_notify(struct domain *d, evtchn_port_t port);
 
 /* grant_table.c: per-domain state and the frames the fixed layout places. */
 int gnttab__domain_init(struct domain *d);
-void gnttab__domain_destroy(struct domain *d);
+/* memory_stays: d is killed, not freed (domain__kill): other domains keep their maps of it. */
+void gnttab__domain_destroy(struct domain *d, bool memory_stays);
 unsigned gnttab__max_frames(struct domain *d);
 /* Host memory of shared grant frame idx (v1 entries or v2 shared entries),
  * allocated page-aligned by gnttab__domain_init for max_frames frames. */

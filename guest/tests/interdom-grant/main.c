@@ -29,7 +29,11 @@
  * With 'crash' the mapper crashes once it has mapped A and B and bound its
  * port, and the granter ('peer_crashes') checks what Xen's destruction of a
  * domain leaves to its peer (with 'preserved' too: on_crash = "preserve"
- * keeps the crashed domain's port bound and its mappings).
+ * keeps the crashed domain's port bound and its mappings). The other way
+ * round, the granter crashes ('crash' on the granter) with A and B mapped,
+ * and the mapper ('granter_crashes') sees its port become unbound while A
+ * and B stay mapped, as on Xen, where a mapped page outlives its granter
+ * until the mapper unmaps it; the unmaps succeed, and a new map fails.
  */
 #include "guest.h"
 #include "common/peer.h"
@@ -157,6 +161,21 @@ static void granter(unsigned peer, unsigned g)
 	peer_deadline = peer_now_ns() + 20000 * MS;
 	if (cmdline_option(start_info_cmdline(), "peer_crashes")) {
 		peer_crashed(gt, g);
+		return;
+	}
+	if (cmdline_option(start_info_cmdline(), "crash")) {
+		/* The mapper has A and B mapped and its port bound (step 1). */
+		if (!peer_wait_change(&c->step, 0))
+			return;
+		pages[P_A][200] = 0x3c;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		printf("granter: crashing with A and B mapped by domain %u\n", peer);
+		struct sched_shutdown sd = { .reason = SHUTDOWN_crash };
+		if (peer_fast)
+			xen_hypercall_sched_shutdown(fastabi_trap(), &sd);
+		else
+			hypercall_sched_op(SCHEDOP_shutdown, &sd);
+		xtf_error("SCHEDOP_shutdown(crash) returned");
 		return;
 	}
 	if (!peer_wait_change(&c->step, 0))
@@ -316,6 +335,55 @@ static void copies(unsigned peer, unsigned g)
 	}
 }
 
+/*
+ * granter_crashes: the granter crashes (on_crash = "destroy") once we have A
+ * and B mapped and our port bound. Our end of the channel becomes unbound
+ * (Xen's evtchn_destroy); A and B stay mapped, with what the granter last
+ * wrote, until we unmap them (Xen keeps a mapped page of a dying domain);
+ * the unmaps succeed and take the pages away; a new map of a dead domain's
+ * grant is refused.
+ */
+static void granter_crashed(unsigned peer, unsigned g, struct gnttab_map_grant_ref *ma,
+			    struct gnttab_map_grant_ref *mb, struct gnttab_map_grant_ref *mc,
+			    uint64_t win)
+{
+	struct ctl *c = (struct ctl *)(uintptr_t)win;
+	volatile uint8_t *a = (volatile uint8_t *)(uintptr_t)ma->host_addr;
+	volatile uint8_t *b = (volatile uint8_t *)(uintptr_t)mb->host_addr;
+	struct evtchn_status st;
+
+	ACCESS_ONCE(c->step) = 1;
+	peer_send(peer_port);
+	for (;;) {
+		CHECK_EQ(peer_status(peer_port, &st), 0);
+		if (st.status == EVTCHNSTAT_unbound)
+			break;
+		if (peer_now_ns() >= peer_deadline) {
+			xtf_failure("port %u still %u: the granter did not go", peer_port, st.status);
+			return;
+		}
+		peer_poll(peer_port, peer_now_ns() + 2 * MS);
+		peer_clear_event(peer_port);
+	}
+	printf("mapper: the granter is gone: port %u unbound; A[200] %#x, B[0] %#x still mapped\n",
+	       peer_port, a[200], b[0]);
+	CHECK_EQ(a[200], 0x3c);
+	CHECK_EQ(b[0], 0xb0);
+	a[201] = 0x77;
+	CHECK_EQ(a[201], 0x77); /* still the page, writable as granted */
+	if (!unmap(ma) || !unmap(mb) || !unmap(mc))
+		return;
+	printf("mapper: unmapped; A's address now reads %#x\n", a[200]);
+	CHECK_EQ(a[200], 0xff);
+	struct gnttab_map_grant_ref again;
+	bool ok = map_at(peer, g + P_A, win + PAGE_SIZE, false, &again);
+	printf("mapper: a new map of the dead granter's ref: status %d\n", again.status);
+	CHECK(!ok);
+	CHECK_EQ(peer_close(peer_port), 0);
+	if (xtf_result() < 0)
+		xtf_success("the granter's pages outlived it until unmapped");
+}
+
 static void mapper(unsigned peer, unsigned g)
 {
 	uint64_t win = foreign_window();
@@ -361,6 +429,10 @@ static void mapper(unsigned peer, unsigned g)
 
 	volatile uint8_t *a = (volatile uint8_t *)(uintptr_t)ma.host_addr;
 	volatile uint8_t *b = (volatile uint8_t *)(uintptr_t)mb.host_addr;
+	if (cmdline_option(start_info_cmdline(), "granter_crashes")) {
+		granter_crashed(peer, g, &ma, &mb, &mc, win);
+		return;
+	}
 	for (unsigned i = 0; i < 64; i++)
 		a[i] = (uint8_t)(0x40 + i);
 	b[0] = 0x55; /* read-only: must not reach the granter's page */
