@@ -170,16 +170,25 @@ static void unlink_families(struct domain *d, bool memory_stays)
 	d->evtchn = NULL;
 }
 
+/*
+ * The world lock, then every domain lock in domid order: d's links are in
+ * the peers' state too, and no call can take d's lock afterwards.
+ */
+static void lock_world(struct hv *hv)
+{
+	lock__take(&hv->domains_lock);
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
+		if (hv->domains[i])
+			lock__domain(hv->domains[i]);
+}
+
 void domain__kill(struct domain *d)
 {
 	if (!d)
 		return;
 	struct hv *hv = d->hv;
 
-	lock__take(&hv->domains_lock);
-	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
-		if (hv->domains[i])
-			lock__domain(hv->domains[i]);
+	lock_world(hv);
 	unlink_families(d, true);
 	lock__release(hv);
 	lock__drop(&hv->domains_lock);
@@ -193,14 +202,9 @@ void domain__destroy(struct domain *d)
 
 	/*
 	 * Families drop their links to this domain (bound channels, grants)
-	 * while it can still be looked up; then it leaves the world. The links
-	 * are in the peers' state too: every domain lock is held, and the
-	 * world lock, so that no call can take this domain's lock afterwards.
+	 * while it can still be looked up; then it leaves the world.
 	 */
-	lock__take(&hv->domains_lock);
-	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
-		if (hv->domains[i])
-			lock__domain(hv->domains[i]);
+	lock_world(hv);
 	unlink_families(d, false);
 	/* Its own lock is dropped first (nobody can wait for it: the world lock is held). */
 	if (d->id < HV_MAX_DOMAINS && hv->domains[d->id] == d) {

@@ -90,6 +90,22 @@ static bool await(grant_entry_v1_t *gt, unsigned g, unsigned want, bool busy,
 	}
 }
 
+/* Sleep until our port is unbound (the peer closed it, or is gone); false after the deadline. */
+static bool await_unbound(struct evtchn_status *st, const char *when)
+{
+	for (;;) {
+		CHECK_EQ(peer_status(peer_port, st), 0);
+		if (st->status == EVTCHNSTAT_unbound)
+			return true;
+		if (peer_now_ns() >= peer_deadline) {
+			xtf_failure("port %u still %u %s", peer_port, st->status, when);
+			return false;
+		}
+		peer_poll(peer_port, peer_now_ns() + 2 * MS);
+		peer_clear_event(peer_port);
+	}
+}
+
 /*
  * peer_crashes: the mapper maps A and B, binds, and crashes (its config's
  * on_crash = "destroy"). As Xen's domain destruction does (evtchn_destroy
@@ -229,17 +245,8 @@ static void granter(unsigned peer, unsigned g)
 
 	/* The mapper closes its port: ours becomes unbound (Xen's evtchn_close). */
 	struct evtchn_status st;
-	for (;;) {
-		CHECK_EQ(peer_status(peer_port, &st), 0);
-		if (st.status == EVTCHNSTAT_unbound)
-			break;
-		if (peer_now_ns() >= peer_deadline) {
-			xtf_failure("port %u still %u after the mapper closed", peer_port, st.status);
-			return;
-		}
-		peer_poll(peer_port, peer_now_ns() + 2 * MS);
-		peer_clear_event(peer_port);
-	}
+	if (!await_unbound(&st, "after the mapper closed"))
+		return;
 	printf("granter: port %u unbound again (remote domain %u)\n", peer_port, st.u.unbound.dom);
 	for (unsigned p = 0; p < NPAGES; p++)
 		ACCESS_ONCE(gt[g + p].flags) = 0;
@@ -354,17 +361,8 @@ static void granter_crashed(unsigned peer, unsigned g, struct gnttab_map_grant_r
 
 	ACCESS_ONCE(c->step) = 1;
 	peer_send(peer_port);
-	for (;;) {
-		CHECK_EQ(peer_status(peer_port, &st), 0);
-		if (st.status == EVTCHNSTAT_unbound)
-			break;
-		if (peer_now_ns() >= peer_deadline) {
-			xtf_failure("port %u still %u: the granter did not go", peer_port, st.status);
-			return;
-		}
-		peer_poll(peer_port, peer_now_ns() + 2 * MS);
-		peer_clear_event(peer_port);
-	}
+	if (!await_unbound(&st, "after the granter crashed"))
+		return;
 	printf("mapper: the granter is gone: port %u unbound; A[200] %#x, B[0] %#x still mapped\n",
 	       peer_port, a[200], b[0]);
 	CHECK_EQ(a[200], 0x3c);
