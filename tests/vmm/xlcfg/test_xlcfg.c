@@ -226,6 +226,8 @@ static void test_unreadable(void **state)
 {
 	(void)state;
 	struct xlcfg x;
+	free(report); /* the last read_cfg's */
+	report = NULL;
 	FILE *r = open_memstream(&report, &report_len);
 	char path[200];
 	snprintf(path, sizeof(path), "%s/none.cfg", dir);
