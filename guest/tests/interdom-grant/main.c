@@ -165,7 +165,12 @@ static void granter(unsigned peer, unsigned g)
 	c->step = 0;
 	barrier();
 	c->magic = CTL_MAGIC;
-	for (unsigned p = 0; p < NPAGES; p++) {
+	/*
+	 * The control page last: once the mapper can map it (it retries until
+	 * then), every other page is granted too.
+	 */
+	for (unsigned i = 1; i <= NPAGES; i++) {
+		unsigned p = i % NPAGES;
 		gt[g + p].domid = (domid_t)peer;
 		gt[g + p].frame = (uint32_t)((uintptr_t)pages[p] >> 12);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
