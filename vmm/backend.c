@@ -95,7 +95,7 @@ static void backend_notify(struct domain *d, evtchn_port_t port, void *opaque)
 	b->pending |= 1u << bp->idx;
 	uint64_t mine = ++b->requested;
 	pthread_cond_broadcast(&b->cond);
-	while (b->done < mine)
+	while (!backends[bp->idx]->async && b->done < mine)
 		pthread_cond_wait(&b->cond, &b->lock);
 	pthread_mutex_unlock(&b->lock);
 }

@@ -9,10 +9,14 @@
  * callback, after the core dropped its locks) only wakes the domain's
  * backend thread, which serves the ring holding the domain's memory map
  * (hv_domain__mem_lock) and answers on the port with evtchn__vmm_notify.
- * The send returns once the round that includes it was served, so that a
- * guest finds its space given back and its answer written when the call
- * returns, as before (guest/tests/pv-rings checks it); one round moves at
- * most one ring's worth, whatever the guest wrote into the indices.
+ * For a backend that is not `async` (the PV console) the send returns once
+ * the round that includes it was served, so that a guest finds its space
+ * given back when the call returns (guest/tests/pv-rings checks it). An
+ * `async` backend (xenstore) is served after the send has returned, as
+ * xenstored serves its rings: the guest waits for the event that
+ * evtchn__vmm_notify raises with the replies, as a Xen guest's xenbus does,
+ * so a slow or hostile ring never holds up the sending vCPU. One round
+ * moves at most one ring's worth, whatever the guest wrote into the indices.
  */
 #ifndef VMM_BACKEND_H
 #define VMM_BACKEND_H
@@ -30,6 +34,8 @@ struct vmm_ring;
 
 struct backend_ops {
 	const char *name;
+	/* The guest's send only wakes the backend thread and returns at once. */
+	bool async;
 	/* Where the ring page is (one of the VMM_RING_PAGES at VMM_STORE_GPA) and its HVM params. */
 	uint64_t gpa;
 	unsigned pfn_param, evtchn_param;

@@ -396,6 +396,8 @@ static bool xenstore_serve(struct vmm_domain *vd)
 			moved |= consume(vd, page);
 		if (!vd->xs.ring.broken)
 			moved |= flush(vd, page);
+		/* Just broken: tell the guest, which waits for an event to read the error field. */
+		moved |= vd->xs.ring.broken;
 	}
 	return moved;
 }
@@ -434,6 +436,7 @@ static int xenstore_setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
 
 const struct backend_ops xenstore__backend = {
 	.name = "xenstore",
+	.async = true,
 	.gpa = VMM_STORE_GPA,
 	.pfn_param = HVM_PARAM_STORE_PFN,
 	.evtchn_param = HVM_PARAM_STORE_EVTCHN,
