@@ -100,6 +100,23 @@ static void backend_notify(struct domain *d, evtchn_port_t port, void *opaque)
 	pthread_mutex_unlock(&b->lock);
 }
 
+void backend__kick(struct vmm_domain *vd, const struct backend_ops *ops)
+{
+	struct backends *b = &vd->backends;
+
+	for (unsigned i = 0; i < nr_backends; i++) {
+		if (backends[i] != ops)
+			continue;
+		pthread_mutex_lock(&b->lock);
+		if (b->started && !b->stop) {
+			b->pending |= 1u << i;
+			b->requested++;
+			pthread_cond_broadcast(&b->cond);
+		}
+		pthread_mutex_unlock(&b->lock);
+	}
+}
+
 int backend__setup(struct vmm_domain *vd)
 {
 	struct domain *d = vd->d;
@@ -142,6 +159,9 @@ int backend__setup(struct vmm_domain *vd)
 		(void)hv_domain__set_param(d, ops->pfn_param, ops->gpa >> PAGE_SHIFT);
 		(void)hv_domain__set_param(d, ops->evtchn_param, ops->ring(vd)->port);
 	}
+	for (unsigned i = 0; i < nr_backends; i++)
+		if (backends[i]->connect && backends[i]->connect(vd))
+			return -1;
 	return 0;
 }
 

@@ -43,6 +43,12 @@ struct backend_ops {
 	struct vmm_ring *(*ring)(struct vmm_domain *vd);
 	/* Fill the fresh page (host, seen by the guest at gpa) and the backend's state. */
 	int (*setup)(struct vmm_domain *vd, uint64_t gpa, uint8_t *host);
+	/*
+	 * Optional: every backend's page and port exist (the end of
+	 * backend__setup): publish them (xenstore writes the domain's tree).
+	 * 0, or -1 after saying why.
+	 */
+	int (*connect)(struct vmm_domain *vd);
 	/* Serve the ring (the domain's memory map held); true if the guest should be told. */
 	bool (*serve)(struct vmm_domain *vd);
 	/* The domain stopped (every vCPU joined): what the guest left without a send. */
@@ -83,6 +89,12 @@ void backend__init(struct vmm_domain *vd);
  * params set. 0, or -1 after printing why.
  */
 int backend__setup(struct vmm_domain *vd);
+/*
+ * Wake the domain's backend thread to serve ops's ring with no send from
+ * the guest (xenstore: watch events from another domain's change); nothing
+ * if the thread is not running (what waits goes out at the next round).
+ */
+void backend__kick(struct vmm_domain *vd, const struct backend_ops *ops);
 /* Start and stop the domain's backend thread (stop serves what is pending first). */
 int backend__start(struct vmm_domain *vd);
 void backend__stop(struct vmm_domain *vd);

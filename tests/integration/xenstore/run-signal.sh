@@ -1,0 +1,60 @@
+#!/bin/bash
+# run-signal.sh FASTABI ELF CASE: the host's shutdown request (docs/xenstore.md).
+#   poweroff: the guest (mode=shutdown) watches control/shutdown; one SIGTERM
+#     to `fastabi run` makes the VMM write "poweroff" there, the guest powers
+#     off: exit status 0, and the guest said it obeyed.
+#   reboot-int: the same with SIGINT, a guest that watches nothing
+#     (mode=sleep): the first signal only asks, a second destroys it (exit
+#     status 3, "destroyed by a second SIGINT").
+set -u
+fastabi=$1 elf=$2 case=$3
+. "$(dirname "$0")/../require-kvm.sh"
+require_kvm
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+out=$dir/out
+fail() {
+	cat "$out"
+	echo "xenstore-signal: FAILED: $*"
+	exit 1
+}
+# Wait (at most 20 s) for a line matching $1 in the output.
+wait_for() {
+	for _ in $(seq 200); do
+		grep -q "$1" "$out" && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+case $case in
+poweroff) mode=shutdown sig=TERM ;;
+destroy) mode=sleep sig=INT ;;
+*) echo "unknown case $case"; exit 2 ;;
+esac
+"$fastabi" run "$elf" --cmdline "mode=$mode" --timeout 60 >"$out" 2>&1 &
+pid=$!
+wait_for "watching control/shutdown" || fail "the guest never watched control/shutdown"
+kill -"$sig" "$pid"
+case $case in
+poweroff)
+	wait "$pid"
+	rc=$?
+	cat "$out"
+	[ "$rc" -eq 0 ] || fail "exit status $rc, 0 (poweroff) expected"
+	grep -q 'control/shutdown = "poweroff" written' "$out" || fail "the VMM did not write it"
+	grep -q "poweroff as asked" "$out" || fail "the guest did not obey"
+	;;
+destroy)
+	wait_for 'control/shutdown = "poweroff" written' || fail "the VMM did not write it"
+	sleep 0.3
+	kill -0 "$pid" 2>/dev/null || fail "the guest stopped after one signal"
+	kill -"$sig" "$pid"
+	wait "$pid"
+	rc=$?
+	cat "$out"
+	[ "$rc" -eq 3 ] || fail "exit status $rc, 3 (destroyed) expected"
+	grep -q "destroyed by a second SIGINT" "$out" || fail "no message for the second signal"
+	;;
+esac
+echo "xenstore-signal: OK"
