@@ -136,6 +136,19 @@ static void read_write(void)
 	expect_error("read data/nothing", xenbus_read(0, "data/nothing", buf, sizeof(buf)),
 		     "ENOENT");
 
+	if (xen_info.domid == 0) {
+		/*
+		 * `fastabi run` gives the guest domain id 0, and xenstored gives
+		 * domain 0 every right (the toolstack's): what is refused to a
+		 * domU is allowed here. `fastabi create` runs this program as a
+		 * domU too (tests/integration/domains), where it is refused.
+		 */
+		printf("domain 0: xenstored's dom0 rights, no refusal to check\n");
+		CHECK_EQ(xenbus_write(0, "/tool/fastabi-test", "1"), 0);
+		CHECK_EQ(xenbus_rm(0, "/tool/fastabi-test"), 0);
+		CHECK(xenbus_directory(0, "/local/domain", buf, sizeof(buf)) > 0);
+		return;
+	}
 	/* Refusals. */
 	expect_error("write name (read-only to the domain)", xenbus_write(0, "name", "x"),
 		     "EACCES");
@@ -154,13 +167,12 @@ static void read_write(void)
 		     "EACCES");
 	expect_error("control", xenbus_request(XS_CONTROL, 0, "print\0hi", 9, NULL, 0, NULL),
 		     "EACCES");
-	/* IS_DOMAIN_INTRODUCED: ourselves, yes. */
 	char id[16];
 	snprintf(id, sizeof(id), "%u", xen_info.domid);
-	CHECK_EQ(xenbus_request(XS_IS_DOMAIN_INTRODUCED, 0, id, (unsigned)strlen(id) + 1, buf,
-				sizeof(buf), NULL),
-		 XS_IS_DOMAIN_INTRODUCED);
-	CHECK(!strcmp(buf, "T"));
+	expect_error("is_domain_introduced (domain 0's, XS_FLAG_PRIV)",
+		     xenbus_request(XS_IS_DOMAIN_INTRODUCED, 0, id, (unsigned)strlen(id) + 1, buf,
+				    sizeof(buf), NULL),
+		     "EACCES");
 }
 
 static bool next_event(const char *want_path, const char *want_token)
@@ -269,9 +281,14 @@ static void quota(void)
 	long r = 0;
 	char path[32];
 
+	/*
+	 * In directories of 100: one directory of 1000 children would hit
+	 * max_entry_size (2048 bytes of node record, the children's names
+	 * included) first, also ENOSPC, as in xenstored.
+	 */
 	CHECK_EQ(xenbus_mkdir(0, "data/q"), 0);
 	while (n < 3000) {
-		snprintf(path, sizeof(path), "data/q/%u", n);
+		snprintf(path, sizeof(path), "data/q/%u/%u", n / 100, n % 100);
 		r = xenbus_write(0, path, "x");
 		if (r)
 			break;
@@ -281,7 +298,7 @@ static void quota(void)
 	CHECK(r == -XEN_ENOSPC && !strcmp(xenbus_error(), "ENOSPC"));
 	CHECK(n > 900 && n < 1000);
 	/* Rewriting an existing node needs no new one. */
-	CHECK_EQ(xenbus_write(0, "data/q/0", "y"), 0);
+	CHECK_EQ(xenbus_write(0, "data/q/0/0", "y"), 0);
 	CHECK_EQ(xenbus_rm(0, "data/q"), 0);
 	CHECK_EQ(xenbus_write(0, "data/after-quota", "ok"), 0);
 	expect_value("data/after-quota", "ok");
@@ -363,7 +380,8 @@ void test_main(void)
 	read_write();
 	watches();
 	transactions();
-	quota();
+	if (xen_info.domid)
+		quota(); /* domain 0 has none, as in xenstored */
 	if (xtf_result() < 0)
 		xtf_success(NULL);
 }
