@@ -307,15 +307,18 @@ static void xenstore(void)
 	if (xs_call_str(XS_READ, 0, "name"))
 		expect("read name", XS_READ, r.body, r.h.len);
 	CHECK(r.h.len >= 8 && !memcmp(r.body, "pv-rings", 8));
+	/* The toolstack's tree (docs/xenstore.md). */
 	if (xs_call_str(XS_DIRECTORY, 0, "device"))
-		expect("directory device", XS_DIRECTORY, "", 0);
+		expect("directory device", XS_DIRECTORY, "suspend", 8);
 	snprintf(abs, sizeof(abs), "/local/domain/%u", xen_info.domid);
-	if (xs_call_str(XS_DIRECTORY, 0, abs))
-		expect("directory /local/domain/N", XS_DIRECTORY, "domid\0name\0device", 18);
+	if (xs_call_str(XS_DIRECTORY, 0, abs)) {
+		expect("directory /local/domain/N", XS_DIRECTORY, r.body, r.h.len);
+		CHECK(r.h.len > 2 && !memcmp(r.body, "vm\0name\0", 8));
+	}
 	if (xs_call_str(XS_DIRECTORY, 0, "/"))
-		expect("directory /", XS_DIRECTORY, "local", 6);
+		expect("directory /", XS_DIRECTORY, "tool\0local\0vm\0libxl", 20);
 	if (xs_call_str(XS_READ, 0, "control/shutdown"))
-		expect_error("read control/shutdown", "ENOENT");
+		expect("read control/shutdown", XS_READ, "", 0);
 	if (xs_call_str(XS_DIRECTORY, 0, "device/vbd"))
 		expect_error("directory device/vbd", "ENOENT");
 	snprintf(want, sizeof(want), "%u", xen_info.domid);
@@ -323,16 +326,16 @@ static void xenstore(void)
 		expect("get_domain_path", XS_GET_DOMAIN_PATH, abs, (unsigned)strlen(abs) + 1);
 
 	/* Refusals. */
-	if (xs_call(XS_WRITE, 0, "name\0x", 6))
-		expect_error("write name", "EACCES");
+	if (xs_call(XS_INTRODUCE, 0, "7\0" "1\0" "2", 6))
+		expect_error("introduce", "EACCES"); /* the VMM's alone */
 	if (xs_call_str(XS_READ, 0, "a//b"))
 		expect_error("read a//b", "EINVAL");
 	if (xs_call(XS_READ, 0, "domid", 5)) /* no NUL */
 		expect_error("read without NUL", "EINVAL");
 	if (xs_call(999, 0, "", 0))
 		expect_error("type 999", "EINVAL");
-	if (xs_call_str(XS_GET_PERMS, 0, "domid"))
-		expect_error("get_perms", "ENOSYS");
+	if (xs_call_str(XS_GET_PERMS, 0, "domid")) /* libxl's roperm for domain 0 */
+		expect("get_perms", XS_GET_PERMS, "n0\0r0", 6);
 
 	/* Transactions: every one commits. */
 	if (xs_call(XS_TRANSACTION_START, 0, "", 1)) {
