@@ -307,6 +307,8 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 	/* First: every thread started after it inherits the blocked SIGINT/SIGTERM. */
 	if (hostsig__start(vmm) || timer__start(vmm))
 		started = false;
+	/* Without it (said why) the domains run all the same. */
+	(void)ctlsock__start(vmm);
 	for (unsigned i = 0; i < HV_MAX_DOMAINS && started; i++)
 		if (vmm->doms[i] && start_domain(vmm->doms[i]))
 			started = false;
@@ -363,6 +365,7 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 
 	timer__stop(vmm);
 	hostsig__stop(vmm);
+	ctlsock__stop(vmm);
 	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
 		struct vmm_domain *vd = vmm->doms[i];
 		if (vd && !vd->stopped) /* reap_domains finished the domains it tore down */

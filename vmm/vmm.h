@@ -82,6 +82,7 @@
 #include "xencons.h"
 #include "xenstore.h"
 #include "hostsig.h"
+#include "ctlsock.h"
 
 /*
  * Exit statuses of `fastabi run` (docs/vmm.md). The first four follow the
@@ -257,6 +258,7 @@ struct vmm {
 	struct timer timer; /* timer.c */
 	struct xenstore_world xsw; /* xenstore.c: the store every domain shares */
 	struct hostsig sig;        /* hostsig.c: SIGINT/SIGTERM */
+	struct ctlsock ctl;        /* ctlsock.c: fastabi xenstore-* */
 
 };
 

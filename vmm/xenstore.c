@@ -463,7 +463,13 @@ int xenstore__init(struct vmm *vmm)
 		util__err("xenstore: out of memory");
 		return -1;
 	}
-	return 0;
+	/* What xencommons writes for the toolstack's own domain. */
+	int err = 0;
+	tool_write(w, &err, "0", "/local/domain/0/domid");
+	tool_write(w, &err, "Domain-0", "/local/domain/0/name");
+	if (err)
+		util__err("xenstore: cannot write /local/domain/0 (%s)", store__errstring(err));
+	return err ? -1 : 0;
 }
 
 void xenstore__destroy(struct vmm *vmm)
