@@ -359,7 +359,8 @@ static int write_tree(struct vmm_domain *vd)
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)vd->cfg.memory_mib * 1024);
 	tool_write(w, &err, buf, "%s/memory/static-max", dom);
 	tool_write(w, &err, buf, "%s/memory/target", dom);
-	tool_write(w, &err, "0", "%s/memory/videoram", dom);
+	/* LIBXL_MEMKB_DEFAULT as libxl prints it: a PVH domain has no video memory. */
+	tool_write(w, &err, "-1", "%s/memory/videoram", dom);
 	snprintf(buf, sizeof(buf), "%u", id);
 	tool_write(w, &err, buf, "%s/domid", dom);
 	snprintf(buf, sizeof(buf), "%u", vd->xs.ring.port);
@@ -373,10 +374,26 @@ static int write_tree(struct vmm_domain *vd)
 	snprintf(buf, sizeof(buf), "%lu.%02d", (unsigned long)tv.tv_sec, (int)(tv.tv_usec / 10000));
 	tool_write(w, &err, buf, "%s/start_time", vd->xs.vm_path);
 
-	/* The primary console's frontend (libxl__device_console_add): the domain owns it. */
+	/*
+	 * The primary console (libxl__device_console_add): its backend
+	 * directory, the VMM's (domain 0's), readable by the domain, and its
+	 * frontend, owned by the domain, readable by the backend.
+	 */
+	const struct xs_permissions bperm[2] = { { .id = 0, .perms = XS_PERM_NONE },
+						 { .id = id, .perms = XS_PERM_READ } };
 	const struct xs_permissions fperm[2] = { { .id = id, .perms = XS_PERM_NONE },
 						 { .id = 0, .perms = XS_PERM_READ } };
+	char back[64];
+	snprintf(back, sizeof(back), "/local/domain/0/backend/console/%u/0", id);
+	tool_mknod(w, &err, bperm, 2, "%s", back);
+	tool_write(w, &err, dom, "%s/frontend", back);
+	snprintf(buf, sizeof(buf), "%u", id);
+	tool_write(w, &err, buf, "%s/frontend-id", back);
+	tool_write(w, &err, "1", "%s/online", back);
+	tool_write(w, &err, "1", "%s/state", back); /* XenbusStateInitialising */
+	tool_write(w, &err, "vt100", "%s/protocol", back);
 	tool_mknod(w, &err, fperm, 2, "%s/console", dom);
+	tool_write(w, &err, back, "%s/console/backend", dom);
 	tool_write(w, &err, "0", "%s/console/backend-id", dom);
 	tool_write(w, &err, "1048576", "%s/console/limit", dom);
 	tool_write(w, &err, "xenconsoled", "%s/console/type", dom);
@@ -431,6 +448,9 @@ static void xenstore_drain(struct vmm_domain *vd)
 		(void)store__rm(w->tool, 0, vd->xs.vm_path);
 		snprintf(path, sizeof(path), "/libxl/%u", id);
 		(void)store__rm(w->tool, 0, path);
+		char back[64];
+		snprintf(back, sizeof(back), "/local/domain/0/backend/console/%u", id);
+		(void)store__rm(w->tool, 0, back);
 		deliver_events(vd->vmm, NULL);
 	}
 	pthread_mutex_unlock(&w->lock);
