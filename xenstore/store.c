@@ -424,7 +424,8 @@ static int op__rm_sub(struct op *op, const char *name, const char *root)
 		free(perms);
 		return ENOMEM;
 	}
-	memcpy(children, n->children, n->childlen);
+	if (n->childlen)
+		memcpy(children, n->children, n->childlen);
 	childlen = n->childlen;
 	memcpy(perms, n->perms, n->nperms * sizeof(*perms));
 	nperms = n->nperms;
@@ -517,7 +518,8 @@ int store__directory(struct store_conn *c, uint32_t tx, const char *path,
 	*list = malloc(n->childlen + 1);
 	if (!*list)
 		return ENOMEM;
-	memcpy(*list, n->children, n->childlen);
+	if (n->childlen)
+		memcpy(*list, n->children, n->childlen);
 	*len = n->childlen;
 	return 0;
 }
@@ -558,7 +560,8 @@ int store__directory_part(struct store_conn *c, uint32_t tx, const char *path,
 			break;
 		take += l;
 	}
-	memcpy(out + genlen, n->children + offset, take);
+	if (take)
+		memcpy(out + genlen, n->children + offset, take);
 	*len = genlen + take;
 	if (offset + take == n->childlen)
 		out[(*len)++] = '\0';

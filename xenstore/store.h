@@ -135,8 +135,9 @@ int store__set_perms(struct store_conn *c, uint32_t tx, const char *path,
 
 /*
  * String form of permissions, as on the wire: "<letter><domid>\0" each,
- * letter n (none), r (read), w (write), b (both). parse: EINVAL on a bad
- * entry, ENOSPC beyond max entries; *perms malloc'd. format: malloc'd
+ * letter n (none), r (read), w (write), b (both), domid decimal < 65536.
+ * parse: EINVAL on a bad entry or a missing final NUL; *perms malloc'd
+ * (the nb_perms_per_node quota is store__set_perms's). format: malloc'd
  * buffer of *len bytes.
  */
 int perms__parse(const char *strings, size_t len, struct xs_permissions **perms,
@@ -176,9 +177,11 @@ int store__transaction_end(struct store_conn *c, uint32_t tx, bool commit);
  * Domains, called by the connection layer when the toolstack creates or
  * destroys one. introduce marks domid introduced and fires
  * @introduceDomain (EEXIST if already introduced); release (the domain is
- * gone) drops the watches and transactions of its conns, unmarks it and
- * fires @releaseDomain (ENOENT if not introduced). Its nodes stay: the
- * toolstack removes /local/domain/<domid> as xl does.
+ * gone) drops the watches and transactions of its conns, unmarks it,
+ * removes every node it owns (its home included, firing their watches)
+ * and its ACL entries everywhere, as xenstored does since XSA-419/322, and
+ * fires @releaseDomain (ENOENT if not introduced). The conns stay until
+ * store__conn_free. Domain 0 counts as introduced from the start.
  */
 int store__introduce(struct store *s, unsigned domid);
 int store__release(struct store *s, unsigned domid);
@@ -210,7 +213,10 @@ void store__events_free(struct store_event *list);
  * that need the connection layer (INTRODUCE, RELEASE, RESUME, SET_TARGET,
  * CONTROL), which it must answer itself; true with *reply filled otherwise
  * (type is the request's or XS_ERROR; payload malloc'd, free it).
- * The request's payload must have passed wire__parse.
+ * A tx_id that is not an open transaction of c is ENOENT for every request
+ * (xenstored looks it up first); TRANSACTION_START with a tx_id is EBUSY.
+ * The request's payload must have passed wire__parse. Send the reply
+ * before the events it queued (WATCH's initial event follows its "OK").
  */
 struct wire_request;
 struct store_reply {
