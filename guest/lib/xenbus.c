@@ -30,10 +30,27 @@ static struct {
 } events[EVENTS];
 static unsigned ev_head, ev_count, ev_dropped;
 
+/*
+ * The few hypercalls the client makes: through FastABI where it is usable
+ * (a guest without a hypercall page has only that), else the page.
+ */
+#ifdef __x86_64__
+static bool fast(void)
+{
+	return fastabi_usable();
+}
+#endif
+
 uint64_t xenbus_now(void)
 {
 	struct xen_hvm_get_time g = { 0 };
 
+#ifdef __x86_64__
+	if (fast()) {
+		xen_hypercall_hvm_get_time(fastabi_trap(), &g);
+		return g.now;
+	}
+#endif
 	hypercall_hvm_op(HVMOP_get_time, &g);
 	return g.now;
 }
@@ -42,7 +59,37 @@ static long notify(void)
 {
 	struct evtchn_send s = { .port = port };
 
+#ifdef __x86_64__
+	if (fast())
+		return xen_hypercall_event_channel_send(fastabi_trap(), &s);
+#endif
 	return hypercall_event_channel_op(EVTCHNOP_send, &s);
+}
+
+static long poll_port(uint64_t deadline)
+{
+#ifdef __x86_64__
+	if (fast())
+		return xen_hypercall_sched_poll(fastabi_trap(), deadline, port);
+#endif
+	struct sched_poll p = { .nr_ports = 1, .timeout = deadline };
+	set_xen_guest_handle(p.ports, &port);
+	return hypercall_sched_op(SCHEDOP_poll, &p);
+}
+
+static long get_param(unsigned index, uint64_t *v)
+{
+	struct xen_hvm_param p = { .domid = DOMID_SELF, .index = index };
+	long r;
+
+#ifdef __x86_64__
+	if (fast())
+		r = xen_hypercall_hvm_get_param(fastabi_trap(), &p);
+	else
+#endif
+		r = hypercall_hvm_op(HVMOP_get_param, &p);
+	*v = p.value;
+	return r;
 }
 
 /*
@@ -56,9 +103,7 @@ static bool wait_port(uint64_t deadline)
 
 	if (now >= deadline)
 		return false;
-	struct sched_poll p = { .nr_ports = 1, .timeout = deadline };
-	set_xen_guest_handle(p.ports, &port);
-	(void)hypercall_sched_op(SCHEDOP_poll, &p);
+	(void)poll_port(deadline);
 	if (si)
 		evtchn_clear_pending(si, port);
 	return true;
@@ -416,6 +461,17 @@ volatile struct xenstore_domain_interface *xenbus_ring(void)
 	return xs;
 }
 
+long xenbus_share_ring(void)
+{
+#ifdef __x86_64__
+	if (xs && fast()) {
+		struct fastabi_memory_share sh = { .first_gfn = (uintptr_t)xs >> 12, .nr_frames = 1 };
+		return xen_hypercall_memory_share(fastabi_trap(), &sh);
+	}
+#endif
+	return -XEN_EOPNOTSUPP;
+}
+
 void xenbus_set_timeout(uint64_t ns)
 {
 	timeout = ns;
@@ -423,19 +479,18 @@ void xenbus_set_timeout(uint64_t ns)
 
 long xenbus_init(void)
 {
-	struct xen_hvm_param pfn = { .domid = DOMID_SELF, .index = HVM_PARAM_STORE_PFN };
-	struct xen_hvm_param evt = { .domid = DOMID_SELF, .index = HVM_PARAM_STORE_EVTCHN };
-	long r = hypercall_hvm_op(HVMOP_get_param, &pfn);
+	uint64_t pfn = 0, evt = 0;
+	long r = get_param(HVM_PARAM_STORE_PFN, &pfn);
 
 	if (!r)
-		r = hypercall_hvm_op(HVMOP_get_param, &evt);
-	if (r || !pfn.value || !evt.value) {
+		r = get_param(HVM_PARAM_STORE_EVTCHN, &evt);
+	if (r || !pfn || !evt) {
 		printf("xenbus: no store ring (rc %ld, pfn %#llx, port %llu)\n", r,
-		       (unsigned long long)pfn.value, (unsigned long long)evt.value);
+		       (unsigned long long)pfn, (unsigned long long)evt);
 		return r ? r : -XEN_ENODEV;
 	}
-	xs = (volatile struct xenstore_domain_interface *)(uintptr_t)(pfn.value << 12);
-	port = (evtchn_port_t)evt.value;
+	xs = (volatile struct xenstore_domain_interface *)(uintptr_t)(pfn << 12);
+	port = (evtchn_port_t)evt;
 #ifdef __x86_64__
 	si = shared_info_map();
 #endif

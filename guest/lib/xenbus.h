@@ -3,6 +3,9 @@
  * (struct xenstore_domain_interface, <xen/io/xs_wire.h>), found through
  * HVM_PARAM_STORE_PFN / HVM_PARAM_STORE_EVTCHN as a Xen guest finds it.
  *
+ * The hypercalls go through FastABI where it is usable (a guest without a
+ * hypercall page has only that), else through the hypercall page.
+ *
  * One request at a time, as Linux's xenbus_xs.c without its threads: the
  * request is written into req[] (in pieces if the ring is full), the port is
  * notified, and the client waits for the reply on the port (SCHEDOP_poll),
@@ -28,6 +31,11 @@ long xenbus_init(void);
 /* The store's port and page (for tests that break the ring on purpose). */
 unsigned xenbus_port(void);
 volatile struct xenstore_domain_interface *xenbus_ring(void);
+/*
+ * A confidential domain (FastABI memory_share) must share the ring page
+ * before the hypervisor may serve it: 0, or a negative Xen errno.
+ */
+long xenbus_share_ring(void);
 /* How long a request waits for its reply (ns; default 2 s). */
 void xenbus_set_timeout(uint64_t ns);
 

@@ -11,8 +11,9 @@
  *    event-channel and ring-ref and goes Initialised; the backend, woken
  *    by its watch on the frontend's state, reads them, binds the port and
  *    goes Connected; the frontend, woken by its watch, sends an event the
- *    backend receives and goes Connected; both end at Connected (4) as
- *    each reads the other's state. A domain may read its peer's
+ *    backend receives and goes Connected; once the backend has read the
+ *    frontend's Connected (4) it goes Closed (6), and the frontend, which
+ *    stayed until then, ends too. A domain may read its peer's
  *    directory, not write it (EACCES), nor read the peer's home.
  *    On Xen the toolstack makes both directories (device/vdev/0 and
  *    backend/vdev/<front>/0, which the domains may not create) from the
@@ -41,7 +42,7 @@ const char test_title[] = "xenstore-peers";
 #define MS 1000000ull
 #define RING_ROOM(xs) (XENSTORE_RING_SIZE - ((xs)->req_prod - (xs)->req_cons))
 
-enum { Initialising = 1, InitWait = 2, Initialised = 3, Connected = 4 };
+enum { Initialising = 1, InitWait = 2, Initialised = 3, Connected = 4, Closed = 6 };
 
 static char buf[XENSTORE_PAYLOAD_MAX + 1];
 static unsigned me, peer;
@@ -86,6 +87,25 @@ static bool wait_value(const char *path, unsigned want)
 	for (unsigned i = 0; i < 100; i++) {
 		uint64_t v;
 		if (xenbus_read_uint(0, path, &v) == 0 && v == want)
+			return true;
+		some_event(100);
+	}
+	xtf_failure("%s never became %u", path, want);
+	return false;
+}
+
+/* Wait (at most 10 s) until the number at path is want, or the peer is gone. */
+static bool wait_value_or_gone(const char *path, unsigned want)
+{
+	for (unsigned i = 0; i < 100; i++) {
+		uint64_t v;
+		long r = xenbus_read_uint(0, path, &v);
+		/*
+		 * Gone: the peer's home removed, whose parent /local/domain we
+		 * may not read, so EACCES as from xenstored (ENOENT if only the
+		 * node went).
+		 */
+		if ((r == 0 && v == want) || r == -XEN_ENOENT || r == -XEN_EACCES)
 			return true;
 		some_event(100);
 	}
@@ -141,13 +161,6 @@ static void frontend(void)
 
 	if (!wait_value(bstate, Connected))
 		return;
-	/* The backend bound our port: an event reaches it. */
-	struct evtchn_send s = { .port = a.port };
-	CHECK_EQ(hypercall_event_channel_op(EVTCHNOP_send, &s), 0);
-	snprintf(path, sizeof(path), "%s/state", dir);
-	writef(path, "%u", Connected);
-	printf("frontend: backend Connected, Connected\n");
-
 	/* The peer's directory: readable, not writable; its home: not readable. */
 	snprintf(path, sizeof(path), "%s/frontend-id", other);
 	uint64_t v;
@@ -156,10 +169,18 @@ static void frontend(void)
 	CHECK_EQ(xenbus_write(0, path, "9"), -XEN_EACCES);
 	snprintf(path, sizeof(path), "/local/domain/%u/name", peer);
 	CHECK_EQ(xenbus_read(0, path, buf, sizeof(buf)), -XEN_EACCES);
-	/* Wait for the backend to finish reading ours before we go. */
-	snprintf(path, sizeof(path), "%s/done", other);
-	CHECK_EQ(xenbus_watch(path, "done"), 0);
-	wait_value(path, 1);
+	/* The backend bound our port: an event reaches it. */
+	struct evtchn_send s = { .port = a.port };
+	CHECK_EQ(hypercall_event_channel_op(EVTCHNOP_send, &s), 0);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	writef(path, "%u", Connected);
+	printf("frontend: backend Connected, Connected\n");
+	/*
+	 * Stay until the backend has seen it: it closes (or its domain ended
+	 * and the toolstack removed its directory, as a frontend sees a dead
+	 * backend on Xen). Leaving first would remove ours under its feet.
+	 */
+	wait_value_or_gone(bstate, Closed);
 }
 
 static void backend(void)
@@ -205,8 +226,8 @@ static void backend(void)
 	CHECK(xenbus_now() < p.timeout);
 	if (wait_value(fstate, Connected))
 		printf("backend: the frontend's event came, both Connected\n");
-	snprintf(path, sizeof(path), "%s/done", dir);
-	writef(path, "%u", 1);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	writef(path, "%u", Closed);
 }
 
 /* ---- quota ---- */
@@ -227,14 +248,15 @@ static void hog(void)
 	CHECK(r == -XEN_ENOSPC && !strcmp(xenbus_error(), "ENOSPC"));
 	/* Over quota, we may still change a node of the other's that lets us. */
 	snprintf(path, sizeof(path), "/local/domain/%u/data/signal", peer);
-	for (unsigned i = 0; i < 100 && (r = xenbus_write(0, path, "full")) == -XEN_ENOENT; i++)
-		some_event(100); /* not made yet */
+	/* Not made yet: EACCES (we may not create it in the other's data/). */
+	for (unsigned i = 0; i < 100 && (r = xenbus_write(0, path, "full")) == -XEN_EACCES; i++)
+		some_event(100);
 	CHECK_EQ(r, 0);
 	/* Still full for us. */
 	CHECK_EQ(xenbus_write(0, "data/one-more", "x"), -XEN_ENOSPC);
 	snprintf(path, sizeof(path), "/local/domain/%u/data/done", peer);
 	CHECK_EQ(xenbus_watch(path, "done"), 0);
-	wait_value(path, 1);
+	wait_value_or_gone(path, 1); /* the other may have ended already */
 	CHECK_EQ(xenbus_rm(0, "data/hog"), 0);
 	CHECK_EQ(xenbus_write(0, "data/one-more", "x"), 0);
 }
