@@ -13,6 +13,7 @@
 static volatile struct xenstore_domain_interface *xs;
 static evtchn_port_t port;
 static struct shared_info *si; /* to clear the port's pending bit (64-bit) */
+static void (*clear_event)(evtchn_port_t); /* the program's own (FIFO events) */
 static uint32_t next_req = 0x1000;
 static uint64_t timeout = 2000000000ull;
 static char last_error[16];
@@ -104,7 +105,9 @@ static bool wait_port(uint64_t deadline)
 	if (now >= deadline)
 		return false;
 	(void)poll_port(deadline);
-	if (si)
+	if (clear_event)
+		clear_event(port);
+	else if (si)
 		evtchn_clear_pending(si, port);
 	return true;
 }
@@ -470,6 +473,11 @@ long xenbus_share_ring(void)
 	}
 #endif
 	return -XEN_EOPNOTSUPP;
+}
+
+void xenbus_set_clear_event(void (*fn)(evtchn_port_t port))
+{
+	clear_event = fn;
 }
 
 void xenbus_set_timeout(uint64_t ns)

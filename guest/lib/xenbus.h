@@ -24,6 +24,9 @@
 
 #include "compiler.h"
 
+#include <xen/xen.h>
+#include <xen/event_channel.h>
+
 #include <xen/io/xs_wire.h>
 
 /* Find and check the ring; 0, or a negative Xen errno after a message. */
@@ -36,6 +39,11 @@ volatile struct xenstore_domain_interface *xenbus_ring(void);
  * before the hypervisor may serve it: 0, or a negative Xen errno.
  */
 long xenbus_share_ring(void);
+/*
+ * How the port's event is cleared after a wait: by default the 2-level
+ * pending bit in shared_info (64-bit); a program on FIFO events gives its own.
+ */
+void xenbus_set_clear_event(void (*fn)(evtchn_port_t port));
 /* How long a request waits for its reply (ns; default 2 s). */
 void xenbus_set_timeout(uint64_t ns);
 
