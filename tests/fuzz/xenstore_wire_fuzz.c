@@ -6,6 +6,7 @@
  * a message (XENSTORE_PAYLOAD_MAX), encodes, and an error is a known
  * string; the sanitizers catch the rest.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct store_event *ev;
 		char *payload;
 		unsigned who;
+		int err;
 
 		memcpy(&hdr, data + off, sizeof(hdr));
 		off += sizeof(hdr);
@@ -74,7 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(payload, data + off, hdr.len);
 		off += hdr.len;
 		who = hdr.req_id % 3;
-		if (!wire__parse(&hdr, payload, &req)) {
+		err = wire__parse(&hdr, payload, &req);
+		if (!err) {
 			if (store__request(c[who], &req, &r)) {
 				check_reply(&r);
 				free(r.payload);
@@ -83,7 +86,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				store__release(s, strtoul(req.arg[0], NULL, 10) % 4);
 			}
 		} else {
-			wire__error(hdr.req_id, hdr.tx_id, EINVAL, out, sizeof(out));
+			if (err != EINVAL && err != ENOSYS)
+				abort();
+			wire__error(hdr.req_id, hdr.tx_id, err, out, sizeof(out));
 		}
 		free(payload);
 		ev = store__events_take(s);
