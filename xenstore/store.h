@@ -218,8 +218,10 @@ void store__events_free(struct store_event *list);
  * layer answers itself (they map rings); true with *reply filled otherwise
  * (type is the request's or XS_ERROR; payload malloc'd, free it).
  * TRANSACTION_START with a tx_id is EBUSY.
- * The request's payload must have passed wire__parse. Send the reply
- * before the events it queued (WATCH's initial event follows its "OK").
+ * The request's payload must have passed wire__parse. Order on the
+ * requester's ring, as xenstored: the events a change fires come before
+ * its reply (fire_watches precedes send_ack), WATCH's initial event after
+ * its "OK"; Linux's xenbus accepts either.
  */
 struct wire_request;
 struct store_reply {
