@@ -120,9 +120,6 @@ static int request__do(struct store_conn *c, const struct wire_request *req,
 	case XS_IS_DOMAIN_INTRODUCED: {
 		unsigned long domid = request__atoi(a0);
 
-		/* A privileged request since XSA-115. */
-		if (!store__conn_privileged(c))
-			return EACCES;
 		return request__string(r, domid == DOMID_SELF ||
 					  store__is_introduced(c->s, domid) ? "T" : "F");
 	}
@@ -134,19 +131,25 @@ static int request__do(struct store_conn *c, const struct wire_request *req,
 bool store__request(struct store_conn *c, const struct wire_request *req,
 		    struct store_reply *reply)
 {
+	uint32_t type = req->hdr.type;
+	bool priv = type == XS_INTRODUCE || type == XS_RELEASE ||
+		    type == XS_RESUME || type == XS_SET_TARGET ||
+		    type == XS_CONTROL || type == XS_IS_DOMAIN_INTRODUCED;
+	/* WATCH and UNWATCH ignore the transaction id (XS_FLAG_NOTID). */
+	bool notid = type == XS_WATCH || type == XS_UNWATCH;
 	int err;
 
 	memset(reply, 0, sizeof(*reply));
-	switch (req->hdr.type) {
-	case XS_INTRODUCE: case XS_RELEASE: case XS_RESUME:
-	case XS_SET_TARGET: case XS_CONTROL:
-		return false;
-	}
-	if (req->hdr.tx_id && !txn__find(c, req->hdr.tx_id))
+	/* xenstored's order: privilege, then the transaction id. */
+	if (priv && !store__conn_privileged(c))
+		err = EACCES;
+	else if (!notid && req->hdr.tx_id && !txn__find(c, req->hdr.tx_id))
 		err = ENOENT;
+	else if (priv && type != XS_IS_DOMAIN_INTRODUCED)
+		return false;
 	else
 		err = request__do(c, req, reply);
-	reply->type = req->hdr.type;
+	reply->type = type;
 	if (err) {
 		free(reply->payload);
 		reply->type = XS_ERROR;

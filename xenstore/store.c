@@ -276,6 +276,11 @@ static int op__create(struct op *op, const char *name, const void *val,
 	while (p && !anc) {
 		char *parent;
 
+		/* Cannot happen with a valid path (at most 1536 components). */
+		if (nnew == sizeof(chain) / sizeof(chain[0])) {
+			err = EINVAL;
+			break;
+		}
 		chain[nnew] = node__new(p);
 		if (!chain[nnew]) {
 			err = ENOMEM;

@@ -209,14 +209,19 @@ void store__events_free(struct store_event *list);
  * One xs_wire request, answered as xenstored would (request.c): handles
  * READ, WRITE, MKDIR, RM, DIRECTORY, DIRECTORY_PART, GET_PERMS, SET_PERMS,
  * WATCH, UNWATCH, RESET_WATCHES, TRANSACTION_START, TRANSACTION_END,
- * GET_DOMAIN_PATH, IS_DOMAIN_INTRODUCED. Returns false for the requests
- * that need the connection layer (INTRODUCE, RELEASE, RESUME, SET_TARGET,
- * CONTROL), which it must answer itself; true with *reply filled otherwise
+ * GET_DOMAIN_PATH, IS_DOMAIN_INTRODUCED, in xenstored's order: the
+ * privileged-only requests (INTRODUCE, RELEASE, RESUME, SET_TARGET,
+ * CONTROL, IS_DOMAIN_INTRODUCED) are EACCES from a domain other than 0
+ * (since XSA-115); then a tx_id that is not an open transaction of c is
+ * ENOENT (WATCH and UNWATCH ignore tx_id). Returns false for INTRODUCE,
+ * RELEASE, RESUME, SET_TARGET, CONTROL from dom0, which the connection
+ * layer answers itself (they map rings); true with *reply filled otherwise
  * (type is the request's or XS_ERROR; payload malloc'd, free it).
- * A tx_id that is not an open transaction of c is ENOENT for every request
- * (xenstored looks it up first); TRANSACTION_START with a tx_id is EBUSY.
- * The request's payload must have passed wire__parse. Send the reply
- * before the events it queued (WATCH's initial event follows its "OK").
+ * TRANSACTION_START with a tx_id is EBUSY.
+ * The request's payload must have passed wire__parse. Order on the
+ * requester's ring, as xenstored: the events a change fires come before
+ * its reply (fire_watches precedes send_ack), WATCH's initial event after
+ * its "OK"; Linux's xenbus accepts either.
  */
 struct wire_request;
 struct store_reply {

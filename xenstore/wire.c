@@ -69,8 +69,9 @@ static int wire__shape(uint32_t type, enum wire_shape *shape)
 	case XS_TRANSACTION_START: case XS_RESET_WATCHES:
 		*shape = ANY; return 0;
 	default:
-		/* WATCH_EVENT and ERROR go the other way; the rest is unknown. */
-		return EINVAL;
+		/* WATCH_EVENT and ERROR go the other way, RESTRICT is gone, the
+		 * rest is unknown: xenstored's "unknown operation", ENOSYS. */
+		return ENOSYS;
 	}
 }
 

@@ -42,9 +42,10 @@ struct wire_request {
 
 /*
  * Splits hdr + payload (hdr->len bytes) into req, checking what xenstored
- * checks before acting: the type is one a client may send (not
- * WATCH_EVENT, ERROR or an unknown number: EINVAL), len <=
- * XENSTORE_PAYLOAD_MAX (E2BIG), and the argument list of the type:
+ * checks before acting: len <= XENSTORE_PAYLOAD_MAX (E2BIG), the type is
+ * one a client may send (WATCH_EVENT, ERROR, the removed RESTRICT or an
+ * unknown number: ENOSYS, as xenstored's process_message), and the
+ * argument list of the type (EINVAL):
  *   one string (READ, DIRECTORY, GET_PERMS, MKDIR, RM, GET_DOMAIN_PATH,
  *     IS_DOMAIN_INTRODUCED, RELEASE, RESUME, TRANSACTION_END): the payload
  *     is exactly one NUL-terminated string;
@@ -54,8 +55,9 @@ struct wire_request {
  *   SET_PERMS: a path and at least one permission string;
  *   CONTROL: one or more strings; TRANSACTION_START, RESET_WATCHES:
  *     anything (ignored, as xenstored does).
- * Returns 0 or EINVAL (malformed: the connection layer answers XS_ERROR
- * "EINVAL" with the request's req_id and tx_id).
+ * Returns 0, or the error the connection layer answers in an XS_ERROR
+ * with the request's req_id and tx_id (ENOSYS, EINVAL; E2BIG means the
+ * connection is cut instead).
  */
 int wire__parse(const struct xsd_sockmsg *hdr, const char *payload,
 		struct wire_request *req);

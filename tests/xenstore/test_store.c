@@ -243,12 +243,27 @@ static void test_wire_requests(void **state)
 	assert_string_equal(r.payload, "F");
 	free(r.payload);
 
-	/* The requests the connection layer answers are left to it. */
+	/* WATCH and UNWATCH ignore the transaction id. */
+	assert_int_equal(fx_request(f->d1, XS_WATCH, 99, "k\0t", 4, &r), 0);
+	assert_int_equal(r.type, XS_WATCH);
+	free(r.payload);
+	store__events_free(store__events_take(f->s));
+
+	/* The privileged requests: EACCES for guests (before the tx_id),
+	 * left to the connection layer for dom0 (after it). */
+	fx_expect_error(f->d1, XS_INTRODUCE, 0, "1\0" "2\0" "3", 6, "EACCES");
+	fx_expect_error(f->d1, XS_RELEASE, 99, "1", 2, "EACCES");
+	fx_expect_error(f->d1, XS_CONTROL, 0, "log", 4, "EACCES");
+	fx_expect_error(f->d0, XS_RELEASE, 99, "1", 2, "ENOENT");
 	{
 		struct xsd_sockmsg h = { .type = XS_INTRODUCE, .len = 6 };
 		struct wire_request req;
 
 		assert_int_equal(wire__parse(&h, "1\0002\0003", &req), 0);
+		assert_false(store__request(f->d0, &req, &r));
+		h.type = XS_SET_TARGET;
+		h.len = 4;
+		assert_int_equal(wire__parse(&h, "1\0002", &req), 0);
 		assert_false(store__request(f->d0, &req, &r));
 	}
 }

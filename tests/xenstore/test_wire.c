@@ -68,11 +68,12 @@ static void test_types_and_limits(void **state)
 	struct xsd_sockmsg hdr = { .type = XS_READ, .len = XENSTORE_PAYLOAD_MAX + 1 };
 	(void)state;
 
-	assert_int_equal(parse(XS_WATCH_EVENT, "a\0b", 4, &req), EINVAL);
-	assert_int_equal(parse(XS_ERROR, "a", 2, &req), EINVAL);
-	assert_int_equal(parse(XS_SET_TARGET + 1, "a", 2, &req), EINVAL);
-	assert_int_equal(parse(XS_TYPE_COUNT, "a", 2, &req), EINVAL);
-	assert_int_equal(parse(XS_INVALID, "a", 2, &req), EINVAL);
+	/* Not a request a client sends: xenstored's ENOSYS. */
+	assert_int_equal(parse(XS_WATCH_EVENT, "a\0b", 4, &req), ENOSYS);
+	assert_int_equal(parse(XS_ERROR, "a", 2, &req), ENOSYS);
+	assert_int_equal(parse(XS_SET_TARGET + 1, "a", 2, &req), ENOSYS);
+	assert_int_equal(parse(XS_TYPE_COUNT, "a", 2, &req), ENOSYS);
+	assert_int_equal(parse(XS_INVALID, "a", 2, &req), ENOSYS);
 	assert_int_equal(wire__check_header(&hdr), E2BIG);
 	assert_int_equal(wire__parse(&hdr, big, &req), E2BIG);
 	memset(big, 'a', XENSTORE_PAYLOAD_MAX - 1);
