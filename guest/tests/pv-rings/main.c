@@ -399,8 +399,17 @@ static void xenstore(void)
 	bool stalled = false;
 	while (!stalled && sent < 2000) {
 		if ((uint32_t)(XS_RING - (xs->req_prod - xs->req_cons)) < sizeof(q) + 6) {
-			send(xs_port);
-			xs_wait(50); /* the server's event if it took any, else a timeout */
+			/*
+			 * The server is served on its own thread: stalled once sends
+			 * over 150 ms moved nothing (32-bit cannot clear the port's
+			 * pending bit, so its waits return at once: time decides).
+			 */
+			XENSTORE_RING_IDX before = xs->req_cons;
+			uint64_t t0 = now_ns();
+			while (xs->req_cons == before && now_ns() - t0 < 150 * 1000000ull) {
+				send(xs_port);
+				xs_wait(50); /* the server's event if it took any, else a timeout */
+			}
 			stalled = (uint32_t)(XS_RING - (xs->req_prod - xs->req_cons)) < sizeof(q) + 6;
 			continue;
 		}
