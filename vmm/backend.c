@@ -231,6 +231,9 @@ void backend__report(struct vmm_domain *vd, char *buf, size_t len)
 void backend__destroy(struct vmm_domain *vd)
 {
 	backend__stop(vd);
+	for (unsigned i = 0; i < nr_backends; i++)
+		if (backends[i]->destroy)
+			backends[i]->destroy(vd);
 	pthread_mutex_destroy(&vd->backends.lock);
 	pthread_cond_destroy(&vd->backends.cond);
 }

@@ -53,6 +53,11 @@ struct backend_ops {
 	bool (*serve)(struct vmm_domain *vd);
 	/* The domain stopped (every vCPU joined): what the guest left without a send. */
 	void (*drain)(struct vmm_domain *vd);
+	/*
+	 * Optional: the domain is freed, drained or not (a build that failed
+	 * after backend__setup): forget it.
+	 */
+	void (*destroy)(struct vmm_domain *vd);
 	/* The --stats part of the backend ("PV console: ..."). */
 	void (*report)(struct vmm_domain *vd, char *buf, size_t len);
 };

@@ -467,6 +467,7 @@ const struct backend_ops xenstore__backend = {
 	.connect = xenstore_connect,
 	.serve = xenstore_serve,
 	.drain = xenstore_drain,
+	.destroy = xenstore_drain, /* nothing left if it was drained */
 	.report = xenstore_report,
 };
 
