@@ -7,7 +7,7 @@
  *    KiB), store/ and console/ ring-ref and port equal to the HVM params,
  *    cpu/0/availability, the control/ feature flags; the home's
  *    permissions "n0" + "r<domid>" (owned by the toolstack, readable by the
- *    domain);
+ *    domain); DIRECTORY_PART's generation and list;
  *  - writes, reads, mkdir, directory and rm under the home (data/), and
  *    the refusals: EACCES writing a read-only node (name) or outside the
  *    home, reading another domain's home or the root's children;
@@ -118,6 +118,20 @@ static void tree(void)
 	for (const char *c = buf; c < buf + n; c += strlen(c) + 1)
 		printf(" %s", c);
 	printf("\n");
+
+	/* DIRECTORY_PART from offset 0: "<generation>\0", the same list, and "\0" at its end. */
+	static char part[XENSTORE_PAYLOAD_MAX + 1];
+	char req[64];
+	unsigned lp = (unsigned)strlen(home) + 1, rl = 0;
+	memcpy(req, home, lp);
+	memcpy(req + lp, "0", 2);
+	CHECK_EQ(xenbus_request(XS_DIRECTORY_PART, 0, req, lp + 2, part, sizeof(part), &rl),
+		 XS_DIRECTORY_PART);
+	unsigned gl = (unsigned)strlen(part) + 1;
+	printf("directory_part %s 0: generation %s, %u bytes\n", home, part, rl);
+	CHECK(part[0] >= '0' && part[0] <= '9');
+	CHECK(rl == gl + (unsigned)n + 1 && !memcmp(part + gl, buf, (size_t)n) &&
+	      part[gl + n] == '\0');
 }
 
 static void read_write(void)
