@@ -170,14 +170,16 @@ static long get(void *buf, unsigned len, uint64_t deadline)
 				return -XEN_ETIMEDOUT;
 			continue;
 		}
+		bool was_full = avail == RING;
 		if (avail > len)
 			avail = len;
 		for (unsigned i = 0; i < avail; i++)
 			b[i] = (uint8_t)xs->rsp[MASK_XENSTORE_IDX(cons + i)];
-		__atomic_thread_fence(__ATOMIC_RELEASE);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		xs->rsp_cons = cons + avail;
-		/* The server may wait for room to write more: tell it. */
-		notify();
+		/* A full ring: the server may wait for room to write more (as Linux's xb_read). */
+		if (was_full)
+			notify();
 		b += avail;
 		len -= avail;
 	}
