@@ -312,7 +312,10 @@ static void hostile(void)
 		/* hostile-stall: requests, never a reply read. */
 		struct xsd_sockmsg h = { .type = XS_READ, .len = 6 };
 		unsigned sent = 0;
-		for (unsigned round = 0; round < 50; round++) {
+		/* Until the server has taken nothing for 200 ms (at most 10 s). */
+		uint64_t end = xenbus_now() + 10000 * MS, quiet_since = xenbus_now();
+		XENSTORE_RING_IDX last = xs->req_cons;
+		while (xenbus_now() < end && xenbus_now() - quiet_since < 200 * MS) {
 			while (RING_ROOM(xs) >= sizeof(h) + 6) {
 				XENSTORE_RING_IDX p = xs->req_prod;
 				h.req_id = sent++;
@@ -328,6 +331,10 @@ static void hostile(void)
 			evtchn_port_t port = xenbus_port();
 			set_xen_guest_handle(p.ports, &port);
 			hypercall_sched_op(SCHEDOP_poll, &p);
+			if (xs->req_cons != last) {
+				last = xs->req_cons;
+				quiet_since = xenbus_now();
+			}
 		}
 		printf("hostile-stall: %u requests written, %u bytes of replies unread, "
 		       "req_cons %u req_prod %u\n", sent, xs->rsp_prod - xs->rsp_cons, xs->req_cons,
