@@ -429,30 +429,31 @@ static int xenstore_connect(struct vmm_domain *vd)
 static void xenstore_drain(struct vmm_domain *vd)
 {
 	struct xenstore_world *w = &vd->vmm->xsw;
-	unsigned id = hv_domain__id(vd->d);
 	char path[32];
 
+	/* Never connected (a build that failed early: maybe no core domain) or done already. */
+	if (!vd->xs.conn)
+		return;
+	unsigned id = hv_domain__id(vd->d);
 	pthread_mutex_lock(&w->lock);
-	if (vd->xs.conn) {
-		if (getenv("FASTABI_XENSTORE_DUMP")) {
-			snprintf(path, sizeof(path), "/local/domain/%u", id);
-			fprintf(stderr, "[%s] xenstore at the domain's end:\n", vd->name);
-			store__dump(w->store, path, stderr);
-			store__dump(w->store, vd->xs.vm_path, stderr);
-		}
-		(void)store__release(w->store, id);
-		store__conn_free(vd->xs.conn);
-		vd->xs.conn = NULL;
+	if (getenv("FASTABI_XENSTORE_DUMP")) {
 		snprintf(path, sizeof(path), "/local/domain/%u", id);
-		(void)store__rm(w->tool, 0, path);
-		(void)store__rm(w->tool, 0, vd->xs.vm_path);
-		snprintf(path, sizeof(path), "/libxl/%u", id);
-		(void)store__rm(w->tool, 0, path);
-		char back[64];
-		snprintf(back, sizeof(back), "/local/domain/0/backend/console/%u", id);
-		(void)store__rm(w->tool, 0, back);
-		deliver_events(vd->vmm, NULL);
+		fprintf(stderr, "[%s] xenstore at the domain's end:\n", vd->name);
+		store__dump(w->store, path, stderr);
+		store__dump(w->store, vd->xs.vm_path, stderr);
 	}
+	(void)store__release(w->store, id);
+	store__conn_free(vd->xs.conn);
+	vd->xs.conn = NULL;
+	snprintf(path, sizeof(path), "/local/domain/%u", id);
+	(void)store__rm(w->tool, 0, path);
+	(void)store__rm(w->tool, 0, vd->xs.vm_path);
+	snprintf(path, sizeof(path), "/libxl/%u", id);
+	(void)store__rm(w->tool, 0, path);
+	char back[64];
+	snprintf(back, sizeof(back), "/local/domain/0/backend/console/%u", id);
+	(void)store__rm(w->tool, 0, back);
+	deliver_events(vd->vmm, NULL);
 	pthread_mutex_unlock(&w->lock);
 }
 

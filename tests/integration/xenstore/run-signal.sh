@@ -2,7 +2,8 @@
 # run-signal.sh FASTABI ELF CASE: the host's shutdown request (docs/xenstore.md).
 #   poweroff: the guest (mode=shutdown) watches control/shutdown; one SIGTERM
 #     to `fastabi run` makes the VMM write "poweroff" there, the guest powers
-#     off: exit status 0, and the guest said it obeyed.
+#     off: exit status 0, and the guest said it obeyed; FASTABI_XENSTORE_DUMP
+#     printed its nodes as it ended.
 #   reboot-int: the same with SIGINT, a guest that watches nothing
 #     (mode=sleep): the first signal only asks, a second destroys it (exit
 #     status 3, "destroyed by a second SIGINT").
@@ -40,7 +41,7 @@ destroy) mode=sleep sig=INT ;;
 ctl) mode=shutdown sig= ;;
 *) echo "unknown case $case"; exit 2 ;;
 esac
-"$fastabi" run "$elf" --cmdline "mode=$mode" --timeout 60 >"$out" 2>&1 &
+FASTABI_XENSTORE_DUMP=1 "$fastabi" run "$elf" --cmdline "mode=$mode" --timeout 60 >"$out" 2>&1 &
 pid=$!
 wait_for "watching control/shutdown" || fail "the guest never watched control/shutdown"
 [ -z "$sig" ] || kill -"$sig" "$pid"
@@ -72,6 +73,9 @@ poweroff)
 	[ "$rc" -eq 0 ] || fail "exit status $rc, 0 (poweroff) expected"
 	grep -q 'control/shutdown = "poweroff" written' "$out" || fail "the VMM did not write it"
 	grep -q "poweroff as asked" "$out" || fail "the guest did not obey"
+	# FASTABI_XENSTORE_DUMP: the domain's nodes as it ended (the guest cleared control/shutdown)
+	grep -qx '/local/domain/0/control/shutdown = ""  (n0)' "$out" || fail "no dump at the end"
+	grep -q '^/vm/.*/name = "xenstore"  (n0,r0)$' "$out" || fail "no /vm in the dump"
 	;;
 destroy)
 	wait_for 'control/shutdown = "poweroff" written' || fail "the VMM did not write it"
