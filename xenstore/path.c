@@ -2,7 +2,7 @@
  * Path names (path.c): relative to absolute, and xenstored's validity rules
  * (is_valid_nodename): absolute, no trailing or double '/', only
  * [A-Za-z0-9-/_@], and at most max_path_len bytes after a leading
- * "/local/domain/<domid>".
+ * "/local/domain/<domid>/".
  */
 #define _GNU_SOURCE /* asprintf */
 #include <errno.h>
@@ -21,7 +21,8 @@ static bool path__valid_chars(const char *p)
 	return strspn(p, ok) == strlen(p);
 }
 
-/* Length of a leading "/local/domain/<up to 5 digits>", else 0. */
+/* Length of a leading "/local/domain/<up to 5 digits>/", else 0
+ * (xenstored's sscanf "/local/domain/%5u/%n"). */
 static size_t path__local_prefix(const char *p)
 {
 	static const char pre[] = "/local/domain/";
@@ -31,7 +32,7 @@ static size_t path__local_prefix(const char *p)
 		return 0;
 	while (d < 5 && p[i + d] >= '0' && p[i + d] <= '9')
 		d++;
-	return d ? i + d : 0;
+	return d && p[i + d] == '/' ? i + d + 1 : 0;
 }
 
 static bool path__valid(const char *p, unsigned max_path_len)
