@@ -39,7 +39,7 @@ static bool path__valid(const char *p, unsigned max_path_len)
 {
 	size_t len = strlen(p);
 
-	if (p[0] != '/')
+	if (p[0] != '/' && p[0] != '@')
 		return false;
 	if (len > 1 && p[len - 1] == '/')
 		return false;
@@ -59,7 +59,8 @@ char *path__canonical(unsigned domid, const char *path, unsigned max_path_len,
 
 	*err = EINVAL;
 	if (path[0] == '@') {
-		/* Special watch names: any "@..." up to REL_PATH_MAX. */
+		/* Special names: "@" and the valid characters (xenstored's
+		 * canonicalize), up to REL_PATH_MAX. */
 		if (!special || strlen(path) > XENSTORE_REL_PATH_MAX)
 			return NULL;
 		abs = strdup(path);
@@ -76,7 +77,7 @@ char *path__canonical(unsigned domid, const char *path, unsigned max_path_len,
 		*err = ENOMEM;
 		return NULL;
 	}
-	if (abs[0] != '@' && !path__valid(abs, max_path_len)) {
+	if (!path__valid(abs, max_path_len)) {
 		free(abs);
 		return NULL;
 	}

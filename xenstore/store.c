@@ -574,6 +574,24 @@ int store__directory_part(struct store_conn *c, uint32_t tx, const char *path,
 	return 0;
 }
 
+/*
+ * An unknown "@name": xenstored looks it up as a node, misses, and asks
+ * its parent, "/" (EINVAL if the name is not even valid).
+ */
+static int op__special_missing(struct op *op, const char *path, unsigned perm)
+{
+	int err;
+	char *name = path__canonical(op->c->domid, path, op->s->quota.max_path_len,
+				     true, &err);
+	const struct node *root;
+
+	if (!name)
+		return err;
+	free(name);
+	root = map__find(&op->s->map, "/");
+	return perms__for(op->c, root->perms, root->nperms) & perm ? ENOENT : EACCES;
+}
+
 int store__get_perms(struct store_conn *c, uint32_t tx, const char *path,
 		     struct xs_permissions **perms, unsigned *num)
 {
@@ -587,7 +605,7 @@ int store__get_perms(struct store_conn *c, uint32_t tx, const char *path,
 	if (path[0] == '@') {
 		n = store__special(c->s, path);
 		if (!n)
-			return ENOENT;
+			return op__special_missing(&op, path, XS_PERM_READ);
 		if (!(perms__for(c, n->perms, n->nperms) & XS_PERM_READ))
 			return EACCES;
 	} else {
@@ -626,7 +644,7 @@ int store__set_perms(struct store_conn *c, uint32_t tx, const char *path,
 
 		d = store__special(c->s, path);
 		if (!d)
-			return ENOENT;
+			return op__special_missing(&op, path, need);
 		if ((perms__for(c, d->perms, d->nperms) & need) != need)
 			return EACCES;
 		return node__set_perms(d, perms, num);
