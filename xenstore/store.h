@@ -20,9 +20,10 @@
  * special watch paths "@introduceDomain" / "@releaseDomain" where xenstored
  * allows them (WATCH, UNWATCH, GET_PERMS, SET_PERMS).
  *
- * Files: store.c (tree, nodes, requests), path.c, perms.c, txn.c, watch.c,
- * quota.c, domain.c, dump.c, request.c (an xs_wire request to a reply),
- * wire.c/wire.h (the message parser and encoder).
+ * Files: store.c (clients, node requests), tree.c, view.c, node.c, map.c,
+ * path.c, perms.c, txn.c, watch.c, quota.c, domain.c, dump.c, request.c
+ * (an xs_wire request to a reply), wire.c/wire.h (the message parser and
+ * encoder); docs/xenstore.md.
  */
 #ifndef XENSTORE_STORE_H
 #define XENSTORE_STORE_H
