@@ -2,7 +2,7 @@
  * Path names (path.c): relative to absolute, and xenstored's validity rules
  * (is_valid_nodename): absolute, no trailing or double '/', only
  * [A-Za-z0-9-/_@], and at most max_path_len bytes after a leading
- * "/local/domain/<domid>".
+ * "/local/domain/<domid>/".
  */
 #define _GNU_SOURCE /* asprintf */
 #include <errno.h>
@@ -21,7 +21,8 @@ static bool path__valid_chars(const char *p)
 	return strspn(p, ok) == strlen(p);
 }
 
-/* Length of a leading "/local/domain/<up to 5 digits>", else 0. */
+/* Length of a leading "/local/domain/<up to 5 digits>/", else 0
+ * (xenstored's sscanf "/local/domain/%5u/%n"). */
 static size_t path__local_prefix(const char *p)
 {
 	static const char pre[] = "/local/domain/";
@@ -31,14 +32,14 @@ static size_t path__local_prefix(const char *p)
 		return 0;
 	while (d < 5 && p[i + d] >= '0' && p[i + d] <= '9')
 		d++;
-	return d ? i + d : 0;
+	return d && p[i + d] == '/' ? i + d + 1 : 0;
 }
 
 static bool path__valid(const char *p, unsigned max_path_len)
 {
 	size_t len = strlen(p);
 
-	if (p[0] != '/')
+	if (p[0] != '/' && p[0] != '@')
 		return false;
 	if (len > 1 && p[len - 1] == '/')
 		return false;
@@ -58,7 +59,8 @@ char *path__canonical(unsigned domid, const char *path, unsigned max_path_len,
 
 	*err = EINVAL;
 	if (path[0] == '@') {
-		/* Special watch names: any "@..." up to REL_PATH_MAX. */
+		/* Special names: "@" and the valid characters (xenstored's
+		 * canonicalize), up to REL_PATH_MAX. */
 		if (!special || strlen(path) > XENSTORE_REL_PATH_MAX)
 			return NULL;
 		abs = strdup(path);
@@ -75,7 +77,7 @@ char *path__canonical(unsigned domid, const char *path, unsigned max_path_len,
 		*err = ENOMEM;
 		return NULL;
 	}
-	if (abs[0] != '@' && !path__valid(abs, max_path_len)) {
+	if (!path__valid(abs, max_path_len)) {
 		free(abs);
 		return NULL;
 	}

@@ -1,9 +1,8 @@
 /*
- * The store (store.c): its life, its clients, the tree's upkeep (owners'
- * node counts) and the node requests READ, WRITE, MKDIR, RM, DIRECTORY,
- * DIRECTORY_PART, GET_PERMS and SET_PERMS with xenstored's rules.
+ * The store (store.c): its life, its clients, and the node requests READ,
+ * WRITE, MKDIR, RM, DIRECTORY, DIRECTORY_PART, GET_PERMS and SET_PERMS
+ * with xenstored's rules (who may, what is created, what fires).
  */
-#define _GNU_SOURCE /* asprintf */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,43 +21,6 @@ const char *store__errstring(int err)
 			return xsd_errors[i].errstring;
 	/* xenstored sends the table's first entry for an untranslatable one. */
 	return xsd_errors[0].errstring;
-}
-
-static void tree__count(struct store *s, const struct node *n, int delta)
-{
-	struct dom_acct *d;
-
-	/* The root is nobody's quota. */
-	if (!strcmp(n->name, "/"))
-		return;
-	d = quota__domain(s, node__owner(n), delta > 0);
-	if (!d)
-		return;
-	if (delta > 0)
-		d->nbentry++;
-	else if (d->nbentry)
-		d->nbentry--;
-}
-
-void tree__put(struct store *s, struct node *n)
-{
-	struct node *old = map__find(&s->map, n->name);
-
-	if (old)
-		tree__count(s, old, -1);
-	tree__count(s, n, +1);
-	n->generation = ++s->generation;
-	map__put(&s->map, n);
-}
-
-void tree__del(struct store *s, const char *name)
-{
-	struct node *old = map__take(&s->map, name);
-
-	if (old) {
-		tree__count(s, old, -1);
-		node__free(old);
-	}
 }
 
 struct node *store__special(const struct store *s, const char *name)
@@ -410,74 +372,6 @@ int store__mkdir(struct store_conn *c, uint32_t tx, const char *path)
 	return store__set(c, tx, path, "", 0, true);
 }
 
-/* Removes name and what is below it, children first, firing each. */
-static int op__rm_sub(struct op *op, const char *name, const char *root)
-{
-	int err;
-	const struct node *n = view__get(op, name, &err);
-	struct xs_permissions *perms;
-	unsigned nperms;
-	char *children;
-	size_t childlen;
-
-	if (err || !n)
-		return err;
-	children = malloc(n->childlen + 1);
-	perms = malloc(n->nperms * sizeof(*perms));
-	if (!children || !perms) {
-		free(children);
-		free(perms);
-		return ENOMEM;
-	}
-	if (n->childlen)
-		memcpy(children, n->children, n->childlen);
-	childlen = n->childlen;
-	memcpy(perms, n->perms, n->nperms * sizeof(*perms));
-	nperms = n->nperms;
-	for (size_t off = 0; !err && off < childlen;
-	     off += strlen(children + off) + 1) {
-		char *child;
-
-		if (asprintf(&child, "%s/%s", strcmp(name, "/") ? name : "",
-			     children + off) < 0)
-			err = ENOMEM;
-		else
-			err = op__rm_sub(op, child, root);
-		free(child);
-	}
-	if (!err)
-		err = view__del(op, name);
-	/* Removed descendants fire only their own watches (exact). */
-	if (!err)
-		watch__change(op, name, strcmp(name, root) != 0, perms, nperms);
-	free(children);
-	free(perms);
-	return err;
-}
-
-int tree__rm(struct op *op, const char *name)
-{
-	char *pname = path__parent(name);
-	const struct node *parent;
-	struct node *d;
-	int err;
-
-	if (!pname)
-		return ENOMEM;
-	parent = view__get(op, pname, &err);
-	free(pname);
-	if (err)
-		return err;
-	if (!parent)
-		return ENOENT;
-	d = node__dup(parent);
-	if (!d)
-		return ENOMEM;
-	node__remove_child(d, path__base(name));
-	err = view__put(op, d);
-	return err ? err : op__rm_sub(op, name, name);
-}
-
 int store__rm(struct store_conn *c, uint32_t tx, const char *path)
 {
 	struct op op;
@@ -574,6 +468,24 @@ int store__directory_part(struct store_conn *c, uint32_t tx, const char *path,
 	return 0;
 }
 
+/*
+ * An unknown "@name": xenstored looks it up as a node, misses, and asks
+ * its parent, "/" (EINVAL if the name is not even valid).
+ */
+static int op__special_missing(struct op *op, const char *path, unsigned perm)
+{
+	int err;
+	char *name = path__canonical(op->c->domid, path, op->s->quota.max_path_len,
+				     true, &err);
+	const struct node *root;
+
+	if (!name)
+		return err;
+	free(name);
+	root = map__find(&op->s->map, "/");
+	return perms__for(op->c, root->perms, root->nperms) & perm ? ENOENT : EACCES;
+}
+
 int store__get_perms(struct store_conn *c, uint32_t tx, const char *path,
 		     struct xs_permissions **perms, unsigned *num)
 {
@@ -587,7 +499,7 @@ int store__get_perms(struct store_conn *c, uint32_t tx, const char *path,
 	if (path[0] == '@') {
 		n = store__special(c->s, path);
 		if (!n)
-			return ENOENT;
+			return op__special_missing(&op, path, XS_PERM_READ);
 		if (!(perms__for(c, n->perms, n->nperms) & XS_PERM_READ))
 			return EACCES;
 	} else {
@@ -626,7 +538,7 @@ int store__set_perms(struct store_conn *c, uint32_t tx, const char *path,
 
 		d = store__special(c->s, path);
 		if (!d)
-			return ENOENT;
+			return op__special_missing(&op, path, need);
 		if ((perms__for(c, d->perms, d->nperms) & need) != need)
 			return EACCES;
 		return node__set_perms(d, perms, num);

@@ -20,9 +20,10 @@
  * special watch paths "@introduceDomain" / "@releaseDomain" where xenstored
  * allows them (WATCH, UNWATCH, GET_PERMS, SET_PERMS).
  *
- * Files: store.c (tree, nodes, requests), path.c, perms.c, txn.c, watch.c,
- * quota.c, domain.c, dump.c, request.c (an xs_wire request to a reply),
- * wire.c/wire.h (the message parser and encoder).
+ * Files: store.c (clients, node requests), tree.c, view.c, node.c, map.c,
+ * path.c, perms.c, txn.c, watch.c, quota.c, domain.c, dump.c, request.c
+ * (an xs_wire request to a reply), wire.c/wire.h (the message parser and
+ * encoder); docs/xenstore.md.
  */
 #ifndef XENSTORE_STORE_H
 #define XENSTORE_STORE_H
@@ -49,7 +50,7 @@ struct store_quota {
 	unsigned max_transaction;     /* 10: open transactions of a conn (ENOSPC) */
 	unsigned req_outstanding;     /* 20: enforced by the connection layer */
 	unsigned max_path_len;        /* XENSTORE_REL_PATH_MAX: the part after
-	                                 /local/domain/<domid> (EINVAL) */
+	                                 /local/domain/<domid>/ (EINVAL) */
 	unsigned nb_perms_per_node;   /* 5: entries of SET_PERMS (ENOSPC) */
 	unsigned trans_nodes;         /* 1024: nodes one transaction touches (ENOSPC) */
 };
@@ -194,7 +195,9 @@ bool store__domain_path(unsigned domid, char *buf, size_t size);
  * the caller (the store's queue is then empty); free it with
  * store__events_free. path and token are NUL-terminated; the message to
  * send is XS_WATCH_EVENT with payload "path\0token\0" (wire__watch_event).
- * Events of a conn freed meanwhile are dropped from the queue.
+ * Events of a conn freed meanwhile are dropped from the queue, and an
+ * event whose path and token would not fit in XENSTORE_PAYLOAD_MAX is
+ * never queued (xenstored drops it too).
  */
 struct store_event {
 	struct store_event *next;

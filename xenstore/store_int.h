@@ -138,7 +138,7 @@ struct op {
 	struct txn *t;
 };
 
-/* The view an operation sees (txn.c): the transaction's copy or the tree.
+/* The view an operation sees (view.c): the transaction's copy or the tree.
  * view__get records the access; NULL with *err (0: absent). */
 const struct node *view__get(struct op *op, const char *name, int *err);
 /* Store n (taking it) / remove name, in the transaction or the tree. */
@@ -147,7 +147,7 @@ int view__del(struct op *op, const char *name);
 /* Nodes owned by domid in the view (quota). */
 unsigned view__nbentry(struct op *op, unsigned domid);
 
-/* The tree (store.c): put/take that keep the owners' counts. */
+/* The tree (tree.c): put/take that keep the owners' counts. */
 void tree__put(struct store *s, struct node *n);
 void tree__del(struct store *s, const char *name);
 /* Removes name and its subtree, firing watches (no permission check). */
@@ -167,6 +167,7 @@ int watch__event(struct store *s, struct store_conn *c, const char *path,
 
 /* Transactions (txn.c). */
 struct txn *txn__find(struct store_conn *c, uint32_t id);
+struct txn_entry *txn__entry(struct txn *t, const char *name);
 void txn__free(struct txn *t);
 void txn__drop_all(struct store_conn *c);
 

@@ -15,8 +15,12 @@
 int watch__event(struct store *s, struct store_conn *c, const char *path,
 		 const char *token)
 {
-	struct store_event *ev = calloc(1, sizeof(*ev));
+	struct store_event *ev;
 
+	/* xenstored drops an event that would not fit in a message. */
+	if (strlen(path) + 1 + strlen(token) + 1 > XENSTORE_PAYLOAD_MAX)
+		return E2BIG;
+	ev = calloc(1, sizeof(*ev));
 	if (!ev || !(ev->path = strdup(path)) || !(ev->token = strdup(token))) {
 		if (ev)
 			free(ev->path);

@@ -91,7 +91,7 @@ int wire__parse(const struct xsd_sockmsg *hdr, const char *payload,
 	if (shape == ANY)
 		return 0;
 	if (shape == PATH_VALUE) {
-		const char *nul = memchr(payload, '\0', len);
+		const char *nul = len ? memchr(payload, '\0', len) : NULL;
 
 		if (!nul)
 			return EINVAL;

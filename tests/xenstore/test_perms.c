@@ -145,7 +145,12 @@ static void test_special_nodes(void **state)
 	assert_int_equal(store__get_perms(f->d1, 0, "@releaseDomain", &p, &n), 0);
 	assert_int_equal(n, 2);
 	free(p);
+	/* Unknown special names: looked up as nodes below "/" ("n0"). */
 	assert_int_equal(store__get_perms(f->d0, 0, "@other", &p, &n), ENOENT);
+	assert_int_equal(store__get_perms(f->d1, 0, "@other", &p, &n), EACCES);
+	assert_int_equal(store__get_perms(f->d0, 0, "@a b", &p, &n), EINVAL);
+	assert_int_equal(store__set_perms(f->d0, 0, "@other", r1, 2), ENOENT);
+	assert_int_equal(store__watch(f->d0, "@bad/", "t"), EINVAL);
 }
 
 int main(void)

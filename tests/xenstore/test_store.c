@@ -53,15 +53,15 @@ static void test_invalid_paths(void **state)
 	/* Valid characters: letters, digits, - / _ @ */
 	assert_int_equal(fx_write(f->d1, 0, "a-b_c@d/E9", "v"), 0);
 
-	/* At most XENSTORE_REL_PATH_MAX after /local/domain/<id> (dom0 here:
-	 * a guest's 2047-byte name would overflow its parent's record). */
+	/* At most XENSTORE_REL_PATH_MAX after /local/domain/<id>/ (dom0 here:
+	 * a guest's 2048-byte name would overflow its parent's record). */
 	big = malloc(XENSTORE_ABS_PATH_MAX + 2);
 	strcpy(big, "/local/domain/1/");
-	memset(big + 16, 'a', XENSTORE_REL_PATH_MAX - 1);
-	big[15 + XENSTORE_REL_PATH_MAX] = '\0';
-	assert_int_equal(fx_write(f->d0, 0, big, "v"), 0);
-	big[15 + XENSTORE_REL_PATH_MAX] = 'a';
+	memset(big + 16, 'a', XENSTORE_REL_PATH_MAX);
 	big[16 + XENSTORE_REL_PATH_MAX] = '\0';
+	assert_int_equal(fx_write(f->d0, 0, big, "v"), 0);
+	big[16 + XENSTORE_REL_PATH_MAX] = 'a';
+	big[17 + XENSTORE_REL_PATH_MAX] = '\0';
 	assert_int_equal(fx_write(f->d0, 0, big, "v"), EINVAL);
 	/* Relative paths the same. */
 	assert_int_equal(fx_write(f->d1, 0, big + 16, "v"), EINVAL);

@@ -194,6 +194,27 @@ static void test_conn_free_drops_events(void **state)
 	fx_expect_events(f, NULL);
 }
 
+static void test_overlong_event_dropped(void **state)
+{
+	struct fx *f = *state;
+	char *token = malloc(3001), *path = malloc(1200);
+
+	memset(token, 't', 3000);
+	token[3000] = '\0';
+	/* The initial event fits: "/a" + token. */
+	assert_int_equal(store__watch(f->d0, "/a", token), 0);
+	assert_int_equal(store__watch(f->d0, "/a", "short"), 0);
+	store__events_free(store__events_take(f->s));
+	/* "/a/bbb...": 1100 bytes + 3000 of token do not fit in 4096. */
+	strcpy(path, "/a/");
+	memset(path + 3, 'b', 1097);
+	path[1100] = '\0';
+	assert_int_equal(fx_write(f->d0, 0, path, "v"), 0);
+	fx_expect_events(f, f->d0, path, "short", NULL);
+	free(token);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +226,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_special_watches, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_release_cleans_up, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_conn_free_drops_events, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_overlong_event_dropped, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
