@@ -3,6 +3,7 @@
 # usage: scripts/fuzz.sh TARGET [SECONDS]   (default 600)
 #   TARGET: abi-spec  abi-tool's parser, validator and generators
 #           hv        the hypervisor core through both decoders
+#           xenstore  the xs_wire parser and the store behind it
 #
 # Builds the target in build-fuzz/ (clang, -Dfuzz=true) if needed, keeps its
 # corpus in build-fuzz/TARGET-corpus/ between runs (the spec fuzzer's is
@@ -13,7 +14,7 @@
 set -eu
 
 usage() {
-	echo "usage: $0 abi-spec|hv [SECONDS]" >&2
+	echo "usage: $0 abi-spec|hv|xenstore [SECONDS]" >&2
 	exit 2
 }
 [ $# -ge 1 ] || usage
@@ -25,6 +26,7 @@ esac
 case $target in
 abi-spec) binary=abi_spec_fuzz dict=abi_spec.dict ;;
 hv) binary=hv_fuzz dict=hv_fuzz.dict ;;
+xenstore) binary=xenstore_wire_fuzz dict=xenstore_wire.dict ;;
 *) usage ;;
 esac
 

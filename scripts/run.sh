@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The main job: build everything, validate the FastABI specification, then
 # the demo: two domains from two xl config files, a frontend and a backend,
-# in one `fastabi create`. They find each other through numbers their
-# configs agree on (docs/domains.md: the frontend's extra="backend=2
-# gref=8", the backend's extra="frontend=1 gref=8"), share a ring through a
+# in one `fastabi create`. They find each other through XenStore
+# (docs/domains.md: the frontend publishes its grant reference and port
+# under its device directory, the backend watches and reads them), share a ring through a
 # grant and an inter-domain event channel, and exchange messages. Three
 # variants: FastABI on both sides, the same with a confidential frontend,
 # the legacy ABI on both sides. The frontend times the round trips with the
@@ -64,7 +64,7 @@ for entry in "${variants[@]}"; do
 	kernel = "$ring"
 	memory = 32
 	fixed_mem_layout = 1
-	extra = "role=backend frontend=1 gref=8 $bx"
+	extra = "role=backend frontend=1 $bx"
 	$bkey
 	CFG
 	echo "== $title: fastabi create $dir/$v-frontend.cfg $dir/$v-backend.cfg"

@@ -95,9 +95,26 @@ static void backend_notify(struct domain *d, evtchn_port_t port, void *opaque)
 	b->pending |= 1u << bp->idx;
 	uint64_t mine = ++b->requested;
 	pthread_cond_broadcast(&b->cond);
-	while (b->done < mine)
+	while (!backends[bp->idx]->async && b->done < mine)
 		pthread_cond_wait(&b->cond, &b->lock);
 	pthread_mutex_unlock(&b->lock);
+}
+
+void backend__kick(struct vmm_domain *vd, const struct backend_ops *ops)
+{
+	struct backends *b = &vd->backends;
+
+	for (unsigned i = 0; i < nr_backends; i++) {
+		if (backends[i] != ops)
+			continue;
+		pthread_mutex_lock(&b->lock);
+		if (b->started && !b->stop) {
+			b->pending |= 1u << i;
+			b->requested++;
+			pthread_cond_broadcast(&b->cond);
+		}
+		pthread_mutex_unlock(&b->lock);
+	}
 }
 
 int backend__setup(struct vmm_domain *vd)
@@ -142,6 +159,9 @@ int backend__setup(struct vmm_domain *vd)
 		(void)hv_domain__set_param(d, ops->pfn_param, ops->gpa >> PAGE_SHIFT);
 		(void)hv_domain__set_param(d, ops->evtchn_param, ops->ring(vd)->port);
 	}
+	for (unsigned i = 0; i < nr_backends; i++)
+		if (backends[i]->connect && backends[i]->connect(vd))
+			return -1;
 	return 0;
 }
 
@@ -211,6 +231,9 @@ void backend__report(struct vmm_domain *vd, char *buf, size_t len)
 void backend__destroy(struct vmm_domain *vd)
 {
 	backend__stop(vd);
+	for (unsigned i = 0; i < nr_backends; i++)
+		if (backends[i]->destroy)
+			backends[i]->destroy(vd);
 	pthread_mutex_destroy(&vd->backends.lock);
 	pthread_cond_destroy(&vd->backends.cond);
 }

@@ -9,10 +9,14 @@
  * callback, after the core dropped its locks) only wakes the domain's
  * backend thread, which serves the ring holding the domain's memory map
  * (hv_domain__mem_lock) and answers on the port with evtchn__vmm_notify.
- * The send returns once the round that includes it was served, so that a
- * guest finds its space given back and its answer written when the call
- * returns, as before (guest/tests/pv-rings checks it); one round moves at
- * most one ring's worth, whatever the guest wrote into the indices.
+ * For a backend that is not `async` (the PV console) the send returns once
+ * the round that includes it was served, so that a guest finds its space
+ * given back when the call returns (guest/tests/pv-rings checks it). An
+ * `async` backend (xenstore) is served after the send has returned, as
+ * xenstored serves its rings: the guest waits for the event that
+ * evtchn__vmm_notify raises with the replies, as a Xen guest's xenbus does,
+ * so a slow or hostile ring never holds up the sending vCPU. One round
+ * moves at most one ring's worth, whatever the guest wrote into the indices.
  */
 #ifndef VMM_BACKEND_H
 #define VMM_BACKEND_H
@@ -30,6 +34,8 @@ struct vmm_ring;
 
 struct backend_ops {
 	const char *name;
+	/* The guest's send only wakes the backend thread and returns at once. */
+	bool async;
 	/* Where the ring page is (one of the VMM_RING_PAGES at VMM_STORE_GPA) and its HVM params. */
 	uint64_t gpa;
 	unsigned pfn_param, evtchn_param;
@@ -37,10 +43,21 @@ struct backend_ops {
 	struct vmm_ring *(*ring)(struct vmm_domain *vd);
 	/* Fill the fresh page (host, seen by the guest at gpa) and the backend's state. */
 	int (*setup)(struct vmm_domain *vd, uint64_t gpa, uint8_t *host);
+	/*
+	 * Optional: every backend's page and port exist (the end of
+	 * backend__setup): publish them (xenstore writes the domain's tree).
+	 * 0, or -1 after saying why.
+	 */
+	int (*connect)(struct vmm_domain *vd);
 	/* Serve the ring (the domain's memory map held); true if the guest should be told. */
 	bool (*serve)(struct vmm_domain *vd);
 	/* The domain stopped (every vCPU joined): what the guest left without a send. */
 	void (*drain)(struct vmm_domain *vd);
+	/*
+	 * Optional: the domain is freed, drained or not (a build that failed
+	 * after backend__setup): forget it.
+	 */
+	void (*destroy)(struct vmm_domain *vd);
 	/* The --stats part of the backend ("PV console: ..."). */
 	void (*report)(struct vmm_domain *vd, char *buf, size_t len);
 };
@@ -77,6 +94,12 @@ void backend__init(struct vmm_domain *vd);
  * params set. 0, or -1 after printing why.
  */
 int backend__setup(struct vmm_domain *vd);
+/*
+ * Wake the domain's backend thread to serve ops's ring with no send from
+ * the guest (xenstore: watch events from another domain's change); nothing
+ * if the thread is not running (what waits goes out at the next round).
+ */
+void backend__kick(struct vmm_domain *vd, const struct backend_ops *ops);
 /* Start and stop the domain's backend thread (stop serves what is pending first). */
 int backend__start(struct vmm_domain *vd);
 void backend__stop(struct vmm_domain *vd);

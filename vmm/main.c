@@ -13,6 +13,7 @@
 
 #include "vmm.h"
 #include "xlcfg.h"
+#include "xsclient.h"
 
 #ifndef FASTABI_VERSION
 #define FASTABI_VERSION "unknown"
@@ -25,6 +26,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: fastabi run KERNEL [options]\n"
 		"       fastabi create FILE.cfg [FILE.cfg ...] [--timeout SECONDS] [--trace] [--stats]\n"
+		"       fastabi xenstore-ls [PATH] | xenstore-read PATH | xenstore-write PATH VALUE |\n"
+		"               xenstore-rm PATH   [--pid PID]  (a running instance's XenStore)\n"
 		"       fastabi --help | --version\n"
 		"\n"
 		"Boot KERNEL, a PVH ELF image (XEN_ELFNOTE_PHYS32_ENTRY), as a Xen HVM/PVH\n"
@@ -52,7 +55,11 @@ static void usage(FILE *f)
 		"\n"
 		"exit status: 0 success or poweroff, 1 test FAILURE, 2 test ERROR or a bad\n"
 		"option/kernel, 3 crash (register dump on stderr), 4 timeout, 5 reboot,\n"
-		"6 watchdog, 7 suspend, 77 test SKIP (see docs/vmm.md)\n",
+		"6 watchdog, 7 suspend, 77 test SKIP (see docs/vmm.md)\n"
+		"\n"
+		"SIGINT/SIGTERM write control/shutdown = \"poweroff\" in every domain's XenStore\n"
+		"(xl shutdown); a second one destroys the domains still running (exit status 3).\n"
+		"FASTABI_XENSTORE_DUMP=1 prints each domain's XenStore nodes when it ends.\n",
 		VMM_DEFAULT_MEMORY_MIB, VMM_MIN_MEMORY_MIB, VMM_MAX_MEMORY_MIB, HV_MAX_VCPUS,
 		VMM_MAX_MODULES);
 }
@@ -386,6 +393,8 @@ int main(int argc, char **argv)
 			}
 		return cmd_create(argc - 2, argv + 2);
 	}
+	if (!strncmp(argv[1], "xenstore-", 9))
+		return xsclient__main(argc - 1, argv + 1);
 	fprintf(stderr, "fastabi: unknown command '%s' (try 'fastabi --help')\n", argv[1]);
 	return VMM_EXIT_ERROR;
 }

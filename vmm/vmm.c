@@ -121,6 +121,8 @@ int vmm__init(struct vmm *vmm)
 	backend__reset();
 	if (backend__register(&xencons__backend) || backend__register(&xenstore__backend))
 		return -1;
+	if (xenstore__init(vmm))
+		return -1;
 	/* The I/O ports, in one place (ioport.h). */
 	ioport__reset();
 	if (ioport__register(VMM_CONSOLE_PORT, 1, &term__port) ||
@@ -302,8 +304,11 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 	pthread_mutex_unlock(&vmm->lock);
 
 	vmm->run_ns = vmm__now(vmm);
-	if (timer__start(vmm))
+	/* First: every thread started after it inherits the blocked SIGINT/SIGTERM. */
+	if (hostsig__start(vmm) || timer__start(vmm))
 		started = false;
+	/* Without it (said why) the domains run all the same. */
+	(void)ctlsock__start(vmm);
 	for (unsigned i = 0; i < HV_MAX_DOMAINS && started; i++)
 		if (vmm->doms[i] && start_domain(vmm->doms[i]))
 			started = false;
@@ -320,6 +325,12 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 	bool timed_out = false;
 	pthread_mutex_lock(&vmm->lock);
 	while (vmm->nr_running) {
+		if (vmm->sig.received != vmm->sig.handled) {
+			pthread_mutex_unlock(&vmm->lock);
+			hostsig__handle(vmm);
+			pthread_mutex_lock(&vmm->lock);
+			continue;
+		}
 		if (vmm->restart_pending) {
 			vmm->restart_pending = false;
 			pthread_mutex_unlock(&vmm->lock);
@@ -353,6 +364,8 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 	}
 
 	timer__stop(vmm);
+	hostsig__stop(vmm);
+	ctlsock__stop(vmm);
 	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
 		struct vmm_domain *vd = vmm->doms[i];
 		if (vd && !vd->stopped) /* reap_domains finished the domains it tore down */
@@ -382,6 +395,7 @@ void vmm__destroy(struct vmm *vmm)
 		vmm_domain__free(vmm->retired[i]);
 	vmm->nr_retired = 0;
 	hv__destroy(&vmm->hv);
+	xenstore__destroy(vmm);
 	free(vmm->cpuid);
 	if (vmm->kvm_fd >= 0)
 		close(vmm->kvm_fd);

@@ -36,7 +36,7 @@
  *   term.c       line-buffered, "[name] "-prefixed console per domain
  *   ring.c       the PV rings' base: pages, indices, a broken ring
  *   xencons.c    the PV console ring (backend of HVM_PARAM_CONSOLE_PFN/EVTCHN)
- *   xenstore.c   a small read-only xenstore (HVM_PARAM_STORE_PFN/EVTCHN)
+ *   xenstore.c   each domain's xenstore ring on the process's store (xenstore/)
  *   tsc.c        guest TSCs and the wallclock for the core
  *   dump.c       register dumps
  */
@@ -81,6 +81,8 @@
 #include "util.h"
 #include "xencons.h"
 #include "xenstore.h"
+#include "hostsig.h"
+#include "ctlsock.h"
 
 /*
  * Exit statuses of `fastabi run` (docs/vmm.md). The first four follow the
@@ -254,6 +256,9 @@ struct vmm {
 	unsigned nr_retired;
 
 	struct timer timer; /* timer.c */
+	struct xenstore_world xsw; /* xenstore.c: the store every domain shares */
+	struct hostsig sig;        /* hostsig.c: SIGINT/SIGTERM */
+	struct ctlsock ctl;        /* ctlsock.c: fastabi xenstore-* */
 
 };
 

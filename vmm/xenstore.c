@@ -1,45 +1,48 @@
 /*
- * A small xenstore in the VMM: the backend of the guest's store ring
- * (struct xenstore_domain_interface, <xen/io/xs_wire.h>), enough for a guest
- * that reads its own node at boot.
+ * The xenstore connection layer: each domain's store ring (struct
+ * xenstore_domain_interface, <xen/io/xs_wire.h>, at HVM_PARAM_STORE_PFN with
+ * HVM_PARAM_STORE_EVTCHN) served as xenstored serves it, on the one store of
+ * the process (xenstore/store.h), shared by every domain of `fastabi create`.
+ * The VMM is domain 0, the toolstack: it writes each domain's tree when the
+ * domain is built (as libxl does, docs/xenstore.md lists it), introduces
+ * the domain (@introduceDomain), and at its end releases it
+ * (@releaseDomain) and removes its tree, as xl destroy does.
  *
- * The tree is read-only and tiny: /local/domain/<domid>/{domid, name,
- * device} and the directories above it. Paths without a leading '/' are
- * relative to /local/domain/<domid>, as in xenstored. Served: XS_READ,
- * XS_DIRECTORY, XS_GET_DOMAIN_PATH, XS_WATCH (which fires once at once, as
- * xenstored's watches do; nothing ever changes afterwards), XS_UNWATCH,
- * XS_RESET_WATCHES, XS_TRANSACTION_START/END (every transaction succeeds:
- * nothing can conflict). Writes and the privileged requests are refused
- * with EACCES, the rest of the protocol with ENOSYS, unknown types and
- * malformed payloads with EINVAL.
+ * A registered async backend (backend.h): the guest's EVTCHNOP_send only
+ * wakes the domain's backend thread and returns, so a slow or hostile
+ * client never holds up a vCPU; the thread (holding the domain's memory
+ * map, then the store's lock) gathers requests from req[] (a request may be
+ * longer than the ring and arrive in pieces), answers each through
+ * store__request, queues the reply and the watch events of every
+ * connection the request touched (another domain's thread is woken to
+ * deliver its own), copies what fits into rsp[] and notifies the guest's
+ * port, as xenstored does.
  *
- * A registered backend (backend.h): a guest's send on the store port wakes
- * the domain's backend thread, which runs xenstore_serve holding the
- * domain's memory map (hv_domain__mem_lock) while it looks at the ring; one
- * thread serves the sends of every vCPU. It gathers requests from req[] into a buffer of its own (a request may be
- * longer than the ring and arrive in pieces), answers each complete one
- * into a queue of replies, copies as much of the queue as fits into rsp[]
- * and notifies the guest. It consumes at most one ring's worth per
- * notification, and only while the queue has room for the answers, so a
- * guest that does not read its replies stops being served rather than
- * growing anything. Indices that make no sense and payloads longer than
+ * Robustness, as xenstored: indices that make no sense and a length above
  * XENSTORE_PAYLOAD_MAX break the connection (reported once on stderr and
- * in the page's error field, as xenstored does).
+ * in the page's error field, XENSTORE_ERROR_RINGIDX / _PROTO); a malformed
+ * request gets "EINVAL". A guest that does not read its replies stops being
+ * served (requests stay in req[] while XS_REPLY_ROOM of replies wait), and
+ * watch events for it beyond XS_OUT_MAX are dropped and counted: it costs a
+ * bounded amount, and the other domains are served on their own threads.
  */
 #include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/time.h>
 
-#include <xen/errno.h>
 #include <xen/hvm/params.h>
 
 #include "vmm.h"
+#include "store.h"
+#include "wire.h"
 
 #define RING XENSTORE_RING_SIZE
 #define OFF(f) offsetof(struct xenstore_domain_interface, f)
-
+#define HDR ((unsigned)sizeof(struct xsd_sockmsg))
 
 static void broken(struct vmm_domain *vd, uint8_t *page, uint32_t error, const char *fmt,
 		   uint32_t a, uint32_t b)
@@ -49,257 +52,88 @@ static void broken(struct vmm_domain *vd, uint8_t *page, uint32_t error, const c
 	ring__broken(vd, &vd->xs.ring, "xenstore", fmt, a, b);
 }
 
-/* ---- replies ---- */
+/* ---- the out queue (the store's lock held) ---- */
 
-static void reply(struct xenstore_backend *xs, const struct xsd_sockmsg *req, uint32_t type,
-		  const void *body, unsigned len)
+static void queue_msg(struct xenstore_backend *xs, uint32_t type, uint32_t req_id,
+		      uint32_t tx_id, const void *body, size_t len)
 {
-	struct xsd_sockmsg h = { .type = type, .req_id = req->req_id, .tx_id = req->tx_id,
-				 .len = len };
-
-	/* Room was checked before the request was taken (XS_OUT_MAX). */
-	memcpy(xs->out + xs->out_len, &h, sizeof(h));
-	memcpy(xs->out + xs->out_len + sizeof(h), body, len);
-	xs->out_len += (unsigned)sizeof(h) + len;
+	size_t n = wire__encode(type, req_id, tx_id, body, len, xs->out + xs->out_len,
+				sizeof(xs->out) - xs->out_len);
+	/* Room for a reply was checked before the request was taken (XS_REPLY_ROOM). */
+	xs->out_len += (unsigned)n;
 }
 
-static void reply_error(struct xenstore_backend *xs, const struct xsd_sockmsg *req,
-			const char *err)
+static void queue_error(struct xenstore_backend *xs, const struct xsd_sockmsg *req, int err)
 {
-	reply(xs, req, XS_ERROR, err, (unsigned)strlen(err) + 1);
-}
-
-static void reply_ok(struct xenstore_backend *xs, const struct xsd_sockmsg *req)
-{
-	reply(xs, req, req->type, "OK", 3);
-}
-
-/* ---- the tree ---- */
-
-static void add_node(struct xenstore_backend *xs, const char *path, const char *value)
-{
-	struct xenstore_node *n = &xs->node[xs->nr_nodes++];
-
-	snprintf(n->path, sizeof(n->path), "%s", path);
-	snprintf(n->value, sizeof(n->value), "%s", value);
+	xs->out_len += (unsigned)wire__error(req->req_id, req->tx_id, err, xs->out + xs->out_len,
+					     sizeof(xs->out) - xs->out_len);
 }
 
 /*
- * The absolute form of a path the guest gave, in out; false if it is not a
- * valid xenstore path (characters, "//", a trailing '/', too long).
+ * Hand the store's watch events to their connections: queued in each
+ * domain's out queue, its backend thread woken unless it is this one
+ * (self), which flushes its own after the request. Events for the
+ * toolstack's connection have no reader and are dropped.
  */
-static bool abs_path(const struct xenstore_backend *xs, const char *p, char *out, size_t outlen)
+static void deliver_events(struct vmm *vmm, struct vmm_domain *self)
 {
-	if (!*p)
-		return false;
-	for (const char *c = p; *c; c++) {
-		bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-			  (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' || *c == '@' || *c == '/';
-		if (!ok || (c[0] == '/' && c[1] == '/'))
-			return false;
+	struct store_event *list = store__events_take(vmm->xsw.store);
+
+	for (struct store_event *e = list; e; e = e->next) {
+		struct vmm_domain *vd = store__conn_opaque(e->conn);
+		if (!vd)
+			continue;
+		struct xenstore_backend *xs = &vd->xs;
+		size_t n = wire__watch_event(e->path, e->token, xs->out + xs->out_len,
+					     sizeof(xs->out) - xs->out_len);
+		if (!n) {
+			if (!xs->nr_events_dropped++)
+				util__err("[%s] xenstore: the guest does not read its ring: watch "
+					 "events dropped (%u bytes wait)", vd->name, xs->out_len);
+			continue;
+		}
+		xs->out_len += (unsigned)n;
+		xs->nr_events++;
+		if (vd != self)
+			backend__kick(vd, &xenstore__backend);
 	}
-	size_t l = strlen(p);
-	if (l > 1 && p[l - 1] == '/')
-		return false;
-	int n = p[0] == '/' ? snprintf(out, outlen, "%s", p)
-			    : snprintf(out, outlen, "%s/%s", xs->home, p);
-	return n > 0 && (size_t)n < outlen;
-}
-
-static const struct xenstore_node *find(const struct xenstore_backend *xs, const char *path)
-{
-	for (unsigned i = 0; i < xs->nr_nodes; i++)
-		if (!strcmp(xs->node[i].path, path))
-			return &xs->node[i];
-	return NULL;
-}
-
-/* The child's name if node n is a direct child of dir, else NULL. */
-static const char *child_of(const struct xenstore_node *n, const char *dir)
-{
-	size_t l = strlen(dir);
-	const char *rest;
-
-	if (!strcmp(dir, "/"))
-		rest = n->path + 1;
-	else if (!strncmp(n->path, dir, l) && n->path[l] == '/')
-		rest = n->path + l + 1;
-	else
-		return NULL;
-	return *rest && !strchr(rest, '/') ? rest : NULL;
+	store__events_free(list);
 }
 
 /* ---- requests ---- */
 
-/* The payload is one NUL-terminated string: its body, or NULL. */
-static const char *one_string(const uint8_t *body, unsigned len)
-{
-	if (len == 0 || body[len - 1] != '\0' || memchr(body, '\0', len) != body + len - 1)
-		return NULL;
-	return (const char *)body;
-}
-
-static void do_read(struct xenstore_backend *xs, const struct xsd_sockmsg *req,
-		    const uint8_t *body, bool directory)
-{
-	char path[XENSTORE_ABS_PATH_MAX + 1];
-	const char *p = one_string(body, req->len);
-
-	if (!p || !abs_path(xs, p, path, sizeof(path))) {
-		reply_error(xs, req, "EINVAL");
-		return;
-	}
-	const struct xenstore_node *n = find(xs, path);
-	if (!n) {
-		reply_error(xs, req, "ENOENT");
-		return;
-	}
-	if (!directory) {
-		/* The value without a terminating NUL, as xenstored sends it. */
-		reply(xs, req, XS_READ, n->value, (unsigned)strlen(n->value));
-		return;
-	}
-	char list[XS_MAX_NODES * sizeof(n->path)];
-	unsigned l = 0;
-	for (unsigned i = 0; i < xs->nr_nodes; i++) {
-		const char *c = child_of(&xs->node[i], path);
-		if (c) {
-			memcpy(list + l, c, strlen(c) + 1);
-			l += (unsigned)strlen(c) + 1;
-		}
-	}
-	reply(xs, req, XS_DIRECTORY, list, l);
-}
-
-/* "path\0token\0": true if the payload is exactly two strings. */
-static bool two_strings(const uint8_t *body, unsigned len)
-{
-	const uint8_t *z = len ? memchr(body, '\0', len) : NULL;
-	return z && one_string(z + 1, (unsigned)(body + len - (z + 1))) && z > body;
-}
-
-static void do_watch(struct xenstore_backend *xs, const struct xsd_sockmsg *req,
-		     const uint8_t *body)
-{
-	char path[XENSTORE_ABS_PATH_MAX + 1];
-
-	if (!two_strings(body, req->len) ||
-	    (!abs_path(xs, (const char *)body, path, sizeof(path)) && body[0] != '@')) {
-		reply_error(xs, req, "EINVAL");
-		return;
-	}
-	for (unsigned i = 0; i < xs->nr_watches; i++)
-		if (xs->watch[i].len == req->len && !memcmp(xs->watch[i].buf, body, req->len)) {
-			reply_error(xs, req, "EEXIST");
-			return;
-		}
-	if (xs->nr_watches == XS_MAX_WATCHES) {
-		reply_error(xs, req, "E2BIG");
-		return;
-	}
-	xs->watch[xs->nr_watches].len = req->len;
-	memcpy(xs->watch[xs->nr_watches].buf, body, req->len);
-	xs->nr_watches++;
-	reply_ok(xs, req);
-	/* A new watch fires once at once; nothing changes afterwards. */
-	struct xsd_sockmsg ev = { .type = XS_WATCH_EVENT };
-	reply(xs, &ev, XS_WATCH_EVENT, body, req->len);
-}
-
-static void do_unwatch(struct xenstore_backend *xs, const struct xsd_sockmsg *req,
-		       const uint8_t *body)
-{
-	if (!two_strings(body, req->len)) {
-		reply_error(xs, req, "EINVAL");
-		return;
-	}
-	for (unsigned i = 0; i < xs->nr_watches; i++)
-		if (xs->watch[i].len == req->len && !memcmp(xs->watch[i].buf, body, req->len)) {
-			xs->watch[i] = xs->watch[--xs->nr_watches];
-			reply_ok(xs, req);
-			return;
-		}
-	reply_error(xs, req, "ENOENT");
-}
-
-static void handle(struct vmm_domain *vd, const struct xsd_sockmsg *req, const uint8_t *body)
+static void handle(struct vmm_domain *vd, const struct xsd_sockmsg *h, const char *body)
 {
 	struct xenstore_backend *xs = &vd->xs;
-	char buf[64];
+	struct wire_request req;
+	struct store_reply rep;
 
 	xs->nr_requests++;
-	switch (req->type) {
-	case XS_READ:
-		do_read(xs, req, body, false);
-		break;
-	case XS_DIRECTORY:
-		do_read(xs, req, body, true);
-		break;
-	case XS_GET_DOMAIN_PATH: {
-		const char *p = one_string(body, req->len);
-		char *end;
-		unsigned long id = p ? strtoul(p, &end, 10) : 0;
-		if (!p || *p < '0' || *p > '9' || *end || id >= DOMID_FIRST_RESERVED) {
-			reply_error(xs, req, "EINVAL");
-			break;
-		}
-		int n = snprintf(buf, sizeof(buf), "/local/domain/%lu", id);
-		reply(xs, req, XS_GET_DOMAIN_PATH, buf, (unsigned)n + 1);
-		break;
+	if (!xs->conn) {
+		queue_error(xs, h, EINVAL); /* released: nothing to answer with */
+		return;
 	}
-	case XS_WATCH:
-		do_watch(xs, req, body);
-		break;
-	case XS_UNWATCH:
-		do_unwatch(xs, req, body);
-		break;
-	case XS_RESET_WATCHES:
-		xs->nr_watches = 0;
-		reply_ok(xs, req);
-		break;
-	case XS_TRANSACTION_START: {
-		if (req->tx_id) {
-			reply_error(xs, req, "EBUSY"); /* no nested transactions */
-			break;
-		}
-		if (++xs->next_tx == 0)
-			xs->next_tx = 1;
-		int n = snprintf(buf, sizeof(buf), "%u", xs->next_tx);
-		reply(xs, req, XS_TRANSACTION_START, buf, (unsigned)n + 1);
-		break;
+	int e = wire__parse(h, body, &req);
+	if (e) {
+		queue_error(xs, h, e);
+		return;
 	}
-	case XS_TRANSACTION_END:
-		/* Nothing can be written, so nothing conflicts: every commit succeeds. */
-		if (!req->tx_id)
-			reply_error(xs, req, "ENOENT");
-		else
-			reply_ok(xs, req);
-		break;
-	case XS_WRITE:
-	case XS_MKDIR:
-	case XS_RM:
-	case XS_SET_PERMS:
-	case XS_CONTROL:
-	case XS_INTRODUCE:
-	case XS_RELEASE:
-	case XS_IS_DOMAIN_INTRODUCED:
-	case XS_RESUME:
-	case XS_SET_TARGET:
-		reply_error(xs, req, "EACCES"); /* read-only, and the guest is not privileged */
-		break;
-	case XS_GET_PERMS:
-	case XS_DIRECTORY_PART:
-		reply_error(xs, req, "ENOSYS");
-		break;
-	default:
-		reply_error(xs, req, "EINVAL"); /* XS_WATCH_EVENT, XS_ERROR, unknown types */
-		break;
+	if (store__request(xs->conn, &req, &rep)) {
+		queue_msg(xs, rep.type, h->req_id, h->tx_id, rep.payload, rep.len);
+		free(rep.payload);
+		return;
 	}
+	/*
+	 * What the store leaves to the connection layer: INTRODUCE, RELEASE,
+	 * RESUME, SET_TARGET and CONTROL are domain 0's (xenstored checks
+	 * domain_is_unprivileged first); a guest is never privileged here.
+	 */
+	queue_error(xs, h, EACCES);
 }
 
-/* ---- the ring ---- */
+/* ---- the ring (the domain's memory map and the store's lock held) ---- */
 
-/* Copy queued replies into rsp[]; true if any went. */
+/* Copy queued messages into rsp[]; true if any went. */
 static bool flush(struct vmm_domain *vd, uint8_t *page)
 {
 	struct xenstore_backend *xs = &vd->xs;
@@ -329,9 +163,6 @@ static bool flush(struct vmm_domain *vd, uint8_t *page)
 static bool consume(struct vmm_domain *vd, uint8_t *page)
 {
 	struct xenstore_backend *xs = &vd->xs;
-	const unsigned hdr = sizeof(struct xsd_sockmsg);
-	/* Every request gets at most two messages back (XS_WATCH: the ack and the event). */
-	const unsigned room = 2 * (unsigned)XS_MSG_MAX;
 
 	uint32_t prod = ring__load_idx(page, OFF(req_prod));
 	uint32_t cons = ring__load_idx(page, OFF(req_cons));
@@ -343,12 +174,13 @@ static bool consume(struct vmm_domain *vd, uint8_t *page)
 	}
 	const uint8_t *req = page + OFF(req);
 	uint32_t start = cons;
-	while (avail && xs->out_len + room <= XS_OUT_MAX) {
+	/* One reply per request, at most XS_MSG_MAX: take one only while it has room. */
+	while (avail && xs->out_len + XS_MSG_MAX <= XS_REPLY_ROOM) {
 		struct xsd_sockmsg h;
-		unsigned want = hdr;
-		if (xs->in_len >= hdr) {
-			memcpy(&h, xs->in, hdr);
-			want = hdr + h.len;
+		unsigned want = HDR;
+		if (xs->in_len >= HDR) {
+			memcpy(&h, xs->in, HDR);
+			want = HDR + h.len;
 		}
 		uint32_t n = want - xs->in_len;
 		if (n > avail)
@@ -358,18 +190,19 @@ static bool consume(struct vmm_domain *vd, uint8_t *page)
 		xs->in_len += n;
 		cons += n;
 		avail -= n;
-		if (xs->in_len < hdr)
+		if (xs->in_len < HDR)
 			break;
-		memcpy(&h, xs->in, hdr);
-		if (h.len > XENSTORE_PAYLOAD_MAX) {
+		memcpy(&h, xs->in, HDR);
+		if (wire__check_header(&h)) {
 			ring__store_idx(page, OFF(req_cons), cons);
 			broken(vd, page, XENSTORE_ERROR_PROTO,
 			       "a request (type %u) of %u bytes, more than XENSTORE_PAYLOAD_MAX", h.type,
 			       h.len);
 			return true;
 		}
-		if (xs->in_len == hdr + h.len) {
-			handle(vd, &h, xs->in + hdr);
+		if (xs->in_len == HDR + h.len) {
+			handle(vd, &h, (const char *)xs->in + HDR);
+			deliver_events(vd->vmm, vd);
 			xs->in_len = 0;
 		}
 	}
@@ -383,62 +216,334 @@ static struct vmm_ring *xenstore_ring(struct vmm_domain *vd)
 	return &vd->xs.ring;
 }
 
-/* A send on the store port (on the backend thread, the memory map held). */
+/* A send on the store port, or events from elsewhere (the backend thread, the memory map held). */
 static bool xenstore_serve(struct vmm_domain *vd)
 {
+	struct xenstore_world *w = &vd->vmm->xsw;
 	bool moved = false;
 	uint8_t *page = ring__page(vd, &vd->xs.ring);
 
-	if (page) {
-		/* Replies first: the guest may have made room for the ones that waited. */
-		moved = flush(vd, page);
-		if (!vd->xs.ring.broken)
-			moved |= consume(vd, page);
-		if (!vd->xs.ring.broken)
-			moved |= flush(vd, page);
-	}
-	return moved;
+	if (!page)
+		return false;
+	pthread_mutex_lock(&w->lock);
+	/* Replies first: the guest may have made room for the ones that waited. */
+	moved = flush(vd, page);
+	if (!vd->xs.ring.broken)
+		moved |= consume(vd, page);
+	if (!vd->xs.ring.broken)
+		moved |= flush(vd, page);
+	pthread_mutex_unlock(&w->lock);
+	/* Just broken: tell the guest, which waits for an event to read the error field. */
+	return moved || vd->xs.ring.broken;
 }
 
 static void xenstore_report(struct vmm_domain *vd, char *buf, size_t len)
 {
-	snprintf(buf, len, "xenstore: %llu notifications, %llu requests",
-		 (unsigned long long)vd->xs.ring.nr_notify, (unsigned long long)vd->xs.nr_requests);
+	snprintf(buf, len,
+		 "xenstore: %llu notifications, %llu requests, %llu watch events (%llu dropped)",
+		 (unsigned long long)vd->xs.ring.nr_notify, (unsigned long long)vd->xs.nr_requests,
+		 (unsigned long long)vd->xs.nr_events,
+		 (unsigned long long)vd->xs.nr_events_dropped);
 }
 
 static int xenstore_setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
 {
-	struct xenstore_backend *xs = &vd->xs;
-	char buf[48], id[8];
-
 	memset(host, 0, PAGE_SIZE);
 	ring__store_idx(host, OFF(server_features), XENSTORE_SERVER_FEATURE_ERROR);
 	ring__store_idx(host, OFF(connection), XENSTORE_CONNECTED);
-	xs->ring = (struct vmm_ring){ .gpa = gpa_, .host = host };
-
-	snprintf(id, sizeof(id), "%u", hv_domain__id(vd->d));
-	snprintf(xs->home, sizeof(xs->home), "/local/domain/%s", id);
-	add_node(xs, "/", "");
-	add_node(xs, "/local", "");
-	add_node(xs, "/local/domain", "");
-	add_node(xs, xs->home, "");
-	snprintf(buf, sizeof(buf), "%s/domid", xs->home);
-	add_node(xs, buf, id);
-	snprintf(buf, sizeof(buf), "%s/name", xs->home);
-	add_node(xs, buf, vd->name);
-	snprintf(buf, sizeof(buf), "%s/device", xs->home);
-	add_node(xs, buf, "");
-
+	vd->xs.ring = (struct vmm_ring){ .gpa = gpa_, .host = host };
 	return 0;
+}
+
+/* ---- the toolstack's tree (the store's lock held) ---- */
+
+/* One write of the toolstack; the first error is kept in *err. */
+static void tool_write(struct xenstore_world *w, int *err, const char *val, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void tool_write(struct xenstore_world *w, int *err, const char *val, const char *fmt, ...)
+{
+	char path[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	int e = store__write(w->tool, 0, path, val, strlen(val));
+	if (e && !*err)
+		*err = e;
+}
+
+/* libxl__xs_mknod: an empty node with these permissions. */
+static void tool_mknod(struct xenstore_world *w, int *err, const struct xs_permissions *p,
+		       unsigned n, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void tool_mknod(struct xenstore_world *w, int *err, const struct xs_permissions *p,
+		       unsigned n, const char *fmt, ...)
+{
+	char path[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	int e = store__write(w->tool, 0, path, "", 0);
+	if (!e)
+		e = store__set_perms(w->tool, 0, path, p, n);
+	if (e && !*err)
+		*err = e;
+}
+
+/* A random (version 4) UUID, as xl makes for a config without one. */
+static void make_uuid(char *out, size_t len)
+{
+	uint8_t u[16] = { 0 };
+
+	if (getrandom(u, sizeof(u), 0) != (ssize_t)sizeof(u)) {
+		struct timeval tv;
+		gettimeofday(&tv, NULL);
+		memcpy(u, &tv, sizeof(tv) < sizeof(u) ? sizeof(tv) : sizeof(u));
+	}
+	u[6] = (uint8_t)((u[6] & 0x0f) | 0x40);
+	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
+	snprintf(out, len,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
+		 u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
+		 u[15]);
+}
+
+/*
+ * What libxl writes for a PVH domU (libxl__domain_make, libxl__build_post,
+ * the primary console's frontend), in its order, with its permissions:
+ * roperm (owner dom0, the domain may read) on the home and what the domain
+ * must not change, rwperm (owned by the domain) where it writes.
+ */
+static int write_tree(struct vmm_domain *vd)
+{
+	struct xenstore_world *w = &vd->vmm->xsw;
+	unsigned id = hv_domain__id(vd->d);
+	const struct xs_permissions roperm[2] = { { .id = 0, .perms = XS_PERM_NONE },
+						  { .id = id, .perms = XS_PERM_READ } };
+	const struct xs_permissions rwperm[1] = { { .id = id, .perms = XS_PERM_NONE } };
+	const struct xs_permissions noperm[1] = { { .id = 0, .perms = XS_PERM_NONE } };
+	char dom[32], uuid[40], buf[64];
+	int err = 0;
+
+	snprintf(dom, sizeof(dom), "/local/domain/%u", id);
+	make_uuid(uuid, sizeof(uuid));
+	snprintf(vd->xs.vm_path, sizeof(vd->xs.vm_path), "/vm/%s", uuid);
+
+	/* libxl__domain_make */
+	(void)store__rm(w->tool, 0, dom);
+	tool_mknod(w, &err, roperm, 2, "%s", dom);
+	tool_mknod(w, &err, roperm, 2, "%s", vd->xs.vm_path);
+	tool_mknod(w, &err, noperm, 1, "/libxl/%u", id);
+	tool_mknod(w, &err, noperm, 1, "/libxl/%u/device", id);
+	tool_write(w, &err, "pvh", "/libxl/%u/type", id);
+	tool_write(w, &err, vd->xs.vm_path, "%s/vm", dom);
+	tool_write(w, &err, vd->name, "%s/name", dom);
+	tool_write(w, &err, "1", "%s/control/platform-feature-multiprocessor-suspend", dom);
+	tool_write(w, &err, "1", "%s/control/platform-feature-xs_reset_watches", dom);
+	tool_mknod(w, &err, rwperm, 1, "%s/device/suspend/event-channel", dom);
+	tool_mknod(w, &err, roperm, 2, "%s/device", dom);
+	tool_mknod(w, &err, roperm, 2, "%s/control", dom);
+	static const char *const rw_control[] = { "shutdown", "feature-poweroff",
+						  "feature-reboot", "feature-suspend", "sysrq" };
+	for (unsigned i = 0; i < sizeof(rw_control) / sizeof(rw_control[0]); i++)
+		tool_mknod(w, &err, rwperm, 1, "%s/control/%s", dom, rw_control[i]);
+	static const char *const rw_dirs[] = { "data", "drivers", "feature", "attr", "error" };
+	for (unsigned i = 0; i < sizeof(rw_dirs) / sizeof(rw_dirs[0]); i++)
+		tool_mknod(w, &err, rwperm, 1, "%s/%s", dom, rw_dirs[i]);
+	tool_write(w, &err, uuid, "%s/uuid", vd->xs.vm_path);
+	tool_write(w, &err, vd->name, "%s/name", vd->xs.vm_path);
+
+	/* libxl__build_post */
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)vd->cfg.memory_mib * 1024);
+	tool_write(w, &err, buf, "%s/memory/static-max", dom);
+	tool_write(w, &err, buf, "%s/memory/target", dom);
+	/* LIBXL_MEMKB_DEFAULT as libxl prints it: a PVH domain has no video memory. */
+	tool_write(w, &err, "-1", "%s/memory/videoram", dom);
+	snprintf(buf, sizeof(buf), "%u", id);
+	tool_write(w, &err, buf, "%s/domid", dom);
+	snprintf(buf, sizeof(buf), "%u", vd->xs.ring.port);
+	tool_write(w, &err, buf, "%s/store/port", dom);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)(vd->xs.ring.gpa >> PAGE_SHIFT));
+	tool_write(w, &err, buf, "%s/store/ring-ref", dom);
+	for (unsigned i = 0; i < vd->nr_vcpus; i++)
+		tool_write(w, &err, "online", "%s/cpu/%u/availability", dom, i);
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	snprintf(buf, sizeof(buf), "%lu.%02d", (unsigned long)tv.tv_sec, (int)(tv.tv_usec / 10000));
+	tool_write(w, &err, buf, "%s/start_time", vd->xs.vm_path);
+
+	/*
+	 * The primary console (libxl__device_console_add): its backend
+	 * directory, the VMM's (domain 0's), readable by the domain, and its
+	 * frontend, owned by the domain, readable by the backend.
+	 */
+	const struct xs_permissions bperm[2] = { { .id = 0, .perms = XS_PERM_NONE },
+						 { .id = id, .perms = XS_PERM_READ } };
+	const struct xs_permissions fperm[2] = { { .id = id, .perms = XS_PERM_NONE },
+						 { .id = 0, .perms = XS_PERM_READ } };
+	char back[64];
+	snprintf(back, sizeof(back), "/local/domain/0/backend/console/%u/0", id);
+	tool_mknod(w, &err, bperm, 2, "%s", back);
+	tool_write(w, &err, dom, "%s/frontend", back);
+	snprintf(buf, sizeof(buf), "%u", id);
+	tool_write(w, &err, buf, "%s/frontend-id", back);
+	tool_write(w, &err, "1", "%s/online", back);
+	tool_write(w, &err, "1", "%s/state", back); /* XenbusStateInitialising */
+	tool_write(w, &err, "vt100", "%s/protocol", back);
+	tool_mknod(w, &err, fperm, 2, "%s/console", dom);
+	tool_write(w, &err, back, "%s/console/backend", dom);
+	tool_write(w, &err, "0", "%s/console/backend-id", dom);
+	tool_write(w, &err, "1048576", "%s/console/limit", dom);
+	tool_write(w, &err, "xenconsoled", "%s/console/type", dom);
+	tool_write(w, &err, "pty", "%s/console/output", dom);
+	snprintf(buf, sizeof(buf), "%u", vd->xcons.ring.port);
+	tool_write(w, &err, buf, "%s/console/port", dom);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)(vd->xcons.ring.gpa >> PAGE_SHIFT));
+	tool_write(w, &err, buf, "%s/console/ring-ref", dom);
+	return err;
+}
+
+/* Every ring and port exists: the domain's tree and connection, then its introduction. */
+static int xenstore_connect(struct vmm_domain *vd)
+{
+	struct xenstore_world *w = &vd->vmm->xsw;
+	unsigned id = hv_domain__id(vd->d);
+
+	pthread_mutex_lock(&w->lock);
+	int err = write_tree(vd);
+	if (!err) {
+		vd->xs.conn = store__conn_new(w->store, id, vd);
+		err = vd->xs.conn ? store__introduce(w->store, id) : ENOMEM;
+	}
+	deliver_events(vd->vmm, NULL);
+	pthread_mutex_unlock(&w->lock);
+	if (err)
+		util__err("[%s] xenstore: cannot write the domain's tree (%s)", vd->name,
+			 store__errstring(err));
+	return err ? -1 : 0;
+}
+
+/* The domain stopped (its vCPUs joined, its thread stopped): released, its tree removed, as xl destroy. */
+static void xenstore_drain(struct vmm_domain *vd)
+{
+	struct xenstore_world *w = &vd->vmm->xsw;
+	char path[32];
+
+	/* Never connected (a build that failed early: maybe no core domain) or done already. */
+	if (!vd->xs.conn)
+		return;
+	unsigned id = hv_domain__id(vd->d);
+	pthread_mutex_lock(&w->lock);
+	if (getenv("FASTABI_XENSTORE_DUMP")) {
+		snprintf(path, sizeof(path), "/local/domain/%u", id);
+		fprintf(stderr, "[%s] xenstore at the domain's end:\n", vd->name);
+		store__dump(w->store, path, stderr);
+		store__dump(w->store, vd->xs.vm_path, stderr);
+	}
+	(void)store__release(w->store, id);
+	store__conn_free(vd->xs.conn);
+	vd->xs.conn = NULL;
+	snprintf(path, sizeof(path), "/local/domain/%u", id);
+	(void)store__rm(w->tool, 0, path);
+	(void)store__rm(w->tool, 0, vd->xs.vm_path);
+	snprintf(path, sizeof(path), "/libxl/%u", id);
+	(void)store__rm(w->tool, 0, path);
+	char back[64];
+	snprintf(back, sizeof(back), "/local/domain/0/backend/console/%u", id);
+	(void)store__rm(w->tool, 0, back);
+	deliver_events(vd->vmm, NULL);
+	pthread_mutex_unlock(&w->lock);
 }
 
 const struct backend_ops xenstore__backend = {
 	.name = "xenstore",
+	.async = true,
 	.gpa = VMM_STORE_GPA,
 	.pfn_param = HVM_PARAM_STORE_PFN,
 	.evtchn_param = HVM_PARAM_STORE_EVTCHN,
 	.ring = xenstore_ring,
 	.setup = xenstore_setup,
+	.connect = xenstore_connect,
 	.serve = xenstore_serve,
+	.drain = xenstore_drain,
+	.destroy = xenstore_drain, /* nothing left if it was drained */
 	.report = xenstore_report,
 };
+
+/* ---- the world ---- */
+
+int xenstore__init(struct vmm *vmm)
+{
+	struct xenstore_world *w = &vmm->xsw;
+
+	pthread_mutex_init(&w->lock, NULL);
+	w->store = store__new(NULL);
+	w->tool = w->store ? store__conn_new(w->store, STORE_DOM0, NULL) : NULL;
+	if (!w->tool) {
+		util__err("xenstore: out of memory");
+		return -1;
+	}
+	/* What xencommons writes for the toolstack's own domain. */
+	int err = 0;
+	tool_write(w, &err, "0", "/local/domain/0/domid");
+	tool_write(w, &err, "Domain-0", "/local/domain/0/name");
+	if (err)
+		util__err("xenstore: cannot write /local/domain/0 (%s)", store__errstring(err));
+	return err ? -1 : 0;
+}
+
+void xenstore__destroy(struct vmm *vmm)
+{
+	struct xenstore_world *w = &vmm->xsw;
+
+	if (w->tool)
+		store__conn_free(w->tool);
+	if (w->store)
+		store__free(w->store);
+	w->tool = NULL;
+	w->store = NULL;
+	pthread_mutex_destroy(&w->lock);
+}
+
+int xenstore__request_shutdown(struct vmm_domain *vd, const char *what)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", hv_domain__id(vd->d));
+	return xenstore__tool_write(vd->vmm, path, what, strlen(what));
+}
+
+int xenstore__tool_read(struct vmm *vmm, const char *path, char **val, size_t *len)
+{
+	pthread_mutex_lock(&vmm->xsw.lock);
+	int e = store__read(vmm->xsw.tool, 0, path, val, len);
+	pthread_mutex_unlock(&vmm->xsw.lock);
+	return e;
+}
+
+int xenstore__tool_write(struct vmm *vmm, const char *path, const char *val, size_t len)
+{
+	pthread_mutex_lock(&vmm->xsw.lock);
+	int e = store__write(vmm->xsw.tool, 0, path, val, len);
+	deliver_events(vmm, NULL);
+	pthread_mutex_unlock(&vmm->xsw.lock);
+	return e;
+}
+
+int xenstore__tool_rm(struct vmm *vmm, const char *path)
+{
+	pthread_mutex_lock(&vmm->xsw.lock);
+	int e = store__rm(vmm->xsw.tool, 0, path);
+	deliver_events(vmm, NULL);
+	pthread_mutex_unlock(&vmm->xsw.lock);
+	return e;
+}
+
+void xenstore__tool_dump(struct vmm *vmm, const char *path, FILE *out)
+{
+	pthread_mutex_lock(&vmm->xsw.lock);
+	store__dump(vmm->xsw.store, path, out);
+	pthread_mutex_unlock(&vmm->xsw.lock);
+}

@@ -151,3 +151,13 @@ uint64_t div_u64_rem(uint64_t n, uint32_t d, uint32_t *rem)
 	return ((uint64_t)qhi << 32) | qlo;
 #endif
 }
+
+void *memchr(const void *s, int c, size_t n)
+{
+	const unsigned char *p = s;
+
+	for (size_t i = 0; i < n; i++)
+		if (p[i] == (unsigned char)c)
+			return (void *)(p + i);
+	return NULL;
+}

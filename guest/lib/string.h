@@ -16,6 +16,7 @@ size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+void *memchr(const void *s, int c, size_t n);
 /* n / d and the remainder, without libgcc (32-bit code has no 64-bit divide). */
 uint64_t div_u64_rem(uint64_t n, uint32_t d, uint32_t *rem);
 /* The value of "key=value" (or just "key") in a space-separated command line. */

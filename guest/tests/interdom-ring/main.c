@@ -1,18 +1,21 @@
 /*
- * Two domains, a frontend and a backend, find each other with numbers they
- * agreed on beforehand (their configs' `extra`), share a ring through a
- * grant and signal each other through an inter-domain event channel: the
- * rendezvous docs/domains.md describes until XenStore is writable.
+ * Two domains, a frontend and a backend, find each other through XenStore,
+ * share a ring through a grant and signal each other through an
+ * inter-domain event channel (docs/domains.md).
  *
  *   frontend: role=frontend backend=<domid> gref=<ref> [abi=fast|legacy] [msgs=N] [share]
  *             [delay_ms=N] [fifo] [closer=frontend]
  *   ('fifo' on either side: that domain's events through the FIFO ABI)
- *   backend:  role=backend frontend=<domid> gref=<ref> [abi=fast|legacy]
+ *   backend:  role=backend frontend=<domid> [gref=<ref>] [abi=fast|legacy]
  *
  * The frontend writes the ring header (magic, its unbound port) into a page,
- * grants it to the backend at 'gref' and waits; the backend retries
- * map_grant_ref until the grant exists (sleeping in SCHEDOP_poll between
- * tries), binds the port, and answers every request. The frontend times N
+ * grants it to the backend at 'gref' (its choice), and publishes ring-ref
+ * and event-channel under its device directory in XenStore
+ * (/local/domain/<front>/data/device/ring/0, readable by the backend), then
+ * state = 3 (XenbusStateInitialised), and waits; the backend, woken by its
+ * watch on that state, reads them (a gref= of its own must agree), maps the
+ * grant (retrying until it exists, sleeping in SCHEDOP_poll between tries),
+ * binds the port, and answers every request. The frontend times N
  * round trips with the TSC and prints one "DEMO" line (scripts/run.sh reads
  * it). Each side's ABI is its own choice: abi=fast makes every call through
  * FastABI's registers, abi=legacy through the hypercall page. 'share' (a
@@ -29,6 +32,7 @@
  */
 #include "guest.h"
 #include "common/peer.h"
+#include "xenbus.h"
 
 const char test_title[] = "interdom-ring";
 
@@ -105,6 +109,97 @@ static void frontend_closes(struct ring *r, grant_entry_v1_t *gt, unsigned ref, 
 		xtf_success("closed first; domain %u saw it and unmapped the ring", backend);
 }
 
+/* The frontend's device directory in XenStore (ours, readable by the backend). */
+#define DEVICE_DIR "/local/domain/%u/data/device/ring/0"
+#define XENBUS_INITIALISED 3
+
+static bool xenstore_up(void)
+{
+	if (xenbus_init()) {
+		xtf_error("no XenStore ring");
+		return false;
+	}
+	xenbus_set_clear_event(peer_clear_event);
+	/* A confidential domain shares the store's page, as its ring page. */
+	if (cmdline_option(start_info_cmdline(), "share") && !CHECK_EQ(xenbus_share_ring(), 0))
+		return false;
+	return true;
+}
+
+/* The rendezvous, as a xenbus frontend publishes it (one transaction). */
+static bool publish(unsigned backend, unsigned ref, evtchn_port_t port)
+{
+	char dir[64], path[96], v[16], perms[24];
+	uint32_t tx;
+	long r;
+
+	snprintf(dir, sizeof(dir), DEVICE_DIR, xen_info.domid);
+	if (!CHECK_EQ(xenbus_mkdir(0, dir), 0))
+		return false;
+	int n = snprintf(perms, sizeof(perms), "n%u%cr%u", xen_info.domid, 0, backend);
+	if (!CHECK_EQ(xenbus_set_perms(0, dir, perms, (unsigned)n + 1), 0))
+		return false;
+	do {
+		if (!CHECK_EQ(xenbus_transaction_start(&tx), 0))
+			return false;
+		snprintf(path, sizeof(path), "%s/backend-id", dir);
+		snprintf(v, sizeof(v), "%u", backend);
+		r = xenbus_write(tx, path, v);
+		snprintf(path, sizeof(path), "%s/ring-ref", dir);
+		snprintf(v, sizeof(v), "%u", ref);
+		r = r ? r : xenbus_write(tx, path, v);
+		snprintf(path, sizeof(path), "%s/event-channel", dir);
+		snprintf(v, sizeof(v), "%u", port);
+		r = r ? r : xenbus_write(tx, path, v);
+		snprintf(path, sizeof(path), "%s/state", dir);
+		snprintf(v, sizeof(v), "%u", XENBUS_INITIALISED);
+		r = r ? r : xenbus_write(tx, path, v);
+		if (r) {
+			xenbus_transaction_end(tx, false);
+			break;
+		}
+		r = xenbus_transaction_end(tx, true);
+	} while (r == -XEN_EAGAIN);
+	if (!CHECK_EQ(r, 0))
+		return false;
+	printf("frontend: ring-ref %u and event-channel %u published in %s\n", ref, port, dir);
+	return true;
+}
+
+/* The backend's side: watch the frontend's state, then read what it published. */
+static bool discover(unsigned front, unsigned *ref, evtchn_port_t *port)
+{
+	char dir[64], path[96];
+	uint64_t v = 0, r = 0, p = 0;
+
+	snprintf(dir, sizeof(dir), DEVICE_DIR, front);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	if (!CHECK_EQ(xenbus_watch(path, "front"), 0))
+		return false;
+	uint64_t deadline = peer_now_ns() + 20000 * MS;
+	while (xenbus_read_uint(0, path, &v) || v != XENBUS_INITIALISED) {
+		char wp[96], wt[16];
+		if (peer_now_ns() >= deadline) {
+			xtf_failure("%s never became %u (XenbusStateInitialised)", path,
+				    XENBUS_INITIALISED);
+			return false;
+		}
+		xenbus_wait_watch(wp, sizeof(wp), wt, sizeof(wt), 100 * MS);
+	}
+	CHECK_EQ(xenbus_unwatch(path, "front"), 0);
+	snprintf(path, sizeof(path), "%s/ring-ref", dir);
+	if (!CHECK_EQ(xenbus_read_uint(0, path, &r), 0))
+		return false;
+	snprintf(path, sizeof(path), "%s/event-channel", dir);
+	if (!CHECK_EQ(xenbus_read_uint(0, path, &p), 0))
+		return false;
+	printf("backend: found ring-ref %llu and event-channel %llu in %s\n",
+	       (unsigned long long)r, (unsigned long long)p, dir);
+	*ref = (unsigned)r;
+	*port = (evtchn_port_t)p;
+	return true;
+}
+
 static void frontend(void)
 {
 	unsigned backend = peer_opt_uint("backend", ~0u), ref = peer_opt_uint("gref", ~0u);
@@ -122,6 +217,8 @@ static void frontend(void)
 		xtf_error("grant frame 0 not available");
 		return;
 	}
+	if (!xenstore_up())
+		return;
 	if (cmdline_option(start_info_cmdline(), "share")) {
 		struct fastabi_memory_share sh = { .first_gfn = (uintptr_t)ring_page >> 12,
 						   .nr_frames = 1 };
@@ -151,6 +248,8 @@ static void frontend(void)
 	printf("frontend: domain %u, port %u for domain %u, ring page granted at ref %u (%s ABI, %s events)\n",
 	       xen_info.domid, peer_port, backend, ref, peer_fast ? "FastABI" : "legacy",
 	       peer_fifo ? "FIFO" : "2-level");
+	if (!publish(backend, ref, peer_port))
+		return;
 
 	peer_deadline = peer_now_ns() + 20000 * MS;
 	while (!ACCESS_ONCE(r->connected)) {
@@ -250,11 +349,13 @@ static void frontend(void)
 
 static void backend(void)
 {
-	unsigned front = peer_opt_uint("frontend", ~0u), ref = peer_opt_uint("gref", ~0u);
+	unsigned front = peer_opt_uint("frontend", ~0u), want_ref = peer_opt_uint("gref", ~0u);
+	unsigned ref;
+	evtchn_port_t store_port;
 	uint64_t win = foreign_window();
 
-	if (front == ~0u || ref == ~0u) {
-		xtf_error("backend needs frontend=<domid> gref=<ref> on its command line");
+	if (front == ~0u) {
+		xtf_error("backend needs frontend=<domid> on its command line");
 		return;
 	}
 	if (!win) {
@@ -266,6 +367,10 @@ static void backend(void)
 	long rc = peer_fast ? xen_hypercall_event_channel_alloc_unbound(fastabi_trap(), &a)
 		       : hypercall_event_channel_op(EVTCHNOP_alloc_unbound, &a);
 	if (!CHECK_EQ(rc, 0))
+		return;
+	if (!xenstore_up() || !discover(front, &ref, &store_port))
+		return;
+	if (want_ref != ~0u && !CHECK_EQ(ref, want_ref))
 		return;
 
 	struct gnttab_map_grant_ref m;
@@ -292,6 +397,8 @@ static void backend(void)
 	       peer_fifo ? "FIFO" : "2-level");
 	if (!CHECK_EQ(r->magic, RING_MAGIC))
 		return;
+	/* What XenStore said and what the ring's header says agree. */
+	CHECK_EQ(r->port, store_port);
 
 	struct evtchn_bind_interdomain b = { .remote_dom = (domid_t)front, .remote_port = r->port };
 	rc = peer_fast ? xen_hypercall_event_channel_bind_interdomain(fastabi_trap(), &b)
