@@ -18,6 +18,7 @@ struct hostsig {
 	unsigned received; /* signals taken (under vmm->lock) */
 	unsigned handled;  /* of them, acted upon by the main thread */
 	int last;          /* the last one's number */
+	bool stop;         /* hostsig__stop: the next signal the thread takes ends it (under vmm->lock) */
 };
 
 /* Block SIGINT/SIGTERM in every thread and take them on a thread of their own. */
