@@ -103,9 +103,9 @@ void vmm_domain__free(struct vmm_domain *vd)
 	}
 	if (vd->vm_fd > 0)
 		close(vd->vm_fd);
+	backend__destroy(vd); /* first: a backend's end asks the core about the domain */
 	if (vd->d)
 		domain__destroy(vd->d);
-	backend__destroy(vd);
 	kvm_mem__destroy(vd);
 	term__destroy(&vd->console);
 	free(vd);
