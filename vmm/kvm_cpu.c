@@ -69,6 +69,7 @@
 #include <fastabi/x86.h>
 
 #include "vmm.h"
+#include "insn/insn.h"
 
 #define SIG_KICK SIGUSR1
 
@@ -377,6 +378,9 @@ static void *thread_main(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	/* What the sandbox refuses later: an executable page, the trap handlers (insn/simd.c). */
+	insn_simd__thread_init();
+	sandbox__enter(vd->vmm, SANDBOX_VCPU);
 
 	while (!vmm_domain__stopping(vd)) {
 		atomic_store(&vc->kicked, false);

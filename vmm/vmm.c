@@ -114,6 +114,7 @@ int vmm__init(struct vmm *vmm)
 	pthread_cond_init(&vmm->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	timer__init(&vmm->timer);
+	vmm->sandbox = sandbox__default_config();
 	/*
 	 * The PV backends, in one place, in the order of the --stats line; their
 	 * pages and ports go by address (backend__setup).
@@ -302,7 +303,10 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 	pthread_mutex_unlock(&vmm->lock);
 
 	vmm->run_ns = vmm__now(vmm);
-	if (timer__start(vmm))
+	/* Setup is over: the process gives up what it no longer needs (sandbox.c). */
+	if (sandbox__process(vmm))
+		started = false;
+	if (started && timer__start(vmm))
 		started = false;
 	for (unsigned i = 0; i < HV_MAX_DOMAINS && started; i++)
 		if (vmm->doms[i] && start_domain(vmm->doms[i]))
@@ -312,6 +316,8 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 			if (vmm->doms[i])
 				vmm_domain__stop(vmm->doms[i], VMM_EXIT_CRASH, "could not start");
 	}
+	/* Every other thread has its own filter by now; the main thread's is the last. */
+	sandbox__enter(vmm, SANDBOX_MAIN);
 
 	struct timespec deadline;
 	uint64_t dl = vmm->t0_ns + (uint64_t)timeout_s * 1000000000ull;

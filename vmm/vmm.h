@@ -39,6 +39,7 @@
  *   xenstore.c   a small read-only xenstore (HVM_PARAM_STORE_PFN/EVTCHN)
  *   tsc.c        guest TSCs and the wallclock for the core
  *   dump.c       register dumps
+ *   sandbox.c    confinement after setup: seccomp per thread kind, privileges, --jail
  */
 #ifndef VMM_VMM_H
 #define VMM_VMM_H
@@ -75,6 +76,7 @@
 #include "pvh.h"
 #include "refused.h"
 #include "ring.h"
+#include "sandbox.h"
 #include "term.h"
 #include "timer.h"
 #include "tsc.h"
@@ -254,6 +256,9 @@ struct vmm {
 	unsigned nr_retired;
 
 	struct timer timer; /* timer.c */
+
+	struct sandbox_config sandbox; /* sandbox.c; main.c sets it after vmm__init */
+	bool keep_kvm_fd;              /* /dev/kvm stays open after setup: a restart needs it */
 
 };
 
