@@ -259,6 +259,7 @@ struct vmm {
 
 	struct sandbox_config sandbox; /* sandbox.c; main.c sets it after vmm__init */
 	bool keep_kvm_fd;              /* /dev/kvm stays open after setup: a restart needs it */
+	uint64_t host_backable_mib;    /* MemAvailable + SwapFree at the first build (kvm_mem.c) */
 
 };
 
