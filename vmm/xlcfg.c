@@ -9,10 +9,12 @@
  */
 #define _GNU_SOURCE /* asprintf */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <libxl.h>
 #include <libxlutil.h>
@@ -539,13 +541,32 @@ int xlcfg__read(const char *path, FILE *report, struct xlcfg *x)
 	 * ("Success"), so the reason is said again.
 	 */
 	int rc = 0;
-	if (xlu_cfg_readfile(r.c, path)) {
+	/*
+	 * A FIFO or a device would hang fopen in libxlutil: the file is opened
+	 * without blocking and its type checked first, then libxlutil reads
+	 * that same open file (/proc/self/fd), its messages still naming path.
+	 */
+	char fdpath[64];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
+		say(&r, 0, "error: not a regular file");
+		close(fd);
+		xlu_cfg_destroy(r.c);
+		fflush(report);
+		xlcfg__free(x);
+		return -1;
+	}
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (xlu_cfg_readfile(r.c, fd >= 0 ? fdpath : path)) {
 		if (access(path, R_OK))
 			say(&r, 0, "error: cannot read it: %s", strerror(errno));
 		rc = -1;
 	} else {
 		rc = read_all(&r);
 	}
+	if (fd >= 0)
+		close(fd);
 	xlu_cfg_destroy(r.c);
 	fflush(report);
 	if (rc)
