@@ -168,7 +168,7 @@ static int set_slot(struct vmm_domain *vd, unsigned id, const struct memslot *s)
 	if (!s) /* deleting: KVM wants the old address back */
 		mr.guest_phys_addr = vd->slots[id].gpa;
 	if (ioctl(vd->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0) {
-		util__err("KVM_SET_USER_MEMORY_REGION slot %u gpa %#llx size %#llx: %s", id,
+		vmm_domain__log(vd, "KVM_SET_USER_MEMORY_REGION slot %u gpa %#llx size %#llx: %s", id,
 			 (unsigned long long)mr.guest_phys_addr,
 			 (unsigned long long)mr.memory_size, strerror(errno));
 		return -1;
@@ -232,7 +232,7 @@ int kvm_mem__sync(struct vmm_domain *vd)
 		while (id < VMM_MAX_MEMSLOTS && vd->slots[id].used)
 			id++;
 		if (id == VMM_MAX_MEMSLOTS) {
-			util__err("out of KVM memslots");
+			vmm_domain__log(vd, "out of KVM memslots");
 			ret = -1;
 			goto out;
 		}
@@ -277,7 +277,7 @@ static int punch(struct vmm_domain *vd, uint8_t *host, uint64_t len)
 	if (fallocate(vd->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
 		      (off_t)len) == 0)
 		return 0;
-	util__err("[%s] cannot release guest memory at memfd offset %#llx (+%#llx): %s", vd->name,
+	vmm_domain__log(vd, "cannot release guest memory at memfd offset %#llx (+%#llx): %s",
 		 (unsigned long long)off, (unsigned long long)len, strerror(errno));
 	return -1;
 }

@@ -222,6 +222,9 @@ struct vmm_domain {
 	struct xenstore_backend xs;
 	struct backends backends; /* backend.c */
 
+	/* Host log lines the guest can cause go through this (util__err_limited). */
+	struct util_ratelimit log_limit;
+
 	/* Stopping: the first reason wins. */
 	atomic_bool stopping;
 	int exit_status;
@@ -290,6 +293,15 @@ void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char 
 void vmm_domain__stop_restart(struct vmm_domain *vd, int status, bool restart, const char *fmt,
 			      ...) __attribute__((format(printf, 4, 5)));
 bool vmm_domain__stopping(struct vmm_domain *vd);
+/*
+ * A host log line the guest can cause ("[name] ..." or "[name] vCPU n: ..."),
+ * rate-limited per domain (util__err_limited, docs/security.md).
+ */
+#define vmm_domain__log(vd, fmt, ...) \
+	util__err_limited(&(vd)->log_limit, "[%s] " fmt, (vd)->name, ##__VA_ARGS__)
+#define vmm_vcpu__log(vc, fmt, ...)                                                         \
+	util__err_limited(&(vc)->dom->log_limit, "[%s] vCPU %u: " fmt, (vc)->dom->name, (vc)->id, \
+			  ##__VA_ARGS__)
 /* FASTABI_RESULT_PORT (ioport.h): the guest's test result stops the domain. */
 extern const struct ioport_ops vmm_domain__result_port;
 
