@@ -9,6 +9,13 @@
  * it was (the VMM's memslots in step with the core's map); once unmapped,
  * the same gfn takes shared_info. The VMM must print nothing for the
  * refusals (run-guest-check.sh quiet).
+ *
+ * With "populate" on the command line: a RAM page of ours given back
+ * (decrease_reservation), the grant mapped in the hole it left, then
+ * populate_physmap of that frame. Xen's guest_physmap_add_entry crashes
+ * the domain for it ("really shouldn't be unmapping grant/foreign maps this
+ * way"): the VMM must stop it with "shutdown: crash" (exit status 3;
+ * tests/integration/sandbox), never answer anything else.
  */
 #include "guest.h"
 
@@ -22,6 +29,36 @@ const char test_title[] = "physmap-grant";
 
 static uint8_t src[PAGE_SIZE] __page_noinit;
 static uint8_t page_a[PAGE_SIZE] __page_noinit;
+static uint8_t victim[PAGE_SIZE] __page_noinit;
+
+static long reservation(unsigned cmd, xen_pfn_t *extents, unsigned long nr)
+{
+	struct xen_memory_reservation r = { .nr_extents = nr, .domid = DOMID_SELF };
+	set_xen_guest_handle(r.extent_start, extents);
+	return hypercall_memory_op(cmd, &r);
+}
+
+/* The populate mode: only a crash of the domain ends it as Xen would. */
+static void populate_over_grant(void)
+{
+	xen_pfn_t f = (uintptr_t)victim >> 12;
+	long rc = reservation(XENMEM_decrease_reservation, &f, 1);
+	printf("decrease_reservation of %#lx: %ld\n", (unsigned long)f, rc);
+	if (!CHECK_EQ(rc, 1))
+		return;
+	struct gnttab_map_grant_ref m = {
+		.host_addr = (uintptr_t)victim, .flags = GNTMAP_host_map | GNTMAP_readonly,
+		.ref = REF, .dom = DOMID_SELF,
+	};
+	rc = hypercall_grant_table_op(GNTTABOP_map_grant_ref, &m, 1);
+	printf("map ref %u in the freed frame: %ld status %d\n", REF, rc, m.status);
+	if (!CHECK_EQ(rc, 0) || !CHECK_EQ(m.status, GNTST_okay))
+		return;
+	CHECK(!memcmp(victim, src, 64));
+	printf("populate_physmap over the mapping: the domain must crash now\n");
+	rc = reservation(XENMEM_populate_physmap, &f, 1);
+	xtf_failure("populate_physmap over a grant mapping returned %ld: the domain lives on", rc);
+}
 
 static long place(bool fast, unsigned space, uint64_t gpa)
 {
@@ -63,6 +100,10 @@ void test_main(void)
 	gt[REF].frame = (uint32_t)((uintptr_t)src >> 12);
 	barrier();
 	ACCESS_ONCE(gt[REF].flags) = GTF_permit_access;
+	if (cmdline_option(start_info_cmdline(), "populate")) {
+		populate_over_grant();
+		return;
+	}
 
 	struct gnttab_map_grant_ref m = {
 		.host_addr = HOLE, .flags = GNTMAP_host_map | GNTMAP_readonly, .ref = REF,
