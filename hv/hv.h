@@ -296,6 +296,12 @@ struct hv {
 	 */
 	pthread_mutex_t domains_lock;
 	struct domain *domains[HV_MAX_DOMAINS]; /* [hv] index = domid; read atomically */
+	/*
+	 * [const] The host's online CPUs (sched_pin_override's bound), read once
+	 * by hv__init: a hypercall must not open /sys (the VMM's vCPU threads
+	 * may not, vmm/sandbox.c).
+	 */
+	long nr_host_cpus;
 };
 
 /* ---- the world and its domains (domain.c) ---- */

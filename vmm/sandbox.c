@@ -176,8 +176,6 @@ static const struct sandbox_rule rules[] = {
 	ALLOW(ALL, sysinfo),
 	/* kvm_mem.c: ballooning gives memfd pages back (punch) and counts them (fstat) */
 	ALLOW(VCPU | MAIN, fallocate),
-	/* hv/sched.c: the host's CPU count for vcpu affinity (sysconf) */
-	ALLOW(VCPU, sched_getaffinity),
 
 	/* vmm.c vmm__destroy, vmm_domain__free: the fds of the domains at exit */
 	ALLOW(MAIN, close),
