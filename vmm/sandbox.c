@@ -406,12 +406,15 @@ void sandbox__enter(struct vmm *vmm, enum sandbox_kind kind)
 		const struct sandbox_rule *e = &rules[i];
 		if (!(e->kinds & want))
 			continue;
+		/* The comparisons spelt out: SCMP_A1() leaves datum_b to clang's -Wextra. */
+		struct scmp_arg_cmp req = { .arg = 1, .op = SCMP_CMP_EQ, .datum_a = e->req,
+					    .datum_b = 0 };
+		struct scmp_arg_cmp no_exec = { .arg = 2, .op = SCMP_CMP_MASKED_EQ,
+						.datum_a = PROT_EXEC, .datum_b = 0 };
 		if (e->ioctl)
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 1,
-					     SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)e->req));
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 1, req);
 		else if (e->no_exec && !(want & RESTART))
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 1,
-					     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 1, no_exec);
 		else
 			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 0);
 	}
