@@ -517,6 +517,39 @@ static int read_all(struct reader *r)
 	return 0;
 }
 
+/*
+ * Whether the open file is text libxlutil can take: its lexer aborts the
+ * process (an assertion in xlu__cfgl_dequote) on a NUL byte in a quoted
+ * string, found by tests/fuzz/xlcfg_fuzz.c. A NUL byte anywhere, or a size
+ * no configuration has, is refused here with the line it is on.
+ */
+#define XLCFG_MAX_FILE (1u << 20)
+static bool text_file(struct reader *r, int fd, const struct stat *st)
+{
+	char buf[4096];
+	off_t off = 0;
+	int line = 1;
+
+	if (st->st_size > XLCFG_MAX_FILE) {
+		say(r, 0, "error: %lld bytes: larger than any xl.cfg file (at most %u)",
+		    (long long)st->st_size, XLCFG_MAX_FILE);
+		return false;
+	}
+	for (;;) {
+		ssize_t n = pread(fd, buf, sizeof(buf), off);
+		if (n <= 0)
+			return true; /* a read error is libxlutil's to report */
+		for (ssize_t i = 0; i < n; i++) {
+			if (!buf[i]) {
+				say(r, line, "error: a NUL byte: not a text file");
+				return false;
+			}
+			line += buf[i] == '\n';
+		}
+		off += n;
+	}
+}
+
 int xlcfg__read(const char *path, FILE *report, struct xlcfg *x)
 {
 	memset(x, 0, sizeof(*x));
@@ -549,8 +582,9 @@ int xlcfg__read(const char *path, FILE *report, struct xlcfg *x)
 	char fdpath[64];
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
-		say(&r, 0, "error: not a regular file");
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) || !text_file(&r, fd, &st))) {
+		if (!S_ISREG(st.st_mode))
+			say(&r, 0, "error: not a regular file");
 		close(fd);
 		xlu_cfg_destroy(r.c);
 		fflush(report);
