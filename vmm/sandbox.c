@@ -215,6 +215,48 @@ static const struct sandbox_rule rules[] = {
 
 static const unsigned nr_rules = sizeof(rules) / sizeof(rules[0]);
 
+/*
+ * Sanitizer builds only (build-san, build-fuzz: -fsanitize=address): what
+ * the sanitizers' runtime does on its own, never in a release build.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_SANITIZER 1
+#endif
+#endif
+#ifdef SANDBOX_SANITIZER
+static const struct sandbox_rule sanitizer_rules[] = {
+	/* ASan: each thread's alternate signal stack, set up and taken down */
+	ALLOW(ALL, sigaltstack),
+	/* ASan's pthread_create (a restart's new threads) */
+	ALLOW(RESTART, sched_getaffinity),
+};
+#else
+static const struct sandbox_rule sanitizer_rules[1];
+#endif
+#ifdef SANDBOX_SANITIZER
+static atomic_bool sandboxed;
+/*
+ * LeakSanitizer's check at exit stops the threads with ptrace from a
+ * tracer task that the filters (and the user switch) do not let work: it
+ * would hang the exit. It is off while the sandbox is on; leaks are still
+ * checked by the unit tests, the fuzzers and any --no-sandbox run.
+ */
+int __lsan_is_turned_off(void);
+int __lsan_is_turned_off(void)
+{
+	return atomic_load(&sandboxed);
+}
+#endif
+static const unsigned nr_sanitizer_rules =
+#ifdef SANDBOX_SANITIZER
+	sizeof(sanitizer_rules) / sizeof(sanitizer_rules[0]);
+#else
+	0;
+#endif
+
 /* ---- the SIGSYS reporter ---- */
 
 static __thread enum sandbox_kind thread_kind = SANDBOX_MAIN;
@@ -263,7 +305,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 		put(hex(req, sizeof(req), (unsigned long)u->uc_mcontext.gregs[REG_RSI]));
 	}
 	put("); stopping (docs/security.md)\n");
-	_exit(SANDBOX_EXIT_FORBIDDEN);
+	/* The system call itself: a sanitizer's _exit may make calls of its own. */
+	syscall(SYS_exit_group, SANDBOX_EXIT_FORBIDDEN);
 }
 
 /* ---- the process-wide part ---- */
@@ -355,6 +398,9 @@ int sandbox__process(struct vmm *vmm)
 		return -1;
 	if (drop_privileges(c))
 		return -1;
+#ifdef SANDBOX_SANITIZER
+	atomic_store(&sandboxed, true);
+#endif
 	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL) < 0) {
@@ -402,8 +448,8 @@ void sandbox__enter(struct vmm *vmm, enum sandbox_kind kind)
 		_exit(VMM_EXIT_ERROR);
 	}
 	int r = 0;
-	for (unsigned i = 0; i < nr_rules && !r; i++) {
-		const struct sandbox_rule *e = &rules[i];
+	for (unsigned i = 0; i < nr_rules + nr_sanitizer_rules && !r; i++) {
+		const struct sandbox_rule *e = i < nr_rules ? &rules[i] : &sanitizer_rules[i - nr_rules];
 		if (!(e->kinds & want))
 			continue;
 		/* The comparisons spelt out: SCMP_A1() leaves datum_b to clang's -Wextra. */
