@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <xen/errno.h>
 #include <xen/vcpu.h>
@@ -37,6 +38,7 @@ void hv__init(struct hv *hv, const struct hv_ops *ops)
 	memset(hv, 0, sizeof(*hv));
 	hv->ops = *ops;
 	lock__init(&hv->domains_lock);
+	hv->nr_host_cpus = sysconf(_SC_NPROCESSORS_ONLN);
 }
 
 void hv__destroy(struct hv *hv)

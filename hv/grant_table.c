@@ -230,6 +230,16 @@ void gnttab__clear_frame_gfn(struct domain *d, bool status, unsigned idx)
 		gt->frame_placed[idx] = false;
 }
 
+bool gnttab__mapped_at(struct domain *d, gpa_t a)
+{
+	struct gnttab_domain *gt = d->gnttab;
+
+	for (uint32_t h = 0; gt && h < gt->maptrack_size; h++)
+		if (gt->maptrack[h].in_use && gt->maptrack[h].host_addr == gpa_val(a))
+			return true;
+	return false;
+}
+
 bool gnttab__frame_gfn(struct domain *d, bool status, unsigned idx, gfn_t *out)
 {
 	struct gnttab_domain *gt = d->gnttab;

@@ -298,6 +298,12 @@ struct hv {
 	 */
 	pthread_mutex_t domains_lock;
 	struct domain *domains[HV_MAX_DOMAINS]; /* [hv] index = domid; read atomically */
+	/*
+	 * [const] The host's online CPUs (sched_pin_override's bound), read once
+	 * by hv__init: a hypercall must not open /sys (the VMM's vCPU threads
+	 * may not, vmm/sandbox.c).
+	 */
+	long nr_host_cpus;
 };
 
 /* ---- the world and its domains (domain.c) ---- */
@@ -593,6 +599,12 @@ void gnttab__clear_frame_gfn(struct domain *d, bool status, unsigned idx);
 bool gnttab__frame_gfn(struct domain *d, bool status, unsigned idx, gfn_t *out);
 /* Which frame the guest placed at gfn (remove_from_physmap): true, *status, *idx. */
 bool gnttab__frame_at(struct domain *d, gfn_t gfn, bool *status, unsigned *idx);
+/*
+ * Whether a grant (of any domain) is mapped at a of d (map_grant_ref's
+ * host_addr): the core's record of the mappings guestmem does not hold
+ * (the VMM backs them itself). The caller holds d->lock.
+ */
+bool gnttab__mapped_at(struct domain *d, gpa_t a);
 
 /* sched.c: an event became pending on 'port' and v may poll it: end a poll
  * of that port (or of any port) and kick the vCPU (hv->ops.kick). */

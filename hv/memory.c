@@ -230,6 +230,14 @@ int64_t memory__add_to_physmap(struct hv_vcpu *hv_vcpu, struct xen_add_to_physma
 		special_moved(d, &sp, true, to);
 		return 0;
 	}
+	/*
+	 * A grant mapping at the target: Xen's xenmem_add_to_physmap_one takes
+	 * the page there for the domain's own memory and frees it
+	 * (guest_remove_page), which fails with -EINVAL for a page of another
+	 * domain, before anything moved. The same here, and nothing moves.
+	 */
+	if (gnttab__mapped_at(d, gfn_to_gpa(to)))
+		return -XEN_EINVAL;
 
 	/* A special page at the target is displaced; RAM there is dropped. */
 	struct special victim;
@@ -266,6 +274,11 @@ undo:
 		guestmem__place(&d->mem, sp.kind, gfn_to_gpa(old), PAGE_SIZE, sp.host);
 	if (displaced && !guestmem__lookup(&d->mem, gfn_to_gpa(to)))
 		guestmem__place(&d->mem, victim.kind, gfn_to_gpa(to), PAGE_SIZE, victim.host);
+	/*
+	 * The VMM's mirror (KVM memslots) may have half followed the failed
+	 * move: it is told the map as it is again, whatever the first try left.
+	 */
+	(void)vmm_map(d, &sp, true, to, had_old ? old : gfn(HV_GFN_NONE));
 	return ret;
 }
 
@@ -281,6 +294,7 @@ int memory__remove_special(struct domain *d, gfn_t f)
 	ret = vmm_map(d, &sp, true, f, gfn(HV_GFN_NONE));
 	if (ret) {
 		guestmem__place(&d->mem, sp.kind, gfn_to_gpa(f), PAGE_SIZE, sp.host);
+		(void)vmm_map(d, &sp, false, gfn(0), f); /* the mirror follows the map put back */
 		return ret;
 	}
 	special_moved(d, &sp, false, gfn(0));

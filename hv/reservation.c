@@ -16,6 +16,7 @@
 
 #include <xen/errno.h>
 #include <xen/memory.h>
+#include <xen/sched.h>
 
 #include "hv.h"
 #include "memory.h"
@@ -195,6 +196,17 @@ static int populate_frames(struct domain *d, uint64_t f, uint64_t nr)
 	for (uint64_t g = f; g < f + nr; g += left)
 		if (!home_of(d, g, &left))
 			return -XEN_ENOMEM;
+	/*
+	 * A grant mapped there (the frame was given back, then a grant mapped
+	 * in the hole): Xen's guest_physmap_add_entry crashes the domain
+	 * ("really shouldn't be unmapping grant/foreign maps this way") and
+	 * fails with -EINVAL.
+	 */
+	for (uint64_t g = f; g < f + nr; g++)
+		if (gnttab__mapped_at(d, gfn_to_gpa(gfn(g)))) {
+			domain__shutdown_locked(d, SHUTDOWN_crash);
+			return -XEN_EINVAL;
+		}
 	/* A special page there leaves the physmap (Xen replaces any RAM-typed entry). */
 	for (uint64_t g = f; g < f + nr; g++) {
 		const struct guestmem_region *r = guestmem__lookup(&d->mem, gfn_to_gpa(gfn(g)));

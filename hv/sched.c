@@ -298,7 +298,7 @@ int64_t sched__pin_override(struct hv_vcpu *hv_vcpu, struct sched_pin_override *
 		hv_vcpu->pinned_pcpu = 0;
 		return 0;
 	}
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long cpus = hv_vcpu->d->hv->nr_host_cpus;
 	if (cpus < 1 || arg->pcpu >= cpus)
 		return -XEN_EINVAL;
 	if (hv_vcpu->pinned)

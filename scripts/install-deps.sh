@@ -9,6 +9,7 @@ packages=(
 	libyaml-dev                # abi-tool's YAML parser
 	libcmocka-dev              # host unit tests
 	libxen-dev                 # the Xen public headers; libxlutil and libxenlight: `fastabi create` reads xl.cfg files with Xen's own parser
+	libseccomp-dev             # the VMM's per-thread seccomp allowlists (vmm/sandbox.c)
 	libzydis-dev               # Zydis 4: the VMM decodes and re-encodes the instructions it completes (vmm/insn/)
 	gcovr                      # coverage reports
 	grub-common grub-xen-bin   # grub-mkimage and GRUB for Xen PVH: an unmodified Xen guest (tests/integration/grub)

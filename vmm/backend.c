@@ -54,6 +54,7 @@ static void *backend_main(void *arg)
 	struct vmm_domain *vd = arg;
 	struct backends *b = &vd->backends;
 
+	sandbox__enter(vd->vmm, SANDBOX_BACKEND);
 	pthread_mutex_lock(&b->lock);
 	for (;;) {
 		while (!b->pending && !b->stop)

@@ -14,6 +14,7 @@
 #define VMM_CTLSOCK_H
 
 #include <pthread.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -25,12 +26,20 @@ struct ctlsock {
 	pthread_t thread;
 	bool started;
 	int fd, stop_pipe[2];
+	int dir_fd;  /* the sockets' folder, opened before the privileges go: the socket is removed through it */
+	const char *name; /* the socket's name in that folder (in path) */
+	uid_t owner; /* who may connect: the uid that started fastabi (before any --user switch) */
 	char path[256];
 };
 
 /* The folder of the sockets into dir; false if there is none. */
 bool ctlsock__dir(char *dir, size_t len);
-/* Listen (if there is a folder for it); 0, or -1 after saying why. */
+/*
+ * Listen (if there is a folder for it), before the process gives up its
+ * privileges (sandbox__process); 0, or -1 after saying why.
+ */
+int ctlsock__open(struct vmm *vmm);
+/* Serve it on a thread of its own (after sandbox__process: the thread inherits the drop). */
 int ctlsock__start(struct vmm *vmm);
 void ctlsock__stop(struct vmm *vmm);
 

@@ -319,7 +319,11 @@ int elf__load(struct vmm_domain *vd, const char *path, char *err, size_t errlen)
 	uint8_t *buf = NULL;
 	int ret = -1;
 
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: a FIFO (or a device) must not hang the open; it is refused
+	 * below as a directory is. It changes nothing for a regular file.
+	 */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return fail(&im, "cannot open the kernel: %s", strerror(errno));
 	if (fstat(fd, &st) < 0) {

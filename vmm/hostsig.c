@@ -25,6 +25,7 @@ static void *hostsig_main(void *arg)
 	struct vmm *vmm = arg;
 	sigset_t set = host_signals();
 
+	sandbox__enter(vmm, SANDBOX_SIGNAL);
 	for (;;) {
 		int sig;
 		if (sigwait(&set, &sig))

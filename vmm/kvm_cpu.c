@@ -69,6 +69,7 @@
 #include <fastabi/x86.h>
 
 #include "vmm.h"
+#include "insn/insn.h"
 
 #define SIG_KICK SIGUSR1
 
@@ -165,7 +166,7 @@ static int lapic_signal(struct vmm_vcpu *vc, uint8_t vector)
 	};
 	int r = ioctl(vc->dom->vm_fd, KVM_SIGNAL_MSI, &msi);
 	if (r < 0)
-		util__err("[%s] vCPU %u: KVM_SIGNAL_MSI vector %#x: %s", vc->dom->name, vc->id, vector,
+		vmm_vcpu__log(vc, "KVM_SIGNAL_MSI vector %#x: %s", vector,
 			 strerror(errno));
 	return r;
 }
@@ -205,8 +206,7 @@ static void inject_direct(struct vmm_vcpu *vc, uint8_t vector)
 		/* KVM may hold it halted: an injected event alone does not wake it. */
 		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 		if (ioctl(vc->fd, KVM_SET_MP_STATE, &mp) < 0)
-			util__err("[%s] vCPU %u: KVM_SET_MP_STATE: %s", vc->dom->name, vc->id,
-				 strerror(errno));
+			vmm_vcpu__log(vc, "KVM_SET_MP_STATE: %s", strerror(errno));
 	}
 }
 
@@ -217,7 +217,7 @@ static void inject(struct vmm_vcpu *vc)
 	if (hv_vcpu__take_nmi(v)) {
 		/* Queued in KVM, which wakes a halted vCPU for it. */
 		if (ioctl(vc->fd, KVM_NMI) < 0)
-			util__err("[%s] vCPU %u: KVM_NMI: %s", vc->dom->name, vc->id, strerror(errno));
+			vmm_vcpu__log(vc, "KVM_NMI: %s", strerror(errno));
 		atomic_store(&vc->halted_cli, false);
 	}
 
@@ -335,8 +335,7 @@ static bool block_in_kvm(struct vmm_vcpu *vc)
 		return false;
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_HALTED };
 	if (ioctl(vc->fd, KVM_SET_MP_STATE, &mp) < 0) {
-		util__err("[%s] vCPU %u: KVM_SET_MP_STATE(HALTED): %s", vc->dom->name, vc->id,
-			 strerror(errno));
+		vmm_vcpu__log(vc, "KVM_SET_MP_STATE(HALTED): %s", strerror(errno));
 		return false;
 	}
 	atomic_store(&vc->block_halted, true);
@@ -350,8 +349,7 @@ static void block_over(struct vmm_vcpu *vc)
 
 	atomic_store(&vc->block_halted, false);
 	if (ioctl(vc->fd, KVM_SET_MP_STATE, &mp) < 0)
-		util__err("[%s] vCPU %u: KVM_SET_MP_STATE(RUNNABLE): %s", vc->dom->name, vc->id,
-			 strerror(errno));
+		vmm_vcpu__log(vc, "KVM_SET_MP_STATE(RUNNABLE): %s", strerror(errno));
 }
 
 /* KVM_RUN returned while the vCPU waited halted in it: did KVM wake it for its LAPIC? */
@@ -377,6 +375,9 @@ static void *thread_main(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	/* What the sandbox refuses later: an executable page, the trap handlers (insn/simd.c). */
+	insn_simd__thread_init();
+	sandbox__enter(vd->vmm, SANDBOX_VCPU);
 
 	while (!vmm_domain__stopping(vd)) {
 		atomic_store(&vc->kicked, false);

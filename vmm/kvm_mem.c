@@ -32,6 +32,64 @@
 
 #include "vmm.h"
 
+/* MemAvailable + SwapFree of /proc/meminfo in MiB, or 0 if unknown. */
+static uint64_t host_backable_mib(void)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	char line[128];
+	unsigned long long kb, avail = 0, swap = 0;
+	bool have = false;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+			avail = kb;
+			have = true;
+		} else if (sscanf(line, "SwapFree: %llu kB", &kb) == 1) {
+			swap = kb;
+		}
+	}
+	fclose(f);
+	return have ? (avail + swap) >> 10 : 0;
+}
+
+/*
+ * The host-memory rule (docs/security.md): the RAM of every domain of the
+ * process, the new one included, must fit in what the host could back when
+ * the first domain was built (MemAvailable + SwapFree), or a guest touching
+ * all of its RAM would push the host into the OOM killer. Guest RAM is
+ * allocated on first touch, so nothing else stops it. --overcommit lifts
+ * the rule. Read once: /proc is out of reach after setup (a restart
+ * rebuilds a domain under the sandbox) and the domains' own pages would be
+ * counted twice later.
+ */
+static int host_check(struct vmm_domain *vd)
+{
+	struct vmm *vmm = vd->vmm;
+	uint64_t others = 0;
+
+	if (vmm->sandbox.overcommit)
+		return 0;
+	if (!vmm->host_backable_mib)
+		vmm->host_backable_mib = host_backable_mib();
+	if (!vmm->host_backable_mib)
+		return 0; /* no /proc/meminfo (a --jail without /proc): said in docs/security.md */
+	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
+		if (vmm->doms[i] && !vmm->doms[i]->killed)
+			others += vmm->doms[i]->cfg.memory_mib;
+	for (unsigned i = 0; i < vmm->nr_retired; i++)
+		others += vmm->retired[i]->cfg.memory_mib;
+	if (others + vd->cfg.memory_mib <= vmm->host_backable_mib)
+		return 0;
+	util__err("[%s] not enough host memory: the domain's %llu MiB and the other domains' %llu "
+		  "MiB exceed the %llu MiB the host can back (MemAvailable + SwapFree when the "
+		  "first domain was built); give it less memory, or allow it with --overcommit "
+		  "(docs/security.md)", vd->name, (unsigned long long)vd->cfg.memory_mib,
+		  (unsigned long long)others, (unsigned long long)vmm->host_backable_mib);
+	return -1;
+}
+
 int kvm_mem__init(struct vmm_domain *vd)
 {
 	char name[64];
@@ -39,6 +97,8 @@ int kvm_mem__init(struct vmm_domain *vd)
 	/* The ring pages (ring__setup) live in the same memfd, after RAM. */
 	uint64_t total = size + (uint64_t)VMM_RING_PAGES * PAGE_SIZE;
 
+	if (host_check(vd))
+		return -1;
 	snprintf(name, sizeof(name), "fastabi-%s", vd->name);
 	vd->memfd = memfd_create(name, MFD_CLOEXEC);
 	if (vd->memfd < 0) {
@@ -108,7 +168,7 @@ static int set_slot(struct vmm_domain *vd, unsigned id, const struct memslot *s)
 	if (!s) /* deleting: KVM wants the old address back */
 		mr.guest_phys_addr = vd->slots[id].gpa;
 	if (ioctl(vd->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0) {
-		util__err("KVM_SET_USER_MEMORY_REGION slot %u gpa %#llx size %#llx: %s", id,
+		vmm_domain__log(vd, "KVM_SET_USER_MEMORY_REGION slot %u gpa %#llx size %#llx: %s", id,
 			 (unsigned long long)mr.guest_phys_addr,
 			 (unsigned long long)mr.memory_size, strerror(errno));
 		return -1;
@@ -172,7 +232,7 @@ int kvm_mem__sync(struct vmm_domain *vd)
 		while (id < VMM_MAX_MEMSLOTS && vd->slots[id].used)
 			id++;
 		if (id == VMM_MAX_MEMSLOTS) {
-			util__err("out of KVM memslots");
+			vmm_domain__log(vd, "out of KVM memslots");
 			ret = -1;
 			goto out;
 		}
@@ -217,7 +277,7 @@ static int punch(struct vmm_domain *vd, uint8_t *host, uint64_t len)
 	if (fallocate(vd->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off,
 		      (off_t)len) == 0)
 		return 0;
-	util__err("[%s] cannot release guest memory at memfd offset %#llx (+%#llx): %s", vd->name,
+	vmm_domain__log(vd, "cannot release guest memory at memfd offset %#llx (+%#llx): %s",
 		 (unsigned long long)off, (unsigned long long)len, strerror(errno));
 	return -1;
 }

@@ -28,6 +28,7 @@ static void usage(FILE *f)
 		"       fastabi create FILE.cfg [FILE.cfg ...] [--timeout SECONDS] [--trace] [--stats]\n"
 		"       fastabi xenstore-ls [PATH] | xenstore-read PATH | xenstore-write PATH VALUE |\n"
 		"               xenstore-rm PATH   [--pid PID]  (a running instance's XenStore)\n"
+		"                      [confinement options]\n"
 		"       fastabi --help | --version\n"
 		"\n"
 		"Boot KERNEL, a PVH ELF image (XEN_ELFNOTE_PHYS32_ENTRY), as a Xen HVM/PVH\n"
@@ -53,15 +54,23 @@ static void usage(FILE *f)
 		"  --trace              print every hypercall on stderr (also FASTABI_TRACE=1)\n"
 		"  --stats              print counters per domain at exit (also FASTABI_STATS=1)\n"
 		"\n"
+		"confinement (run and create; docs/security.md):\n"
+		"  --user UID[:GID]     the user to become after setup when started as root\n"
+		"                       (default %u:%u, nobody:nogroup)\n"
+		"  --jail DIR           new mount, network and IPC namespaces, chroot to DIR\n"
+		"  --no-sandbox         no seccomp filters, no privilege drop (debugging only)\n"
+		"  --overcommit         build domains whose RAM exceeds what the host can back\n"
+		"\n"
 		"exit status: 0 success or poweroff, 1 test FAILURE, 2 test ERROR or a bad\n"
 		"option/kernel, 3 crash (register dump on stderr), 4 timeout, 5 reboot,\n"
-		"6 watchdog, 7 suspend, 77 test SKIP (see docs/vmm.md)\n"
+		"6 watchdog, 7 suspend, 8 forbidden system call (sandbox), 77 test SKIP\n"
+		"(see docs/vmm.md)\n"
 		"\n"
 		"SIGINT/SIGTERM write control/shutdown = \"poweroff\" in every domain's XenStore\n"
 		"(xl shutdown); a second one destroys the domains still running (exit status 3).\n"
 		"FASTABI_XENSTORE_DUMP=1 prints each domain's XenStore nodes when it ends.\n",
 		VMM_DEFAULT_MEMORY_MIB, VMM_MIN_MEMORY_MIB, VMM_MAX_MEMORY_MIB, HV_MAX_VCPUS,
-		VMM_MAX_MODULES);
+		VMM_MAX_MODULES, SANDBOX_DEFAULT_UID, SANDBOX_DEFAULT_GID);
 }
 
 /* The command whose arguments are being parsed, for messages. */
@@ -102,7 +111,47 @@ static int number(const char *opt, const char *s, unsigned long long min, unsign
 	return 0;
 }
 
+/*
+ * The confinement options, the same for run and create: 1 if name is one
+ * (val used if it takes one: *used set), 0 if not, -1 after printing why.
+ */
+static int sandbox_option(const char *name, const char *val, struct sandbox_config *sc,
+			  bool *used)
+{
+	*used = false;
+	if (!strcmp(name, "--no-sandbox") || !strcmp(name, "--overcommit")) {
+		if (val) {
+			bad("%s takes no value", name);
+			return -1;
+		}
+		if (name[2] == 'n')
+			sc->disabled = true;
+		else
+			sc->overcommit = true;
+		return 1;
+	}
+	if (strcmp(name, "--user") && strcmp(name, "--jail"))
+		return 0;
+	if (!val) {
+		bad("%s needs a value", name);
+		return -1;
+	}
+	*used = true;
+	if (!strcmp(name, "--jail")) {
+		if (!*val) {
+			bad("--jail needs a directory");
+			return -1;
+		}
+		sc->jail = val;
+	} else if (sandbox__parse_user(val, &sc->uid, &sc->gid)) {
+		bad("--user '%s' is not UID or UID:GID (numbers below 4294967295)", val);
+		return -1;
+	}
+	return 1;
+}
+
 struct run_args {
+	struct sandbox_config sandbox;
 	struct vmm_domain_config cfg;
 	unsigned timeout_s;
 	bool trace, stats; /* for the whole VMM, not one domain */
@@ -114,6 +163,7 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 	const char *kernel = NULL;
 
 	a->cfg = vmm_domain_config__default(NULL);
+	a->sandbox = sandbox__default_config();
 	a->timeout_s = 0;
 	a->trace = a->stats = false;
 	for (int i = 0; i < argc; i++) {
@@ -159,6 +209,18 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 		if (flag) {
 			if (val)
 				return bad("%s takes no value", name);
+			continue;
+		}
+		bool used;
+		const char *sv = val ? val : (i + 1 < argc ? argv[i + 1] : NULL);
+		if (!strcmp(name, "--no-sandbox") || !strcmp(name, "--overcommit"))
+			sv = val;
+		int so = sandbox_option(name, sv, &a->sandbox, &used);
+		if (so < 0)
+			return VMM_EXIT_ERROR;
+		if (so) {
+			if (used && !val)
+				i++;
 			continue;
 		}
 		if (strcmp(name, "--memory") && strcmp(name, "--vcpus") && strcmp(name, "--cmdline") &&
@@ -244,6 +306,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	vmm.trace |= a.trace;
 	vmm.stats |= a.stats;
+	vmm.sandbox = a.sandbox;
 	if (vmm__add_domain(&vmm, &a.cfg, &vd)) {
 		vmm__destroy(&vmm);
 		return VMM_EXIT_ERROR;
@@ -279,10 +342,25 @@ static int cmd_create(int argc, char **argv)
 	unsigned nr = 0;
 	unsigned long long timeout = 0;
 	bool trace = false, stats = false;
+	struct sandbox_config sc = sandbox__default_config();
 
 	command = "create";
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i];
+		char name[32];
+		const char *eq = strchr(a, '=');
+		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+		snprintf(name, sizeof(name), "%.*s", (int)(nlen < sizeof(name) ? nlen : 0), a);
+		bool used, takes = !strcmp(name, "--user") || !strcmp(name, "--jail");
+		const char *sv = eq ? eq + 1 : (takes && i + 1 < argc ? argv[i + 1] : NULL);
+		int so = a[0] == '-' ? sandbox_option(name, sv, &sc, &used) : 0;
+		if (so < 0)
+			return VMM_EXIT_ERROR;
+		if (so) {
+			if (used && !eq)
+				i++;
+			continue;
+		}
 		if (!strcmp(a, "--trace")) {
 			trace = true;
 		} else if (!strcmp(a, "--stats")) {
@@ -333,6 +411,7 @@ static int cmd_create(int argc, char **argv)
 		goto out_vmm;
 	vmm.trace |= trace;
 	vmm.stats |= stats;
+	vmm.sandbox = sc;
 	for (unsigned i = 0; i < nr; i++) {
 		x[i].cfg.min_domid = 1;
 		if (vmm__add_domain(&vmm, &x[i].cfg, &vd)) {

@@ -25,7 +25,8 @@ int module__open(struct module_file *m, const char *option, const char *path,
 			 option, path, strlen(cmdline), (unsigned long long)PVH_MODULE_CMDLINE_MAX);
 		return -1;
 	}
-	m->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not hang the open (refused below); no effect on a file. */
+	m->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (m->fd < 0) {
 		snprintf(err, errlen, "%s %s: cannot open the module: %s", option, path,
 			 strerror(errno));

@@ -221,8 +221,7 @@ static struct kvm_segment busy_tss(void)
 static int set_state(struct vmm_vcpu *vc, struct kvm_sregs *s, struct kvm_regs *r)
 {
 	if (ioctl(vc->fd, KVM_SET_SREGS, s) < 0 || ioctl(vc->fd, KVM_SET_REGS, r) < 0) {
-		util__err("[%s] vCPU %u: cannot set the boot registers: %s", vc->dom->name, vc->id,
-			 strerror(errno));
+		vmm_vcpu__log(vc, "cannot set the boot registers: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -268,7 +267,7 @@ int pvh__load_context(struct vmm_vcpu *vc, const struct vcpu_hvm_context *ctx)
 	struct kvm_regs r = { 0 };
 
 	if (ioctl(vc->fd, KVM_GET_SREGS, &s) < 0) {
-		util__err("KVM_GET_SREGS: %s", strerror(errno));
+		vmm_vcpu__log(vc, "KVM_GET_SREGS: %s", strerror(errno));
 		return -1;
 	}
 	s.ldt = (struct kvm_segment){ .type = X86_DESC_LDT, .present = 1, .unusable = 1 };

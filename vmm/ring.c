@@ -34,5 +34,5 @@ void ring__broken(struct vmm_domain *vd, struct vmm_ring *r, const char *what, c
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	r->broken = true;
-	util__err("[%s] %s: %s: the ring is no longer served", vd->name, what, why);
+	vmm_domain__log(vd, "%s: %s: the ring is no longer served", what, why);
 }

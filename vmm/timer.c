@@ -64,6 +64,7 @@ static void *timer_main(void *arg)
 	 * after its deadline instead of 0.3 ms, and a re-kick (kvm_cpu.c) comes on time.
 	 */
 	prctl(PR_SET_TIMERSLACK, 1000ul);
+	sandbox__enter(vmm, SANDBOX_TIMER);
 
 	for (;;) {
 		pthread_mutex_lock(&vmm->timer.lock);

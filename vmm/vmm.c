@@ -114,6 +114,7 @@ int vmm__init(struct vmm *vmm)
 	pthread_cond_init(&vmm->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	timer__init(&vmm->timer);
+	vmm->sandbox = sandbox__default_config();
 	/*
 	 * The PV backends, in one place, in the order of the --stats line; their
 	 * pages and ports go by address (backend__setup).
@@ -304,10 +305,14 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 	pthread_mutex_unlock(&vmm->lock);
 
 	vmm->run_ns = vmm__now(vmm);
-	/* First: every thread started after it inherits the blocked SIGINT/SIGTERM. */
-	if (hostsig__start(vmm) || timer__start(vmm))
+	/* What needs the privileges the process is about to give up. */
+	(void)ctlsock__open(vmm); /* without it (said why) the domains run all the same */
+	/* Setup is over: the process gives up what it no longer needs (sandbox.c). */
+	if (sandbox__process(vmm))
 		started = false;
-	/* Without it (said why) the domains run all the same. */
+	/* Then: every thread started after it inherits the blocked SIGINT/SIGTERM. */
+	if (started && (hostsig__start(vmm) || timer__start(vmm)))
+		started = false;
 	(void)ctlsock__start(vmm);
 	for (unsigned i = 0; i < HV_MAX_DOMAINS && started; i++)
 		if (vmm->doms[i] && start_domain(vmm->doms[i]))
@@ -317,6 +322,8 @@ int vmm__run(struct vmm *vmm, unsigned timeout_s)
 			if (vmm->doms[i])
 				vmm_domain__stop(vmm->doms[i], VMM_EXIT_CRASH, "could not start");
 	}
+	/* Every other thread has its own filter by now; the main thread's is the last. */
+	sandbox__enter(vmm, SANDBOX_MAIN);
 
 	struct timespec deadline;
 	uint64_t dl = vmm->t0_ns + (uint64_t)timeout_s * 1000000000ull;

@@ -39,6 +39,7 @@
  *   xenstore.c   each domain's xenstore ring on the process's store (xenstore/)
  *   tsc.c        guest TSCs and the wallclock for the core
  *   dump.c       register dumps
+ *   sandbox.c    confinement after setup: seccomp per thread kind, privileges, --jail
  */
 #ifndef VMM_VMM_H
 #define VMM_VMM_H
@@ -75,6 +76,7 @@
 #include "pvh.h"
 #include "refused.h"
 #include "ring.h"
+#include "sandbox.h"
 #include "term.h"
 #include "timer.h"
 #include "tsc.h"
@@ -222,6 +224,9 @@ struct vmm_domain {
 	struct xenstore_backend xs;
 	struct backends backends; /* backend.c */
 
+	/* Host log lines the guest can cause go through this (util__err_limited). */
+	struct util_ratelimit log_limit;
+
 	/* Stopping: the first reason wins. */
 	atomic_bool stopping;
 	int exit_status;
@@ -260,6 +265,10 @@ struct vmm {
 	struct hostsig sig;        /* hostsig.c: SIGINT/SIGTERM */
 	struct ctlsock ctl;        /* ctlsock.c: fastabi xenstore-* */
 
+	struct sandbox_config sandbox; /* sandbox.c; main.c sets it after vmm__init */
+	bool keep_kvm_fd;              /* /dev/kvm stays open after setup: a restart needs it */
+	uint64_t host_backable_mib;    /* MemAvailable + SwapFree at the first build (kvm_mem.c) */
+
 };
 
 /* ---- vmm.c ---- */
@@ -289,6 +298,15 @@ void vmm_domain__stopv(struct vmm_domain *vd, int status, bool dump, const char 
 void vmm_domain__stop_restart(struct vmm_domain *vd, int status, bool restart, const char *fmt,
 			      ...) __attribute__((format(printf, 4, 5)));
 bool vmm_domain__stopping(struct vmm_domain *vd);
+/*
+ * A host log line the guest can cause ("[name] ..." or "[name] vCPU n: ..."),
+ * rate-limited per domain (util__err_limited, docs/security.md).
+ */
+#define vmm_domain__log(vd, fmt, ...) \
+	util__err_limited(&(vd)->log_limit, "[%s] " fmt, (vd)->name, ##__VA_ARGS__)
+#define vmm_vcpu__log(vc, fmt, ...)                                                         \
+	util__err_limited(&(vc)->dom->log_limit, "[%s] vCPU %u: " fmt, (vc)->dom->name, (vc)->id, \
+			  ##__VA_ARGS__)
 /* FASTABI_RESULT_PORT (ioport.h): the guest's test result stops the domain. */
 extern const struct ioport_ops vmm_domain__result_port;
 

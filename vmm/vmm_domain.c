@@ -108,6 +108,7 @@ void vmm_domain__free(struct vmm_domain *vd)
 		domain__destroy(vd->d);
 	kvm_mem__destroy(vd);
 	term__destroy(&vd->console);
+	util__ratelimit_destroy(&vd->log_limit);
 	free(vd);
 }
 
@@ -127,6 +128,7 @@ struct vmm_domain *vmm_domain__new(struct vmm *vmm, const struct vmm_domain_conf
 	else
 		default_name(cfg->kernel, vd->name, sizeof(vd->name));
 	term__init(&vd->console, vd->name);
+	util__ratelimit_init(&vd->log_limit);
 	backend__init(vd);
 	vd->nr_vcpus = cfg->vcpus;
 	for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {

@@ -9,10 +9,12 @@
  */
 #define _GNU_SOURCE /* asprintf */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <libxl.h>
 #include <libxlutil.h>
@@ -515,6 +517,39 @@ static int read_all(struct reader *r)
 	return 0;
 }
 
+/*
+ * Whether the open file is text libxlutil can take: its lexer aborts the
+ * process (an assertion in xlu__cfgl_dequote) on a NUL byte in a quoted
+ * string, found by tests/fuzz/xlcfg_fuzz.c. A NUL byte anywhere, or a size
+ * no configuration has, is refused here with the line it is on.
+ */
+#define XLCFG_MAX_FILE (1u << 20)
+static bool text_file(struct reader *r, int fd, const struct stat *st)
+{
+	char buf[4096];
+	off_t off = 0;
+	int line = 1;
+
+	if (st->st_size > XLCFG_MAX_FILE) {
+		say(r, 0, "error: %lld bytes: larger than any xl.cfg file (at most %u)",
+		    (long long)st->st_size, XLCFG_MAX_FILE);
+		return false;
+	}
+	for (;;) {
+		ssize_t n = pread(fd, buf, sizeof(buf), off);
+		if (n <= 0)
+			return true; /* a read error is libxlutil's to report */
+		for (ssize_t i = 0; i < n; i++) {
+			if (!buf[i]) {
+				say(r, line, "error: a NUL byte: not a text file");
+				return false;
+			}
+			line += buf[i] == '\n';
+		}
+		off += n;
+	}
+}
+
 int xlcfg__read(const char *path, FILE *report, struct xlcfg *x)
 {
 	memset(x, 0, sizeof(*x));
@@ -539,13 +574,33 @@ int xlcfg__read(const char *path, FILE *report, struct xlcfg *x)
 	 * ("Success"), so the reason is said again.
 	 */
 	int rc = 0;
-	if (xlu_cfg_readfile(r.c, path)) {
+	/*
+	 * A FIFO or a device would hang fopen in libxlutil: the file is opened
+	 * without blocking and its type checked first, then libxlutil reads
+	 * that same open file (/proc/self/fd), its messages still naming path.
+	 */
+	char fdpath[64];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode) || !text_file(&r, fd, &st))) {
+		if (!S_ISREG(st.st_mode))
+			say(&r, 0, "error: not a regular file");
+		close(fd);
+		xlu_cfg_destroy(r.c);
+		fflush(report);
+		xlcfg__free(x);
+		return -1;
+	}
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (xlu_cfg_readfile(r.c, fd >= 0 ? fdpath : path)) {
 		if (access(path, R_OK))
 			say(&r, 0, "error: cannot read it: %s", strerror(errno));
 		rc = -1;
 	} else {
 		rc = read_all(&r);
 	}
+	if (fd >= 0)
+		close(fd);
 	xlu_cfg_destroy(r.c);
 	fflush(report);
 	if (rc)

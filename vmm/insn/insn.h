@@ -142,6 +142,12 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
  * first use; again by whoever replaced the handlers since (a test harness).
  */
 void insn_simd__install_traps(void);
+/*
+ * The calling vCPU thread's executable page and buffers, and the trap
+ * handlers, now rather than at its first SIMD instruction: the thread's
+ * sandbox (vmm/sandbox.c) then refuses executable mappings and sigaction.
+ */
+void insn_simd__thread_init(void);
 
 /* xcr.c */
 enum insn_verdict insn_xcr__xgetbv(struct insn_ctx *x);

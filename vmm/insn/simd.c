@@ -141,6 +141,13 @@ static void host_init_once(void)
 	insn_simd__install_traps();
 }
 
+static struct insn_host *host_get(void);
+
+void insn_simd__thread_init(void)
+{
+	(void)host_get();
+}
+
 static struct insn_host *host_get(void)
 {
 	if (tls_host)

@@ -47,7 +47,7 @@ wait_for "watching control/shutdown" || fail "the guest never watched control/sh
 [ -z "$sig" ] || kill -"$sig" "$pid"
 case $case in
 ctl)
-	sock=$XDG_RUNTIME_DIR/fastabi-$pid.sock
+	sock=$XDG_RUNTIME_DIR/fastabi/fastabi-$pid.sock
 	[ -S "$sock" ] || fail "no socket $sock"
 	[ "$(stat -c %a "$sock")" = 600 ] || fail "socket mode $(stat -c %a "$sock"), 600 expected"
 	"$fastabi" xenstore-ls /local/domain/0 >"$dir/ls" || fail "xenstore-ls failed"

@@ -96,6 +96,30 @@ static void assert_bad(const char *text, const char *line)
 	assert_said(line);
 }
 
+/*
+ * A NUL byte inside a quoted string made libxlutil's lexer abort the
+ * process (found by tests/fuzz/xlcfg_fuzz.c): refused with its line now.
+ */
+static void test_nul_byte(void **state)
+{
+	static const char text[] = "name = \"t\"\ntype = \"pvh\"\ndisk = [ 'phy:/dev/nul\1\0\0l' ]\n";
+	struct xlcfg x;
+
+	(void)state;
+	FILE *f = fopen(cfgpath, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	fclose(f);
+	free(report);
+	report = NULL;
+	FILE *r = open_memstream(&report, &report_len);
+	assert_non_null(r);
+	int rc = xlcfg__read(cfgpath, r, &x);
+	fclose(r);
+	assert_int_equal(rc, -1);
+	assert_said(":3: error: a NUL byte: not a text file");
+}
+
 static void test_minimal_defaults(void **state)
 {
 	(void)state;
@@ -314,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_keys),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_all_errors_at_once),
 	};
