@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -132,6 +133,49 @@ def cold_start(fastabi, elf, n):
     return dict({'metric': 'cold_start', 'abi': None, 'op': 'hello', 'unit': 'ms'}, **d)
 
 
+INSN_OPS = ['version.version', 'event_channel.send', 'vcpu.get_runstate_info', 'hvm.get_param',
+            'hvm.get_time', 'grant_table.query_size', 'sched.yield', 'grant_table.copy']
+
+
+def callgrind_inclusive(out_file):
+    """Inclusive instruction counts per function name, from callgrind_annotate."""
+    p = subprocess.run(['callgrind_annotate', '--inclusive=yes', '--threshold=100', '--auto=no',
+                        out_file], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                       check=True)
+    incl = {}
+    for line in p.stdout.splitlines():
+        m = re.match(r'\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+\S+:(\w+)\s+\[', line)
+        if m:
+            incl[m.group(2)] = int(m.group(1).replace(',', ''))
+    return incl
+
+
+def insn_counts(build, count=200):
+    """core_insns and abi_insns per op and ABI: callgrind on bench/core-insns (no KVM)."""
+    exe = os.path.join(build, 'bench', 'core-insns')
+    if not shutil.which('valgrind') or not os.path.exists(exe):
+        progress('no valgrind or no %s: no instruction counts' % exe)
+        return []
+    figs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for op in INSN_OPS:
+            for abi, dispatch in (('fastabi', 'fastabi__dispatch'), ('legacy', 'legacy__dispatch')):
+                out = os.path.join(tmp, 'cg.out')
+                subprocess.run(['valgrind', '--tool=callgrind', '--callgrind-out-file=' + out,
+                                exe, op, abi, str(count)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, check=True)
+                incl = callgrind_inclusive(out)
+                core = incl.get(op.replace('.', '__'), 0) / count
+                disp = incl.get(dispatch, 0) / count
+                total = incl.get('hv_hypercall', 0) / count
+                for metric, v in (('core_insns', core), ('abi_insns', disp - core),
+                                  ('hypercall_insns', total)):
+                    v = round(v, 1)
+                    figs.append({'metric': metric, 'abi': abi, 'op': op, 'unit': 'count',
+                                 'median': v, 'p10': v, 'p90': v, 'p99': v, 'n': count})
+    return figs
+
+
 def table(figs):
     lines = ['%-16s %-16s %-24s %6s %10s %10s %10s %10s %6s %s' %
              ('metric', 'abi', 'op', 'size', 'median', 'p10', 'p90', 'p99', 'n', 'unit')]
@@ -214,6 +258,8 @@ def main():
     # Service times only for the operations the guest timed (same op names).
     timed = {f['op'] for f in figs if f['metric'] == 'round_trip'}
     figs += [f for f in svc_figs if f['op'] in timed]
+    progress('instructions per call in the core (callgrind, in process)')
+    figs += insn_counts(a.build)
     progress('cold start of the smallest guest (%d runs)' % ncold)
     figs.append(cold_start(fastabi, hello, ncold))
 
@@ -229,6 +275,11 @@ def main():
             'batch_per_op': '64 FastABI single calls vs one 64-entry batch, time / 64',
             'bandwidth': 'one 64 x 4 KiB copy_batch call, bytes over the whole call',
             'memcpy_bandwidth': 'guest memcpy (rep movsq) of the same 256 KiB in the same run',
+            'core_insns': 'callgrind, bench/core-insns on the core in process (no KVM): '
+                          'inclusive instructions of the op\'s core function <hypercall>__<op>',
+            'abi_insns': 'the ABI dispatcher (fastabi__dispatch / legacy__dispatch) inclusive, '
+                         'less core_insns: decode, guest-memory copies, encode',
+            'hypercall_insns': 'hv_hypercall inclusive: the whole core path with its locks',
             'cold_start': 'wall time of `fastabi run hello.elf`, process start to exit',
             'quick': a.quick, 'samples': n, 'batch_samples': nb,
         },

@@ -22,6 +22,8 @@ for abi in ('fastabi', 'legacy', 'legacy-translate'):
                'hvm.get_param', 'hvm.get_time', 'grant_table.query_size', 'sched.yield',
                'grant_table.copy'):
         REQUIRED += [('round_trip', abi, op), ('vmm_service', abi, op)]
+        if abi != 'legacy-translate':
+            REQUIRED += [('core_insns', abi, op), ('abi_insns', abi, op)]
 
 with tempfile.TemporaryDirectory() as tmp:
     out = os.path.join(tmp, 'quick.json')
