@@ -345,6 +345,111 @@ static uint64_t calibrate(void)
 	return (c1 - c0) * 1000000 / (n1 - n0);
 }
 
+/*
+ * Guest instructions per call, counted by single-stepping (RFLAGS.TF, one
+ * #DB per instruction): from the caller's arguments to the caller having
+ * its results (read only when the call succeeded, as FastABI writes
+ * outputs only then), each call wrapped in a function of its own; the same count
+ * for an empty function (call, ret, the TF toggling) is subtracted.
+ */
+static volatile unsigned steps;
+static volatile uint64_t sink;
+static unsigned gi_port;
+
+static void on_db(struct cpu_regs *regs)
+{
+	(void)regs;
+	steps++;
+}
+
+static unsigned count_steps(uint64_t (*fn)(void))
+{
+	steps = 0;
+	__asm__ __volatile__("pushfq; orq %[tf], (%%rsp); popfq"
+			     : : [tf] "i"(X86_RFLAGS_TF) : "memory", "cc");
+	uint64_t v = fn();
+	__asm__ __volatile__("pushfq; andq %[ntf], (%%rsp); popfq"
+			     : : [ntf] "i"(~X86_RFLAGS_TF) : "memory", "cc");
+	sink = v;
+	return steps;
+}
+
+#define GI(name, body)                                                          \
+	static __attribute__((noinline)) uint64_t name(void) { return (uint64_t)(body); }
+
+GI(gi_empty, 0)
+GI(gi_f_version, xen_hypercall_version_version(t))
+GI(gi_l_version, hypercall_xen_version(XENVER_version, NULL))
+GI(gi_f_send, ({ struct evtchn_send s_ = { .port = gi_port };
+		 xen_hypercall_event_channel_send(t, &s_); }))
+GI(gi_l_send, ({ struct evtchn_send s_ = { .port = gi_port };
+		 hypercall_event_channel_op(EVTCHNOP_send, &s_); }))
+GI(gi_f_runstate, ({ struct vcpu_runstate_info r_;
+		     xen_hypercall_vcpu_get_runstate_info(t, 0, &r_) ? 0 : r_.state_entry_time; }))
+GI(gi_l_runstate, ({ struct vcpu_runstate_info r_;
+		     hypercall_vcpu_op(VCPUOP_get_runstate_info, 0, &r_) ? 0 : r_.state_entry_time; }))
+GI(gi_f_param, ({ struct xen_hvm_param p_ = { .domid = DOMID_SELF,
+					      .index = HVM_PARAM_CONSOLE_EVTCHN };
+		  xen_hypercall_hvm_get_param(t, &p_) ? 0 : p_.value; }))
+GI(gi_l_param, ({ struct xen_hvm_param p_ = { .domid = DOMID_SELF,
+					      .index = HVM_PARAM_CONSOLE_EVTCHN };
+		  hypercall_hvm_op(HVMOP_get_param, &p_) ? 0 : p_.value; }))
+GI(gi_f_time, ({ struct xen_hvm_get_time g_; xen_hypercall_hvm_get_time(t, &g_) ? 0 : g_.now; }))
+GI(gi_l_time, ({ struct xen_hvm_get_time g_; hypercall_hvm_op(HVMOP_get_time, &g_) ? 0 : g_.now; }))
+GI(gi_f_query, ({ struct gnttab_query_size q_ = { .dom = DOMID_SELF };
+		  xen_hypercall_grant_table_query_size(t, &q_) ? 0 : q_.nr_frames; }))
+GI(gi_l_query, ({ struct gnttab_query_size q_ = { .dom = DOMID_SELF };
+		  hypercall_grant_table_op(GNTTABOP_query_size, &q_, 1) ? 0 : q_.nr_frames; }))
+GI(gi_f_yield, xen_hypercall_sched_yield(t))
+GI(gi_l_yield, hypercall_sched_op(SCHEDOP_yield, NULL))
+#define GI_COPY {                                                                \
+	.source = { .u.gmfn = (uintptr_t)src >> 12, .domid = DOMID_SELF },       \
+	.dest = { .u.gmfn = (uintptr_t)dst >> 12, .domid = DOMID_SELF }, .len = 64 }
+GI(gi_f_copy, ({ struct gnttab_copy c_ = GI_COPY;
+		 xen_hypercall_grant_table_copy(t, &c_) ? -1 : c_.status; }))
+GI(gi_l_copy, ({ struct gnttab_copy c_ = GI_COPY;
+		 hypercall_grant_table_op(GNTTABOP_copy, &c_, 1) ? -1 : c_.status; }))
+
+static void guest_insns(void)
+{
+	static const struct {
+		const char *op;
+		unsigned size;
+		uint64_t (*fast)(void), (*legacy)(void);
+	} gi[] = {
+		{ "version.version", 0, gi_f_version, gi_l_version },
+		{ "event_channel.send", 0, gi_f_send, gi_l_send },
+		{ "vcpu.get_runstate_info", 0, gi_f_runstate, gi_l_runstate },
+		{ "hvm.get_param", 0, gi_f_param, gi_l_param },
+		{ "hvm.get_time", 0, gi_f_time, gi_l_time },
+		{ "grant_table.query_size", 0, gi_f_query, gi_l_query },
+		{ "sched.yield", 0, gi_f_yield, gi_l_yield },
+		{ "grant_table.copy", 64, gi_f_copy, gi_l_copy },
+	};
+
+	irq_register(X86_EXC_DB, on_db);
+	(void)count_steps(gi_empty); /* the first pass also counts its cold start */
+	unsigned base = count_steps(gi_empty);
+	if (count_steps(gi_empty) != base || base == 0) {
+		printf("single-stepping does not count steadily here (%u, then %u #DB for an empty call): no guest_insns\n", base, count_steps(gi_empty));
+		irq_register(X86_EXC_DB, NULL);
+		return;
+	}
+	for (unsigned i = 0; i < sizeof(gi) / sizeof(gi[0]); i++) {
+		if (!gi_port && !strcmp(gi[i].op, "event_channel.send"))
+			continue;
+		for (unsigned k = 0; k < 2; k++) {
+			uint64_t (*fn)(void) = k ? gi[i].legacy : gi[i].fast;
+			unsigned a = count_steps(fn) - base, b = count_steps(fn) - base;
+			const uint64_t v[4] = { a < b ? a : b, a < b ? a : b, a < b ? b : a,
+						a < b ? b : a };
+			line("guest_insns", k ? "legacy" : "fastabi", gi[i].op, gi[i].size, "count",
+			     v, 2, 0);
+		}
+	}
+	irq_register(X86_EXC_DB, NULL);
+}
+
 static unsigned option(const char *key, unsigned def, unsigned max)
 {
 	const char *v = cmdline_option(start_info_cmdline(), key);
@@ -382,6 +487,8 @@ void test_main(void)
 
 	struct xen_hvm_param p = { .domid = DOMID_SELF, .index = HVM_PARAM_CONSOLE_EVTCHN };
 	OK(xen_hypercall_hvm_get_param(t, &p));
+	gi_port = (unsigned)p.value;
+	guest_insns();
 	ops("fastabi", true, (unsigned)p.value);
 	ops("legacy", false, (unsigned)p.value);
 	copies(64);
