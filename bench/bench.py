@@ -118,19 +118,37 @@ def dist(values):
 
 
 def cold_start(fastabi, elf, n):
-    """Wall time of the whole process, start to exit, for the smallest guest."""
-    times = []
+    """Wall time of the whole process for the smallest guest, and its parts.
+
+    --stats reports the VMM's own split: 'built in' (from vmm__init to the
+    vCPUs starting: KVM VM, memslots, ELF load, vCPU setup) and 'ran' (the
+    guest, first instruction to shutdown); the rest is exec, dynamic
+    linking, argument parsing and teardown."""
+    parts = {'hello': [], 'to_first_instruction': [], 'vmm_build': [], 'guest_run': [],
+             'process_overhead': []}
     for _ in range(n):
         t0 = time.perf_counter_ns()
-        p = subprocess.run([fastabi, 'run', elf, '--timeout', '10'],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append((time.perf_counter_ns() - t0) / 1e6)
+        p = subprocess.run([fastabi, 'run', elf, '--timeout', '10', '--stats'],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        total = (time.perf_counter_ns() - t0) / 1e6
         if p.returncode != 0:
             sys.exit('bench: cold start: %s exited with %d' % (elf, p.returncode))
-    d = dist(times)
-    for k in ('median', 'p10', 'p90', 'p99'):
-        d[k] = round(d[k], 3)
-    return dict({'metric': 'cold_start', 'abi': None, 'op': 'hello', 'unit': 'ms'}, **d)
+        m = re.search(r'built in ([\d.]+) ms, ran ([\d.]+) ms', p.stderr)
+        if not m:
+            sys.exit('bench: cold start: no "built in ... ran ..." line from --stats')
+        built, ran = float(m.group(1)), float(m.group(2))
+        parts['hello'].append(total)
+        parts['vmm_build'].append(built)
+        parts['guest_run'].append(ran)
+        parts['to_first_instruction'].append(max(total - ran, built))
+        parts['process_overhead'].append(max(total - ran - built, 0.001))
+    figs = []
+    for op, v in parts.items():
+        d = dist(v)
+        for k in ('median', 'p10', 'p90', 'p99'):
+            d[k] = round(d[k], 3)
+        figs.append(dict({'metric': 'cold_start', 'abi': None, 'op': op, 'unit': 'ms'}, **d))
+    return figs
 
 
 INSN_OPS = ['version.version', 'event_channel.send', 'vcpu.get_runstate_info', 'hvm.get_param',
@@ -173,6 +191,69 @@ def insn_counts(build, count=200):
                     v = round(v, 1)
                     figs.append({'metric': metric, 'abi': abi, 'op': op, 'unit': 'count',
                                  'median': v, 'p10': v, 'p90': v, 'p99': v, 'n': count})
+    return figs
+
+
+def status_kib(pid):
+    out = {}
+    with open('/proc/%d/status' % pid) as fh:
+        for line in fh:
+            k, _, v = line.partition(':')
+            if k in ('VmRSS', 'RssAnon', 'RssFile', 'RssShmem', 'Threads'):
+                out[k] = int(v.split()[0])
+    return out
+
+
+def idle_domains(fastabi, elf, n, tmp):
+    """Start n idle domains in one process; its memory once all block. None if refused."""
+    cfgs = []
+    for i in range(1, n + 1):
+        path = os.path.join(tmp, 'idle%d.cfg' % i)
+        with open(path, 'w') as fh:
+            fh.write('name = "idle%d"\ntype = "pvh"\nkernel = "%s"\nmemory = 16\nvcpus = 1\n'
+                     % (i, elf))
+        cfgs.append(path)
+    p = subprocess.Popen([fastabi, 'create'] + cfgs + ['--timeout', '120'],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen, lines = 0, []
+    for line in p.stdout:
+        lines.append(line.rstrip())
+        if 'BENCH-IDLE blocking' in line:
+            seen += 1
+            if seen == n:
+                break
+    if seen < n:
+        p.wait()
+        return None, ' '.join(lines[-2:])
+    time.sleep(0.2)  # every vCPU into SCHEDOP_block
+    st = status_kib(p.pid)
+    p.kill()
+    p.wait()
+    return st, None
+
+
+def scale(fastabi, elf, counts):
+    figs, ran, why = [], 0, None
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in counts:
+            progress('%d idle domains' % n)
+            st, err = idle_domains(fastabi, elf, n, tmp)
+            if st is None:
+                why = '%d domains refused: %s' % (n, err)
+                progress(why)
+                break
+            ran = n
+            # The VMM's own memory: anonymous pages (guest RAM is a memfd: RssShmem).
+            v = round(st['RssAnon'] / 1024 / n, 3)
+            figs.append({'metric': 'rss_per_domain', 'abi': None, 'op': 'idle', 'unit': 'MiB',
+                         'median': v, 'p10': v, 'p90': v, 'p99': v, 'n': 1, 'domains': n,
+                         'guest_touched_mib': round(st['RssShmem'] / 1024 / n, 3),
+                         'threads': st['Threads'],
+                         'process_rss_mib': round(st['VmRSS'] / 1024, 3)})
+    if ran:
+        figs.append({'metric': 'max_domains', 'abi': None, 'op': 'idle', 'unit': 'count',
+                     'median': ran, 'p10': ran, 'p90': ran, 'p99': ran, 'n': 1,
+                     'limit': why or 'none reached'})
     return figs
 
 
@@ -224,7 +305,24 @@ def plot(figs, json_path):
               'set title "Guest-observed round trip: median, bars p10..p90"\nplot %s\n' %
               (svg, ', '.join(plots)))
     subprocess.run([gp], input=script, text=True, check=True)
-    return [svg]
+    out = [svg]
+
+    mem = [f for f in figs if f['metric'] == 'rss_per_domain']
+    if mem:
+        dat = base + '-memory.dat'
+        with open(dat, 'w') as fh:
+            for f in mem:
+                fh.write('%d %s %s\n' % (f['domains'], f['median'], f['guest_touched_mib']))
+        svg = base + '-memory.svg'
+        script = ('set terminal svg size 800,500\nset output "%s"\nset xlabel "idle domains"\n'
+                  'set ylabel "MiB per domain"\nset logscale x 2\nset grid\nset yrange [0:*]\n'
+                  'set title "Memory per idle domain (16 MiB, 1 vCPU, SCHEDOP_block)"\n'
+                  "plot '%s' using 1:2 with linespoints title 'VMM (RssAnon)', "
+                  "'%s' using 1:3 with linespoints title 'guest RAM touched (RssShmem)', "
+                  "2 with lines dashtype 2 title 'target: 2 MiB'\n" % (svg, dat, dat))
+        subprocess.run([gp], input=script, text=True, check=True)
+        out.append(svg)
+    return out
 
 
 def main():
@@ -260,8 +358,11 @@ def main():
     figs += [f for f in svc_figs if f['op'] in timed]
     progress('instructions per call in the core (callgrind, in process)')
     figs += insn_counts(a.build)
+    progress('memory and scale: idle domains in one process')
+    idle = os.path.join(a.build, 'guest', 'tests', 'bench-idle.elf')
+    figs += scale(fastabi, idle, [1, 8, 15, 32, 128])
     progress('cold start of the smallest guest (%d runs)' % ncold)
-    figs.append(cold_start(fastabi, hello, ncold))
+    figs += cold_start(fastabi, hello, ncold)
 
     doc = {
         'machine': machine(),
@@ -280,7 +381,15 @@ def main():
             'abi_insns': 'the ABI dispatcher (fastabi__dispatch / legacy__dispatch) inclusive, '
                          'less core_insns: decode, guest-memory copies, encode',
             'hypercall_insns': 'hv_hypercall inclusive: the whole core path with its locks',
-            'cold_start': 'wall time of `fastabi run hello.elf`, process start to exit',
+            'rss_per_domain': 'idle domains (16 MiB, 1 vCPU, blocked in SCHEDOP_block) in one '
+                              '`fastabi create`: the process\'s RssAnon / domains (guest RAM '
+                              'is a memfd, RssShmem, reported as guest_touched_mib)',
+            'max_domains': 'the most idle domains of 1, 8, 15, 32, 128 one process ran',
+            'cold_start': 'wall time of `fastabi run hello.elf`, process start to exit (op '
+                          'hello); its parts from --stats: vmm_build (vmm__init to the vCPUs '
+                          'starting), guest_run (first guest instruction to shutdown), '
+                          'to_first_instruction (whole less guest_run), process_overhead '
+                          '(exec, loading, teardown)',
             'quick': a.quick, 'samples': n, 'batch_samples': nb,
         },
         'figures': figs,

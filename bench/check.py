@@ -4,6 +4,7 @@ that every figure the issue asks for is there and sane (positive values,
 p10 <= median <= p90 <= p99, n > 0). Never a timing."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -11,7 +12,9 @@ import tempfile
 build, bench_py = sys.argv[1], sys.argv[2]
 REQUIRED = [  # (metric, abi, op) that must be present
     ('round_trip', 'null', 'null'), ('vmm_service', 'null', 'null'),
-    ('cold_start', None, 'hello'),
+    ('cold_start', None, 'hello'), ('cold_start', None, 'to_first_instruction'),
+    ('cold_start', None, 'vmm_build'), ('cold_start', None, 'guest_run'),
+    ('rss_per_domain', None, 'idle'), ('max_domains', None, 'idle'),
     ('batch_per_op', 'fastabi', 'grant_copy_single'), ('batch_per_op', 'fastabi', 'grant_copy_batch'),
     ('batch_per_op', 'fastabi', 'grant_map_single'), ('batch_per_op', 'fastabi', 'grant_map_batch'),
     ('batch_per_op', 'fastabi', 'grant_unmap_single'), ('batch_per_op', 'fastabi', 'grant_unmap_batch'),
@@ -23,7 +26,8 @@ for abi in ('fastabi', 'legacy', 'legacy-translate'):
                'grant_table.copy'):
         REQUIRED += [('round_trip', abi, op), ('vmm_service', abi, op)]
         if abi != 'legacy-translate':
-            REQUIRED += [('core_insns', abi, op), ('abi_insns', abi, op)]
+            REQUIRED += [('core_insns', abi, op), ('abi_insns', abi, op),
+                         ('guest_insns', abi, op)]
 
 with tempfile.TemporaryDirectory() as tmp:
     out = os.path.join(tmp, 'quick.json')
@@ -31,7 +35,10 @@ with tempfile.TemporaryDirectory() as tmp:
                    check=True, stdout=subprocess.DEVNULL)
     with open(out) as fh:
         doc = json.load(fh)
-bad = []
+    plots = [os.path.join(tmp, 'quick-%s.svg' % k) for k in ('round-trip', 'memory')]
+    missing_plots = [p for p in plots if not os.path.exists(p) or not os.path.getsize(p)] if shutil.which('gnuplot') \
+        else []
+bad = ['plot %s empty' % p for p in missing_plots]
 for k in ('cpu', 'kernel', 'kvm'):
     if not doc['machine'].get(k):
         bad.append('machine.%s missing' % k)
