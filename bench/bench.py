@@ -117,6 +117,21 @@ def dist(values):
             'n': len(v)}
 
 
+def host_memcpy(n, size=262144):
+    """The host's memcpy of 256 KiB (a bytearray slice copy is one memmove), MB/s."""
+    src, dst = bytearray(b'\x5a' * size), bytearray(size)
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter_ns()
+        dst[:] = src
+        times.append(time.perf_counter_ns() - t0)
+    times.sort()
+    rate = lambda ns: round(size * 1000 / max(ns, 1))
+    return {'metric': 'memcpy_bandwidth', 'abi': 'host', 'op': 'memcpy', 'unit': 'MB/s',
+            'median': rate(pct(times, 50)), 'p10': rate(pct(times, 90)),
+            'p90': rate(pct(times, 10)), 'p99': rate(pct(times, 1)), 'n': n, 'size': size}
+
+
 def cold_start(fastabi, elf, n):
     """Wall time of the whole process for the smallest guest, and its parts.
 
@@ -257,6 +272,84 @@ def scale(fastabi, elf, counts):
     return figs
 
 
+REGISTER_OPS = ['version.version', 'event_channel.send', 'vcpu.get_runstate_info',
+                'hvm.get_param', 'hvm.get_time', 'grant_table.query_size', 'sched.yield']
+
+
+def targets(figs):
+    """The issue's targets, each as (target, op, value, met), from the figures."""
+    def get(metric, abi, op, size=None, field='median'):
+        for f in figs:
+            if (f['metric'], f['abi'], f['op']) == (metric, abi, op) and f.get('size') == size:
+                return f.get(field)
+        return None
+
+    rows = []
+    for op in REGISTER_OPS:
+        svc, rt = get('vmm_service', 'fastabi', op), get('round_trip', 'fastabi', op)
+        if svc is not None and rt:
+            rows.append(('FastABI service <= 3% of its round trip', op, svc / rt, svc / rt <= 0.03))
+        leg = get('vmm_service', 'legacy', op)
+        if svc is not None and leg:
+            rows.append(('FastABI service <= 1/4 of legacy service', op, svc / leg,
+                         svc / leg <= 0.25))
+    for op in INSN_OPS:
+        fa, le = get('abi_insns', 'fastabi', op), get('abi_insns', 'legacy', op)
+        if fa is not None and le:
+            rows.append(('FastABI decode+encode insns <= 1/10 legacy', op, fa / le, fa / le <= 0.1))
+    for op in REGISTER_OPS + ['grant_table.copy']:
+        size = 64 if op == 'grant_table.copy' else None
+        q = get('round_trip', 'legacy-translate', op, size)
+        fa = get('round_trip', 'legacy-translate', op, size, 'fastabi_median_same_run')
+        if q and fa:
+            rows.append(('legacy QEMU way >= 1.4 x FastABI round trip', op, q / fa, q / fa >= 1.4))
+    for kind in ('copy', 'map', 'unmap'):
+        size = 4096 if kind == 'copy' else None
+        one = get('batch_per_op', 'fastabi', 'grant_%s_single' % kind, size)
+        bat = get('batch_per_op', 'fastabi', 'grant_%s_batch' % kind, size)
+        if one and bat:
+            rows.append(('64-batch >= 20 x cheaper per op', 'grant_' + kind, one / bat,
+                         one / bat >= 20))
+    bw = get('bandwidth', 'fastabi', 'grant_table.copy_batch', 262144)
+    for abi, what in (('host', 'vs host memcpy'), ('none', 'vs guest memcpy')):
+        mc = get('memcpy_bandwidth', abi, 'memcpy', 262144)
+        if bw and mc:
+            rows.append(('batched 4 KiB copy >= 1/2 memcpy bandwidth', what, bw / mc,
+                         bw / mc >= 0.5))
+    cs = get('cold_start', None, 'hello')
+    if cs:
+        rows.append(('cold start < 5 ms', 'hello (ms)', cs, cs < 5))
+    for f in figs:
+        if f['metric'] == 'rss_per_domain':
+            rows.append(('<= 2 MiB VMM memory per idle domain', '%d domains (MiB)' % f['domains'],
+                         f['median'], f['median'] <= 2))
+    md = get('max_domains', None, 'idle')
+    if md:
+        rows.append(('128 idle domains in one process', 'most that ran', md, md >= 128))
+    return rows
+
+
+def targets_table(rows):
+    lines = ['%-46s %-26s %10s  %s' % ('target', 'op', 'value', 'met')]
+    for t, op, v, ok in rows:
+        lines.append('%-46s %-26s %10.3f  %s' % (t, op, v, 'yes' if ok else 'NO'))
+    return '\n'.join(lines)
+
+
+def markdown(figs, rows):
+    """The figures and the targets as Markdown tables (written beside the JSON)."""
+    out = ['| metric | abi | op | size | median | p10 | p90 | p99 | n | unit |',
+           '|---|---|---|---|---|---|---|---|---|---|']
+    for f in figs:
+        out.append('| %s | %s | %s | %s | %s | %s | %s | %s | %d | %s |' % (
+            f['metric'], f['abi'] or '', f['op'], f.get('size', f.get('domains', '')),
+            f['median'], f['p10'], f['p90'], f['p99'], f['n'], f['unit']))
+    out += ['', '| target | op | value | met |', '|---|---|---|---|']
+    for t, op, v, ok in rows:
+        out.append('| %s | %s | %.3f | %s |' % (t, op, v, 'yes' if ok else '**no**'))
+    return '\n'.join(out) + '\n'
+
+
 def table(figs):
     lines = ['%-16s %-16s %-24s %6s %10s %10s %10s %10s %6s %s' %
              ('metric', 'abi', 'op', 'size', 'median', 'p10', 'p90', 'p99', 'n', 'unit')]
@@ -349,13 +442,22 @@ def main():
         out = run_guest(fastabi, calls,
                         ['--fixed-mem-layout', '--legacy-translate', '--service-times', svc],
                         'n=%d nb=%d' % (n, nb), 600)
-        figs += [f for f in parse_guest(out, 'legacy-translate')
-                 if f['abi'] == 'legacy-translate']
+        second = parse_guest(out, 'legacy-translate')
+        # The ratio to FastABI is taken within one run (machine noise moves whole runs).
+        fast2 = {(f['metric'], f['op'], f.get('size')): f['median'] for f in second
+                 if f['abi'] == 'fastabi'}
+        for f in second:
+            if f['abi'] == 'legacy-translate' and f['metric'] == 'round_trip':
+                f['fastabi_median_same_run'] = fast2.get((f['metric'], f['op'], f.get('size')))
+        # The guest's code is the same in both runs: only the timings differ.
+        figs += [f for f in second if f['abi'] == 'legacy-translate' and
+                 f['metric'] == 'round_trip']
         svc_figs += [f for f in parse_service(svc, names, 'legacy-translate')
                      if f['abi'] == 'legacy-translate']
     # Service times only for the operations the guest timed (same op names).
     timed = {f['op'] for f in figs if f['metric'] == 'round_trip'}
     figs += [f for f in svc_figs if f['op'] in timed]
+    figs.append(host_memcpy(n))
     progress('instructions per call in the core (callgrind, in process)')
     figs += insn_counts(a.build)
     progress('memory and scale: idle domains in one process')
@@ -372,10 +474,14 @@ def main():
             'vmm_service': 'host TSC from KVM_RUN returning to the next KVM_RUN '
                            '(fastabi run --service-times)',
             'legacy-translate': 'legacy pointers translated with one KVM_TRANSLATE per page '
-                                '(fastabi run --legacy-translate), as QEMU does',
+                                '(fastabi run --legacy-translate), as QEMU does; a second '
+                                'run, whose own FastABI medians are kept beside '
+                                '(fastabi_median_same_run) for the ratio',
             'batch_per_op': '64 FastABI single calls vs one 64-entry batch, time / 64',
             'bandwidth': 'one 64 x 4 KiB copy_batch call, bytes over the whole call',
-            'memcpy_bandwidth': 'guest memcpy (rep movsq) of the same 256 KiB in the same run',
+            'memcpy_bandwidth': 'abi none: the guest\'s memcpy (rep movsq) of the same 256 KiB; '
+                                'abi host: the host\'s (a Python bytearray slice copy, one '
+                                'memmove), both in the same run',
             'core_insns': 'callgrind, bench/core-insns on the core in process (no KVM): '
                           'inclusive instructions of the op\'s core function <hypercall>__<op>',
             'abi_insns': 'the ABI dispatcher (fastabi__dispatch / legacy__dispatch) inclusive, '
@@ -394,9 +500,16 @@ def main():
         },
         'figures': figs,
     }
+    rows = targets(figs)
+    doc['targets'] = [{'target': t, 'op': op, 'value': round(v, 4), 'met': ok}
+                      for t, op, v, ok in rows]
     with open(a.json, 'w') as fh:
         json.dump(doc, fh, indent=1)
+    with open(os.path.splitext(a.json)[0] + '.md', 'w') as fh:
+        fh.write(markdown(figs, rows))
     print(table(figs))
+    print()
+    print(targets_table(rows))
     for p in plot(figs, a.json):
         progress('plot: ' + p)
     progress('JSON: ' + a.json)

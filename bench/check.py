@@ -19,6 +19,7 @@ REQUIRED = [  # (metric, abi, op) that must be present
     ('batch_per_op', 'fastabi', 'grant_map_single'), ('batch_per_op', 'fastabi', 'grant_map_batch'),
     ('batch_per_op', 'fastabi', 'grant_unmap_single'), ('batch_per_op', 'fastabi', 'grant_unmap_batch'),
     ('bandwidth', 'fastabi', 'grant_table.copy_batch'), ('memcpy_bandwidth', 'none', 'memcpy'),
+    ('memcpy_bandwidth', 'host', 'memcpy'),
 ]
 for abi in ('fastabi', 'legacy', 'legacy-translate'):
     for op in ('version.version', 'event_channel.send', 'vcpu.get_runstate_info',
