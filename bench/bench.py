@@ -132,6 +132,48 @@ def host_memcpy(n, size=262144):
             'p90': rate(pct(times, 10)), 'p99': rate(pct(times, 1)), 'n': n, 'size': size}
 
 
+def ping_pong(build, msgs, runs):
+    """Event-channel ping-pong between two domains (guest/tests/interdom-ring: a
+    request in a granted ring, an event, the answer, an event), per ABI, against
+    the floor of two host threads waking each other through eventfds.
+
+    The frontend reports its mean round trip over msgs (TSC, pvclock-scaled);
+    the distribution is over runs separate `fastabi create` runs."""
+    fastabi = os.path.join(build, 'vmm', 'fastabi')
+    ring = os.path.join(build, 'guest', 'tests', 'interdom-ring.elf')
+    figs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for abi, opt, key in (('fastabi', 'abi=fast', ''), ('legacy', 'abi=legacy', 'fastabi = 0')):
+            vals = []
+            for _ in range(runs):
+                cfgs = []
+                for name, extra in (('frontend', 'role=frontend backend=2 gref=8 msgs=%d %s'
+                                     % (msgs, opt)),
+                                    ('backend', 'role=backend frontend=1 gref=8 %s' % opt)):
+                    path = os.path.join(tmp, name + '.cfg')
+                    with open(path, 'w') as fh:
+                        fh.write('name = "%s"\ntype = "pvh"\nkernel = "%s"\nmemory = 32\n'
+                                 'fixed_mem_layout = 1\nextra = "%s"\n%s\n'
+                                 % (name, ring, extra, key))
+                    cfgs.append(path)
+                p = subprocess.run([fastabi, 'create'] + cfgs + ['--timeout', '120'],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                m = re.search(r'DEMO .*ns_per_round_trip=(\d+)', p.stdout)
+                if p.returncode != 0 or not m:
+                    sys.exit('bench: ping-pong (%s) failed (exit status %d):\n%s'
+                             % (abi, p.returncode, p.stdout[-2000:]))
+                vals.append(int(m.group(1)))
+            figs.append(dict({'metric': 'ping_pong', 'abi': abi, 'op': 'event_channel.send',
+                              'unit': 'ns', 'messages': msgs}, **dist(vals)))
+    exe = os.path.join(build, 'bench', 'eventfd-pingpong')
+    out = subprocess.run([exe, str(msgs * 10)], stdout=subprocess.PIPE, text=True,
+                         check=True).stdout.split()
+    med, p10, p90, p99, n = (int(x) for x in out[1:6])
+    figs.append({'metric': 'ping_pong', 'abi': 'none', 'op': 'eventfd', 'unit': 'ns',
+                 'median': med, 'p10': p10, 'p90': p90, 'p99': p99, 'n': n})
+    return figs
+
+
 def cold_start(fastabi, elf, n):
     """Wall time of the whole process for the smallest guest, and its parts.
 
@@ -429,6 +471,7 @@ def main():
     calls = os.path.join(a.build, 'guest', 'tests', 'bench-calls.elf')
     hello = os.path.join(a.build, 'guest', 'tests', 'hello.elf')
     n, nb, ncold = (100, 5, 10) if a.quick else (1000, 30, 50)
+    npp, npp_runs = (200, 3) if a.quick else (2000, 10)
     names = op_names()
     figs = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -460,6 +503,8 @@ def main():
     figs.append(host_memcpy(n))
     progress('instructions per call in the core (callgrind, in process)')
     figs += insn_counts(a.build)
+    progress('ping-pong between two domains (%d round trips, %d runs per ABI)' % (npp, npp_runs))
+    figs += ping_pong(a.build, npp, npp_runs)
     progress('memory and scale: idle domains in one process')
     idle = os.path.join(a.build, 'guest', 'tests', 'bench-idle.elf')
     figs += scale(fastabi, idle, [1, 8, 15, 32, 128])
@@ -487,6 +532,11 @@ def main():
             'abi_insns': 'the ABI dispatcher (fastabi__dispatch / legacy__dispatch) inclusive, '
                          'less core_insns: decode, guest-memory copies, encode',
             'hypercall_insns': 'hv_hypercall inclusive: the whole core path with its locks',
+            'ping_pong': 'fastabi create with guest/tests/interdom-ring (frontend and backend, a '
+                         'granted ring, inter-domain event channel): the frontend\'s mean round '
+                         'trip (request, event, answer, event) per run, percentiles over runs; '
+                         'abi none: two host threads waking each other through eventfds '
+                         '(bench/eventfd-pingpong), per round trip',
             'rss_per_domain': 'idle domains (16 MiB, 1 vCPU, blocked in SCHEDOP_block) in one '
                               '`fastabi create`: the process\'s RssAnon / domains (guest RAM '
                               'is a memfd, RssShmem, reported as guest_touched_mib)',

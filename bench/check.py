@@ -20,6 +20,8 @@ REQUIRED = [  # (metric, abi, op) that must be present
     ('batch_per_op', 'fastabi', 'grant_unmap_single'), ('batch_per_op', 'fastabi', 'grant_unmap_batch'),
     ('bandwidth', 'fastabi', 'grant_table.copy_batch'), ('memcpy_bandwidth', 'none', 'memcpy'),
     ('memcpy_bandwidth', 'host', 'memcpy'),
+    ('ping_pong', 'fastabi', 'event_channel.send'), ('ping_pong', 'legacy', 'event_channel.send'),
+    ('ping_pong', 'none', 'eventfd'),
 ]
 for abi in ('fastabi', 'legacy', 'legacy-translate'):
     for op in ('version.version', 'event_channel.send', 'vcpu.get_runstate_info',
