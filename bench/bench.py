@@ -435,10 +435,11 @@ def plot(figs, json_path):
         c = 3 + 3 * j
         plots.append("'%s' using ($1+%f):%d:%d:%d:xtic(2) with yerrorbars title '%s'" %
                      (dat, (j - 1.5) * 0.18, c, c + 1, c + 2, a))
-    script = ('set terminal svg size 1100,600\nset output "%s"\nset ylabel "round trip (us)"\n'
-              'set xtics rotate by -40\nset logscale y\nset grid ytics\n'
+    script = ('set terminal svg size 1100,600 noenhanced\nset output "%s"\n'
+              'set ylabel "round trip (us)"\nset xrange [-0.6:%f]\nset bmargin 9\n'
+              'set xtics rotate by -40\nset logscale y\nset grid ytics\nset key top left\n'
               'set title "Guest-observed round trip: median, bars p10..p90"\nplot %s\n' %
-              (svg, ', '.join(plots)))
+              (svg, len(ops) - 0.4, ', '.join(plots)))
     subprocess.run([gp], input=script, text=True, check=True)
     out = [svg]
 
@@ -449,8 +450,9 @@ def plot(figs, json_path):
             for f in mem:
                 fh.write('%d %s %s\n' % (f['domains'], f['median'], f['guest_touched_mib']))
         svg = base + '-memory.svg'
-        script = ('set terminal svg size 800,500\nset output "%s"\nset xlabel "idle domains"\n'
+        script = ('set terminal svg size 800,500 noenhanced\nset output "%s"\nset xlabel "idle domains"\n'
                   'set ylabel "MiB per domain"\nset logscale x 2\nset grid\nset yrange [0:*]\n'
+                  'set offsets 0, 0, graph 0.15, 0\n'
                   'set title "Memory per idle domain (16 MiB, 1 vCPU, SCHEDOP_block)"\n'
                   "plot '%s' using 1:2 with linespoints title 'VMM (RssAnon)', "
                   "'%s' using 1:3 with linespoints title 'guest RAM touched (RssShmem)', "
