@@ -38,7 +38,7 @@ with tempfile.TemporaryDirectory() as tmp:
                    check=True, stdout=subprocess.DEVNULL)
     with open(out) as fh:
         doc = json.load(fh)
-    plots = [os.path.join(tmp, 'quick-%s.svg' % k) for k in ('round-trip', 'memory')]
+    plots = [os.path.join(tmp, 'quick-%s.svg' % k) for k in ('round-trip', 'memory', 'ring')]
     missing_plots = [p for p in plots if not os.path.exists(p) or not os.path.getsize(p)] if shutil.which('gnuplot') \
         else []
 bad = ['plot %s empty' % p for p in missing_plots]
@@ -56,6 +56,11 @@ for f in doc['figures']:
         bad.append('insane figure %s' % json.dumps(f))
 copies = {f.get('size') for f in doc['figures']
           if f['metric'] == 'round_trip' and f['op'] == 'grant_table.copy'}
+for abi in ('fastabi', 'legacy'):
+    sizes = {f['size'] for f in doc['figures']
+             if f['metric'] == 'ring_throughput' and f['abi'] == abi}
+    if sizes != {64, 256, 1024, 4096, 16384, 65536}:
+        bad.append('ring_throughput %s sizes %s, want 64 B to 64 KiB' % (abi, sorted(sizes)))
 if copies != {64, 4096, 65536}:
     bad.append('grant copy sizes %s, want 64, 4096, 65536' % sorted(copies - {None}))
 for r in REQUIRED:
