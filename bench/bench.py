@@ -45,12 +45,17 @@ def machine():
     with open('/proc/cpuinfo') as f:
         flags = f.read()
     hw = ' vmx' in flags or ' svm' in flags
+    # The loaded KVM vendor modules name the flavour (kvm_intel, kvm_amd, kvm_pvm).
+    mods = sorted(m for m in os.listdir('/sys/module') if m.startswith('kvm_'))
+    if hw:
+        kvm = 'hardware-assisted (vmx/svm)'
+    else:
+        kvm = 'no vmx/svm flag: KVM without hardware virtualization'
     return {
         'cpu': model,
         'cpus': os.cpu_count(),
         'kernel': platform.release(),
-        'kvm': 'hardware-assisted (vmx/svm)' if hw else
-               'no vmx/svm flag: KVM without hardware virtualization (PVM backend)',
+        'kvm': '%s; modules: %s' % (kvm, ', '.join(mods) or 'none'),
     }
 
 
