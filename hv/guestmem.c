@@ -426,6 +426,15 @@ int guestmem__translate(struct guestmem *gm, const struct x86_paging *pg, gva_t 
 	};
 	struct pagewalk_result r;
 
+	if (__builtin_expect(gm->translate_hook != NULL, 0)) {
+		uint64_t a;
+		if (gm->translate_hook(gva_val(va), access, &a))
+			return walk_fail(fault, GUESTMEM_FAULT_NOT_PRESENT, gva_val(va), 0, 0);
+		*out = gpa(a);
+		if (fault)
+			*fault = (struct guestmem_fault){ .reason = GUESTMEM_FAULT_NONE, .gva = va };
+		return 0;
+	}
 	if (pagewalk__translate(&env, gva_val(va), access, &r) == 0) {
 		*out = gpa(r.gpa);
 		if (fault)

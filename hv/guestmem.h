@@ -54,6 +54,14 @@ struct guestmem {
 	unsigned nr_regions;
 	bool confidential;
 	uint64_t refused; /* accessed atomically */
+	/*
+	 * Benchmarks only (the VMM's --legacy-translate, docs/benchmarks.md):
+	 * translate a legacy pointer's pages with this instead of the page walk,
+	 * as QEMU's Xen emulation does (one KVM_TRANSLATE per page). NULL, the
+	 * default: the walk. 0 and *gpa, or -1 when the address does not
+	 * translate (or is not writable for GUESTMEM_ACCESS_WRITE).
+	 */
+	int (*translate_hook)(uint64_t va, unsigned access, uint64_t *gpa);
 };
 
 void guestmem__init(struct guestmem *gm);

@@ -13,6 +13,9 @@ packages=(
 	libzydis-dev               # Zydis 4: the VMM decodes and re-encodes the instructions it completes (vmm/insn/)
 	gcovr                      # coverage reports
 	grub-common grub-xen-bin   # grub-mkimage and GRUB for Xen PVH: an unmodified Xen guest (tests/integration/grub)
+	gnuplot-nox                # scripts/bench.sh's plots (docs/benchmarks.md)
+	python3-yaml               # bench/bench.py reads the op names from abi/*.yml
+	valgrind                   # bench/bench.py: the core's instructions per call (callgrind)
 )
 # The generated Rust bindings are compiled when rustc exists; Debian's
 # rustc is enough when no other toolchain is on PATH.

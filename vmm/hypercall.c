@@ -116,6 +116,9 @@ void hypercall__doorbell(struct vmm_vcpu *vc)
 	regs_in(&call.regs, &sr->regs);
 	vc->nr_hypercalls++;
 	hv_hypercall(vc->hv, &call);
+	if (__builtin_expect(vc->svc != NULL, 0))
+		measure__call(vc, call.fast, call.mode64, call.hypercall,
+			      call.fast ? call.arg[0] : hcall__legacy_subop(call.hypercall, call.arg[0]));
 	if (vc->dom->vmm->trace)
 		trace(vc, &call);
 	count_refused(vc, &call);

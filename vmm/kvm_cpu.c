@@ -372,6 +372,9 @@ static void *thread_main(void *arg)
 	sigset_t set;
 
 	tls_run = run;
+	measure__self = vc;
+	if (measure__service_enabled() && measure__service_attach(vc))
+		util__err("vCPU %u: no memory for its service times", vc->id);
 	sigemptyset(&set);
 	sigaddset(&set, SIG_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
@@ -402,8 +405,12 @@ static void *thread_main(void *arg)
 		run->kvm_dirty_regs = vc->dirty;
 		vc->dirty = 0;
 		vc->entry_gen = atomic_load(&vd->memslot_gen);
+		if (__builtin_expect(vc->svc != NULL, 0))
+			measure__entry(vc);
 		int r = ioctl(vc->fd, KVM_RUN, 0);
 		int err = errno;
+		if (__builtin_expect(vc->svc != NULL, 0))
+			measure__exit(vc);
 		atomic_store(&vc->in_run, false);
 		atomic_fetch_add(&vc->run_seq, 1);
 		run->immediate_exit = 0;
@@ -430,6 +437,7 @@ static void *thread_main(void *arg)
 	}
 	if (vd->dump_on_stop && vc->started)
 		dump__vcpu(vc, "state when stopped");
+	measure__dump(vc);
 	pthread_mutex_lock(&vc->lock);
 	atomic_store(&vc->in_run, false);
 	tls_run = NULL;

@@ -53,6 +53,10 @@ static void usage(FILE *f)
 		"  --timeout SECONDS    stop a guest that runs longer (exit status 4)\n"
 		"  --trace              print every hypercall on stderr (also FASTABI_TRACE=1)\n"
 		"  --stats              print counters per domain at exit (also FASTABI_STATS=1)\n"
+		"  --legacy-translate   benchmarks: translate legacy pointers with one\n"
+		"                       KVM_TRANSLATE per page, as QEMU does (docs/benchmarks.md)\n"
+		"  --service-times FILE benchmarks: the VMM's time per exit and hypercall,\n"
+		"                       JSON lines written to FILE at exit (docs/benchmarks.md)\n"
 		"\n"
 		"confinement (run and create; docs/security.md):\n"
 		"  --user UID[:GID]     the user to become after setup when started as root\n"
@@ -155,6 +159,8 @@ struct run_args {
 	struct vmm_domain_config cfg;
 	unsigned timeout_s;
 	bool trace, stats; /* for the whole VMM, not one domain */
+	bool legacy_translate;      /* benchmarks only (measure.h) */
+	const char *service_times;  /* benchmarks only (measure.h) */
 };
 
 /* Parse `run`'s arguments; 0, or an exit status after printing why. */
@@ -165,7 +171,8 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 	a->cfg = vmm_domain_config__default(NULL);
 	a->sandbox = sandbox__default_config();
 	a->timeout_s = 0;
-	a->trace = a->stats = false;
+	a->trace = a->stats = a->legacy_translate = false;
+	a->service_times = NULL;
 	for (int i = 0; i < argc; i++) {
 		char *arg = argv[i];
 		if (!strcmp(arg, "--")) { /* the end of options: KERNEL follows */
@@ -204,6 +211,8 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 			a->trace = true;
 		else if (!strcmp(name, "--stats"))
 			a->stats = true;
+		else if (!strcmp(name, "--legacy-translate"))
+			a->legacy_translate = true;
 		else
 			flag = false;
 		if (flag) {
@@ -225,7 +234,7 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 		}
 		if (strcmp(name, "--memory") && strcmp(name, "--vcpus") && strcmp(name, "--cmdline") &&
 		    strcmp(name, "--timeout") && strcmp(name, "--name") && strcmp(name, "--ramdisk") &&
-		    strcmp(name, "--module"))
+		    strcmp(name, "--module") && strcmp(name, "--service-times"))
 			return bad("unknown option '%s'", name);
 		if (!val) {
 			if (i + 1 >= argc)
@@ -250,6 +259,10 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 				return bad("--cmdline is too long: %zu bytes, at most %llu", strlen(val),
 					   (unsigned long long)PVH_CMDLINE_MAX);
 			a->cfg.cmdline = val;
+		} else if (!strcmp(name, "--service-times")) {
+			if (!*val)
+				return bad("--service-times needs a file name");
+			a->service_times = val;
 		} else if (!strcmp(name, "--ramdisk")) {
 			if (!*val)
 				return bad("--ramdisk needs a file name");
@@ -307,10 +320,13 @@ static int cmd_run(int argc, char **argv)
 	vmm.trace |= a.trace;
 	vmm.stats |= a.stats;
 	vmm.sandbox = a.sandbox;
-	if (vmm__add_domain(&vmm, &a.cfg, &vd)) {
+	if ((a.service_times && measure__service_open(a.service_times)) ||
+	    vmm__add_domain(&vmm, &a.cfg, &vd)) {
 		vmm__destroy(&vmm);
 		return VMM_EXIT_ERROR;
 	}
+	if (a.legacy_translate)
+		measure__translate_on(vd);
 	r = vmm__run(&vmm, a.timeout_s);
 	vmm__destroy(&vmm);
 	return r;

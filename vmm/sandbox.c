@@ -165,6 +165,8 @@ static const struct sandbox_rule rules[] = {
 	IOCTL(VCPU, KVM_SET_REGS),
 	IOCTL(VCPU, KVM_GET_SREGS),
 	IOCTL(VCPU, KVM_GET_REGS),
+	/* --legacy-translate (benchmarks only): guest pointers translated QEMU's way */
+	IOCTL(VCPU, KVM_TRANSLATE),
 	/* insn/kvm_env.c: SSE/AVX/x87 and xgetbv/xsetbv the VMM completes */
 	IOCTL(VCPU, KVM_CHECK_EXTENSION),
 	IOCTL(VCPU, KVM_GET_XSAVE),

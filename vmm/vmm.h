@@ -71,6 +71,7 @@
 #include "kvm.h"
 #include "kvm_cpu.h"
 #include "kvm_mem.h"
+#include "measure.h"
 #include "module.h"
 #include "msr.h"
 #include "pvh.h"
@@ -181,6 +182,8 @@ struct vmm_vcpu {
 	unsigned entry_gen;     /* the domain's memslot_gen at the last KVM_RUN */
 	bool started;           /* has registers (vCPU 0 at boot, others after VCPUOP_up) */
 	bool resumed;           /* slept or halted since the last entry: refresh its time info */
+
+	struct measure_table *svc; /* --service-times (measure.c); NULL: not measured */
 
 	/* Counters for the exit report. */
 	uint64_t nr_exits, nr_hypercalls, nr_emulated;

@@ -628,6 +628,64 @@ static void test_copy_to_all_or_nothing(void **state)
 	assert_int_equal(guestmem__copy_to_gva(&gm, &pg_long, gva(L_VA(6)), in, 0, &f), 0);
 }
 
+/* ---- the translate hook (the VMM's --legacy-translate) ---- */
+
+static unsigned hook_calls;
+static uint64_t hook_last_va;
+static unsigned hook_last_access;
+
+/* Maps L_VA(0..15) to HOOK_BASE + i pages; page 6 does not translate; page 7 is read-only. */
+#define HOOK_BASE 0x40000ULL
+static int hook(uint64_t va, unsigned access, uint64_t *gpa)
+{
+	uint64_t i = (va - L_VA(0)) / PAGE_SIZE;
+
+	hook_calls++;
+	hook_last_va = va, hook_last_access = access;
+	if (va < L_VA(0) || i >= 16 || i == 6 || (i == 7 && (access & GUESTMEM_ACCESS_WRITE)))
+		return -1;
+	*gpa = HOOK_BASE + i * PAGE_SIZE + (va & (PAGE_SIZE - 1));
+	return 0;
+}
+
+static void test_translate_hook(void **state)
+{
+	(void)state;
+	uint8_t in[32], out[32];
+	struct guestmem_fault f;
+
+	for (unsigned i = 0; i < sizeof(in); i++)
+		in[i] = (uint8_t)(0x40 + i);
+	gm.translate_hook = hook;
+	/* Once per page touched, in and out, in place of the walk (the tables say otherwise). */
+	hook_calls = 0;
+	assert_int_equal(guestmem__copy_to_gva(&gm, &pg_long, gva(L_VA(2) - 16), in, 32, &f), 0);
+	assert_int_equal(hook_calls, 4); /* two pages, checked then written */
+	assert_int_equal(hook_last_access, GUESTMEM_ACCESS_WRITE);
+	assert_memory_equal(ram_a + HOOK_BASE + 2 * PAGE_SIZE - 16, in, 32);
+	hook_calls = 0;
+	assert_int_equal(guestmem__copy_from_gva(&gm, &pg_long, gva(L_VA(2) - 16), out, 32, &f), 0);
+	assert_int_equal(hook_calls, 2);
+	assert_int_equal(hook_last_access, 0);
+	assert_memory_equal(out, in, 32);
+	/* A page that does not translate: EFAULT, nothing written. */
+	assert_int_equal(guestmem__copy_to_gva(&gm, &pg_long, gva(L_VA(6) - 16), in, 32, &f),
+			 -XEN_EFAULT);
+	assert_int_equal(f.reason, GUESTMEM_FAULT_NOT_PRESENT);
+	assert_int_equal(hook_last_va, L_VA(6));
+	for (unsigned i = 0; i < 16; i++)
+		assert_int_equal(ram_a[HOOK_BASE + 6 * PAGE_SIZE - 16 + i], 0);
+	/* Not writable: refused for a write, fine for a read. */
+	assert_int_equal(guestmem__copy_to_gva(&gm, &pg_long, gva(L_VA(7)), in, 8, &f), -XEN_EFAULT);
+	assert_int_equal(guestmem__copy_from_gva(&gm, &pg_long, gva(L_VA(7)), out, 8, &f), 0);
+	/* Off again: the walk answers (L_VA(6) is not present in the tables). */
+	gm.translate_hook = NULL;
+	hook_calls = 0;
+	assert_int_equal(guestmem__copy_from_gva(&gm, &pg_long, gva(L_VA(6)), out, 8, &f),
+			 -XEN_EFAULT);
+	assert_int_equal(hook_calls, 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -653,6 +711,7 @@ int main(void)
 		T(test_paging_off),
 		T(test_copy_crosses_pages),
 		T(test_copy_to_all_or_nothing),
+		T(test_translate_hook),
 	};
 	return cmocka_run_group_tests_name("hv-guestmem", tests, NULL, NULL);
 }

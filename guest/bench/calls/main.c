@@ -1,0 +1,515 @@
+/*
+ * The call benchmark (docs/benchmarks.md, scripts/bench.sh): guest-observed
+ * round trips of the null exit, FastABI and the legacy ABI for the same
+ * operations, 64-entry grant batches against 64 single calls, and batched
+ * 4 KiB grant copy bandwidth against memcpy, all in one run.
+ *
+ * Each sample is `rdtsc; call; rdtsc`; the median of the same pair around
+ * nothing (the loop overhead) is subtracted from every sample. Results are
+ * lines the driver parses (bench/bench.py):
+ *
+ *	BENCH <metric> <abi> <op> <size> <unit> <median> <p10> <p90> <p99> <n> <cycles median>
+ *
+ * The legacy figures are labelled "legacy"; the driver relabels them
+ * "legacy-translate" when it ran the VMM with --legacy-translate. The
+ * command line sets the sample count (n=, default 20 so that the
+ * guest-bench-calls test stays short) and the batch sample count (nb=).
+ * Always SUCCESS when every call succeeded: a measurement, not a check.
+ */
+#include "guest.h"
+
+const char test_title[] = "bench-calls: round trips per ABI and operation";
+
+#define MAXN 2000
+#define NBATCH 64
+#define REF_BASE 64 /* NBATCH refs granting src[] to ourselves */
+#define BIG (NBATCH * PAGE_SIZE)
+
+static uint32_t samples[MAXN];
+static unsigned n = 20, nb = 5;
+static uint64_t overhead; /* median cycles of an empty sample */
+static uint64_t khz;
+static enum fastabi_trap t;
+static bool failed;
+
+static uint8_t src[BIG] __page_noinit, dst[BIG] __page_noinit;
+static uint8_t batch[PAGE_SIZE] __page_noinit;
+static struct gnttab_copy copy_l[16] __page_noinit;
+static struct gnttab_map_grant_ref map_l[NBATCH] __page_noinit;
+static struct gnttab_unmap_grant_ref unmap_l[NBATCH] __page_noinit;
+
+/* Heap sort: O(n log n) guest instructions, which cost a microsecond each here. */
+static void sift(uint32_t *a, unsigned i, unsigned len)
+{
+	for (;;) {
+		unsigned c = 2 * i + 1;
+		if (c >= len)
+			return;
+		if (c + 1 < len && a[c + 1] > a[c])
+			c++;
+		if (a[i] >= a[c])
+			return;
+		uint32_t x = a[i];
+		a[i] = a[c], a[c] = x;
+		i = c;
+	}
+}
+
+static void sort(uint32_t *a, unsigned len)
+{
+	for (unsigned i = len / 2; i-- > 0;)
+		sift(a, i, len);
+	for (unsigned e = len; e-- > 1;) {
+		uint32_t x = a[0];
+		a[0] = a[e], a[e] = x;
+		sift(a, 0, e);
+	}
+}
+
+/* The p-th percentile (nearest rank) of sorted a[0..len). */
+static uint64_t pct(const uint32_t *a, unsigned len, unsigned p)
+{
+	unsigned r = (p * len + 99) / 100;
+	return a[r ? r - 1 : 0];
+}
+
+static uint64_t ns_of(uint64_t cycles)
+{
+	return cycles * 1000000 / khz;
+}
+
+/* Sorts samples[0..len), each less the overhead, divided by 'per'. */
+static void stats(unsigned len, unsigned per, uint64_t q[4])
+{
+	for (unsigned i = 0; i < len; i++) {
+		uint64_t c = samples[i] > overhead ? samples[i] - overhead : 0;
+		samples[i] = (uint32_t)(c / per);
+	}
+	sort(samples, len);
+	q[0] = pct(samples, len, 50), q[1] = pct(samples, len, 10);
+	q[2] = pct(samples, len, 90), q[3] = pct(samples, len, 99);
+}
+
+/*
+ * The result lines wait here until every measurement is done: printing is a
+ * console hypercall whose output wakes the reader on the host, which would
+ * compete with the measurements that follow for the machine's two CPUs.
+ */
+static char out[16384];
+static size_t out_len;
+
+static void line(const char *metric, const char *abi, const char *op, unsigned size,
+		 const char *unit, const uint64_t v[4], unsigned len, uint64_t cycles)
+{
+	int k = snprintf(out + out_len, sizeof(out) - out_len,
+			 "BENCH %s %s %s %u %s %llu %llu %llu %llu %u %llu\n", metric, abi, op, size,
+			 unit, (unsigned long long)v[0], (unsigned long long)v[1],
+			 (unsigned long long)v[2], (unsigned long long)v[3], len,
+			 (unsigned long long)cycles);
+	if (k < 0 || (size_t)k >= sizeof(out) - out_len) {
+		xtf_error("result buffer full at %s %s %s", metric, abi, op);
+		return;
+	}
+	out_len += (size_t)k;
+}
+
+/* A latency figure in ns from samples[0..len), 'per' operations each. */
+static void report(const char *metric, const char *abi, const char *op, unsigned size,
+		   unsigned len, unsigned per)
+{
+	uint64_t q[4], ns[4];
+
+	stats(len, per, q);
+	for (unsigned i = 0; i < 4; i++)
+		ns[i] = ns_of(q[i]);
+	line(metric, abi, op, size, "ns", ns, len, q[0]);
+}
+
+/*
+ * A bandwidth figure in MB/s, 'bytes' per sample. A rate's percentiles come
+ * from the times' opposite ones: its p10 from the 90th-percentile time, its
+ * p99 from the 1st.
+ */
+static void report_bw(const char *metric, const char *abi, const char *op, unsigned bytes,
+		      unsigned len)
+{
+	uint64_t q[4], mb[4];
+
+	stats(len, 1, q);
+	const uint64_t times[4] = { q[0], q[2], q[1], pct(samples, len, 1) };
+	for (unsigned i = 0; i < 4; i++) {
+		uint64_t ns = ns_of(times[i]);
+		mb[i] = (uint64_t)bytes * 1000 / (ns ? ns : 1); /* bytes/ns is GB/s */
+	}
+	line(metric, abi, op, bytes, "MB/s", mb, len, q[0]);
+}
+
+#define SAMPLE(len, body)                                                       \
+	do {                                                                    \
+		for (unsigned i_ = 0; i_ < (len); i_++) {                       \
+			uint64_t t0_ = rdtsc();                                 \
+			body;                                                   \
+			samples[i_] = (uint32_t)(rdtsc() - t0_);                \
+		}                                                               \
+	} while (0)
+
+#define OK(rc)                                                                  \
+	do {                                                                    \
+		long rc_ = (long)(rc);                                          \
+		if (rc_ < 0 && !failed) {                                       \
+			failed = true;                                          \
+			xtf_failure("%s:%d: %s = %ld", __FILE__, __LINE__, #rc, rc_); \
+		}                                                               \
+	} while (0)
+
+/* The gmfn-to-gmfn copies of 'bytes' (at most a page each) from src to dst. */
+static unsigned fill_copies(struct gnttab_copy *c, unsigned bytes)
+{
+	unsigned k = 0;
+
+	for (unsigned off = 0; off < bytes; off += PAGE_SIZE, k++) {
+		unsigned len = bytes - off < PAGE_SIZE ? bytes - off : PAGE_SIZE;
+		c[k] = (struct gnttab_copy){
+			.source = { .u.gmfn = ((uintptr_t)src + off) >> 12, .domid = DOMID_SELF },
+			.dest = { .u.gmfn = ((uintptr_t)dst + off) >> 12, .domid = DOMID_SELF },
+			.len = (uint16_t)len,
+		};
+	}
+	return k;
+}
+
+static long copy_batch(unsigned count)
+{
+	struct fastabi_gnttab_batch b = { .page_gpa = (uintptr_t)batch, .count = count };
+	return xen_hypercall_grant_table_copy_batch(t, &b);
+}
+
+static void copies(unsigned bytes)
+{
+	unsigned k = fill_copies(copy_l, bytes);
+
+	SAMPLE(n, OK(hypercall_grant_table_op(GNTTABOP_copy, copy_l, k)));
+	report("round_trip", "legacy", "grant_table.copy", bytes, n, 1);
+	fill_copies((struct gnttab_copy *)batch, bytes);
+	if (k == 1) /* the same prepared struct as the legacy call's (the stub writes status) */
+		SAMPLE(n, OK(xen_hypercall_grant_table_copy(t, &copy_l[0])));
+	else
+		SAMPLE(n, OK(copy_batch(k)));
+	report("round_trip", "fastabi", "grant_table.copy", bytes, n, 1);
+}
+
+static void ops(const char *abi, bool fast, unsigned port)
+{
+#define BOTH(op, legacy, fastcall)                                              \
+	do {                                                                    \
+		if (fast)                                                       \
+			SAMPLE(n, OK(fastcall));                                \
+		else                                                            \
+			SAMPLE(n, OK(legacy));                                  \
+		report("round_trip", abi, op, 0, n, 1);                         \
+	} while (0)
+
+	BOTH("version.version", hypercall_xen_version(XENVER_version, NULL),
+	     xen_hypercall_version_version(t));
+	if (port)
+		BOTH("event_channel.send",
+		     ({ struct evtchn_send s_ = { .port = port };
+			hypercall_event_channel_op(EVTCHNOP_send, &s_); }),
+		     ({ struct evtchn_send s_ = { .port = port };
+			xen_hypercall_event_channel_send(t, &s_); }));
+	BOTH("vcpu.get_runstate_info",
+	     ({ struct vcpu_runstate_info r_;
+		hypercall_vcpu_op(VCPUOP_get_runstate_info, 0, &r_); }),
+	     ({ struct vcpu_runstate_info r_;
+		xen_hypercall_vcpu_get_runstate_info(t, 0, &r_); }));
+	BOTH("hvm.get_param",
+	     ({ struct xen_hvm_param p_ = { .domid = DOMID_SELF, .index = HVM_PARAM_CONSOLE_EVTCHN };
+		hypercall_hvm_op(HVMOP_get_param, &p_); }),
+	     ({ struct xen_hvm_param p_ = { .domid = DOMID_SELF, .index = HVM_PARAM_CONSOLE_EVTCHN };
+		xen_hypercall_hvm_get_param(t, &p_); }));
+	BOTH("hvm.get_time",
+	     ({ struct xen_hvm_get_time g_; hypercall_hvm_op(HVMOP_get_time, &g_); }),
+	     ({ struct xen_hvm_get_time g_; xen_hypercall_hvm_get_time(t, &g_); }));
+	BOTH("grant_table.query_size",
+	     ({ struct gnttab_query_size q_ = { .dom = DOMID_SELF };
+		hypercall_grant_table_op(GNTTABOP_query_size, &q_, 1); }),
+	     ({ struct gnttab_query_size q_ = { .dom = DOMID_SELF };
+		xen_hypercall_grant_table_query_size(t, &q_); }));
+	BOTH("sched.yield", hypercall_sched_op(SCHEDOP_yield, NULL), xen_hypercall_sched_yield(t));
+#undef BOTH
+}
+
+/* 64 FastABI single calls against one 64-entry batch, per operation. */
+static void batches(void)
+{
+	struct gnttab_copy *cb = (void *)batch;
+	uint64_t win = foreign_window();
+	grant_entry_v1_t *gt = grant_frame0_map();
+
+	for (unsigned j = 0; j < NBATCH; j++)
+		copy_l[0] = cb[j] = (struct gnttab_copy){
+			.source = { .u.gmfn = ((uintptr_t)src >> 12) + j, .domid = DOMID_SELF },
+			.dest = { .u.gmfn = ((uintptr_t)dst >> 12) + j, .domid = DOMID_SELF },
+			.len = PAGE_SIZE,
+		};
+	SAMPLE(nb, for (unsigned j = 0; j < NBATCH; j++) {
+		struct gnttab_copy c_ = cb[j];
+		OK(xen_hypercall_grant_table_copy(t, &c_));
+	});
+	report("batch_per_op", "fastabi", "grant_copy_single", PAGE_SIZE, nb, NBATCH);
+	SAMPLE(nb, OK(copy_batch(NBATCH)));
+	report("batch_per_op", "fastabi", "grant_copy_batch", PAGE_SIZE, nb, NBATCH);
+
+	/* Bandwidth: the same batch, whole call, against memcpy of the same bytes. */
+	SAMPLE(nb, OK(copy_batch(NBATCH)));
+	report_bw("bandwidth", "fastabi", "grant_table.copy_batch", BIG, nb);
+	SAMPLE(nb, memcpy(dst, src, BIG));
+	report_bw("memcpy_bandwidth", "none", "memcpy", BIG, nb);
+
+	if (!win || win + NBATCH * PAGE_SIZE > (uint64_t)BOOT_MAP_GIB << 30 || !gt) {
+		printf("no foreign window or grant frame (run with --fixed-mem-layout): "
+		       "no map/unmap batches\n");
+		return;
+	}
+	for (unsigned j = 0; j < NBATCH; j++) {
+		gt[REF_BASE + j].domid = (domid_t)xen_info.domid;
+		gt[REF_BASE + j].frame = (uint32_t)(((uintptr_t)src >> 12) + j);
+		barrier();
+		ACCESS_ONCE(gt[REF_BASE + j].flags) = GTF_permit_access | GTF_readonly;
+		map_l[j] = (struct gnttab_map_grant_ref){
+			.host_addr = win + (uint64_t)j * PAGE_SIZE,
+			.flags = GNTMAP_host_map | GNTMAP_readonly,
+			.ref = REF_BASE + j, .dom = DOMID_SELF,
+		};
+	}
+	/* Singles: map then unmap each sample; the two timed apart. */
+	static uint32_t unmaps[MAXN];
+	for (unsigned i = 0; i < nb; i++) {
+		uint64_t t0 = rdtsc();
+		for (unsigned j = 0; j < NBATCH; j++) {
+			struct gnttab_map_grant_ref m_ = map_l[j];
+			OK(xen_hypercall_grant_table_map_grant_ref(t, &m_));
+			OK(m_.status);
+			unmap_l[j] = (struct gnttab_unmap_grant_ref){
+				.host_addr = m_.host_addr, .handle = m_.handle };
+		}
+		uint64_t t1 = rdtsc();
+		for (unsigned j = 0; j < NBATCH; j++) {
+			struct gnttab_unmap_grant_ref u_ = unmap_l[j];
+			OK(xen_hypercall_grant_table_unmap_grant_ref(t, &u_));
+		}
+		samples[i] = (uint32_t)(t1 - t0);
+		unmaps[i] = (uint32_t)(rdtsc() - t1);
+	}
+	report("batch_per_op", "fastabi", "grant_map_single", 0, nb, NBATCH);
+	memcpy(samples, unmaps, nb * sizeof(samples[0]));
+	report("batch_per_op", "fastabi", "grant_unmap_single", 0, nb, NBATCH);
+	for (unsigned i = 0; i < nb; i++) {
+		memcpy(batch, map_l, sizeof(map_l));
+		struct fastabi_gnttab_batch b = { .page_gpa = (uintptr_t)batch, .count = NBATCH };
+		uint64_t t0 = rdtsc();
+		OK(xen_hypercall_grant_table_map_batch(t, &b));
+		uint64_t t1 = rdtsc();
+		struct gnttab_map_grant_ref *mb = (void *)batch;
+		for (unsigned j = 0; j < NBATCH; j++) {
+			OK(mb[j].status);
+			unmap_l[j] = (struct gnttab_unmap_grant_ref){
+				.host_addr = mb[j].host_addr, .handle = mb[j].handle };
+		}
+		memcpy(batch, unmap_l, sizeof(unmap_l));
+		b = (struct fastabi_gnttab_batch){ .page_gpa = (uintptr_t)batch, .count = NBATCH };
+		uint64_t t2 = rdtsc();
+		OK(xen_hypercall_grant_table_unmap_batch(t, &b));
+		samples[i] = (uint32_t)(t1 - t0);
+		unmaps[i] = (uint32_t)(rdtsc() - t2);
+	}
+	report("batch_per_op", "fastabi", "grant_map_batch", 0, nb, NBATCH);
+	memcpy(samples, unmaps, nb * sizeof(samples[0]));
+	report("batch_per_op", "fastabi", "grant_unmap_batch", 0, nb, NBATCH);
+	for (unsigned j = 0; j < NBATCH; j++)
+		ACCESS_ONCE(gt[REF_BASE + j].flags) = 0;
+}
+
+/* Hypervisor clock (hvm get_time) in ns. */
+static uint64_t now_ns(void)
+{
+	struct xen_hvm_get_time g = { 0 };
+
+	OK(xen_hypercall_hvm_get_time(t, &g));
+	return g.now;
+}
+
+/*
+ * TSC kHz: CPUID's leaf when it has one, else measured against the
+ * hypervisor's clock over 5 ms (two calls' jitter is well under 1% of that).
+ */
+static uint64_t calibrate(void)
+{
+	uint64_t k = tsc_khz();
+
+	if (k)
+		return k;
+	uint64_t c0 = rdtsc(), n0 = now_ns(), n1, c1;
+	do {
+		c1 = rdtsc();
+		n1 = now_ns();
+	} while (n1 - n0 < 5000000 && n1 >= n0);
+	if (n1 <= n0 || c1 <= c0)
+		return 0;
+	return (c1 - c0) * 1000000 / (n1 - n0);
+}
+
+/*
+ * Guest instructions per call, counted by single-stepping (RFLAGS.TF, one
+ * #DB per instruction): from the caller's arguments to the caller having
+ * its results (read only when the call succeeded, as FastABI writes
+ * outputs only then), each call wrapped in a function of its own; the same count
+ * for an empty function (call, ret, the TF toggling) is subtracted.
+ */
+static volatile unsigned steps;
+static volatile uint64_t sink;
+static unsigned gi_port;
+
+static void on_db(struct cpu_regs *regs)
+{
+	(void)regs;
+	steps++;
+}
+
+static unsigned count_steps(uint64_t (*fn)(void))
+{
+	steps = 0;
+	__asm__ __volatile__("pushfq; orq %[tf], (%%rsp); popfq"
+			     : : [tf] "i"(X86_RFLAGS_TF) : "memory", "cc");
+	uint64_t v = fn();
+	__asm__ __volatile__("pushfq; andq %[ntf], (%%rsp); popfq"
+			     : : [ntf] "i"(~X86_RFLAGS_TF) : "memory", "cc");
+	sink = v;
+	return steps;
+}
+
+#define GI(name, body)                                                          \
+	static __attribute__((noinline)) uint64_t name(void) { return (uint64_t)(body); }
+
+GI(gi_empty, 0)
+GI(gi_f_version, xen_hypercall_version_version(t))
+GI(gi_l_version, hypercall_xen_version(XENVER_version, NULL))
+GI(gi_f_send, ({ struct evtchn_send s_ = { .port = gi_port };
+		 xen_hypercall_event_channel_send(t, &s_); }))
+GI(gi_l_send, ({ struct evtchn_send s_ = { .port = gi_port };
+		 hypercall_event_channel_op(EVTCHNOP_send, &s_); }))
+GI(gi_f_runstate, ({ struct vcpu_runstate_info r_;
+		     xen_hypercall_vcpu_get_runstate_info(t, 0, &r_) ? 0 : r_.state_entry_time; }))
+GI(gi_l_runstate, ({ struct vcpu_runstate_info r_;
+		     hypercall_vcpu_op(VCPUOP_get_runstate_info, 0, &r_) ? 0 : r_.state_entry_time; }))
+GI(gi_f_param, ({ struct xen_hvm_param p_ = { .domid = DOMID_SELF,
+					      .index = HVM_PARAM_CONSOLE_EVTCHN };
+		  xen_hypercall_hvm_get_param(t, &p_) ? 0 : p_.value; }))
+GI(gi_l_param, ({ struct xen_hvm_param p_ = { .domid = DOMID_SELF,
+					      .index = HVM_PARAM_CONSOLE_EVTCHN };
+		  hypercall_hvm_op(HVMOP_get_param, &p_) ? 0 : p_.value; }))
+GI(gi_f_time, ({ struct xen_hvm_get_time g_; xen_hypercall_hvm_get_time(t, &g_) ? 0 : g_.now; }))
+GI(gi_l_time, ({ struct xen_hvm_get_time g_; hypercall_hvm_op(HVMOP_get_time, &g_) ? 0 : g_.now; }))
+GI(gi_f_query, ({ struct gnttab_query_size q_ = { .dom = DOMID_SELF };
+		  xen_hypercall_grant_table_query_size(t, &q_) ? 0 : q_.nr_frames; }))
+GI(gi_l_query, ({ struct gnttab_query_size q_ = { .dom = DOMID_SELF };
+		  hypercall_grant_table_op(GNTTABOP_query_size, &q_, 1) ? 0 : q_.nr_frames; }))
+GI(gi_f_yield, xen_hypercall_sched_yield(t))
+GI(gi_l_yield, hypercall_sched_op(SCHEDOP_yield, NULL))
+#define GI_COPY {                                                                \
+	.source = { .u.gmfn = (uintptr_t)src >> 12, .domid = DOMID_SELF },       \
+	.dest = { .u.gmfn = (uintptr_t)dst >> 12, .domid = DOMID_SELF }, .len = 64 }
+GI(gi_f_copy, ({ struct gnttab_copy c_ = GI_COPY;
+		 xen_hypercall_grant_table_copy(t, &c_) ? -1 : c_.status; }))
+GI(gi_l_copy, ({ struct gnttab_copy c_ = GI_COPY;
+		 hypercall_grant_table_op(GNTTABOP_copy, &c_, 1) ? -1 : c_.status; }))
+
+static void guest_insns(void)
+{
+	static const struct {
+		const char *op;
+		unsigned size;
+		uint64_t (*fast)(void), (*legacy)(void);
+	} gi[] = {
+		{ "version.version", 0, gi_f_version, gi_l_version },
+		{ "event_channel.send", 0, gi_f_send, gi_l_send },
+		{ "vcpu.get_runstate_info", 0, gi_f_runstate, gi_l_runstate },
+		{ "hvm.get_param", 0, gi_f_param, gi_l_param },
+		{ "hvm.get_time", 0, gi_f_time, gi_l_time },
+		{ "grant_table.query_size", 0, gi_f_query, gi_l_query },
+		{ "sched.yield", 0, gi_f_yield, gi_l_yield },
+		{ "grant_table.copy", 64, gi_f_copy, gi_l_copy },
+	};
+
+	irq_register(X86_EXC_DB, on_db);
+	(void)count_steps(gi_empty); /* the first pass also counts its cold start */
+	unsigned base = count_steps(gi_empty);
+	if (count_steps(gi_empty) != base || base == 0) {
+		printf("single-stepping does not count steadily here (%u, then %u #DB for an empty call): no guest_insns\n", base, count_steps(gi_empty));
+		irq_register(X86_EXC_DB, NULL);
+		return;
+	}
+	for (unsigned i = 0; i < sizeof(gi) / sizeof(gi[0]); i++) {
+		if (!gi_port && !strcmp(gi[i].op, "event_channel.send"))
+			continue;
+		for (unsigned k = 0; k < 2; k++) {
+			uint64_t (*fn)(void) = k ? gi[i].legacy : gi[i].fast;
+			unsigned a = count_steps(fn) - base, b = count_steps(fn) - base;
+			const uint64_t v[4] = { a < b ? a : b, a < b ? a : b, a < b ? b : a,
+						a < b ? b : a };
+			line("guest_insns", k ? "legacy" : "fastabi", gi[i].op, gi[i].size, "count",
+			     v, 2, 0);
+		}
+	}
+	irq_register(X86_EXC_DB, NULL);
+}
+
+static unsigned option(const char *key, unsigned def, unsigned max)
+{
+	const char *v = cmdline_option(start_info_cmdline(), key);
+	unsigned x = 0;
+
+	if (!v || *v < '0' || *v > '9')
+		return def;
+	while (*v >= '0' && *v <= '9')
+		x = x * 10 + (unsigned)(*v++ - '0');
+	return x < 1 ? 1 : x > max ? max : x;
+}
+
+void test_main(void)
+{
+	if (!xtf_both_abis_ready())
+		return;
+	t = fastabi_trap();
+	khz = calibrate();
+	if (!khz) {
+		xtf_error("the TSC does not advance with the hypervisor's clock");
+		return;
+	}
+	n = option("n", n, MAXN);
+	nb = option("nb", nb, MAXN);
+	memset(src, 0x5a, BIG);
+
+	SAMPLE(n, __asm__ __volatile__("" ::: "memory"));
+	sort(samples, n);
+	overhead = pct(samples, n, 50);
+
+	SAMPLE(n, outb(0, 0x80));
+	report("round_trip", "null", "null", 0, n, 1);
+
+	struct xen_hvm_param p = { .domid = DOMID_SELF, .index = HVM_PARAM_CONSOLE_EVTCHN };
+	OK(xen_hypercall_hvm_get_param(t, &p));
+	gi_port = (unsigned)p.value;
+	guest_insns();
+	ops("fastabi", true, (unsigned)p.value);
+	ops("legacy", false, (unsigned)p.value);
+	copies(64);
+	copies(PAGE_SIZE);
+	copies(16 * PAGE_SIZE);
+	batches();
+	console_write(out, out_len);
+	printf("BENCH-INFO tsc_khz %llu overhead_cycles %llu n %u nb %u\n",
+	       (unsigned long long)khz, (unsigned long long)overhead, n, nb);
+	if (!failed)
+		xtf_success(NULL);
+}
