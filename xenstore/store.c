@@ -304,18 +304,31 @@ static int op__create(struct op *op, const char *name, const void *val,
 	return err;
 }
 
+/*
+ * The node a read-type request names, with READ permission, in the view of
+ * the connection's transaction tx (0: none); NULL and *err otherwise.
+ */
+static const struct node *read_node(struct op *op, struct store_conn *c, uint32_t tx,
+				    const char *path, int *err)
+{
+	char *name;
+
+	*err = op__begin(op, c, tx);
+	if (*err || !(name = op__name(op, path, err)))
+		return NULL;
+	const struct node *n = op__get(op, name, XS_PERM_READ, err);
+	free(name);
+	return n;
+}
+
 int store__read(struct store_conn *c, uint32_t tx, const char *path,
 		char **val, size_t *len)
 {
 	struct op op;
 	const struct node *n;
-	char *name;
-	int err = op__begin(&op, c, tx);
+	int err;
 
-	if (err || !(name = op__name(&op, path, &err)))
-		return err;
-	n = op__get(&op, name, XS_PERM_READ, &err);
-	free(name);
+	n = read_node(&op, c, tx, path, &err);
 	if (!n)
 		return err;
 	*val = malloc(n->len + 1);
@@ -403,13 +416,9 @@ int store__directory(struct store_conn *c, uint32_t tx, const char *path,
 {
 	struct op op;
 	const struct node *n;
-	char *name;
-	int err = op__begin(&op, c, tx);
+	int err;
 
-	if (err || !(name = op__name(&op, path, &err)))
-		return err;
-	n = op__get(&op, name, XS_PERM_READ, &err);
-	free(name);
+	n = read_node(&op, c, tx, path, &err);
 	if (!n)
 		return err;
 	if (n->childlen > XENSTORE_PAYLOAD_MAX)
@@ -428,14 +437,11 @@ int store__directory_part(struct store_conn *c, uint32_t tx, const char *path,
 {
 	struct op op;
 	const struct node *n;
-	char *name, gen[24], *out;
+	char gen[24], *out;
 	size_t genlen, take = 0, maxlen;
-	int err = op__begin(&op, c, tx);
+	int err;
 
-	if (err || !(name = op__name(&op, path, &err)))
-		return err;
-	n = op__get(&op, name, XS_PERM_READ, &err);
-	free(name);
+	n = read_node(&op, c, tx, path, &err);
 	if (!n)
 		return err;
 	genlen = snprintf(gen, sizeof(gen), "%" PRIu64, n->generation) + 1;
