@@ -134,17 +134,8 @@ static void frontend(void)
 		ACCESS_ONCE(gt[ref + i].flags) = GTF_permit_access | (i ? GTF_readonly : 0);
 	}
 	peer_deadline = peer_now_ns() + 20000 * MS;
-	while (!ACCESS_ONCE(r->connected)) {
-		if (peer_poll(peer_port, peer_deadline)) {
-			xtf_error("poll for the backend failed");
-			return;
-		}
-		peer_clear_event(peer_port);
-		if (!ACCESS_ONCE(r->connected) && peer_now_ns() >= peer_deadline) {
-			xtf_failure("the backend (domain %u) never connected", backend);
-			return;
-		}
-	}
+	if (!peer_wait_flag(&r->connected, "connection from the backend"))
+		return;
 	printf("frontend: backend %u connected (%s); %u messages per size\n", backend,
 	       peer_fast ? "FastABI" : "legacy ABI", msgs);
 

@@ -135,21 +135,44 @@ void peer_clear_event(evtchn_port_t p)
  * no event is lost and the vCPU never spins: poll returns at once only if
  * the port is already pending.
  */
-bool peer_wait_change(volatile uint64_t *word, uint64_t old)
+static bool changed64(const volatile void *w, uint64_t old)
 {
-	while (ACCESS_ONCE(*word) == old) {
+	return ACCESS_ONCE(*(const volatile uint64_t *)w) != old;
+}
+
+static bool set32(const volatile void *w, uint64_t unused)
+{
+	(void)unused;
+	return ACCESS_ONCE(*(const volatile uint32_t *)w) != 0;
+}
+
+/* Sleep on peer_port until ready(w, v); 'what' names what never came. */
+static bool wait_for(bool (*ready)(const volatile void *w, uint64_t v), const volatile void *w,
+		     uint64_t v, const char *what)
+{
+	while (!ready(w, v)) {
 		long rc = peer_poll(peer_port, peer_deadline);
 		if (rc) {
 			xtf_error("SCHEDOP_poll on port %u: %ld", peer_port, rc);
 			return false;
 		}
 		peer_clear_event(peer_port);
-		if (ACCESS_ONCE(*word) == old && peer_now_ns() >= peer_deadline) {
-			xtf_failure("no answer from the peer on port %u within the deadline", peer_port);
+		if (!ready(w, v) && peer_now_ns() >= peer_deadline) {
+			xtf_failure("no %s on port %u within the deadline", what, peer_port);
 			return false;
 		}
 	}
 	return true;
+}
+
+bool peer_wait_change(volatile uint64_t *word, uint64_t old)
+{
+	return wait_for(changed64, word, old, "answer from the peer");
+}
+
+bool peer_wait_flag(volatile uint32_t *flag, const char *what)
+{
+	return wait_for(set32, flag, 0, what);
 }
 
 

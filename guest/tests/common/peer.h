@@ -51,6 +51,8 @@ void peer_clear_event(evtchn_port_t p);
  * after xtf_failure when peer_deadline passes.
  */
 bool peer_wait_change(volatile uint64_t *word, uint64_t old);
+/* The same until *flag is set; 'what' names it in the failure ("connection from the backend"). */
+bool peer_wait_flag(volatile uint32_t *flag, const char *what);
 
 /* Sleep (SCHEDOP_poll of port p, timeout) for ms milliseconds. */
 void peer_sleep_ms(evtchn_port_t p, unsigned ms);

@@ -252,17 +252,8 @@ static void frontend(void)
 		return;
 
 	peer_deadline = peer_now_ns() + 20000 * MS;
-	while (!ACCESS_ONCE(r->connected)) {
-		if (peer_poll(peer_port, peer_deadline)) {
-			xtf_error("poll for the backend failed");
-			return;
-		}
-		peer_clear_event(peer_port);
-		if (!ACCESS_ONCE(r->connected) && peer_now_ns() >= peer_deadline) {
-			xtf_failure("the backend (domain %u) never connected", backend);
-			return;
-		}
-	}
+	if (!peer_wait_flag(&r->connected, "connection from the backend"))
+		return;
 	struct evtchn_status st;
 	CHECK_EQ(peer_status(peer_port, &st), 0);
 	printf("frontend: backend connected: port %u is interdomain to domain %u port %u; grant flags %#x\n",
