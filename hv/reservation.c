@@ -138,6 +138,21 @@ static int remove_frames(struct domain *d, uint64_t f, uint64_t nr, struct run *
 	return 0;
 }
 
+/*
+ * The frame of extent i of n pages, or false to stop the loop: preempted
+ * (the step's page budget is spent, but never before the first extent of
+ * this call, so every call makes progress) or the extent is unreadable.
+ */
+static bool extent_frame(struct reservation_args *a, uint64_t i, uint64_t n, uint64_t budget,
+			 uint64_t *f)
+{
+	if (i != a->nr_done && budget + n > RESERVATION_STEP_PAGES) {
+		a->preempted = true;
+		return false;
+	}
+	return a->get(a->ctx, i, f) == 0;
+}
+
 static void decrease(struct hv_vcpu *v, struct domain *d, struct reservation_args *a)
 {
 	struct run run = { .nr = 0 };
@@ -147,12 +162,8 @@ static void decrease(struct hv_vcpu *v, struct domain *d, struct reservation_arg
 		return;
 	uint64_t n = 1ull << a->extent_order; /* after the check: a guest's order may be any number */
 	for (i = a->nr_done; i < a->nr_extents; i++) {
-		if (i != a->nr_done && budget + n > RESERVATION_STEP_PAGES) {
-			a->preempted = true;
-			break;
-		}
 		uint64_t f;
-		if (a->get(a->ctx, i, &f))
+		if (!extent_frame(a, i, n, budget, &f))
 			break;
 		if (f >= MEMORY_MAX_GFN || n > MEMORY_MAX_GFN - f)
 			break;
@@ -251,12 +262,8 @@ static void populate(struct hv_vcpu *v, struct domain *d, struct reservation_arg
 		return;
 	uint64_t n = 1ull << a->extent_order; /* after the check: a guest's order may be any number */
 	for (i = a->nr_done; i < a->nr_extents; i++) {
-		if (i != a->nr_done && budget + n > RESERVATION_STEP_PAGES) {
-			a->preempted = true;
-			break;
-		}
 		uint64_t f;
-		if (a->get(a->ctx, i, &f))
+		if (!extent_frame(a, i, n, budget, &f))
 			break;
 		/* Populate-on-demand is for the toolstack, never on oneself; no PoD here at all. */
 		if (a->mem_flags & XENMEMF_populate_on_demand)
