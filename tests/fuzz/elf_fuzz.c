@@ -15,6 +15,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_file.h"
+
 #include "vmm.h"
 
 static struct vmm vmm;
@@ -32,16 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vmm.sandbox.overcommit = true; /* no /proc/meminfo read per input */
 		ready = true;
 	}
-	int fd = memfd_create("elf-fuzz", MFD_CLOEXEC);
-	if (fd < 0)
-		abort();
-	for (size_t done = 0; done < size;) {
-		ssize_t n = write(fd, data + done, size - done);
-		if (n <= 0)
-			abort();
-		done += (size_t)n;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	int fd = fuzz__as_file("elf-fuzz", data, size, path, sizeof(path));
 
 	struct vmm_domain_config cfg = vmm_domain_config__default(path);
 	cfg.name = "fuzz";

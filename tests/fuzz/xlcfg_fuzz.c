@@ -13,6 +13,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fuzz_file.h"
+
 #include "xlcfg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,16 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!devnull && !(devnull = fopen("/dev/null", "we")))
 		abort();
-	int fd = memfd_create("xlcfg-fuzz", MFD_CLOEXEC);
-	if (fd < 0)
-		abort();
-	for (size_t done = 0; done < size;) {
-		ssize_t n = write(fd, data + done, size - done);
-		if (n <= 0)
-			abort();
-		done += (size_t)n;
-	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	int fd = fuzz__as_file("xlcfg-fuzz", data, size, path, sizeof(path));
 	if (xlcfg__read(path, devnull, &x) == 0)
 		xlcfg__free(&x);
 	close(fd);

@@ -48,12 +48,6 @@ static uint8_t data[DATA_PAGES * PAGE_SIZE] __page_noinit;  /* the frontend's me
 static uint8_t local[DATA_PAGES * PAGE_SIZE] __page_noinit; /* where the backend copies them */
 static uint32_t samples[MAX_MSGS];
 
-static long call_alloc_unbound(struct evtchn_alloc_unbound *a)
-{
-	return peer_fast ? xen_hypercall_event_channel_alloc_unbound(fastabi_trap(), a)
-			 : hypercall_event_channel_op(EVTCHNOP_alloc_unbound, a);
-}
-
 static void sort(uint32_t *a, unsigned n)
 {
 	for (unsigned gap = n / 2; gap; gap /= 2) /* Shell sort: few instructions, n <= 2000 */
@@ -115,10 +109,8 @@ static void frontend(void)
 		xtf_error("grant frame 0 not available");
 		return;
 	}
-	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = (domid_t)backend };
-	if (!CHECK_EQ(call_alloc_unbound(&a), 0))
+	if (!CHECK_EQ(peer_alloc_unbound((domid_t)backend, &peer_port), 0))
 		return;
-	peer_port = a.port;
 	for (unsigned i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + 3);
 	r->port = peer_port;
@@ -196,8 +188,8 @@ static void backend(void)
 		xtf_error("no foreign window to map the ring at (the backend needs fixed_mem_layout=1)");
 		return;
 	}
-	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
-	if (!CHECK_EQ(call_alloc_unbound(&a), 0))
+	evtchn_port_t sleep_port; /* a port of our own to sleep on between tries */
+	if (!CHECK_EQ(peer_alloc_unbound(DOMID_SELF, &sleep_port), 0))
 		return;
 	struct gnttab_map_grant_ref m;
 	long rc;
@@ -213,7 +205,7 @@ static void backend(void)
 				    m.status);
 			return;
 		}
-		peer_poll(a.port, peer_now_ns() + 5 * MS);
+		peer_poll(sleep_port, peer_now_ns() + 5 * MS);
 	}
 	struct ring *r = (struct ring *)(uintptr_t)m.host_addr;
 	if (!CHECK_EQ(r->magic, RING_MAGIC))

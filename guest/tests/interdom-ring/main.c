@@ -228,12 +228,8 @@ static void frontend(void)
 			return;
 	}
 
-	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = (domid_t)backend };
-	long rc = peer_fast ? xen_hypercall_event_channel_alloc_unbound(fastabi_trap(), &a)
-		       : hypercall_event_channel_op(EVTCHNOP_alloc_unbound, &a);
-	if (!CHECK_EQ(rc, 0))
+	if (!CHECK_EQ(peer_alloc_unbound((domid_t)backend, &peer_port), 0))
 		return;
-	peer_port = a.port;
 
 	r->port = peer_port;
 	r->slots = RING_SLOTS;
@@ -354,10 +350,9 @@ static void backend(void)
 		return;
 	}
 	/* A port of our own to sleep on between tries (nobody sends on it). */
-	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
-	long rc = peer_fast ? xen_hypercall_event_channel_alloc_unbound(fastabi_trap(), &a)
-		       : hypercall_event_channel_op(EVTCHNOP_alloc_unbound, &a);
-	if (!CHECK_EQ(rc, 0))
+	evtchn_port_t sleep_port;
+	long rc;
+	if (!CHECK_EQ(peer_alloc_unbound(DOMID_SELF, &sleep_port), 0))
 		return;
 	if (!xenstore_up() || !discover(front, &ref, &store_port))
 		return;
@@ -370,8 +365,7 @@ static void backend(void)
 	for (;;) {
 		m = (struct gnttab_map_grant_ref){ .host_addr = win, .flags = GNTMAP_host_map,
 						    .ref = ref, .dom = (domid_t)front };
-		rc = peer_fast ? xen_hypercall_grant_table_map_grant_ref(fastabi_trap(), &m)
-			  : hypercall_grant_table_op(GNTTABOP_map_grant_ref, &m, 1);
+		rc = peer_map(&m);
 		tries++;
 		if (!rc && m.status == GNTST_okay)
 			break;
@@ -380,7 +374,7 @@ static void backend(void)
 				    front, rc, m.status, tries);
 			return;
 		}
-		peer_poll(a.port, peer_now_ns() + 5 * MS);
+		peer_poll(sleep_port, peer_now_ns() + 5 * MS);
 	}
 	struct ring *r = (struct ring *)(uintptr_t)m.host_addr;
 	printf("backend: domain %u mapped ref %u of domain %u after %u tries; magic %#x port %u (%s ABI, %s events)\n",
@@ -391,12 +385,8 @@ static void backend(void)
 	/* What XenStore said and what the ring's header says agree. */
 	CHECK_EQ(r->port, store_port);
 
-	struct evtchn_bind_interdomain b = { .remote_dom = (domid_t)front, .remote_port = r->port };
-	rc = peer_fast ? xen_hypercall_event_channel_bind_interdomain(fastabi_trap(), &b)
-		  : hypercall_event_channel_op(EVTCHNOP_bind_interdomain, &b);
-	if (!CHECK_EQ(rc, 0))
+	if (!CHECK_EQ(peer_bind((domid_t)front, r->port, &peer_port), 0))
 		return;
-	peer_port = b.local_port;
 	ACCESS_ONCE(r->connected) = 1;
 	peer_send(peer_port);
 
@@ -409,7 +399,7 @@ static void backend(void)
 		if (v == REQ_STOP_CLOSED) {
 			/* The frontend closed its end: ours is unbound now (Xen's evtchn_close). */
 			struct evtchn_status st;
-			if (!wait_closed(NULL, 0, a.port, &st))
+			if (!wait_closed(NULL, 0, sleep_port, &st))
 				return;
 			printf("backend: the frontend closed first: port %u unbound for domain %u\n",
 			       peer_port, st.u.unbound.dom);
@@ -429,9 +419,7 @@ static void backend(void)
 			peer_deadline = peer_now_ns() + 20000 * MS;
 	}
 	struct gnttab_unmap_grant_ref u = { .host_addr = m.host_addr, .handle = m.handle };
-	rc = peer_fast ? xen_hypercall_grant_table_unmap_grant_ref(fastabi_trap(), &u)
-		  : hypercall_grant_table_op(GNTTABOP_unmap_grant_ref, &u, 1);
-	CHECK_EQ(rc, 0);
+	CHECK_EQ(peer_unmap(&u), 0);
 	CHECK_EQ(u.status, GNTST_okay);
 	CHECK_EQ(peer_close(peer_port), 0);
 	if (xtf_result() < 0)
