@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "vmm.h"
 
@@ -49,17 +50,50 @@ static void serve(struct vmm_domain *vd, unsigned idx)
 		(void)evtchn__vmm_notify(vd->d, ops->ring(vd)->port);
 }
 
+/* The earliest deadline of the backends (0: none), asked without b->lock (they take their own). */
+static uint64_t next_deadline(struct vmm_domain *vd)
+{
+	uint64_t first = 0;
+
+	for (unsigned i = 0; i < nr_backends; i++) {
+		uint64_t t = backends[i]->deadline ? backends[i]->deadline(vd) : 0;
+		if (t && (!first || t < first))
+			first = t;
+	}
+	return first;
+}
+
+/* Wait for a send, a kick or the deadline (b->lock held); false once stopping with nothing left. */
+static bool wait_work(struct backends *b, uint64_t deadline_ms)
+{
+	struct timespec until = { .tv_sec = (time_t)(deadline_ms / 1000),
+				  .tv_nsec = (long)(deadline_ms % 1000) * 1000000 };
+
+	while (!b->pending && !b->stop) {
+		if (!deadline_ms) {
+			pthread_cond_wait(&b->cond, &b->lock);
+		} else if (pthread_cond_timedwait(&b->cond, &b->lock, &until) == ETIMEDOUT) {
+			/* A round for every backend with a deadline (each checks its own). */
+			for (unsigned i = 0; i < nr_backends; i++)
+				if (backends[i]->deadline)
+					b->pending |= 1u << i;
+			b->requested++;
+		}
+	}
+	return b->pending != 0;
+}
+
 static void *backend_main(void *arg)
 {
 	struct vmm_domain *vd = arg;
 	struct backends *b = &vd->backends;
 
 	sandbox__enter(vd->vmm, SANDBOX_BACKEND);
-	pthread_mutex_lock(&b->lock);
 	for (;;) {
-		while (!b->pending && !b->stop)
-			pthread_cond_wait(&b->cond, &b->lock);
-		if (!b->pending)
+		/* A kick after this read sets pending: the wait below sees it. */
+		uint64_t deadline = next_deadline(vd);
+		pthread_mutex_lock(&b->lock);
+		if (!wait_work(b, deadline))
 			break; /* stopping, nothing left */
 		unsigned pending = b->pending;
 		uint64_t round = b->requested;
@@ -71,6 +105,7 @@ static void *backend_main(void *arg)
 		pthread_mutex_lock(&b->lock);
 		b->done = round;
 		pthread_cond_broadcast(&b->cond);
+		pthread_mutex_unlock(&b->lock);
 	}
 	pthread_mutex_unlock(&b->lock);
 	return NULL;
@@ -168,8 +203,14 @@ int backend__setup(struct vmm_domain *vd)
 
 void backend__init(struct vmm_domain *vd)
 {
+	pthread_condattr_t ca;
+
 	pthread_mutex_init(&vd->backends.lock, NULL);
-	pthread_cond_init(&vd->backends.cond, NULL);
+	/* Deadlines are CLOCK_MONOTONIC (a backend's deadline op). */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&vd->backends.cond, &ca);
+	pthread_condattr_destroy(&ca);
 }
 
 int backend__start(struct vmm_domain *vd)

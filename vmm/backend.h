@@ -51,6 +51,12 @@ struct backend_ops {
 	int (*connect)(struct vmm_domain *vd);
 	/* Serve the ring (the domain's memory map held); true if the guest should be told. */
 	bool (*serve)(struct vmm_domain *vd);
+	/*
+	 * Optional: when the backend wants a round with no send (CLOCK_MONOTONIC
+	 * in ms; 0: never): xenstore drops a guest's old watch events then,
+	 * which may let another domain's requests be read.
+	 */
+	uint64_t (*deadline)(struct vmm_domain *vd);
 	/* The domain stopped (every vCPU joined): what the guest left without a send. */
 	void (*drain)(struct vmm_domain *vd);
 	/*

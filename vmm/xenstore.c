@@ -21,10 +21,14 @@
  * Robustness, as xenstored: indices that make no sense and a length above
  * XENSTORE_PAYLOAD_MAX break the connection (reported once on stderr and
  * in the page's error field, XENSTORE_ERROR_RINGIDX / _PROTO); a malformed
- * request gets "EINVAL". A guest that does not read its replies stops being
- * served (requests stay in req[] while XS_REPLY_ROOM of replies wait), and
- * watch events for it beyond XS_OUT_MAX are dropped and counted: it costs a
- * bounded amount, and the other domains are served on their own threads.
+ * request gets "EINVAL". xenstored's outstanding-request quota: while 20
+ * requests of a domain wait for their reply or for the delivery of the
+ * watch events they fired, nothing more is read from its req[]
+ * (xenstore_out.c counts); watch events for a domain beyond 64 KiB are
+ * dropped and counted, a guest's undelivered ones after 20 s, and one
+ * identical to an event still queued is not queued twice, as xenstored
+ * does. A guest that never reads costs a bounded amount, and the other
+ * domains are served on their own threads.
  */
 #include <stdint.h>
 #include <stddef.h>
@@ -33,6 +37,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <xen/hvm/params.h>
 
@@ -52,56 +57,60 @@ static void broken(struct vmm_domain *vd, uint8_t *page, uint32_t error, const c
 	ring__broken(vd, &vd->xs.ring, "xenstore", fmt, a, b);
 }
 
-/* ---- the out queue (the store's lock held) ---- */
-
-static void queue_msg(struct xenstore_backend *xs, uint32_t type, uint32_t req_id,
-		      uint32_t tx_id, const void *body, size_t len)
-{
-	size_t n = wire__encode(type, req_id, tx_id, body, len, xs->out + xs->out_len,
-				sizeof(xs->out) - xs->out_len);
-	/* Room for a reply was checked before the request was taken (XS_REPLY_ROOM). */
-	xs->out_len += (unsigned)n;
-}
-
-static void queue_error(struct xenstore_backend *xs, const struct xsd_sockmsg *req, int err)
-{
-	xs->out_len += (unsigned)wire__error(req->req_id, req->tx_id, err, xs->out + xs->out_len,
-					     sizeof(xs->out) - xs->out_len);
-}
+/* ---- watch events (the store's lock held) ---- */
 
 /*
- * Hand the store's watch events to their connections: queued in each
- * domain's out queue, its backend thread woken unless it is this one
- * (self), which flushes its own after the request. Events for the
- * toolstack's connection have no reader and are dropped.
+ * Hand the store's watch events to their connections, each counted
+ * against req (the request that fired them; NULL for the toolstack's
+ * changes): queued in each domain's out queue, its backend thread woken
+ * unless it is this one (self), which flushes its own after the request.
+ * Events for the toolstack's connection have no reader and are dropped.
  */
-static void deliver_events(struct vmm *vmm, struct vmm_domain *self)
+static void deliver_events(struct vmm *vmm, struct vmm_domain *self, struct xs_pending *req)
 {
-	struct store_event *list = store__events_take(vmm->xsw.store);
+	struct xenstore_world *w = &vmm->xsw;
+	struct store_event *list = store__events_take(w->store);
+	uint64_t now = list ? w->now_ms() : 0;
 
 	for (struct store_event *e = list; e; e = e->next) {
 		struct vmm_domain *vd = store__conn_opaque(e->conn);
 		if (!vd)
 			continue;
 		struct xenstore_backend *xs = &vd->xs;
-		size_t n = wire__watch_event(e->path, e->token, xs->out + xs->out_len,
-					     sizeof(xs->out) - xs->out_len);
-		if (!n) {
-			if (!xs->nr_events_dropped++)
-				util__err("[%s] xenstore: the guest does not read its ring: watch "
-					 "events dropped (%u bytes wait)", vd->name, xs->out_len);
-			continue;
+		/* xenstored times out the events of unprivileged domains only. */
+		uint64_t deadline = 0;
+		if (w->event_timeout_ms && !store__conn_privileged(e->conn))
+			deadline = now + w->event_timeout_ms;
+		uint64_t dropped = xs->nr_events_dropped;
+		if (xenstore_out__event(xs, req, e->path, e->token, deadline)) {
+			if (vd != self)
+				backend__kick(vd, &xenstore__backend);
+		} else if (!dropped && xs->nr_events_dropped) {
+			util__err("[%s] xenstore: the guest does not read its ring: watch events "
+				  "dropped (%u bytes of events wait)", vd->name, xs->event_bytes);
 		}
-		xs->out_len += (unsigned)n;
-		xs->nr_events++;
-		if (vd != self)
-			backend__kick(vd, &xenstore__backend);
 	}
 	store__events_free(list);
 }
 
+void xenstore__unblocked(struct xenstore_backend *xs)
+{
+	struct vmm_domain *vd = (struct vmm_domain *)((char *)xs - offsetof(struct vmm_domain, xs));
+
+	backend__kick(vd, &xenstore__backend);
+}
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* ---- requests ---- */
 
+/* One whole request from req[]: its reply queued, the events it fired delivered. */
 static void handle(struct vmm_domain *vd, const struct xsd_sockmsg *h, const char *body)
 {
 	struct xenstore_backend *xs = &vd->xs;
@@ -109,18 +118,28 @@ static void handle(struct vmm_domain *vd, const struct xsd_sockmsg *h, const cha
 	struct store_reply rep;
 
 	xs->nr_requests++;
+	struct xs_pending *p = xenstore_out__request(xs);
+	if (!p) {
+		util__err("[%s] xenstore: out of memory: a request is not answered", vd->name);
+		return;
+	}
 	if (!xs->conn) {
-		queue_error(xs, h, EINVAL); /* released: nothing to answer with */
+		(void)xenstore_out__error(xs, p, h, EINVAL); /* released: nothing to answer with */
 		return;
 	}
 	int e = wire__parse(h, body, &req);
 	if (e) {
-		queue_error(xs, h, e);
+		(void)xenstore_out__error(xs, p, h, e);
 		return;
 	}
 	if (store__request(xs->conn, &req, &rep)) {
-		queue_msg(xs, rep.type, h->req_id, h->tx_id, rep.payload, rep.len);
+		/* Held while its events are handed out (a failed reply releases one). */
+		p->refs++;
+		/* The events after the reply (Linux's xenbus takes either order). */
+		(void)xenstore_out__reply(xs, p, rep.type, h->req_id, h->tx_id, rep.payload, rep.len);
 		free(rep.payload);
+		deliver_events(vd->vmm, vd, p);
+		xenstore_out__release(p);
 		return;
 	}
 	/*
@@ -128,7 +147,7 @@ static void handle(struct vmm_domain *vd, const struct xsd_sockmsg *h, const cha
 	 * RESUME, SET_TARGET and CONTROL are domain 0's (xenstored checks
 	 * domain_is_unprivileged first); a guest is never privileged here.
 	 */
-	queue_error(xs, h, EACCES);
+	(void)xenstore_out__error(xs, p, h, EACCES);
 }
 
 /* ---- the ring (the domain's memory map and the store's lock held) ---- */
@@ -138,7 +157,7 @@ static bool flush(struct vmm_domain *vd, uint8_t *page)
 {
 	struct xenstore_backend *xs = &vd->xs;
 
-	if (!xs->out_len)
+	if (!xs->out)
 		return false;
 	uint32_t cons = ring__load_idx(page, OFF(rsp_cons));
 	uint32_t prod = ring__load_idx(page, OFF(rsp_prod));
@@ -147,15 +166,9 @@ static bool flush(struct vmm_domain *vd, uint8_t *page)
 		       "rsp_prod %#x is beyond rsp_cons %#x by more than the ring", prod, cons);
 		return false;
 	}
-	uint32_t n = RING - (prod - cons);
-	if (n > xs->out_len)
-		n = xs->out_len;
-	uint8_t *rsp = page + OFF(rsp);
-	for (uint32_t i = 0; i < n; i++)
-		rsp[(prod + i) & (RING - 1)] = xs->out[i];
-	ring__store_idx(page, OFF(rsp_prod), prod + n);
-	memmove(xs->out, xs->out + n, xs->out_len - n);
-	xs->out_len -= n;
+	uint32_t n = xenstore_out__flush(xs, page + OFF(rsp), prod, cons);
+	if (n)
+		ring__store_idx(page, OFF(rsp_prod), prod + n);
 	return n > 0;
 }
 
@@ -174,8 +187,8 @@ static bool consume(struct vmm_domain *vd, uint8_t *page)
 	}
 	const uint8_t *req = page + OFF(req);
 	uint32_t start = cons;
-	/* One reply per request, at most XS_MSG_MAX: take one only while it has room. */
-	while (avail && xs->out_len + XS_MSG_MAX <= XS_REPLY_ROOM) {
+	/* xenstored's domain_can_read: nothing more while XS_REQ_OUTSTANDING count. */
+	while (avail && xs->outstanding < XS_REQ_OUTSTANDING) {
 		struct xsd_sockmsg h;
 		unsigned want = HDR;
 		if (xs->in_len >= HDR) {
@@ -202,7 +215,6 @@ static bool consume(struct vmm_domain *vd, uint8_t *page)
 		}
 		if (xs->in_len == HDR + h.len) {
 			handle(vd, &h, (const char *)xs->in + HDR);
-			deliver_events(vd->vmm, vd);
 			xs->in_len = 0;
 		}
 	}
@@ -226,6 +238,7 @@ static bool xenstore_serve(struct vmm_domain *vd)
 	if (!page)
 		return false;
 	pthread_mutex_lock(&w->lock);
+	(void)xenstore_out__expire(&vd->xs, w->now_ms());
 	/* Replies first: the guest may have made room for the ones that waited. */
 	moved = flush(vd, page);
 	if (!vd->xs.ring.broken)
@@ -243,7 +256,18 @@ static void xenstore_report(struct vmm_domain *vd, char *buf, size_t len)
 		 "xenstore: %llu notifications, %llu requests, %llu watch events (%llu dropped)",
 		 (unsigned long long)vd->xs.ring.nr_notify, (unsigned long long)vd->xs.nr_requests,
 		 (unsigned long long)vd->xs.nr_events,
-		 (unsigned long long)vd->xs.nr_events_dropped);
+		 (unsigned long long)(vd->xs.nr_events_dropped + vd->xs.nr_events_expired));
+}
+
+/* When the oldest waiting event of a guest times out (CLOCK_MONOTONIC ms; 0: none). */
+static uint64_t xenstore_deadline(struct vmm_domain *vd)
+{
+	struct xenstore_world *w = &vd->vmm->xsw;
+
+	pthread_mutex_lock(&w->lock);
+	uint64_t t = xenstore_out__deadline(&vd->xs);
+	pthread_mutex_unlock(&w->lock);
+	return t;
 }
 
 static int xenstore_setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
@@ -252,6 +276,8 @@ static int xenstore_setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
 	ring__store_idx(host, OFF(server_features), XENSTORE_SERVER_FEATURE_ERROR);
 	ring__store_idx(host, OFF(connection), XENSTORE_CONNECTED);
 	vd->xs.ring = (struct vmm_ring){ .gpa = gpa_, .host = host };
+	vd->xs.out = NULL;
+	vd->xs.out_tail = &vd->xs.out;
 	return 0;
 }
 
@@ -417,7 +443,7 @@ static int xenstore_connect(struct vmm_domain *vd)
 		vd->xs.conn = store__conn_new(w->store, id, vd);
 		err = vd->xs.conn ? store__introduce(w->store, id) : ENOMEM;
 	}
-	deliver_events(vd->vmm, NULL);
+	deliver_events(vd->vmm, NULL, NULL);
 	pthread_mutex_unlock(&w->lock);
 	if (err)
 		util__err("[%s] xenstore: cannot write the domain's tree (%s)", vd->name,
@@ -432,8 +458,12 @@ static void xenstore_drain(struct vmm_domain *vd)
 	char path[32];
 
 	/* Never connected (a build that failed early: maybe no core domain) or done already. */
-	if (!vd->xs.conn)
+	if (!vd->xs.conn) {
+		pthread_mutex_lock(&w->lock);
+		xenstore_out__clear(&vd->xs);
+		pthread_mutex_unlock(&w->lock);
 		return;
+	}
 	unsigned id = hv_domain__id(vd->d);
 	pthread_mutex_lock(&w->lock);
 	if (getenv("FASTABI_XENSTORE_DUMP")) {
@@ -445,6 +475,7 @@ static void xenstore_drain(struct vmm_domain *vd)
 	(void)store__release(w->store, id);
 	store__conn_free(vd->xs.conn);
 	vd->xs.conn = NULL;
+	xenstore_out__clear(&vd->xs);
 	snprintf(path, sizeof(path), "/local/domain/%u", id);
 	(void)store__rm(w->tool, 0, path);
 	(void)store__rm(w->tool, 0, vd->xs.vm_path);
@@ -453,7 +484,7 @@ static void xenstore_drain(struct vmm_domain *vd)
 	char back[64];
 	snprintf(back, sizeof(back), "/local/domain/0/backend/console/%u", id);
 	(void)store__rm(w->tool, 0, back);
-	deliver_events(vd->vmm, NULL);
+	deliver_events(vd->vmm, NULL, NULL);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -467,6 +498,7 @@ const struct backend_ops xenstore__backend = {
 	.setup = xenstore_setup,
 	.connect = xenstore_connect,
 	.serve = xenstore_serve,
+	.deadline = xenstore_deadline,
 	.drain = xenstore_drain,
 	.destroy = xenstore_drain, /* nothing left if it was drained */
 	.report = xenstore_report,
@@ -479,6 +511,8 @@ int xenstore__init(struct vmm *vmm)
 	struct xenstore_world *w = &vmm->xsw;
 
 	pthread_mutex_init(&w->lock, NULL);
+	w->event_timeout_ms = XS_EVENT_TIMEOUT_MS;
+	w->now_ms = monotonic_ms;
 	w->store = store__new(NULL);
 	w->tool = w->store ? store__conn_new(w->store, STORE_DOM0, NULL) : NULL;
 	if (!w->tool) {
@@ -527,7 +561,7 @@ int xenstore__tool_write(struct vmm *vmm, const char *path, const char *val, siz
 {
 	pthread_mutex_lock(&vmm->xsw.lock);
 	int e = store__write(vmm->xsw.tool, 0, path, val, len);
-	deliver_events(vmm, NULL);
+	deliver_events(vmm, NULL, NULL);
 	pthread_mutex_unlock(&vmm->xsw.lock);
 	return e;
 }
@@ -536,7 +570,7 @@ int xenstore__tool_rm(struct vmm *vmm, const char *path)
 {
 	pthread_mutex_lock(&vmm->xsw.lock);
 	int e = store__rm(vmm->xsw.tool, 0, path);
-	deliver_events(vmm, NULL);
+	deliver_events(vmm, NULL, NULL);
 	pthread_mutex_unlock(&vmm->xsw.lock);
 	return e;
 }
