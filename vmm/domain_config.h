@@ -27,6 +27,25 @@ struct vmm_module_config {
 	const char *cmdline; /* NULL: none (cmdline_paddr 0) */
 };
 
+/*
+ * A vif of the config (xl.cfg's vif = [ '...' ], tools/xl/xl_parse.c's
+ * keys): the toolstack writes its frontend and backend directories as
+ * libxl does (vmm/xenstore_dev.c). Its backend is another domain of the
+ * same `fastabi create` (a driver domain), named here.
+ */
+#define VMM_MAX_VIFS 8u
+#define VMM_VIF_STR 64u
+struct vmm_vif_config {
+	char backend[VMM_VIF_STR]; /* the backend domain's name */
+	unsigned devid;
+	uint8_t mac[6];
+	unsigned mtu;
+	char bridge[VMM_VIF_STR];
+	char script[VMM_VIF_STR]; /* as libxl writes it: absolute */
+	char ip[VMM_VIF_STR];     /* "": none */
+	char vifname[VMM_VIF_STR]; /* "": none */
+};
+
 struct vmm_domain_config {
 	const char *name;       /* console prefix and domain name; NULL: from the kernel's file name */
 	const char *kernel;     /* PVH ELF image */
@@ -47,6 +66,8 @@ struct vmm_domain_config {
 	 * its channels closed, its grant mappings released (domain__kill).
 	 */
 	unsigned preserve_on;
+	struct vmm_vif_config vifs[VMM_MAX_VIFS];
+	unsigned nr_vifs;
 };
 
 /* The defaults for a domain running 'kernel'. */

@@ -418,6 +418,8 @@ static int cmd_create(int argc, char **argv)
 					x[j].name, files[i], x[i].name_line);
 				failed = true;
 			}
+	if (!failed && xlcfg__resolve_backends(x, nr, stderr))
+		failed = true;
 	if (failed)
 		goto out;
 

@@ -35,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -281,156 +280,6 @@ static int xenstore_setup(struct vmm_domain *vd, uint64_t gpa_, uint8_t *host)
 	return 0;
 }
 
-/* ---- the toolstack's tree (the store's lock held) ---- */
-
-/* One write of the toolstack; the first error is kept in *err. */
-static void tool_write(struct xenstore_world *w, int *err, const char *val, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static void tool_write(struct xenstore_world *w, int *err, const char *val, const char *fmt, ...)
-{
-	char path[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	int e = store__write(w->tool, 0, path, val, strlen(val));
-	if (e && !*err)
-		*err = e;
-}
-
-/* libxl__xs_mknod: an empty node with these permissions. */
-static void tool_mknod(struct xenstore_world *w, int *err, const struct xs_permissions *p,
-		       unsigned n, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void tool_mknod(struct xenstore_world *w, int *err, const struct xs_permissions *p,
-		       unsigned n, const char *fmt, ...)
-{
-	char path[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	int e = store__write(w->tool, 0, path, "", 0);
-	if (!e)
-		e = store__set_perms(w->tool, 0, path, p, n);
-	if (e && !*err)
-		*err = e;
-}
-
-/* A random (version 4) UUID, as xl makes for a config without one. */
-static void make_uuid(char *out, size_t len)
-{
-	uint8_t u[16] = { 0 };
-
-	if (getrandom(u, sizeof(u), 0) != (ssize_t)sizeof(u)) {
-		struct timeval tv;
-		gettimeofday(&tv, NULL);
-		memcpy(u, &tv, sizeof(tv) < sizeof(u) ? sizeof(tv) : sizeof(u));
-	}
-	u[6] = (uint8_t)((u[6] & 0x0f) | 0x40);
-	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
-	snprintf(out, len,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1],
-		 u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14],
-		 u[15]);
-}
-
-/*
- * What libxl writes for a PVH domU (libxl__domain_make, libxl__build_post,
- * the primary console's frontend), in its order, with its permissions:
- * roperm (owner dom0, the domain may read) on the home and what the domain
- * must not change, rwperm (owned by the domain) where it writes.
- */
-static int write_tree(struct vmm_domain *vd)
-{
-	struct xenstore_world *w = &vd->vmm->xsw;
-	unsigned id = hv_domain__id(vd->d);
-	const struct xs_permissions roperm[2] = { { .id = 0, .perms = XS_PERM_NONE },
-						  { .id = id, .perms = XS_PERM_READ } };
-	const struct xs_permissions rwperm[1] = { { .id = id, .perms = XS_PERM_NONE } };
-	const struct xs_permissions noperm[1] = { { .id = 0, .perms = XS_PERM_NONE } };
-	char dom[32], uuid[40], buf[64];
-	int err = 0;
-
-	snprintf(dom, sizeof(dom), "/local/domain/%u", id);
-	make_uuid(uuid, sizeof(uuid));
-	snprintf(vd->xs.vm_path, sizeof(vd->xs.vm_path), "/vm/%s", uuid);
-
-	/* libxl__domain_make */
-	(void)store__rm(w->tool, 0, dom);
-	tool_mknod(w, &err, roperm, 2, "%s", dom);
-	tool_mknod(w, &err, roperm, 2, "%s", vd->xs.vm_path);
-	tool_mknod(w, &err, noperm, 1, "/libxl/%u", id);
-	tool_mknod(w, &err, noperm, 1, "/libxl/%u/device", id);
-	tool_write(w, &err, "pvh", "/libxl/%u/type", id);
-	tool_write(w, &err, vd->xs.vm_path, "%s/vm", dom);
-	tool_write(w, &err, vd->name, "%s/name", dom);
-	tool_write(w, &err, "1", "%s/control/platform-feature-multiprocessor-suspend", dom);
-	tool_write(w, &err, "1", "%s/control/platform-feature-xs_reset_watches", dom);
-	tool_mknod(w, &err, rwperm, 1, "%s/device/suspend/event-channel", dom);
-	tool_mknod(w, &err, roperm, 2, "%s/device", dom);
-	tool_mknod(w, &err, roperm, 2, "%s/control", dom);
-	static const char *const rw_control[] = { "shutdown", "feature-poweroff",
-						  "feature-reboot", "feature-suspend", "sysrq" };
-	for (unsigned i = 0; i < sizeof(rw_control) / sizeof(rw_control[0]); i++)
-		tool_mknod(w, &err, rwperm, 1, "%s/control/%s", dom, rw_control[i]);
-	static const char *const rw_dirs[] = { "data", "drivers", "feature", "attr", "error" };
-	for (unsigned i = 0; i < sizeof(rw_dirs) / sizeof(rw_dirs[0]); i++)
-		tool_mknod(w, &err, rwperm, 1, "%s/%s", dom, rw_dirs[i]);
-	tool_write(w, &err, uuid, "%s/uuid", vd->xs.vm_path);
-	tool_write(w, &err, vd->name, "%s/name", vd->xs.vm_path);
-
-	/* libxl__build_post */
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)vd->cfg.memory_mib * 1024);
-	tool_write(w, &err, buf, "%s/memory/static-max", dom);
-	tool_write(w, &err, buf, "%s/memory/target", dom);
-	/* LIBXL_MEMKB_DEFAULT as libxl prints it: a PVH domain has no video memory. */
-	tool_write(w, &err, "-1", "%s/memory/videoram", dom);
-	snprintf(buf, sizeof(buf), "%u", id);
-	tool_write(w, &err, buf, "%s/domid", dom);
-	snprintf(buf, sizeof(buf), "%u", vd->xs.ring.port);
-	tool_write(w, &err, buf, "%s/store/port", dom);
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)(vd->xs.ring.gpa >> PAGE_SHIFT));
-	tool_write(w, &err, buf, "%s/store/ring-ref", dom);
-	for (unsigned i = 0; i < vd->nr_vcpus; i++)
-		tool_write(w, &err, "online", "%s/cpu/%u/availability", dom, i);
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	snprintf(buf, sizeof(buf), "%lu.%02d", (unsigned long)tv.tv_sec, (int)(tv.tv_usec / 10000));
-	tool_write(w, &err, buf, "%s/start_time", vd->xs.vm_path);
-
-	/*
-	 * The primary console (libxl__device_console_add): its backend
-	 * directory, the VMM's (domain 0's), readable by the domain, and its
-	 * frontend, owned by the domain, readable by the backend.
-	 */
-	const struct xs_permissions bperm[2] = { { .id = 0, .perms = XS_PERM_NONE },
-						 { .id = id, .perms = XS_PERM_READ } };
-	const struct xs_permissions fperm[2] = { { .id = id, .perms = XS_PERM_NONE },
-						 { .id = 0, .perms = XS_PERM_READ } };
-	char back[64];
-	snprintf(back, sizeof(back), "/local/domain/0/backend/console/%u/0", id);
-	tool_mknod(w, &err, bperm, 2, "%s", back);
-	tool_write(w, &err, dom, "%s/frontend", back);
-	snprintf(buf, sizeof(buf), "%u", id);
-	tool_write(w, &err, buf, "%s/frontend-id", back);
-	tool_write(w, &err, "1", "%s/online", back);
-	tool_write(w, &err, "1", "%s/state", back); /* XenbusStateInitialising */
-	tool_write(w, &err, "vt100", "%s/protocol", back);
-	tool_mknod(w, &err, fperm, 2, "%s/console", dom);
-	tool_write(w, &err, back, "%s/console/backend", dom);
-	tool_write(w, &err, "0", "%s/console/backend-id", dom);
-	tool_write(w, &err, "1048576", "%s/console/limit", dom);
-	tool_write(w, &err, "xenconsoled", "%s/console/type", dom);
-	tool_write(w, &err, "pty", "%s/console/output", dom);
-	snprintf(buf, sizeof(buf), "%u", vd->xcons.ring.port);
-	tool_write(w, &err, buf, "%s/console/port", dom);
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)(vd->xcons.ring.gpa >> PAGE_SHIFT));
-	tool_write(w, &err, buf, "%s/console/ring-ref", dom);
-	return err;
-}
-
 /* Every ring and port exists: the domain's tree and connection, then its introduction. */
 static int xenstore_connect(struct vmm_domain *vd)
 {
@@ -438,7 +287,7 @@ static int xenstore_connect(struct vmm_domain *vd)
 	unsigned id = hv_domain__id(vd->d);
 
 	pthread_mutex_lock(&w->lock);
-	int err = write_tree(vd);
+	int err = xenstore_tree__domain(vd);
 	if (!err) {
 		vd->xs.conn = store__conn_new(w->store, id, vd);
 		err = vd->xs.conn ? store__introduce(w->store, id) : ENOMEM;
@@ -476,14 +325,7 @@ static void xenstore_drain(struct vmm_domain *vd)
 	store__conn_free(vd->xs.conn);
 	vd->xs.conn = NULL;
 	xenstore_out__clear(&vd->xs);
-	snprintf(path, sizeof(path), "/local/domain/%u", id);
-	(void)store__rm(w->tool, 0, path);
-	(void)store__rm(w->tool, 0, vd->xs.vm_path);
-	snprintf(path, sizeof(path), "/libxl/%u", id);
-	(void)store__rm(w->tool, 0, path);
-	char back[64];
-	snprintf(back, sizeof(back), "/local/domain/0/backend/console/%u", id);
-	(void)store__rm(w->tool, 0, back);
+	xenstore_tree__remove(vd);
 	deliver_events(vd->vmm, NULL, NULL);
 	pthread_mutex_unlock(&w->lock);
 }
@@ -519,10 +361,7 @@ int xenstore__init(struct vmm *vmm)
 		util__err("xenstore: out of memory");
 		return -1;
 	}
-	/* What xencommons writes for the toolstack's own domain. */
-	int err = 0;
-	tool_write(w, &err, "0", "/local/domain/0/domid");
-	tool_write(w, &err, "Domain-0", "/local/domain/0/name");
+	int err = xenstore_tree__dom0(w);
 	if (err)
 		util__err("xenstore: cannot write /local/domain/0 (%s)", store__errstring(err));
 	return err ? -1 : 0;

@@ -112,6 +112,18 @@ int xenstore__tool_write(struct vmm *vmm, const char *path, const char *val, siz
 int xenstore__tool_rm(struct vmm *vmm, const char *path);
 void xenstore__tool_dump(struct vmm *vmm, const char *path, FILE *out);
 
+/* ---- xenstore_tree.c: what the toolstack writes (the store's lock held) ---- */
+/* /local/domain/0 as xencommons leaves it; 0 or a positive errno. */
+int xenstore_tree__dom0(struct xenstore_world *w);
+/*
+ * A domain built: its tree as libxl writes it for a PVH domU, and the
+ * device directories of the vifs it is a frontend or backend of whose
+ * other end is built too. 0 or a positive errno.
+ */
+int xenstore_tree__domain(struct vmm_domain *vd);
+/* A domain gone (xl destroy): its tree, and its vifs' backend directories. */
+void xenstore_tree__remove(struct vmm_domain *vd);
+
 /* ---- xenstore_out.c: the messages waiting for a domain's rsp[] (the store's lock held) ---- */
 /* A request taken from req[]: counted until its reply and its events are delivered; NULL if no memory. */
 struct xs_pending *xenstore_out__request(struct xenstore_backend *xs);

@@ -8,12 +8,14 @@
  * look for (disk=, vif=, ...). docs/config.md has the key table.
  */
 #define _GNU_SOURCE /* asprintf */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <libxl.h>
@@ -216,7 +218,7 @@ static int check_file(struct reader *r, const char *key, const char *path)
 static const char *const known_keys[] = {
 	"name", "type", "builder", "kernel", "firmware_override", "ramdisk", "cmdline", "extra",
 	"root", "memory", "maxmem", "vcpus", "maxvcpus", "on_poweroff", "on_reboot", "on_crash",
-	"on_watchdog", "fastabi", "confidential", "fixed_mem_layout",
+	"on_watchdog", "fastabi", "confidential", "fixed_mem_layout", "vif",
 };
 
 /*
@@ -225,7 +227,7 @@ static const char *const known_keys[] = {
  * than started without it.
  */
 static const char *const device_keys[] = {
-	"disk", "vif", "pci", "dtdev", "usbdev", "usbctrl", "vtpm", "p9", "pvcalls", "vdispl",
+	"disk", "pci", "dtdev", "usbdev", "usbctrl", "vtpm", "p9", "pvcalls", "vdispl",
 	"vsnd", "vkb", "vfb", "channel", "iomem", "ioports", "irqs", "virtio",
 };
 
@@ -471,6 +473,221 @@ static int read_vcpus(struct reader *r)
 	return 0;
 }
 
+/* "xx:xx:xx:xx:xx:xx" (libxl__parse_mac). */
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+	for (unsigned i = 0; i < 6; i++) {
+		char *end;
+		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]))
+			return false;
+		unsigned long v = strtoul(s, &end, 16);
+		if (end != s + 2 || (i < 5 ? *end != ':' : *end != '\0'))
+			return false;
+		mac[i] = (uint8_t)v;
+		s = end + (i < 5);
+	}
+	return true;
+}
+
+/* One option value into a fixed field of the vif; false (said) if too long. */
+static bool vif_str(struct reader *r, int line, unsigned n, const char *key, const char *v,
+		    char *dst)
+{
+	if (strlen(v) >= VMM_VIF_STR) {
+		say(r, line, "error: vif %u: %s=\"%s\" is longer than %u characters", n, key, v,
+		    VMM_VIF_STR - 1);
+		return false;
+	}
+	strcpy(dst, v);
+	return true;
+}
+
+/*
+ * One vif = [ '...' ] entry, "key=value,key=value" as xl's
+ * parse_nic_config reads it, with libxl's defaults
+ * (libxl__device_nic_setdefault): a random 00:16:3e MAC, bridge xenbr0,
+ * script vif-bridge under /etc/xen/scripts, mtu 1500. backend= is needed
+ * here: the VMM (domain 0) has no network backend.
+ */
+static int read_vif(struct reader *r, int line, unsigned n, const char *spec,
+		    struct vmm_vif_config *vif, bool *has_devid)
+{
+	char *copy = strdup(spec), *save = NULL;
+	bool ok = copy != NULL, mac = false;
+
+	*vif = (struct vmm_vif_config){ .mtu = 1500 };
+	strcpy(vif->bridge, "xenbr0");
+	strcpy(vif->script, "vif-bridge");
+	*has_devid = false;
+	for (char *opt = copy ? strtok_r(copy, ",", &save) : NULL; ok && opt;
+	     opt = strtok_r(NULL, ",", &save)) {
+		while (*opt == ' ')
+			opt++;
+		char *eq = strchr(opt, '=');
+		if (!*opt)
+			continue;
+		if (!eq) {
+			say(r, line, "error: vif %u: \"%s\" is not key=value", n, opt);
+			ok = false;
+			break;
+		}
+		*eq = '\0';
+		const char *k = opt, *v = eq + 1;
+		char *end;
+		if (!strcmp(k, "backend")) {
+			ok = *v ? vif_str(r, line, n, k, v, vif->backend) : false;
+			if (!*v)
+				say(r, line, "error: vif %u: backend= is empty", n);
+		} else if (!strcmp(k, "mac")) {
+			mac = ok = parse_mac(v, vif->mac);
+			if (!ok)
+				say(r, line, "error: vif %u: mac=%s is not xx:xx:xx:xx:xx:xx", n, v);
+		} else if (!strcmp(k, "bridge")) {
+			ok = vif_str(r, line, n, k, v, vif->bridge);
+		} else if (!strcmp(k, "script")) {
+			ok = vif_str(r, line, n, k, v, vif->script);
+		} else if (!strcmp(k, "ip")) {
+			ok = vif_str(r, line, n, k, v, vif->ip);
+		} else if (!strcmp(k, "vifname")) {
+			ok = vif_str(r, line, n, k, v, vif->vifname);
+		} else if (!strcmp(k, "mtu") || !strcmp(k, "devid")) {
+			unsigned long x = strtoul(v, &end, 10);
+			ok = *v && !*end && x <= 65535ul && (strcmp(k, "mtu") || x >= 68);
+			if (!ok)
+				say(r, line, "error: vif %u: %s=%s is not a number in range", n, k, v);
+			else if (!strcmp(k, "mtu"))
+				vif->mtu = (unsigned)x;
+			else
+				vif->devid = (unsigned)x, *has_devid = true;
+		} else if (!strcmp(k, "type")) {
+			ok = !strcmp(v, "vif");
+			if (!ok)
+				say(r, line, "error: vif %u: type=%s: a PVH domain has no device model, "
+				    "only type=vif", n, v);
+		} else {
+			say(r, line, "error: vif %u: %s= is not supported by fastabi", n, k);
+			ok = false;
+		}
+	}
+	if (!copy)
+		say(r, line, "error: out of memory");
+	free(copy);
+	if (!ok)
+		return -1;
+	if (!vif->backend[0]) {
+		say(r, line, "error: vif %u has no backend=: domain 0 (the VMM) has no network "
+		    "backend; name the driver domain (backend=<name or domid>)", n);
+		return -1;
+	}
+	if (!mac) {
+		/* libxl: 00:16:3e, then three random bytes, the first below 0x80. */
+		uint8_t b[3] = { 0 };
+		if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+			b[0] = (uint8_t)n, b[1] = 0x5e, b[2] = 0x11;
+		const uint8_t m[6] = { 0x00, 0x16, 0x3e, (uint8_t)(b[0] & 0x7f), b[1], b[2] };
+		memcpy(vif->mac, m, sizeof(m));
+	}
+	/* libxl__abs_path(script, libxl__xen_script_dir_path()). */
+	if (vif->script[0] != '/') {
+		char abs[VMM_VIF_STR];
+		int len = snprintf(abs, sizeof(abs), "/etc/xen/scripts/%s", vif->script);
+		if (len < 0 || (unsigned)len >= sizeof(abs)) {
+			say(r, line, "error: vif %u: script=%s is too long", n, vif->script);
+			return -1;
+		}
+		strcpy(vif->script, abs);
+	}
+	return 0;
+}
+
+/* vif = [ ... ]: each entry; devids as libxl__device_nic_set_devids gives them. */
+static int read_vifs(struct reader *r)
+{
+	XLU_ConfigList *list;
+	int count, bad = 0;
+
+	if (xlu_cfg_get_list(r->c, "vif", &list, &count, 0))
+		return 0; /* none (a vif that is not a list is libxlutil's to report) */
+	int line = line_of(r->c, "vif");
+	if ((unsigned)count > VMM_MAX_VIFS) {
+		say(r, line, "error: %d vifs: at most %u", count, VMM_MAX_VIFS);
+		return -1;
+	}
+	bool has_devid[VMM_MAX_VIFS];
+	long last = -1;
+	for (int i = 0; i < count; i++) {
+		const char *spec = xlu_cfg_get_listitem(list, i);
+		if (!spec) {
+			say(r, line, "error: vif %d is not a string", i);
+			bad = -1;
+			continue;
+		}
+		if (read_vif(r, line, (unsigned)i, spec, &r->x->cfg.vifs[i], &has_devid[i])) {
+			bad = -1;
+			continue;
+		}
+		if (has_devid[i] && (long)r->x->cfg.vifs[i].devid > last)
+			last = r->x->cfg.vifs[i].devid;
+	}
+	if (bad)
+		return -1;
+	for (int i = 0; i < count; i++)
+		if (!has_devid[i])
+			r->x->cfg.vifs[i].devid = (unsigned)++last;
+	for (int i = 0; i < count; i++)
+		for (int j = 0; j < i; j++)
+			if (r->x->cfg.vifs[i].devid == r->x->cfg.vifs[j].devid) {
+				say(r, line, "error: vifs %d and %d have the same devid %u", j, i,
+				    r->x->cfg.vifs[i].devid);
+				return -1;
+			}
+	r->x->cfg.nr_vifs = (unsigned)count;
+	r->x->vif_line = line;
+	return 0;
+}
+
+int xlcfg__resolve_backends(struct xlcfg *x, unsigned nr, FILE *report)
+{
+	int bad = 0;
+
+	for (unsigned i = 0; i < nr; i++) {
+		for (unsigned k = 0; k < x[i].cfg.nr_vifs; k++) {
+			struct vmm_vif_config *v = &x[i].cfg.vifs[k];
+			char *end;
+			unsigned long id = strtoul(v->backend, &end, 10);
+			int found = -1;
+			if (v->backend[0] >= '0' && v->backend[0] <= '9' && !*end) {
+				/* `fastabi create` numbers its domains 1, 2, ... in file order. */
+				if (id >= 1 && id <= nr)
+					found = (int)id - 1;
+			} else {
+				for (unsigned j = 0; j < nr; j++)
+					if (!strcmp(x[j].name, v->backend))
+						found = (int)j;
+			}
+			if (found < 0 || (unsigned)found == i) {
+				fprintf(report,
+					"%s:%d: error: vif %u: backend=%s %s (the backend must be "
+					"another domain of this fastabi create: ", x[i].path,
+					x[i].vif_line, k, v->backend,
+					found < 0 ? "is not a domain of this create" :
+						    "is this domain itself");
+				const char *sep = "";
+				for (unsigned j = 0; j < nr; j++)
+					if (j != i) {
+						fprintf(report, "%s%s (domain %u)", sep, x[j].name, j + 1);
+						sep = ", ";
+					}
+				fprintf(report, "%s)\n", *sep ? "" : "none");
+				bad = -1;
+				continue;
+			}
+			snprintf(v->backend, sizeof(v->backend), "%s", x[found].name);
+		}
+	}
+	return bad;
+}
+
 static int read_all(struct reader *r)
 {
 	struct xlcfg *x = r->x;
@@ -495,6 +712,7 @@ static int read_all(struct reader *r)
 	bad |= get_bool(r, "fastabi", &x->cfg.fastabi);
 	bad |= get_bool(r, "confidential", &x->cfg.confidential);
 	bad |= get_bool(r, "fixed_mem_layout", &x->cfg.fixed_mem_layout);
+	bad |= read_vifs(r);
 	bad |= unknown_keys(r);
 	if (bad)
 		return -1;

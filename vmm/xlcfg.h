@@ -28,6 +28,7 @@ struct xlcfg {
 	struct vmm_domain_config cfg;   /* its strings point into the fields below */
 	enum xlcfg_action on[XLCFG_NR_EVENTS];
 	int name_line;                  /* where name= is (for duplicate names) */
+	int vif_line;                   /* where vif= is (backends named there) */
 	char *name, *kernel, *ramdisk, *cmdline;
 	unsigned nr_warnings;           /* keys reported as not supported and ignored */
 };
@@ -38,6 +39,12 @@ struct xlcfg {
  */
 int xlcfg__read(const char *path, FILE *report, struct xlcfg *x);
 void xlcfg__free(struct xlcfg *x);
+/*
+ * The vifs' backend= of nr files read together (one `fastabi create`): a
+ * domain name or id of another of them (ids 1..nr in file order), made the
+ * backend's name. 0, or -1 after saying which "FILE:LINE: ..." is wrong.
+ */
+int xlcfg__resolve_backends(struct xlcfg *x, unsigned nr, FILE *report);
 const char *xlcfg__action_name(enum xlcfg_action a);
 const char *xlcfg__event_key(enum xlcfg_event e);
 

@@ -234,8 +234,84 @@ static void test_unknown_keys(void **state)
 	assert_null(strstr(report, ":6:")); /* once per key */
 	assert_int_equal(x.nr_warnings, 2);
 	xlcfg__free(&x);
-	assert_bad(PVH "vif = [ \"bridge=xenbr0\" ]\n",
-		   ":4: error: vif is not supported by fastabi (no devices): the guest would look for it");
+	assert_bad(PVH "disk = [ \"phy:/dev/x,xvda,w\" ]\n",
+		   ":4: error: disk is not supported by fastabi (no devices): the guest would look for it");
+}
+
+/* vif = [ ... ]: xl's options, libxl's defaults and devids, the errors with their line. */
+static void test_vifs(void **state)
+{
+	(void)state;
+	struct xlcfg x;
+	assert_int_equal(read_cfg(&x, PVH "vif = [ 'backend=back,mac=00:16:3e:01:02:03,mtu=9000',\n"
+				  "  'backend=2,devid=5,bridge=br1,script=/x/s,ip=10.0.0.2', 'backend=b' ]\n"),
+			 0);
+	assert_int_equal(x.cfg.nr_vifs, 3);
+	const struct vmm_vif_config *v = x.cfg.vifs;
+	assert_string_equal(v[0].backend, "back");
+	assert_memory_equal(v[0].mac, ((uint8_t[]){ 0x00, 0x16, 0x3e, 1, 2, 3 }), 6);
+	assert_int_equal(v[0].mtu, 9000);
+	assert_string_equal(v[0].bridge, "xenbr0");
+	assert_string_equal(v[0].script, "/etc/xen/scripts/vif-bridge");
+	/* libxl__device_nic_set_devids: after the highest one given. */
+	assert_int_equal(v[0].devid, 6);
+	assert_int_equal(v[1].devid, 5);
+	assert_int_equal(v[2].devid, 7);
+	assert_string_equal(v[1].bridge, "br1");
+	assert_string_equal(v[1].script, "/x/s");
+	assert_string_equal(v[1].ip, "10.0.0.2");
+	/* A random MAC in Xen's range, as libxl makes one. */
+	assert_memory_equal(v[2].mac, ((uint8_t[]){ 0x00, 0x16, 0x3e }), 3);
+	assert_true(v[2].mac[3] < 0x80);
+	assert_int_equal(v[2].mtu, 1500);
+	xlcfg__free(&x);
+
+	assert_bad(PVH "vif = [ 'bridge=xenbr0' ]\n",
+		   ":4: error: vif 0 has no backend=: domain 0 (the VMM) has no network "
+		   "backend; name the driver domain (backend=<name or domid>)");
+	assert_bad(PVH "vif = [ 'backend=b,mac=00:16:3e:1:2:3' ]\n",
+		   ":4: error: vif 0: mac=00:16:3e:1:2:3 is not xx:xx:xx:xx:xx:xx");
+	assert_bad(PVH "vif = [ 'backend=b,model=e1000' ]\n",
+		   ":4: error: vif 0: model= is not supported by fastabi");
+	assert_bad(PVH "vif = [ 'backend=b,type=ioemu' ]\n",
+		   ":4: error: vif 0: type=ioemu: a PVH domain has no device model, only type=vif");
+	assert_bad(PVH "vif = [ 'backend=b,devid=1', 'backend=b,devid=1' ]\n",
+		   ":4: error: vifs 0 and 1 have the same devid 1");
+	assert_bad(PVH "vif = [ 'backend=b,mtu=x' ]\n",
+		   ":4: error: vif 0: mtu=x is not a number in range");
+}
+
+/* backend= names another domain of the same create, by name or id; else FILE:LINE. */
+static void test_vif_backends(void **state)
+{
+	(void)state;
+	struct xlcfg x[3];
+	assert_int_equal(read_cfg(&x[0], PVH "vif = [ 'backend=2' ]\n"), 0);
+	x[0].path = "a.cfg";
+	assert_int_equal(read_cfg(&x[1], "name = \"back\"\ntype = \"pvh\"\nkernel = \"@K\"\n"), 0);
+	x[1].path = "b.cfg";
+	assert_int_equal(xlcfg__resolve_backends(x, 2, stdout), 0);
+	assert_string_equal(x[0].cfg.vifs[0].backend, "back");
+
+	assert_int_equal(read_cfg(&x[2], PVH "vif = [ 'backend=nope' ]\n"), 0);
+	x[2].path = "c.cfg";
+	fflush(stdout);
+	FILE *f = open_memstream(&report, &report_len);
+	assert_non_null(f);
+	assert_int_equal(xlcfg__resolve_backends(x, 3, f), -1);
+	fclose(f);
+	assert_non_null(strstr(report, "c.cfg:4: error: vif 0: backend=nope is not a domain of this "
+				       "create (the backend must be another domain of this fastabi "
+				       "create: t (domain 1), back (domain 2))"));
+	free(report);
+	report = NULL;
+	snprintf(x[2].cfg.vifs[0].backend, VMM_VIF_STR, "3");
+	f = open_memstream(&report, &report_len);
+	assert_int_equal(xlcfg__resolve_backends(x, 3, f), -1);
+	fclose(f);
+	assert_non_null(strstr(report, "c.cfg:4: error: vif 0: backend=3 is this domain itself"));
+	for (unsigned i = 0; i < 3; i++)
+		xlcfg__free(&x[i]);
 }
 
 static void test_syntax_error(void **state)
@@ -336,6 +412,8 @@ int main(void)
 		cmocka_unit_test(test_cmdline_root_extra),
 		cmocka_unit_test(test_hvm_direct_boot),
 		cmocka_unit_test(test_unknown_keys),
+		cmocka_unit_test(test_vifs),
+		cmocka_unit_test(test_vif_backends),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_unreadable),
 		cmocka_unit_test(test_nul_byte),
