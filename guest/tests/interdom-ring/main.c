@@ -3,24 +3,33 @@
  * share a ring through a grant and signal each other through an
  * inter-domain event channel (docs/domains.md).
  *
- *   frontend: role=frontend backend=<domid> gref=<ref> [abi=fast|legacy] [msgs=N] [share]
+ *   frontend: role=frontend gref=<ref> [abi=fast|legacy] [msgs=N] [share]
  *             [delay_ms=N] [fifo] [closer=frontend]
+ *   backend:  role=backend [gref=<ref>] [abi=fast|legacy]
  *   ('fifo' on either side: that domain's events through the FIFO ABI)
- *   backend:  role=backend frontend=<domid> [gref=<ref>] [abi=fast|legacy]
  *
- * The frontend writes the ring header (magic, its unbound port) into a page,
- * grants it to the backend at 'gref' (its choice), and publishes ring-ref
- * and event-channel under its device directory in XenStore
- * (/local/domain/<front>/data/device/ring/0, readable by the backend), then
- * state = 3 (XenbusStateInitialised), and waits; the backend, woken by its
- * watch on that state, reads them (a gref= of its own must agree), maps the
- * grant (retrying until it exists, sleeping in SCHEDOP_poll between tries),
- * binds the port, and answers every request. The frontend times N
- * round trips with the TSC and prints one "DEMO" line (scripts/run.sh reads
- * it). Each side's ABI is its own choice: abi=fast makes every call through
- * FastABI's registers, abi=legacy through the hypercall page. 'share' (a
- * confidential frontend) shares the ring page first: a confidential
- * domain's grants work through its shared pages only.
+ * They find each other as Xen's split drivers do: the frontend's config
+ * has vif = [ 'backend=<the backend's name>' ], from which the toolstack
+ * wrote device/vif/0 in the frontend's home and backend/vif/<front>/0 in
+ * the backend's (docs/domains.md), each pointing at the other, both in
+ * XenbusStateInitialising. The ring is this test's own protocol, not
+ * netif: the vif's directories are its rendezvous. The backend, watching
+ * its backend/vif/, finds the frontend and goes InitWait; the frontend,
+ * watching the backend's state, writes the ring header (magic, its
+ * unbound port) into a page, grants it to the backend at 'gref' (its
+ * choice), publishes ring-ref and event-channel in its device directory
+ * and goes Initialised (one transaction, as Linux's talk_to_backend); the
+ * backend, woken by its watch, reads them (a gref= of its own must agree),
+ * maps the grant, binds the port and goes Connected; the frontend goes
+ * Connected and times N round trips with the TSC, printing one "DEMO"
+ * line (scripts/run.sh reads it). Then both close as Linux's drivers do:
+ * the frontend goes Closing, the backend sees it, unmaps, closes its port
+ * and goes Closing then Closed, and the frontend, seeing that, ends its
+ * grant and goes Closed. Each side's ABI is its own choice: abi=fast
+ * makes every call through FastABI's registers, abi=legacy through the
+ * hypercall page. 'share' (a confidential frontend) shares the ring page
+ * first: a confidential domain's grants work through its shared pages
+ * only.
  *
  * What Xen does and this checks on the way: while the backend maps the
  * entry its GTF_reading/GTF_writing bits are set (the granter cannot end
@@ -32,6 +41,7 @@
  */
 #include "guest.h"
 #include "common/peer.h"
+#include "common/xsdev.h"
 #include "xenbus.h"
 
 const char test_title[] = "interdom-ring";
@@ -109,10 +119,6 @@ static void frontend_closes(struct ring *r, grant_entry_v1_t *gt, unsigned ref, 
 		xtf_success("closed first; domain %u saw it and unmapped the ring", backend);
 }
 
-/* The frontend's device directory in XenStore (ours, readable by the backend). */
-#define DEVICE_DIR "/local/domain/%u/data/device/ring/0"
-#define XENBUS_INITIALISED 3
-
 static bool xenstore_up(void)
 {
 	if (xenbus_init()) {
@@ -126,33 +132,24 @@ static bool xenstore_up(void)
 	return true;
 }
 
-/* The rendezvous, as a xenbus frontend publishes it (one transaction). */
-static bool publish(unsigned backend, unsigned ref, evtchn_port_t port)
+/* ring-ref and event-channel in our device directory, and Initialised: one transaction. */
+static bool publish(struct xsdev *dev, unsigned ref, evtchn_port_t port)
 {
-	char dir[64], path[96], v[16], perms[24];
+	char path[112], v[16];
 	uint32_t tx;
 	long r;
 
-	snprintf(dir, sizeof(dir), DEVICE_DIR, xen_info.domid);
-	if (!CHECK_EQ(xenbus_mkdir(0, dir), 0))
-		return false;
-	int n = snprintf(perms, sizeof(perms), "n%u%cr%u", xen_info.domid, 0, backend);
-	if (!CHECK_EQ(xenbus_set_perms(0, dir, perms, (unsigned)n + 1), 0))
-		return false;
 	do {
 		if (!CHECK_EQ(xenbus_transaction_start(&tx), 0))
 			return false;
-		snprintf(path, sizeof(path), "%s/backend-id", dir);
-		snprintf(v, sizeof(v), "%u", backend);
-		r = xenbus_write(tx, path, v);
-		snprintf(path, sizeof(path), "%s/ring-ref", dir);
+		snprintf(path, sizeof(path), "%s/ring-ref", dev->dir);
 		snprintf(v, sizeof(v), "%u", ref);
-		r = r ? r : xenbus_write(tx, path, v);
-		snprintf(path, sizeof(path), "%s/event-channel", dir);
+		r = xenbus_write(tx, path, v);
+		snprintf(path, sizeof(path), "%s/event-channel", dev->dir);
 		snprintf(v, sizeof(v), "%u", port);
 		r = r ? r : xenbus_write(tx, path, v);
-		snprintf(path, sizeof(path), "%s/state", dir);
-		snprintf(v, sizeof(v), "%u", XENBUS_INITIALISED);
+		snprintf(path, sizeof(path), "%s/state", dev->dir);
+		snprintf(v, sizeof(v), "%u", XenbusStateInitialised);
 		r = r ? r : xenbus_write(tx, path, v);
 		if (r) {
 			xenbus_transaction_end(tx, false);
@@ -162,54 +159,23 @@ static bool publish(unsigned backend, unsigned ref, evtchn_port_t port)
 	} while (r == -XEN_EAGAIN);
 	if (!CHECK_EQ(r, 0))
 		return false;
-	printf("frontend: ring-ref %u and event-channel %u published in %s\n", ref, port, dir);
-	return true;
-}
-
-/* The backend's side: watch the frontend's state, then read what it published. */
-static bool discover(unsigned front, unsigned *ref, evtchn_port_t *port)
-{
-	char dir[64], path[96];
-	uint64_t v = 0, r = 0, p = 0;
-
-	snprintf(dir, sizeof(dir), DEVICE_DIR, front);
-	snprintf(path, sizeof(path), "%s/state", dir);
-	if (!CHECK_EQ(xenbus_watch(path, "front"), 0))
-		return false;
-	uint64_t deadline = peer_now_ns() + 20000 * MS;
-	while (xenbus_read_uint(0, path, &v) || v != XENBUS_INITIALISED) {
-		char wp[96], wt[16];
-		if (peer_now_ns() >= deadline) {
-			xtf_failure("%s never became %u (XenbusStateInitialised)", path,
-				    XENBUS_INITIALISED);
-			return false;
-		}
-		xenbus_wait_watch(wp, sizeof(wp), wt, sizeof(wt), 100 * MS);
-	}
-	CHECK_EQ(xenbus_unwatch(path, "front"), 0);
-	snprintf(path, sizeof(path), "%s/ring-ref", dir);
-	if (!CHECK_EQ(xenbus_read_uint(0, path, &r), 0))
-		return false;
-	snprintf(path, sizeof(path), "%s/event-channel", dir);
-	if (!CHECK_EQ(xenbus_read_uint(0, path, &p), 0))
-		return false;
-	printf("backend: found ring-ref %llu and event-channel %llu in %s\n",
-	       (unsigned long long)r, (unsigned long long)p, dir);
-	*ref = (unsigned)r;
-	*port = (evtchn_port_t)p;
+	printf("frontend: ring-ref %u and event-channel %u published in %s\n", ref, port, dev->dir);
+	printf("frontend: state %s -> %s\n", xsdev_state_name(dev->state),
+	       xsdev_state_name(XenbusStateInitialised));
+	dev->state = XenbusStateInitialised;
 	return true;
 }
 
 static void frontend(void)
 {
-	unsigned backend = peer_opt_uint("backend", ~0u), ref = peer_opt_uint("gref", ~0u);
+	unsigned ref = peer_opt_uint("gref", ~0u);
 	unsigned msgs = peer_opt_uint("msgs", DEFAULT_MSGS);
 	struct ring *r = (struct ring *)ring_page;
 	grant_entry_v1_t *gt = grant_frame0_map();
+	struct xsdev dev;
 
-	if (backend == ~0u || ref == ~0u || ref < GNTTAB_NR_RESERVED_ENTRIES || ref >= 512 ||
-	    !msgs) {
-		xtf_error("frontend needs backend=<domid> gref=<%u..511> (msgs=N > 0) on its command line",
+	if (ref == ~0u || ref < GNTTAB_NR_RESERVED_ENTRIES || ref >= 512 || !msgs) {
+		xtf_error("frontend needs gref=<%u..511> (msgs=N > 0) on its command line",
 			  GNTTAB_NR_RESERVED_ENTRIES);
 		return;
 	}
@@ -217,7 +183,11 @@ static void frontend(void)
 		xtf_error("grant frame 0 not available");
 		return;
 	}
-	if (!xenstore_up())
+	if (!xenstore_up() || !xsdev_frontend(&dev, "vif", 0))
+		return;
+	unsigned backend = dev.other_id;
+	/* The backend has found its device (Linux's frontends wait for InitWait too). */
+	if (!xsdev_wait(&dev, XenbusStateInitWait, false))
 		return;
 	if (cmdline_option(start_info_cmdline(), "share")) {
 		struct fastabi_memory_share sh = { .first_gfn = (uintptr_t)ring_page >> 12,
@@ -244,7 +214,9 @@ static void frontend(void)
 	printf("frontend: domain %u, port %u for domain %u, ring page granted at ref %u (%s ABI, %s events)\n",
 	       xen_info.domid, peer_port, backend, ref, peer_fast ? "FastABI" : "legacy",
 	       peer_fifo ? "FIFO" : "2-level");
-	if (!publish(backend, ref, peer_port))
+	if (!publish(&dev, ref, peer_port))
+		return;
+	if (!xsdev_wait(&dev, XenbusStateConnected, false) || !xsdev_switch(&dev, XenbusStateConnected))
 		return;
 
 	peer_deadline = peer_now_ns() + 20000 * MS;
@@ -310,8 +282,13 @@ static void frontend(void)
 	       peer_fast ? "fastabi" : "legacy", cmdline_option(start_info_cmdline(), "share") ? 1 : 0,
 	       msgs, (unsigned long long)ns_rt, (unsigned long long)(2 * rt_per_s));
 
+	/* Closing first (Linux: the frontend's device going away), then the ring's stop. */
+	if (!xsdev_switch(&dev, XenbusStateClosing))
+		return;
 	if (peer_opt_is("closer", "frontend")) {
 		frontend_closes(r, gt, ref, backend);
+		if (xsdev_wait(&dev, XenbusStateClosed, false))
+			xsdev_switch(&dev, XenbusStateClosed);
 		return;
 	}
 	/* Stop: the backend answers, unmaps, closes its port. */
@@ -328,23 +305,23 @@ static void frontend(void)
 	printf("frontend: backend closed: port %u unbound for domain %u, grant no longer in use\n",
 	       peer_port, st.u.unbound.dom);
 	CHECK_EQ(st.u.unbound.dom, backend);
+	if (!xsdev_wait(&dev, XenbusStateClosed, false))
+		return;
 	ACCESS_ONCE(gt[ref].flags) = 0; /* end access: nobody maps it now */
 	CHECK_EQ(peer_close(peer_port), 0);
+	xsdev_switch(&dev, XenbusStateClosed);
 	if (xtf_result() < 0)
 		xtf_success("%u round trips with domain %u", msgs, backend);
 }
 
 static void backend(void)
 {
-	unsigned front = peer_opt_uint("frontend", ~0u), want_ref = peer_opt_uint("gref", ~0u);
+	unsigned want_ref = peer_opt_uint("gref", ~0u);
 	unsigned ref;
 	evtchn_port_t store_port;
 	uint64_t win = foreign_window();
+	struct xsdev dev;
 
-	if (front == ~0u) {
-		xtf_error("backend needs frontend=<domid> on its command line");
-		return;
-	}
 	if (!win) {
 		xtf_error("no foreign window to map the grant at (the backend needs fixed_mem_layout=1)");
 		return;
@@ -354,8 +331,17 @@ static void backend(void)
 	long rc;
 	if (!CHECK_EQ(peer_alloc_unbound(DOMID_SELF, &sleep_port), 0))
 		return;
-	if (!xenstore_up() || !discover(front, &ref, &store_port))
+	if (!xenstore_up() || !xsdev_backend(&dev, "vif") || !xsdev_switch(&dev, XenbusStateInitWait))
 		return;
+	unsigned front = dev.other_id;
+	uint64_t v_ref, v_port;
+	if (!xsdev_wait(&dev, XenbusStateInitialised, false) ||
+	    !xsdev_read_other(&dev, "ring-ref", &v_ref) ||
+	    !xsdev_read_other(&dev, "event-channel", &v_port))
+		return;
+	ref = (unsigned)v_ref;
+	store_port = (evtchn_port_t)v_port;
+	printf("backend: found ring-ref %u and event-channel %u in %s\n", ref, store_port, dev.other);
 	if (want_ref != ~0u && !CHECK_EQ(ref, want_ref))
 		return;
 
@@ -389,6 +375,8 @@ static void backend(void)
 		return;
 	ACCESS_ONCE(r->connected) = 1;
 	peer_send(peer_port);
+	if (!xsdev_switch(&dev, XenbusStateConnected))
+		return;
 
 	uint64_t served = 0;
 	for (;;) {
@@ -418,10 +406,18 @@ static void backend(void)
 		if ((served & 255) == 0)
 			peer_deadline = peer_now_ns() + 20000 * MS;
 	}
+	/* The frontend said Closing before its stop: close our end too (xenbus backend). */
+	if (!xsdev_wait(&dev, XenbusStateClosing, false) || !xsdev_switch(&dev, XenbusStateClosing))
+		return;
 	struct gnttab_unmap_grant_ref u = { .host_addr = m.host_addr, .handle = m.handle };
 	CHECK_EQ(peer_unmap(&u), 0);
 	CHECK_EQ(u.status, GNTST_okay);
 	CHECK_EQ(peer_close(peer_port), 0);
+	if (!xsdev_switch(&dev, XenbusStateClosed))
+		return;
+	/* Ours is gone once the frontend is Closed too (or its domain ended). */
+	if (!xsdev_wait(&dev, XenbusStateClosed, true))
+		return;
 	if (xtf_result() < 0)
 		xtf_success("served %llu requests of domain %u", (unsigned long long)(served - 1),
 			    front);

@@ -7,6 +7,10 @@
 #     that compute all the time: no CPU check) or "crash" (3: one domain
 #     crashed on purpose, every other one must report SUCCESS);
 #   - every domain reported SUCCESS, except a crashed one;
+#   - a domain that printed xenbus state changes ("frontend: state A -> B",
+#     guest/tests/common/xsdev.c) went through its role's whole sequence,
+#     Initialising to Closed (frontend: Initialised, Connected, Closing,
+#     Closed; backend: InitWait, Connected, Closing, Closed);
 #   - no access to a confidential domain's private memory was refused (a
 #     correct FastABI guest causes none), and a confidential domain's count
 #     (0) is there;
@@ -59,6 +63,16 @@ for d in "$@"; do
 	*" crash"*) grep -q "^fastabi: \[$name\] .*crash" "$out" || fail "$name did not crash" ;;
 	*) grep -q "^\[$name\] Test result: SUCCESS" "$out" || fail "$name did not succeed" ;;
 	esac
+	for role in frontend backend; do
+		states=$(sed -n "s/^\[$name\] $role: state [A-Za-z]* -> \([A-Za-z]*\)\r*$/\1/p" "$out" | tr '\n' ' ')
+		[ -n "$states" ] || continue
+		case $role in
+		frontend) want="Initialised Connected Closing Closed " ;;
+		backend) want="InitWait Connected Closing Closed " ;;
+		esac
+		[ "$states" = "$want" ] || fail "$name: $role states '$states', '$want' expected"
+		echo "check: $name: $role Initialising -> ${want% }"
+	done
 	case "$keys" in
 	*confidential*=*1*)
 		grep -q "\[$name\] confidential: 0 accesses to private memory refused" "$out" ||
