@@ -3,10 +3,14 @@
  * create`), each told its role and its peer's id on the command line
  * (`role=... peer=N`):
  *
- *  - front / back: the xenbus handshake of a split driver ("vdev" device
- *    0), as Linux's xenbus drivers do it. Each side makes its directory,
- *    owned by itself and readable by the peer, pointing at the other
- *    (backend / frontend, *-id) with state XenbusStateInitialising. The
+ *  - front / back: the xenbus handshake of a split driver (vif 0, from
+ *    the frontend's config: vif = [ 'backend=back' ]), as Linux's xenbus
+ *    drivers do it. The toolstack wrote both directories as libxl does
+ *    (device/vif/0 in the frontend's home, owned by it and readable by the
+ *    backend, its mtu the backend's; backend/vif/<front>/0 in the
+ *    backend's, owned by it and readable by the frontend), each pointing at
+ *    the other (backend / frontend, *-id) in XenbusStateInitialising, with
+ *    libxl_nic.c's keys; each side checks what it finds. The
  *    frontend allocates an event channel for the backend, publishes
  *    event-channel and ring-ref and goes Initialised; the backend, woken
  *    by its watch on the frontend's state, reads them, binds the port and
@@ -15,11 +19,6 @@
  *    frontend's Connected (4) it goes Closed (6), and the frontend, which
  *    stayed until then, ends too. A domain may read its peer's
  *    directory, not write it (EACCES), nor read the peer's home.
- *    On Xen the toolstack makes both directories (device/vdev/0 and
- *    backend/vdev/<front>/0, which the domains may not create) from the
- *    domain's config; the VMM has no config for such a device yet, so the
- *    domains make them under their data/ (the same nodes one level down:
- *    data/device/vdev/0, data/backend/vdev/<front>/0).
  *  - hog / other: quota is per domain. The hog writes nodes until the
  *    store says ENOSPC, then tells the other through a node the other
  *    owns and lets it write (an ACL entry; rewriting a node costs the hog
@@ -115,23 +114,81 @@ static bool wait_value_or_gone(const char *path, unsigned want)
 
 /* ---- the handshake ---- */
 
+/* path's value is want. */
+static void check_str(const char *path, const char *want)
+{
+	long n = xenbus_read(0, path, buf, sizeof(buf));
+
+	if (n < 0 || strcmp(buf, want))
+		xtf_failure("%s = \"%s\" (%ld), \"%s\" expected", path, n < 0 ? "" : buf, n, want);
+}
+
+/* path's permissions are "n<owner>\0r<reader>\0" (libxl's device permissions). */
+static void check_perms(const char *path, unsigned owner, unsigned reader)
+{
+	char want[24];
+	int n = snprintf(want, sizeof(want), "n%u%cr%u", owner, 0, reader);
+	long got = xenbus_get_perms(0, path, buf, sizeof(buf));
+
+	if (got != n + 1 || memcmp(buf, want, (size_t)n + 1))
+		xtf_failure("%s: permissions \"%s,%s\" (%ld), n%u,r%u expected", path, buf,
+			    got > 0 ? buf + strlen(buf) + 1 : "", got, owner, reader);
+}
+
+/* The keys libxl writes for a vif (common ones, then libxl_nic.c's), as the toolstack wrote them. */
+static void check_vif_dirs(const char *front, const char *back, unsigned fe, unsigned be)
+{
+	char path[128], v[64];
+
+	check_perms(front, fe, be);
+	snprintf(path, sizeof(path), "%s/backend", front);
+	check_str(path, back);
+	snprintf(path, sizeof(path), "%s/backend-id", front);
+	snprintf(v, sizeof(v), "%u", be);
+	check_str(path, v);
+	snprintf(path, sizeof(path), "%s/handle", front);
+	check_str(path, "0");
+	snprintf(path, sizeof(path), "%s/trusted", front);
+	check_str(path, "1");
+	snprintf(path, sizeof(path), "%s/mtu", front);
+	check_str(path, "1500");
+	check_perms(path, be, fe); /* libxl's ro_fents: the frontend may not change it */
+	snprintf(path, sizeof(path), "%s/mac", front);
+	CHECK(xenbus_read(0, path, buf, sizeof(buf)) == 17 && !strncmp(buf, "00:16:3e:", 9));
+
+	check_perms(back, be, fe);
+	snprintf(path, sizeof(path), "%s/frontend", back);
+	check_str(path, front);
+	snprintf(path, sizeof(path), "%s/frontend-id", back);
+	snprintf(v, sizeof(v), "%u", fe);
+	check_str(path, v);
+	snprintf(path, sizeof(path), "%s/online", back);
+	check_str(path, "1");
+	snprintf(path, sizeof(path), "%s/script", back);
+	check_str(path, "/etc/xen/scripts/vif-bridge");
+	snprintf(path, sizeof(path), "%s/bridge", back);
+	check_str(path, "xenbr0");
+	snprintf(path, sizeof(path), "%s/type", back);
+	check_str(path, "vif");
+	snprintf(path, sizeof(path), "%s/hotplug-status", back);
+	check_str(path, "");
+}
+
 static void frontend(void)
 {
 	char dir[64], other[80], path[128];
 
-	snprintf(dir, sizeof(dir), "/local/domain/%u/data/device/vdev/0", me);
-	snprintf(other, sizeof(other), "/local/domain/%u/data/backend/vdev/%u/0", peer, me);
-	CHECK_EQ(xenbus_mkdir(0, dir), 0);
-	/* Owned by us, readable by the backend (libxl's frontend permissions). */
-	char perms[24];
-	int n = snprintf(perms, sizeof(perms), "n%u%cr%u", me, 0, peer);
-	CHECK_EQ(xenbus_set_perms(0, dir, perms, (unsigned)n + 1), 0);
-	snprintf(path, sizeof(path), "%s/backend", dir);
-	CHECK_EQ(xenbus_write(0, path, other), 0);
-	snprintf(path, sizeof(path), "%s/backend-id", dir);
-	writef(path, "%u", peer);
+	snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif/0", me);
+	snprintf(other, sizeof(other), "/local/domain/%u/backend/vif/%u/0", peer, me);
+	/* Both ends Initialising, as the toolstack left them. */
 	snprintf(path, sizeof(path), "%s/state", dir);
-	writef(path, "%u", Initialising);
+	check_str(path, "1");
+	snprintf(path, sizeof(path), "%s/state", other);
+	check_str(path, "1");
+	check_vif_dirs(dir, other, me, peer);
+	/* The toolstack's keys are not ours to change. */
+	snprintf(path, sizeof(path), "%s/mtu", dir);
+	CHECK_EQ(xenbus_write(0, path, "9000"), -XEN_EACCES);
 
 	/* The backend's state, watched. */
 	char bstate[128];
@@ -187,18 +244,9 @@ static void backend(void)
 {
 	char dir[64], other[64], path[128];
 
-	snprintf(dir, sizeof(dir), "/local/domain/%u/data/backend/vdev/%u/0", me, peer);
-	snprintf(other, sizeof(other), "/local/domain/%u/data/device/vdev/0", peer);
-	CHECK_EQ(xenbus_mkdir(0, dir), 0);
-	char perms[24];
-	int n = snprintf(perms, sizeof(perms), "n%u%cr%u", me, 0, peer);
-	CHECK_EQ(xenbus_set_perms(0, dir, perms, (unsigned)n + 1), 0);
-	snprintf(path, sizeof(path), "%s/frontend", dir);
-	CHECK_EQ(xenbus_write(0, path, other), 0);
-	snprintf(path, sizeof(path), "%s/frontend-id", dir);
-	writef(path, "%u", peer);
-	snprintf(path, sizeof(path), "%s/state", dir);
-	writef(path, "%u", Initialising);
+	snprintf(dir, sizeof(dir), "/local/domain/%u/backend/vif/%u/0", me, peer);
+	snprintf(other, sizeof(other), "/local/domain/%u/device/vif/0", peer);
+	check_vif_dirs(other, dir, peer, me);
 
 	char fstate[96];
 	snprintf(fstate, sizeof(fstate), "%s/state", other);
