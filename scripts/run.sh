@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The main job: build everything, validate the FastABI specification, then
 # the demo: two domains from two xl config files, a frontend and a backend,
-# in one `fastabi create`. They find each other through XenStore
-# (docs/domains.md: the frontend publishes its grant reference and port
-# under its device directory, the backend watches and reads them), share a ring through a
+# in one `fastabi create`. They find each other through XenStore as Xen's
+# split drivers do (docs/domains.md: the frontend's config names the
+# backend domain in a vif entry, the toolstack writes both device
+# directories, the frontend publishes its grant reference and port there,
+# the backend watches and reads them, both go through the xenbus states
+# from Initialising to Connected and close through Closing to Closed), share a ring through a
 # grant and an inter-domain event channel, and exchange messages. Three
 # variants: FastABI on both sides, the same with a confidential frontend,
 # the legacy ABI on both sides. The frontend times the round trips with the
@@ -48,23 +51,26 @@ status=0
 for entry in "${variants[@]}"; do
 	IFS='|' read -r v title fx fkey bx bkey <<<"$entry"
 	cat >"$dir/$v-frontend.cfg" <<-CFG
-	# The frontend (domain 1): grants its ring page to domain 2 at ref 8.
+	# The frontend (domain 1): its vif's backend is the domain named
+	# "backend" (a driver domain); it grants its ring page there at ref 8.
 	name = "frontend"
 	type = "pvh"
 	kernel = "$ring"
 	memory = 32
 	fixed_mem_layout = 1
-	extra = "role=frontend backend=2 gref=8 msgs=$msgs $fx"
+	vif = [ 'backend=backend' ]
+	extra = "role=frontend gref=8 msgs=$msgs $fx"
 	$fkey
 	CFG
 	cat >"$dir/$v-backend.cfg" <<-CFG
-	# The backend (domain 2): maps ref 8 of domain 1 and binds its port.
+	# The backend (domain 2): finds the frontend under its backend/vif/,
+	# maps its ring page and binds its port.
 	name = "backend"
 	type = "pvh"
 	kernel = "$ring"
 	memory = 32
 	fixed_mem_layout = 1
-	extra = "role=backend frontend=1 $bx"
+	extra = "role=backend $bx"
 	$bkey
 	CFG
 	echo "== $title: fastabi create $dir/$v-frontend.cfg $dir/$v-backend.cfg"
