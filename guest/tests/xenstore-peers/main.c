@@ -135,43 +135,44 @@ static void check_perms(const char *path, unsigned owner, unsigned reader)
 			    got > 0 ? buf + strlen(buf) + 1 : "", got, owner, reader);
 }
 
+/* Under dir, each key's value (NULL: the number n). */
+struct expect_kv {
+	const char *key, *value;
+};
+
+static void check_keys(const char *dir, const struct expect_kv *kv, unsigned nr, unsigned n)
+{
+	char path[128], v[16];
+
+	for (unsigned i = 0; i < nr; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, kv[i].key);
+		snprintf(v, sizeof(v), "%u", n);
+		check_str(path, kv[i].value ? kv[i].value : v);
+	}
+}
+
 /* The keys libxl writes for a vif (common ones, then libxl_nic.c's), as the toolstack wrote them. */
 static void check_vif_dirs(const char *front, const char *back, unsigned fe, unsigned be)
 {
-	char path[128], v[64];
+	char path[128];
+	const struct expect_kv fkeys[] = { { "backend", back }, { "backend-id", NULL },
+					   { "handle", "0" },    { "trusted", "1" },
+					   { "mtu", "1500" } };
+	const struct expect_kv bkeys[] = {
+		{ "frontend", front },	{ "frontend-id", NULL },
+		{ "online", "1" },	{ "script", "/etc/xen/scripts/vif-bridge" },
+		{ "bridge", "xenbr0" }, { "type", "vif" },
+		{ "hotplug-status", "" },
+	};
 
 	check_perms(front, fe, be);
-	snprintf(path, sizeof(path), "%s/backend", front);
-	check_str(path, back);
-	snprintf(path, sizeof(path), "%s/backend-id", front);
-	snprintf(v, sizeof(v), "%u", be);
-	check_str(path, v);
-	snprintf(path, sizeof(path), "%s/handle", front);
-	check_str(path, "0");
-	snprintf(path, sizeof(path), "%s/trusted", front);
-	check_str(path, "1");
+	check_keys(front, fkeys, sizeof(fkeys) / sizeof(fkeys[0]), be);
 	snprintf(path, sizeof(path), "%s/mtu", front);
-	check_str(path, "1500");
 	check_perms(path, be, fe); /* libxl's ro_fents: the frontend may not change it */
 	snprintf(path, sizeof(path), "%s/mac", front);
 	CHECK(xenbus_read(0, path, buf, sizeof(buf)) == 17 && !strncmp(buf, "00:16:3e:", 9));
-
 	check_perms(back, be, fe);
-	snprintf(path, sizeof(path), "%s/frontend", back);
-	check_str(path, front);
-	snprintf(path, sizeof(path), "%s/frontend-id", back);
-	snprintf(v, sizeof(v), "%u", fe);
-	check_str(path, v);
-	snprintf(path, sizeof(path), "%s/online", back);
-	check_str(path, "1");
-	snprintf(path, sizeof(path), "%s/script", back);
-	check_str(path, "/etc/xen/scripts/vif-bridge");
-	snprintf(path, sizeof(path), "%s/bridge", back);
-	check_str(path, "xenbr0");
-	snprintf(path, sizeof(path), "%s/type", back);
-	check_str(path, "vif");
-	snprintf(path, sizeof(path), "%s/hotplug-status", back);
-	check_str(path, "");
+	check_keys(back, bkeys, sizeof(bkeys) / sizeof(bkeys[0]), fe);
 }
 
 static void frontend(void)

@@ -193,6 +193,34 @@ static void shared_dir(const char *path)
 	pthread_mutex_unlock(&vmm.xsw.lock);
 }
 
+/*
+ * Domain 2 watches domain 1's data/pub (readable by it), takes the watch's
+ * OK and first event, then stops reading (its rsp[] full).
+ */
+static void stalled_watcher(struct world *w)
+{
+	struct xsd_sockmsg h;
+	char buf[128];
+
+	shared_dir("/local/domain/1/data/pub");
+	request(w->b, XS_WATCH, 1, "/local/domain/1/data/pub\0t", 27);
+	assert_true(serve(w->b));
+	expect(w->b, XS_WATCH, 1, "OK");
+	reply(w->b, &h, buf, sizeof(buf));
+	assert_int_equal(h.type, XS_WATCH_EVENT);
+	fill_rsp(w->b);
+}
+
+/* Domain 1 writes under data/pub for the stalled watcher: answered, but held by its event. */
+static void held_write(struct world *w)
+{
+	stalled_watcher(w);
+	request(w->a, XS_WRITE, 1, "data/pub/x\0v", 13);
+	assert_true(serve(w->a));
+	expect(w->a, XS_WRITE, 1, "OK");
+	assert_int_equal(w->a->xs.outstanding, 1);
+}
+
 /* ---- the tests ---- */
 
 static void reads_its_tree(void **state)
@@ -365,16 +393,10 @@ static void events_to_a_stalled_watcher_hold_the_writer(void **state)
 {
 	struct world *w = *state;
 	char path[64];
-
-	shared_dir("/local/domain/1/data/pub");
-	request(w->b, XS_WATCH, 1, "/local/domain/1/data/pub\0t", 27);
-	assert_true(serve(w->b));
-	expect(w->b, XS_WATCH, 1, "OK");
 	struct xsd_sockmsg h;
 	char buf[128];
-	reply(w->b, &h, buf, sizeof(buf));
-	assert_int_equal(h.type, XS_WATCH_EVENT);
-	fill_rsp(w->b);
+
+	stalled_watcher(w);
 
 	for (unsigned i = 0; i < 25; i++) {
 		snprintf(path, sizeof(path), "data/pub/k%u", i);
@@ -424,12 +446,7 @@ static void identical_events_merged(void **state)
 	struct xsd_sockmsg h;
 	char buf[128];
 
-	shared_dir("/local/domain/1/data/pub");
-	request(w->b, XS_WATCH, 1, "/local/domain/1/data/pub\0t", 27);
-	assert_true(serve(w->b));
-	expect(w->b, XS_WATCH, 1, "OK");
-	reply(w->b, &h, buf, sizeof(buf));
-	fill_rsp(w->b);
+	stalled_watcher(w);
 	for (uint32_t i = 0; i < 3; i++)
 		request(w->a, XS_WRITE, 10 + i, "data/pub/same\0v", 16);
 	request(w->a, XS_WRITE, 13, "data/pub/other\0v", 17);
@@ -453,15 +470,9 @@ static void identical_events_merged(void **state)
 static void events_bounded(void **state)
 {
 	struct world *w = *state;
-	struct xsd_sockmsg h;
-	char buf[128], path[64];
+	char path[64];
 
-	shared_dir("/local/domain/1/data/pub");
-	request(w->b, XS_WATCH, 1, "/local/domain/1/data/pub\0t", 27);
-	assert_true(serve(w->b));
-	expect(w->b, XS_WATCH, 1, "OK");
-	reply(w->b, &h, buf, sizeof(buf));
-	fill_rsp(w->b);
+	stalled_watcher(w);
 	for (unsigned i = 0; i < 2000; i++) {
 		snprintf(path, sizeof(path), "/local/domain/1/data/pub/n%u", i);
 		assert_int_equal(xenstore__tool_write(&vmm, path, "v", 1), 0);
@@ -475,19 +486,8 @@ static void events_bounded(void **state)
 static void release_lets_go(void **state)
 {
 	struct world *w = *state;
-	struct xsd_sockmsg h;
-	char buf[128];
 
-	shared_dir("/local/domain/1/data/pub");
-	request(w->b, XS_WATCH, 1, "/local/domain/1/data/pub\0t", 27);
-	assert_true(serve(w->b));
-	expect(w->b, XS_WATCH, 1, "OK");
-	reply(w->b, &h, buf, sizeof(buf));
-	fill_rsp(w->b);
-	request(w->a, XS_WRITE, 1, "data/pub/x\0v", 13);
-	assert_true(serve(w->a));
-	expect(w->a, XS_WRITE, 1, "OK");
-	assert_int_equal(w->a->xs.outstanding, 1);
+	held_write(w);
 	xenstore__backend.drain(w->b); /* domain 2 stops: released */
 	assert_int_equal(w->a->xs.outstanding, 0);
 }
@@ -499,15 +499,7 @@ static void writer_goes_first(void **state)
 	struct xsd_sockmsg h;
 	char buf[128];
 
-	shared_dir("/local/domain/1/data/pub");
-	request(w->b, XS_WATCH, 1, "/local/domain/1/data/pub\0t", 27);
-	assert_true(serve(w->b));
-	expect(w->b, XS_WATCH, 1, "OK");
-	reply(w->b, &h, buf, sizeof(buf));
-	fill_rsp(w->b);
-	request(w->a, XS_WRITE, 1, "data/pub/x\0v", 13);
-	assert_true(serve(w->a));
-	expect(w->a, XS_WRITE, 1, "OK");
+	held_write(w);
 	xenstore__backend.drain(w->a); /* domain 1 stops: released, its tree removed */
 	intf(w->b)->rsp_cons = intf(w->b)->rsp_prod;
 	assert_true(serve(w->b));
