@@ -73,7 +73,7 @@ static void deliver_events(struct vmm *vmm, struct vmm_domain *self, struct xs_p
 
 	for (struct store_event *e = list; e; e = e->next) {
 		struct vmm_domain *vd = store__conn_opaque(e->conn);
-		if (!vd)
+		if (!vd || vd->xs.ring.broken)
 			continue;
 		struct xenstore_backend *xs = &vd->xs;
 		/* xenstored times out the events of unprivileged domains only. */
@@ -234,17 +234,29 @@ static bool xenstore_serve(struct vmm_domain *vd)
 	bool moved = false;
 	uint8_t *page = ring__page(vd, &vd->xs.ring);
 
+	pthread_mutex_lock(&w->lock);
+	/* Even with no page to serve: a timed round must not find the same deadline again. */
+	(void)xenstore_out__expire(&vd->xs, w->now_ms());
+	if (page) {
+		/* Replies first: the guest may have made room for the ones that waited. */
+		moved = flush(vd, page);
+		if (!vd->xs.ring.broken)
+			moved |= consume(vd, page);
+		if (!vd->xs.ring.broken)
+			moved |= flush(vd, page);
+	}
+	if (vd->xs.ring.broken && vd->xs.conn) {
+		/*
+		 * xenstored's ignore_connection: its watches, transactions and
+		 * queued messages go (nothing will read them; requests of others
+		 * held by its events are let go).
+		 */
+		(void)store__reset_watches(vd->xs.conn);
+		xenstore_out__clear(&vd->xs);
+	}
+	pthread_mutex_unlock(&w->lock);
 	if (!page)
 		return false;
-	pthread_mutex_lock(&w->lock);
-	(void)xenstore_out__expire(&vd->xs, w->now_ms());
-	/* Replies first: the guest may have made room for the ones that waited. */
-	moved = flush(vd, page);
-	if (!vd->xs.ring.broken)
-		moved |= consume(vd, page);
-	if (!vd->xs.ring.broken)
-		moved |= flush(vd, page);
-	pthread_mutex_unlock(&w->lock);
 	/* Just broken: tell the guest, which waits for an event to read the error field. */
 	return moved || vd->xs.ring.broken;
 }

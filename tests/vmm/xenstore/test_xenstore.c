@@ -492,6 +492,31 @@ static void release_lets_go(void **state)
 	assert_int_equal(w->a->xs.outstanding, 0);
 }
 
+/*
+ * A watcher that breaks its ring is ignored as xenstored ignores it: its
+ * queue and watches go, the writer it held goes on, no event is queued
+ * for it any more, and no timed round is asked for.
+ */
+static void broken_watcher_lets_go(void **state)
+{
+	struct world *w = *state;
+
+	held_write(w);
+	assert_true(xenstore__backend.deadline(w->b) != 0);
+	intf(w->b)->req_prod = intf(w->b)->req_cons + RING + 1;
+	assert_true(serve(w->b));
+	assert_true(w->b->xs.ring.broken);
+	assert_int_equal(w->a->xs.outstanding, 0);
+	assert_int_equal(xenstore__backend.deadline(w->b), 0);
+	uint64_t events = w->b->xs.nr_events;
+	request(w->a, XS_WRITE, 2, "data/pub/y\0v", 13);
+	assert_true(serve(w->a));
+	expect(w->a, XS_WRITE, 2, "OK");
+	assert_int_equal(w->b->xs.nr_events, events);
+	assert_int_equal(w->a->xs.outstanding, 0);
+	assert_false(serve(w->b));
+}
+
 /* The writer goes first: the watcher still gets the event, nothing is counted for anybody. */
 static void writer_goes_first(void **state)
 {
@@ -529,6 +554,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(events_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(release_lets_go, setup, teardown),
 		cmocka_unit_test_setup_teardown(writer_goes_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(broken_watcher_lets_go, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
