@@ -37,6 +37,8 @@
  *   ring.c       the PV rings' base: pages, indices, a broken ring
  *   xencons.c    the PV console ring (backend of HVM_PARAM_CONSOLE_PFN/EVTCHN)
  *   xenstore.c   each domain's xenstore ring on the process's store (xenstore/)
+ *   xenstore_out.c  what waits for a domain's rsp[]: outstanding requests, event timeout
+ *   xenstore_tree.c the toolstack's tree of each domain, its vifs' device directories
  *   tsc.c        guest TSCs and the wallclock for the core
  *   dump.c       register dumps
  *   sandbox.c    confinement after setup: seccomp per thread kind, privileges, --jail
