@@ -152,14 +152,16 @@ def ping_pong(build, msgs, runs):
             vals = []
             for _ in range(runs):
                 cfgs = []
-                for name, extra in (('frontend', 'role=frontend backend=2 gref=8 msgs=%d %s'
-                                     % (msgs, opt)),
-                                    ('backend', 'role=backend frontend=1 gref=8 %s' % opt)):
+                # The frontend's vif names its backend: the toolstack writes the
+                # device directories where the two find each other (docs/domains.md).
+                for name, extra, vif in (('frontend', 'role=frontend gref=8 msgs=%d %s'
+                                          % (msgs, opt), "vif = [ 'backend=backend' ]\n"),
+                                         ('backend', 'role=backend gref=8 %s' % opt, '')):
                     path = os.path.join(tmp, name + '.cfg')
                     with open(path, 'w') as fh:
                         fh.write('name = "%s"\ntype = "pvh"\nkernel = "%s"\nmemory = 32\n'
-                                 'fixed_mem_layout = 1\nextra = "%s"\n%s\n'
-                                 % (name, ring, extra, key))
+                                 'fixed_mem_layout = 1\n%sextra = "%s"\n%s\n'
+                                 % (name, ring, vif, extra, key))
                     cfgs.append(path)
                 p = subprocess.run([fastabi, 'create'] + cfgs + ['--timeout', '120'],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
