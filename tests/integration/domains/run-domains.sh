@@ -15,8 +15,10 @@
 #     correct FastABI guest causes none), and a confidential domain's count
 #     (0) is there;
 #   - for a run of a second or more (a domain idles while its peer is
-#     blocked), the VMM's CPU time stayed below a third of its wall time:
-#     nobody spins while waiting.
+#     blocked), the VMM's CPU time stayed below a third of its wall time,
+#     beyond 0.5 s allowed for what every run costs whatever its length
+#     (building the domains, their xenbus handshake: 0.3 to 0.4 s of CPU
+#     measured): nobody spins while waiting.
 set -u
 fastabi=$1 elf=$2 check=$3
 shift 3
@@ -84,7 +86,7 @@ if grep -q 'confidential: [1-9][0-9]* accesses to private memory refused' "$out"
 fi
 read -r wall user sys <"$tm"
 echo "check: VMM wall $wall s, user $user s, sys $sys s"
-if [ "$check" != busy ] && ! awk -v w="$wall" -v u="$user" -v s="$sys" 'BEGIN { exit !(w < 1.0 || (u + s) * 3 < w) }'; then
-	fail "the VMM used $user + $sys s of CPU in $wall s (a spinning wait?)"
+if [ "$check" != busy ] && ! awk -v w="$wall" -v u="$user" -v s="$sys" 'BEGIN { exit !(w < 1.0 || (u + s - 0.5) * 3 < w) }'; then
+	fail "the VMM used $user + $sys s of CPU in $wall s, more than 0.5 s + a third (a spinning wait?)"
 fi
 echo "domains: OK"
