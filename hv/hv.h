@@ -194,7 +194,7 @@ struct hv_vcpu {
 	uint32_t pinned_pcpu;
 
 	uint8_t upcall_vector; /* 0: the domain-wide callback (HVM_PARAM_CALLBACK_IRQ) */
-	bool nmi_pending;
+	bool nmi_pending; /* set atomically; read once without the lock (hv_vcpu__take_nmi) */
 	uint64_t phys_id;
 
 	struct evtchn_vcpu *evtchn;
@@ -452,8 +452,10 @@ struct hv_call {
 /*
  * Serve one hypercall of vCPU v. FastABI when rax has
  * __HYPERVISOR_FASTABI_MASK, the vCPU is in 64-bit mode and the domain allows
- * FastABI; legacy otherwise. Takes the caller's domain lock, or for the
- * hypercalls that may reach another domain every domain lock (hypercall.c).
+ * FastABI; legacy otherwise. Takes the caller's domain lock (and the lock
+ * of the one domain a CALL_TARGET call names, when it reaches it), or for
+ * the hypercalls that may reach several domains every domain lock
+ * (call_locks() in hypercall.c).
  */
 void hv_hypercall(struct hv_vcpu *v, struct hv_call *call);
 

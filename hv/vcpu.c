@@ -502,6 +502,15 @@ struct domain *hv_vcpu__domain(const struct hv_vcpu *v)
 
 bool hv_vcpu__take_nmi(struct hv_vcpu *v)
 {
+	/*
+	 * The vCPU loop asks before every entry and the answer is nearly always
+	 * no: look without the lock first. Only this vCPU's thread clears the
+	 * flag; whoever sets it (vcpu__send_nmi, atomically, under the lock)
+	 * kicks the vCPU afterwards, so a set missed here is seen on the loop's
+	 * next turn, before the vCPU enters the guest.
+	 */
+	if (!__atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE))
+		return false;
 	lock(v->d);
 	bool r = v->nmi_pending;
 	v->nmi_pending = false;
@@ -784,7 +793,8 @@ int64_t vcpu__send_nmi(struct hv_vcpu *hv_vcpu, uint32_t vcpuid)
 	if (!t)
 		return -XEN_ENOENT;
 	if (!t->nmi_pending) {
-		t->nmi_pending = true; /* the VMM injects it and clears the flag */
+		/* The VMM injects it and clears the flag; hv_vcpu__take_nmi looks without the lock. */
+		__atomic_store_n(&t->nmi_pending, true, __ATOMIC_RELEASE);
 		vcpu__kick(t);
 	}
 	return 0;
