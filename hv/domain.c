@@ -415,7 +415,7 @@ int domain__add_reserved_ram(struct domain *d, gpa_t start, uint64_t size, void 
 void domain__shutdown_locked(struct domain *d, unsigned reason)
 {
 	if (!d->shutdown) {
-		d->shutdown = true;
+		__atomic_store_n(&d->shutdown, true, __ATOMIC_SEQ_CST); /* hv_vcpu__runnable */
 		d->shutdown_reason = reason;
 		lock__defer_shutdown(d);
 	}

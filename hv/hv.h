@@ -158,11 +158,14 @@ struct hv_tsc {
 struct hv_vcpu {
 	struct domain *d; /* [const] */
 	unsigned id;      /* [const] */
-	bool online;      /* up and running (VCPUOP_up, or vCPU 0 at boot) */
+	bool online;      /* up and running (VCPUOP_up, or vCPU 0 at boot); stored atomically: hv_vcpu__runnable reads it without the lock */
 	bool initialised; /* has a register context (boot, or VCPUOP_initialise) */
 	struct hv_runstate runstate;
 
-	/* Blocked in SCHEDOP_block / SCHEDOP_poll until an event or deadline. */
+	/*
+	 * Blocked in SCHEDOP_block / SCHEDOP_poll until an event or deadline.
+	 * blocked is stored atomically: hv_vcpu__runnable reads it without the lock.
+	 */
 	bool blocked;
 	bool polling;
 	evtchn_port_t poll_port; /* 0: any port (a legacy poll of several ports, as Xen) */
@@ -273,7 +276,7 @@ struct domain {
 	struct gnttab_domain *gnttab;
 	struct hv_policy *policy;
 
-	bool shutdown;
+	bool shutdown; /* stored atomically: hv_vcpu__runnable reads it without the lock */
 	unsigned shutdown_reason; /* SHUTDOWN_* */
 	bool shutdown_code_set;
 	unsigned shutdown_code;
