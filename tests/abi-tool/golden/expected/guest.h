@@ -67,12 +67,13 @@
  * A trap site: vmcall until patched, its address recorded (relative to
  * the entry, so position-independent code needs no relocation) in the
  * section fastabi_trap_sites, which the linker bounds with
- * __start_fastabi_trap_sites and __stop_fastabi_trap_sites.
+ * __start_fastabi_trap_sites and __stop_fastabi_trap_sites. The section is
+ * retained ("R", SHF_GNU_RETAIN): lld's --gc-sections would drop it otherwise.
  */
 #define FASTABI_TRAP_SITE_LEN 3
 #define FASTABI_TRAP_SITE \
 	"1:\tvmcall\n\t" \
-	".pushsection fastabi_trap_sites, \"a\"\n\t" \
+	".pushsection fastabi_trap_sites, \"aR\"\n\t" \
 	".balign 4\n\t" \
 	".long 1b - .\n\t" \
 	".popsection"
