@@ -8,9 +8,9 @@
  * It also takes the call's locks (lock.h, call_locks() below): the caller's
  * domain lock for the calls that touch only the caller's own domain or one
  * domain they name, every domain lock (in domid order) for the others, which
- * may follow an inter-domain event channel or grant to other domains. The deferred callbacks to the
- * VMM (kicks, timer changes, shutdown, sends on VMM-bound ports) are made
- * after the locks are dropped.
+ * may follow an inter-domain event channel or grant to other domains. The
+ * deferred callbacks to the VMM (kicks, timer changes, shutdown, sends on
+ * VMM-bound ports) are made after the locks are dropped.
  */
 #include <stdint.h>
 
