@@ -24,22 +24,7 @@
 #include <xen/vcpu.h>
 #include <xen/version.h>
 
-struct op {
-	const char *name;
-	uint32_t hypercall;
-	uint64_t subop;
-};
-
-static const struct op ops[] = {
-	{ "version.version", __HYPERVISOR_xen_version, XENVER_version },
-	{ "event_channel.send", __HYPERVISOR_event_channel_op, EVTCHNOP_send },
-	{ "vcpu.get_runstate_info", __HYPERVISOR_vcpu_op, VCPUOP_get_runstate_info },
-	{ "hvm.get_param", __HYPERVISOR_hvm_op, HVMOP_get_param },
-	{ "hvm.get_time", __HYPERVISOR_hvm_op, HVMOP_get_time },
-	{ "grant_table.query_size", __HYPERVISOR_grant_table_op, GNTTABOP_query_size },
-	{ "sched.yield", __HYPERVISOR_sched_op, SCHEDOP_yield },
-	{ "grant_table.copy", __HYPERVISOR_grant_table_op, GNTTABOP_copy },
-};
+#include "insn_ops.h"
 
 int main(int argc, char **argv)
 {
@@ -49,9 +34,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: core-insns OP fastabi|legacy COUNT\n");
 		return 2;
 	}
-	for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (!strcmp(ops[i].name, argv[1]))
-			op = &ops[i];
+	op = insn_op__find(argv[1]);
 	if (!op) {
 		fprintf(stderr, "core-insns: unknown operation '%s'\n", argv[1]);
 		return 2;

@@ -51,7 +51,9 @@ void fastabi__dispatch(struct hv_vcpu *v, struct hv_call *call)
 		f.reg[0] = (uint64_t)ret;
 		out |= 1;
 	}
-	for (unsigned n = 0; n < FASTABI_NR_REGS; n++)
-		if (out & (1u << n))
-			*fastabi__reg(&call->regs, n) = f.reg[n];
+	/* Only the registers written: rax and the op's few outputs. */
+	for (unsigned m = out; m; m &= m - 1) {
+		unsigned n = (unsigned)__builtin_ctz(m);
+		*fastabi__reg(&call->regs, n) = f.reg[n];
+	}
 }

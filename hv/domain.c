@@ -229,9 +229,13 @@ struct domain *domain__by_id(struct hv *hv, domid_t id)
 	/* Created after this call took every lock: the call came first. */
 	if (lock__all_mode())
 		return NULL;
+	/* A call that may reach the one domain it names: take that one's lock too. */
+	struct domain *caller = lock__target_caller();
+	if (caller)
+		return lock__peer(caller, id);
 	/*
 	 * A call that holds only its own domain's lock reached another domain:
-	 * hypercall.c's list of single-domain calls is wrong.
+	 * hypercall.c's classification of the call (CALL_SELF) is wrong.
 	 */
 	fprintf(stderr, "hv: a call under one domain's lock reached domain %u\n", id);
 	abort();
@@ -411,7 +415,7 @@ int domain__add_reserved_ram(struct domain *d, gpa_t start, uint64_t size, void 
 void domain__shutdown_locked(struct domain *d, unsigned reason)
 {
 	if (!d->shutdown) {
-		d->shutdown = true;
+		__atomic_store_n(&d->shutdown, true, __ATOMIC_SEQ_CST); /* hv_vcpu__runnable */
 		d->shutdown_reason = reason;
 		lock__defer_shutdown(d);
 	}

@@ -158,11 +158,14 @@ struct hv_tsc {
 struct hv_vcpu {
 	struct domain *d; /* [const] */
 	unsigned id;      /* [const] */
-	bool online;      /* up and running (VCPUOP_up, or vCPU 0 at boot) */
+	bool online;      /* up and running (VCPUOP_up, or vCPU 0 at boot); stored atomically: hv_vcpu__runnable reads it without the lock */
 	bool initialised; /* has a register context (boot, or VCPUOP_initialise) */
 	struct hv_runstate runstate;
 
-	/* Blocked in SCHEDOP_block / SCHEDOP_poll until an event or deadline. */
+	/*
+	 * Blocked in SCHEDOP_block / SCHEDOP_poll until an event or deadline.
+	 * blocked is stored atomically: hv_vcpu__runnable reads it without the lock.
+	 */
 	bool blocked;
 	bool polling;
 	evtchn_port_t poll_port; /* 0: any port (a legacy poll of several ports, as Xen) */
@@ -194,7 +197,7 @@ struct hv_vcpu {
 	uint32_t pinned_pcpu;
 
 	uint8_t upcall_vector; /* 0: the domain-wide callback (HVM_PARAM_CALLBACK_IRQ) */
-	bool nmi_pending;
+	bool nmi_pending; /* set atomically; read once without the lock (hv_vcpu__take_nmi) */
 	uint64_t phys_id;
 
 	struct evtchn_vcpu *evtchn;
@@ -273,7 +276,7 @@ struct domain {
 	struct gnttab_domain *gnttab;
 	struct hv_policy *policy;
 
-	bool shutdown;
+	bool shutdown; /* stored atomically: hv_vcpu__runnable reads it without the lock */
 	unsigned shutdown_reason; /* SHUTDOWN_* */
 	bool shutdown_code_set;
 	unsigned shutdown_code;
@@ -452,8 +455,10 @@ struct hv_call {
 /*
  * Serve one hypercall of vCPU v. FastABI when rax has
  * __HYPERVISOR_FASTABI_MASK, the vCPU is in 64-bit mode and the domain allows
- * FastABI; legacy otherwise. Takes the caller's domain lock, or for the
- * hypercalls that may reach another domain every domain lock (hypercall.c).
+ * FastABI; legacy otherwise. Takes the caller's domain lock (and the lock
+ * of the one domain a CALL_TARGET call names, when it reaches it), or for
+ * the hypercalls that may reach several domains every domain lock
+ * (call_locks() in hypercall.c).
  */
 void hv_hypercall(struct hv_vcpu *v, struct hv_call *call);
 

@@ -5,17 +5,19 @@
  * else is a legacy call, so a number with the FastABI bit from a domain
  * without FastABI is simply an unknown legacy hypercall (-ENOSYS).
  *
- * It also takes the call's locks (lock.h): the caller's domain lock for the
- * calls that can only touch the caller's own domain, every domain lock (in
- * domid order) for the others, which may name another domain or follow an
- * inter-domain event channel or grant to it. The deferred callbacks to the
- * VMM (kicks, timer changes, shutdown, sends on VMM-bound ports) are made
- * after the locks are dropped.
+ * It also takes the call's locks (lock.h, call_locks() below): the caller's
+ * domain lock for the calls that touch only the caller's own domain or one
+ * domain they name, every domain lock (in domid order) for the others, which
+ * may follow an inter-domain event channel or grant to other domains. The
+ * deferred callbacks to the VMM (kicks, timer changes, shutdown, sends on
+ * VMM-bound ports) are made after the locks are dropped.
  */
 #include <stdint.h>
 
 #include <xen/errno.h>
 #include <xen/event_channel.h>
+#include <xen/grant_table.h>
+#include <xen/hvm/hvm_op.h>
 #include <xen/sched.h>
 
 #include <fastabi/xen-ext.h>
@@ -26,21 +28,42 @@
 #include "lock.h"
 
 /*
- * Whether (hypercall, sub-op) can only touch the caller's domain. Both
- * ABIs use Xen's numbers. Anything not listed takes every domain lock:
- * a call missing here is only slower, one listed wrongly stops the process
- * (domain__by_id), so the list is the calls whose code reaches no other domain.
+ * Which locks a call takes, by (hypercall, sub-op), the same numbers for
+ * both ABIs:
+ *
+ * CALL_SELF    the caller's domain lock: the call touches only its own domain
+ *              (event-channel send, the only exception, takes its peer's
+ *              lock itself with lock__peer when the port is inter-domain).
+ * CALL_TARGET  the caller's domain lock, and the lock of at most one other
+ *              domain, taken when the call reaches it (domain__by_id calls
+ *              lock__peer): for calls that name one domain (a domid field,
+ *              DOMID_SELF in the common case) and look it up before they
+ *              touch any state of the caller's domain, because lock__peer may
+ *              drop the caller's lock and take it again to keep domid order.
+ *              A legacy call's domid is in guest memory, read under the
+ *              caller's lock, so the call cannot know its target beforehand;
+ *              FastABI's is in a register, but taking the target's lock on
+ *              demand costs DOMID_SELF nothing either, so both ABIs do the same.
+ * CALL_ALL     every domain lock (lock__all): the call may reach several
+ *              domains, or reach one after touching its own state (close,
+ *              status, grant map/unmap/copy, memory ops on another domain...).
+ *
+ * A call classed too wide is only slower; one classed too narrow reaches a
+ * domain whose lock it does not hold, which stops the process
+ * (domain__by_id). docs/hv-core.md "Locking" states the rule.
  */
-static bool single_domain(uint64_t hypercall, uint64_t subop)
+enum call_locks { CALL_SELF, CALL_TARGET, CALL_ALL };
+
+static enum call_locks call_locks(uint64_t hypercall, uint64_t subop)
 {
 	switch (hypercall) {
 	case __HYPERVISOR_set_timer_op:
 	case __HYPERVISOR_xen_version:
 	case __HYPERVISOR_console_io:
 	case __HYPERVISOR_vcpu_op:
-		return true;
+		return CALL_SELF;
 	case __HYPERVISOR_sched_op:
-		return subop != SCHEDOP_remote_shutdown;
+		return subop == SCHEDOP_remote_shutdown ? CALL_ALL : CALL_SELF;
 	case __HYPERVISOR_event_channel_op:
 		/*
 		 * Not close, reset, status, alloc_unbound, bind_interdomain: a
@@ -56,12 +79,43 @@ static bool single_domain(uint64_t hypercall, uint64_t subop)
 		case EVTCHNOP_init_control:
 		case EVTCHNOP_expand_array:
 		case EVTCHNOP_set_priority:
-			return true;
+			return CALL_SELF;
 		default:
-			return false;
+			return CALL_ALL;
+		}
+	case __HYPERVISOR_hvm_op:
+		/*
+		 * The params and the memory type name their domain first
+		 * (domain__target) and touch nothing else before; the other
+		 * hvm ops (get_time, flush_tlbs, the upcall vector, the refused
+		 * ones) reach no other domain.
+		 */
+		switch (subop) {
+		case HVMOP_set_param:
+		case HVMOP_get_param:
+		case HVMOP_get_mem_type:
+			return CALL_TARGET;
+		default:
+			return CALL_SELF;
+		}
+	case __HYPERVISOR_grant_table_op:
+		/*
+		 * One struct each (legacy refuses count != 1), its domain looked
+		 * up first (FastABI's query_size and get_version carry none:
+		 * DOMID_SELF). map, unmap, copy, swap and the batches follow
+		 * grants to other domains.
+		 */
+		switch (subop) {
+		case GNTTABOP_setup_table:
+		case GNTTABOP_query_size:
+		case GNTTABOP_set_version:
+		case GNTTABOP_get_version:
+			return CALL_TARGET;
+		default:
+			return CALL_ALL;
 		}
 	default:
-		return false;
+		return CALL_ALL;
 	}
 }
 
@@ -76,8 +130,12 @@ static void report(struct hv_call *call, bool fast)
 		call->nr = call->regs.rax;
 		call->hypercall = (uint32_t)call->regs.rax & ~__HYPERVISOR_FASTABI_MASK;
 		call->nr_args = FASTABI_NR_REGS - 1;
-		for (unsigned n = 1; n < FASTABI_NR_REGS; n++)
-			call->arg[n - 1] = *fastabi__reg(&call->regs, n);
+		/* Register by register, unrolled: no offset table and no loop on the hot path. */
+#define FASTABI_ARG(n, reg)                            \
+	if ((n) > 0)                                   \
+		call->arg[(n) > 0 ? (n) - 1 : 0] = call->regs.reg;
+		FASTABI_REGS(FASTABI_ARG)
+#undef FASTABI_ARG
 		return;
 	}
 	call->nr = call->hypercall = call->mode64 ? call->regs.rax : (uint32_t)call->regs.rax;
@@ -101,10 +159,17 @@ void hv_hypercall(struct hv_vcpu *v, struct hv_call *call)
 		    (v->d->flags & DOMAIN_FASTABI);
 	report(call, fast);
 	/* arg[0] is the sub-op in both ABIs (FastABI reg1, the first legacy argument). */
-	if (single_domain(call->hypercall, call->arg[0]))
+	switch (call_locks(call->hypercall, call->arg[0])) {
+	case CALL_SELF:
 		lock__domain(v->d);
-	else
+		break;
+	case CALL_TARGET:
+		lock__target(v->d);
+		break;
+	case CALL_ALL:
 		lock__all(hv);
+		break;
+	}
 	struct hv_call *outer = v->call;
 	bool outer_fast = v->call_fast;
 	v->call = call;

@@ -27,6 +27,8 @@ _Static_assert(EVTCHN_VMM_MAX <= 32, "the deferred VMM sends are a 32-bit mask o
 #define TLS __attribute__((tls_model("initial-exec"))) _Thread_local
 static TLS uint32_t held;
 static TLS bool held_all;
+/* The caller of a call that may reach one other domain (lock__target). */
+static TLS struct domain *held_target;
 
 static void fail(const char *what, int err)
 {
@@ -69,6 +71,17 @@ void lock__domain(struct domain *d)
 		fail("domain locks out of domid order", EDEADLK);
 	lock__take(&d->lock);
 	held |= 1u << d->id;
+}
+
+void lock__target(struct domain *d)
+{
+	lock__domain(d);
+	held_target = d;
+}
+
+struct domain *lock__target_caller(void)
+{
+	return held_target;
 }
 
 void lock__all(struct hv *hv)
@@ -166,6 +179,7 @@ void lock__release(struct hv *hv)
 		lock__drop(&d->lock);
 	}
 	held_all = false;
+	held_target = NULL;
 	for (unsigned i = 0; i < n; i++)
 		run_due(&hv->ops, &due[i]);
 }

@@ -34,6 +34,15 @@ void lock__drop(pthread_mutex_t *m);
 /* Take d's lock. */
 void lock__domain(struct domain *d);
 /*
+ * Take d's lock for a call of d that may reach one other domain, which it
+ * names before it touches any state of d (hypercall.c's CALL_TARGET): when
+ * it does, domain__by_id takes that domain's lock with lock__peer (which may
+ * drop d's lock and take it again, harmless before d's state is touched).
+ */
+void lock__target(struct domain *d);
+/* The domain lock__target was called for in this thread's call, or NULL. */
+struct domain *lock__target_caller(void);
+/*
  * Take the lock of every domain of the world, in domid order (a call that
  * may reach other domains). Domains created afterwards are not seen by this
  * thread until it releases them (domain__lookup answers NULL: the call came first).

@@ -60,7 +60,7 @@ void sched__end_block(struct hv_vcpu *v)
 	if (!v->blocked && !v->polling)
 		return;
 	bool had_deadline = v->polling && v->poll_deadline;
-	v->blocked = false;
+	__atomic_store_n(&v->blocked, false, __ATOMIC_SEQ_CST); /* hv_vcpu__runnable */
 	v->polling = false;
 	v->poll_port = HV_POLL_ANY;
 	v->poll_deadline = 0;
@@ -133,7 +133,7 @@ int64_t sched__block(struct hv_vcpu *hv_vcpu)
 	/* Xen's do_block: block unless local_events_need_delivery(). */
 	if (sched__events_need_delivery(hv_vcpu))
 		return 0;
-	hv_vcpu->blocked = true;
+	__atomic_store_n(&hv_vcpu->blocked, true, __ATOMIC_SEQ_CST); /* hv_vcpu__runnable */
 	vcpu__set_runstate(hv_vcpu, RUNSTATE_blocked);
 	return 0;
 }
@@ -159,7 +159,7 @@ int64_t sched__poll_ports(struct hv_vcpu *v, uint64_t timeout, const evtchn_port
 	if (timeout && timeout <= hv__now(d->hv))
 		return 0;
 
-	v->blocked = true;
+	__atomic_store_n(&v->blocked, true, __ATOMIC_SEQ_CST); /* hv_vcpu__runnable */
 	v->polling = true;
 	v->poll_port = nr == 1 ? ports[0] : HV_POLL_ANY;
 	v->poll_deadline = timeout;

@@ -446,10 +446,19 @@ out:
 
 bool hv_vcpu__runnable(struct hv_vcpu *v)
 {
-	lock(v->d);
-	bool r = v->online && !v->blocked && !v->d->shutdown;
-	unlock(v->d);
-	return r;
+	/*
+	 * The vCPU loop asks before every entry: without the lock. The three
+	 * flags change under the lock, stored atomically, and whoever changes
+	 * them for another thread's vCPU kicks it (or stops the domain)
+	 * afterwards; under the lock the answer would be as stale once it was
+	 * dropped. The loads and those stores are sequentially consistent, as
+	 * the loop's clearing of its kick flag before asking is: so a change
+	 * this misses comes before the kick in that one order, and the kick
+	 * is not lost (the lock's fence gave the same before).
+	 */
+	return __atomic_load_n(&v->online, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&v->blocked, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&v->d->shutdown, __ATOMIC_SEQ_CST);
 }
 
 bool hv_vcpu__blocked(struct hv_vcpu *v)
@@ -502,6 +511,16 @@ struct domain *hv_vcpu__domain(const struct hv_vcpu *v)
 
 bool hv_vcpu__take_nmi(struct hv_vcpu *v)
 {
+	/*
+	 * The vCPU loop asks before every entry and the answer is nearly always
+	 * no: look without the lock first. Only this vCPU's thread clears the
+	 * flag; whoever sets it (vcpu__send_nmi, atomically, under the lock)
+	 * kicks the vCPU afterwards, so a set missed here is seen on the loop's
+	 * next turn, before the vCPU enters the guest (sequentially consistent,
+	 * as in hv_vcpu__runnable).
+	 */
+	if (!__atomic_load_n(&v->nmi_pending, __ATOMIC_SEQ_CST))
+		return false;
 	lock(v->d);
 	bool r = v->nmi_pending;
 	v->nmi_pending = false;
@@ -586,7 +605,7 @@ int64_t vcpu__up(struct hv_vcpu *hv_vcpu, uint32_t vcpuid)
 	if (!t->initialised)
 		return -XEN_EINVAL;
 	if (!t->online) {
-		t->online = true;
+		__atomic_store_n(&t->online, true, __ATOMIC_SEQ_CST); /* hv_vcpu__runnable */
 		runstate_set(t, t->blocked ? RUNSTATE_blocked : RUNSTATE_running);
 		vcpu__update_time(t);
 		vcpu__kick(t); /* the VMM starts (or resumes) its thread */
@@ -611,7 +630,7 @@ int64_t vcpu__down(struct hv_vcpu *hv_vcpu, uint32_t vcpuid)
 		return 0;
 	}
 	if (t->online) {
-		t->online = false;
+		__atomic_store_n(&t->online, false, __ATOMIC_SEQ_CST); /* hv_vcpu__runnable */
 		runstate_set(t, RUNSTATE_offline);
 		vcpu__kick(t); /* out of the guest: the VMM parks its thread */
 	}
@@ -784,7 +803,8 @@ int64_t vcpu__send_nmi(struct hv_vcpu *hv_vcpu, uint32_t vcpuid)
 	if (!t)
 		return -XEN_ENOENT;
 	if (!t->nmi_pending) {
-		t->nmi_pending = true; /* the VMM injects it and clears the flag */
+		/* The VMM injects it and clears the flag; hv_vcpu__take_nmi looks without the lock. */
+		__atomic_store_n(&t->nmi_pending, true, __ATOMIC_SEQ_CST);
 		vcpu__kick(t);
 	}
 	return 0;

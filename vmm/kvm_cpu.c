@@ -221,8 +221,13 @@ static void inject(struct vmm_vcpu *vc)
 		atomic_store(&vc->halted_cli, false);
 	}
 
-	/* Upcalls (top of this file): the per-vCPU vector edge, the callback vector level. */
-	bool kicked = atomic_exchange(&vc->upcall_req, false);
+	/*
+	 * Upcalls (top of this file): the per-vCPU vector edge, the callback
+	 * vector level. Looked at before it is exchanged: a locked exchange at
+	 * every entry costs more than the rest of this function when nothing
+	 * is pending, and a request set after the look comes with a kick.
+	 */
+	bool kicked = atomic_load(&vc->upcall_req) && atomic_exchange(&vc->upcall_req, false);
 	uint8_t level_vec = 0;
 	if (kicked || vc->level_upcall) {
 		struct hv_upcall u;
@@ -237,7 +242,9 @@ static void inject(struct vmm_vcpu *vc)
 	}
 	uint8_t vec = vc->irq_vector ? vc->irq_vector : level_vec;
 	if (!vec) {
-		atomic_store(&vc->rekick_at, 0);
+		/* Only this thread sets it: store (a locked xchg) only when set. */
+		if (atomic_load_explicit(&vc->rekick_at, memory_order_relaxed))
+			atomic_store(&vc->rekick_at, 0);
 		vc->rekick_delay = 0;
 		return;
 	}
@@ -412,7 +419,10 @@ static void *thread_main(void *arg)
 		if (__builtin_expect(vc->svc != NULL, 0))
 			measure__exit(vc);
 		atomic_store(&vc->in_run, false);
-		atomic_fetch_add(&vc->run_seq, 1);
+		/* This thread is its only writer: no locked add (the watcher only compares). */
+		atomic_store_explicit(&vc->run_seq,
+				      atomic_load_explicit(&vc->run_seq, memory_order_relaxed) + 1,
+				      memory_order_relaxed);
 		run->immediate_exit = 0;
 		if (run->kvm_dirty_regs) {
 			/* KVM returned before taking them (an old kernel's early -EINTR). */
@@ -432,7 +442,9 @@ static void *thread_main(void *arg)
 			exit__crash(vc, "KVM_RUN failed: %s", strerror(err));
 			break;
 		}
-		atomic_store(&vc->halted_cli, false);
+		/* Only this thread writes it: store (a locked xchg) only when set. */
+		if (atomic_load_explicit(&vc->halted_cli, memory_order_relaxed))
+			atomic_store(&vc->halted_cli, false);
 		exit__handle(vc);
 	}
 	if (vd->dump_on_stop && vc->started)

@@ -1,9 +1,9 @@
 /*
  * FastABI calls: the generated stubs (BUILD/abi/fastabi_guest.h, from
  * the spec in abi/; docs/guest-stubs.md) and the trap this guest chose at
- * discovery. 64-bit only, as FastABI is.
+ * discovery, patched into every stub at boot. 64-bit only, as FastABI is.
  *
- *	int64_t v = xen_hypercall_version_version(fastabi_trap());
+ *	int64_t v = xen_hypercall_version_version();
  */
 #ifndef GUEST_FASTABI_H
 #define GUEST_FASTABI_H
@@ -16,7 +16,18 @@
 
 #include "xen.h"
 
-/* The trap discovery chose (xen_info.trap); check fastabi_usable() first. */
+/*
+ * Make every FastABI stub of this guest trap with t: patches each stub's
+ * trap site (fastabi_patch_traps, docs/guest-stubs.md) and records t in
+ * xen_info.trap. xen_detect() calls it at boot, before test_main, with the
+ * trap the hypervisor offers (as Linux patches vmcall/vmmcall once), so a
+ * stub never branches on the trap. Call it again only to switch traps, on
+ * one vCPU while no other runs. 0, or -XEN_EINVAL (nothing changed) when t
+ * is no trap.
+ */
+int fastabi_use_trap(enum fastabi_trap t);
+
+/* The trap the stubs use (xen_info.trap); check fastabi_usable() first. */
 static inline enum fastabi_trap fastabi_trap(void)
 {
 	return xen_info.trap;

@@ -40,16 +40,36 @@ static void pick_trap(void)
 	bool vmcall = t & FASTABI_CPUID_TRAP_VMCALL, vmmcall = t & FASTABI_CPUID_TRAP_VMMCALL;
 	enum cpu_vendor v = cpu_vendor();
 
-	xen_info.fastabi_trap_ok = true;
+	enum fastabi_trap trap;
+
 	if (vmcall && (v != CPU_VENDOR_AMD || !vmmcall))
-		xen_info.trap = FASTABI_TRAP_VMCALL;
+		trap = FASTABI_TRAP_VMCALL;
 	else if (vmmcall)
-		xen_info.trap = FASTABI_TRAP_VMMCALL;
+		trap = FASTABI_TRAP_VMMCALL;
 	else if ((t & FASTABI_CPUID_TRAP_DOORBELL) && port == FASTABI_DOORBELL_PORT)
-		xen_info.trap = FASTABI_TRAP_DOORBELL;
+		trap = FASTABI_TRAP_DOORBELL;
 	else
-		xen_info.fastabi_trap_ok = false;
+		return;
+	xen_info.fastabi_trap_ok = true;
+#ifdef __x86_64__
+	/* Once, at boot: every stub's trap site becomes this trap. */
+	fastabi_use_trap(trap);
+#else
+	xen_info.trap = trap; /* no FastABI stubs in 32-bit code */
+#endif
 }
+
+#ifdef __x86_64__
+int fastabi_use_trap(enum fastabi_trap t)
+{
+	/* The text is writable: the boot page tables map everything RW (head64.S). */
+	long n = fastabi_patch_traps(t);
+	if (n < 0)
+		return (int)n;
+	xen_info.trap = t;
+	return 0;
+}
+#endif
 
 void xen_detect(void)
 {

@@ -48,7 +48,7 @@ uint64_t xenbus_now(void)
 
 #ifdef __x86_64__
 	if (fast()) {
-		xen_hypercall_hvm_get_time(fastabi_trap(), &g);
+		xen_hypercall_hvm_get_time(&g);
 		return g.now;
 	}
 #endif
@@ -62,7 +62,7 @@ static long notify(void)
 
 #ifdef __x86_64__
 	if (fast())
-		return xen_hypercall_event_channel_send(fastabi_trap(), &s);
+		return xen_hypercall_event_channel_send(&s);
 #endif
 	return hypercall_event_channel_op(EVTCHNOP_send, &s);
 }
@@ -71,7 +71,7 @@ static long poll_port(uint64_t deadline)
 {
 #ifdef __x86_64__
 	if (fast())
-		return xen_hypercall_sched_poll(fastabi_trap(), deadline, port);
+		return xen_hypercall_sched_poll(deadline, port);
 #endif
 	struct sched_poll p = { .nr_ports = 1, .timeout = deadline };
 	set_xen_guest_handle(p.ports, &port);
@@ -85,7 +85,7 @@ static long get_param(unsigned index, uint64_t *v)
 
 #ifdef __x86_64__
 	if (fast())
-		r = xen_hypercall_hvm_get_param(fastabi_trap(), &p);
+		r = xen_hypercall_hvm_get_param(&p);
 	else
 #endif
 		r = hypercall_hvm_op(HVMOP_get_param, &p);
@@ -471,7 +471,7 @@ long xenbus_share_ring(void)
 #ifdef __x86_64__
 	if (xs && fast()) {
 		struct fastabi_memory_share sh = { .first_gfn = (uintptr_t)xs >> 12, .nr_frames = 1 };
-		return xen_hypercall_memory_share(fastabi_trap(), &sh);
+		return xen_hypercall_memory_share(&sh);
 	}
 #endif
 	return -XEN_EOPNOTSUPP;

@@ -179,14 +179,14 @@ static void emit_input(FILE *out, const struct abi_c_op *c, int reg)
 }
 
 /* The asm operand lists: outputs (rax first), then inputs. */
-static void emit_operands(FILE *out, unsigned in, unsigned outm, int doorbell)
+static void emit_operands(FILE *out, unsigned in, unsigned outm)
 {
-	fprintf(out, "\n\t\t\t: \"+r\"(fa_rax)");
+	fprintf(out, "\n\t\t: \"+r\"(fa_rax)");
 	for (int r = 1; r < ABI_NR_REGS; r++)
 		if (outm & (1u << r))
 			fprintf(out, ", \"%s\"(fa_%s)", in & (1u << r) ? "+r" : "=r",
 				abi_reg_name(r));
-	fprintf(out, "\n\t\t\t: ");
+	fprintf(out, "\n\t\t: ");
 	int first = 1;
 	for (int r = 1; r < ABI_NR_REGS; r++) {
 		if (!(in & (1u << r)) || (outm & (1u << r)))
@@ -194,9 +194,7 @@ static void emit_operands(FILE *out, unsigned in, unsigned outm, int doorbell)
 		fprintf(out, "%s\"r\"(fa_%s)", first ? "" : ", ", abi_reg_name(r));
 		first = 0;
 	}
-	if (doorbell)
-		fprintf(out, "%s[port] \"N\"(FASTABI_DOORBELL_PORT)", first ? "" : ", ");
-	fprintf(out, "\n\t\t\t: \"memory\");\n");
+	fprintf(out, "\n\t\t: \"memory\");\n");
 }
 
 static int emit_stub(FILE *out, const struct abi_family *fam, const struct abi_op *op)
@@ -209,16 +207,21 @@ static int emit_stub(FILE *out, const struct abi_family *fam, const struct abi_o
 	char *sym = abi_op_symbol(fam, op);
 
 	emit_op_comment(out, fam, op, &c);
-	fprintf(out, "static inline int64_t xen_hypercall_%s(enum fastabi_trap trap", sym);
+	fprintf(out, "static inline int64_t xen_hypercall_%s(", sym);
+	const char *sep = "";
 	for (size_t i = 0; i < c.nr_params; i++) {
 		const char *type = c.params[i].type;
 		int ptr_type = type[0] && type[strlen(type) - 1] == '*';
-		fprintf(out, ",\n\t%s%s%s%s", type, ptr_type ? "" : " ",
+		fprintf(out, "%s\n\t%s%s%s%s", sep, type, ptr_type ? "" : " ",
 			c.params[i].out ? "*" : "", c.params[i].name);
+		sep = ",";
 	}
-	if (c.struct_name)
-		fprintf(out, ",\n\t%sstruct %s *arg", c.struct_written ? "" : "const ", c.struct_name);
-	fprintf(out, ")\n{\n");
+	if (c.struct_name) {
+		fprintf(out, "%s\n\t%sstruct %s *arg", sep, c.struct_written ? "" : "const ",
+			c.struct_name);
+		sep = ",";
+	}
+	fprintf(out, "%s)\n{\n", *sep ? "" : "void");
 	if (c.struct_name && !c.struct_read && !c.struct_written)
 		fprintf(out, "\t(void)arg;\n");
 
@@ -239,22 +242,9 @@ static int emit_stub(FILE *out, const struct abi_family *fam, const struct abi_o
 		fprintf(out, ";\n");
 	}
 
-	fprintf(out, "\n\tswitch (trap) {\n");
-	static const struct {
-		const char *label, *insn;
-	} traps[] = {
-		{ "FASTABI_TRAP_VMCALL", "vmcall" },
-		{ "FASTABI_TRAP_VMMCALL", "vmmcall" },
-		{ "FASTABI_TRAP_DOORBELL", "outb %%al, %[port]" },
-	};
-	for (size_t t = 0; t < sizeof(traps) / sizeof(traps[0]); t++) {
-		fprintf(out, "\tcase %s:\n\t\t__asm__ __volatile__(\"%s\"", traps[t].label,
-			traps[t].insn);
-		emit_operands(out, in, outm, t == 2);
-		fprintf(out, "\t\tbreak;\n");
-	}
-	fprintf(out, "\tdefault:\n\t\treturn -XEN_ENOSYS;\n\t}\n");
-
+	/* One trap site, patched at boot: no branch on the trap (trap_site_text). */
+	fprintf(out, "\n\t__asm__ __volatile__(FASTABI_TRAP_SITE");
+	emit_operands(out, in, outm);
 	if (c.nr_out) {
 		fprintf(out, "\tif ((int64_t)fa_rax >= 0) {\n");
 		for (size_t i = 0; i < c.nr_out; i++) {
@@ -283,6 +273,84 @@ static int emit_stub(FILE *out, const struct abi_family *fam, const struct abi_o
 	return 0;
 }
 
+/*
+ * The trap site of the stubs and the boot-time patching of every site
+ * (fastabi_patch_traps): see the top of the header.
+ */
+static const char trap_site_text[] =
+	"/*\n"
+	" * A trap site: vmcall until patched, its address recorded (relative to\n"
+	" * the entry, so position-independent code needs no relocation) in the\n"
+	" * section fastabi_trap_sites, which the linker bounds with\n"
+	" * __start_fastabi_trap_sites and __stop_fastabi_trap_sites. The section is\n"
+	" * retained (\"R\", SHF_GNU_RETAIN): lld's --gc-sections would drop it otherwise.\n"
+	" */\n"
+	"#define FASTABI_TRAP_SITE_LEN 3\n"
+	"#define FASTABI_TRAP_SITE \\\n"
+	"\t\"1:\\tvmcall\\n\\t\" \\\n"
+	"\t\".pushsection fastabi_trap_sites, \\\"aR\\\"\\n\\t\" \\\n"
+	"\t\".balign 4\\n\\t\" \\\n"
+	"\t\".long 1b - .\\n\\t\" \\\n"
+	"\t\".popsection\"\n"
+	"\n"
+	"extern const int32_t __start_fastabi_trap_sites[] __attribute__((weak, visibility(\"hidden\")));\n"
+	"extern const int32_t __stop_fastabi_trap_sites[] __attribute__((weak, visibility(\"hidden\")));\n"
+	"\n"
+	"/* The bytes of trap t at a site (the doorbell padded with a nop); 0 if t is no trap. */\n"
+	"static inline int fastabi_trap_site_bytes(enum fastabi_trap t, uint8_t b[FASTABI_TRAP_SITE_LEN])\n"
+	"{\n"
+	"\tswitch (t) {\n"
+	"\tcase FASTABI_TRAP_VMCALL: /* vmcall */\n"
+	"\t\tb[0] = 0x0f, b[1] = 0x01, b[2] = 0xc1;\n"
+	"\t\treturn 1;\n"
+	"\tcase FASTABI_TRAP_VMMCALL: /* vmmcall */\n"
+	"\t\tb[0] = 0x0f, b[1] = 0x01, b[2] = 0xd9;\n"
+	"\t\treturn 1;\n"
+	"\tcase FASTABI_TRAP_DOORBELL: /* out %al, $port; nop */\n"
+	"\t\tb[0] = 0xe6, b[1] = FASTABI_DOORBELL_PORT, b[2] = 0x90;\n"
+	"\t\treturn 1;\n"
+	"\t}\n"
+	"\treturn 0;\n"
+	"}\n"
+	"\n"
+	"/* How many trap sites this program (this executable or shared object) has. */\n"
+	"static inline unsigned long fastabi_trap_nr_sites(void)\n"
+	"{\n"
+	"\treturn (unsigned long)(__stop_fastabi_trap_sites - __start_fastabi_trap_sites);\n"
+	"}\n"
+	"\n"
+	"/* The address of trap site i (i < fastabi_trap_nr_sites()). */\n"
+	"static inline uint8_t *fastabi_trap_site(unsigned long i)\n"
+	"{\n"
+	"\tconst int32_t *e = &__start_fastabi_trap_sites[i];\n"
+	"\treturn (uint8_t *)(uintptr_t)((const uint8_t *)e + *e);\n"
+	"}\n"
+	"\n"
+	"/*\n"
+	" * Patch every trap site of the program to trap t: returns how many sites\n"
+	" * it patched, or -XEN_EINVAL (and patches nothing) when t is no trap. Call\n"
+	" * it once at boot, before any FastABI call, while no other CPU runs the\n"
+	" * program's code, with the text writable (a guest kernel maps it so, or\n"
+	" * clears CR0.WP around the call). The stores are ordinary ones: the CPU\n"
+	" * that made them sees them at once, others once they serialize (their\n"
+	" * start-up does).\n"
+	" */\n"
+	"static inline long fastabi_patch_traps(enum fastabi_trap t)\n"
+	"{\n"
+	"\tuint8_t b[FASTABI_TRAP_SITE_LEN];\n"
+	"\n"
+	"\tif (!fastabi_trap_site_bytes(t, b))\n"
+	"\t\treturn -XEN_EINVAL;\n"
+	"\tunsigned long n = fastabi_trap_nr_sites();\n"
+	"\tfor (unsigned long i = 0; i < n; i++) {\n"
+	"\t\tvolatile uint8_t *site = fastabi_trap_site(i);\n"
+	"\t\tfor (unsigned k = 0; k < FASTABI_TRAP_SITE_LEN; k++)\n"
+	"\t\t\tsite[k] = b[k];\n"
+	"\t}\n"
+	"\treturn (long)n;\n"
+	"}\n"
+	"\n";
+
 int abi_gen_c_guest(const struct abi_spec *spec, FILE *out)
 {
 	fprintf(out, "/*\n");
@@ -290,12 +358,16 @@ int abi_gen_c_guest(const struct abi_spec *spec, FILE *out)
 	fprintf(out,
 		" *\n"
 		" * FastABI guest stubs: one static inline function per operation,\n"
-		" * xen_hypercall_<family>_<op>(trap, scalar arguments..., struct pointer).\n"
+		" * xen_hypercall_<family>_<op>(scalar arguments..., struct pointer).\n"
 		" *\n"
-		" * - trap: the instruction that reaches the hypervisor. Read CPUID leaf\n"
-		" *   base+4: EAX bit 7 (XEN_HVM_CPUID_FASTABI) says FastABI is served, EDX\n"
-		" *   lists the traps that work (FASTABI_CPUID_TRAP_*, <fastabi/trap.h>).\n"
-		" *   Any other value returns -XEN_ENOSYS without trapping.\n"
+		" * - The trap: every stub traps with one 3-byte instruction, a trap site\n"
+		" *   recorded in the section fastabi_trap_sites. Before its first call the\n"
+		" *   program patches every site once, at boot, to the trap the hypervisor\n"
+		" *   serves: read CPUID leaf base+4 (EAX bit 7, XEN_HVM_CPUID_FASTABI: FastABI\n"
+		" *   is served; EDX: the traps that work, FASTABI_CPUID_TRAP_*,\n"
+		" *   <fastabi/trap.h>) and call fastabi_patch_traps() below, as Linux\n"
+		" *   patches vmcall into vmmcall once. So no stub branches on the trap.\n"
+		" *   Unpatched, a site is vmcall.\n"
 		" * - Each stub loads exactly the registers its operation reads and tells\n"
 		" *   the compiler exactly which ones the hypervisor writes: rax (the\n"
 		" *   return value) and the declared outputs. There are no register\n"
@@ -329,6 +401,7 @@ int abi_gen_c_guest(const struct abi_spec *spec, FILE *out)
 		"#error \"fastabi_guest.h needs the newest Xen interface: include it before other Xen headers, or define __XEN_INTERFACE_VERSION__ as __XEN_LATEST_INTERFACE_VERSION__\"\n"
 		"#endif\n"
 		"\n");
+	fputs(trap_site_text, out);
 
 	int rc = 0;
 	for (size_t i = 0; i < spec->nr_families && rc == 0; i++) {

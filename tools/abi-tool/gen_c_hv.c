@@ -83,6 +83,23 @@ static int check_op(const struct hv_op *h)
 	return 0;
 }
 
+/*
+ * The direct table's sub-op arrays are indexed by sub-op number, so a spec
+ * whose sub-op numbers are far apart would make them large: the generator
+ * takes sub-ops up to this one (Xen's go up to a few dozen).
+ */
+#define HV_MAX_TABLE_SUBOP 1023
+
+static int check_table_subop(const struct hv_op *h)
+{
+	if (h->op->direct || h->op->index <= HV_MAX_TABLE_SUBOP)
+		return 0;
+	fprintf(stderr,
+		"abi-tool: %s %s: sub-op index %ld is above %d, the largest the hypervisor's direct dispatch table takes\n",
+		h->fam->name, op_name(h->op), h->op->index, HV_MAX_TABLE_SUBOP);
+	return -1;
+}
+
 static int cmp_hv_op(const void *a, const void *b)
 {
 	const struct hv_op *x = a, *y = b;
@@ -126,7 +143,8 @@ static struct hv_op *collect_ops(const struct abi_spec *spec, size_t *n)
 	}
 	qsort(v, *n, sizeof(*v), cmp_hv_op);
 	for (size_t i = 0; i < *n; i++) {
-		if (abi_c_op_init(&v[i].c, v[i].fam, v[i].op) != 0 || check_op(&v[i]) != 0) {
+		if (abi_c_op_init(&v[i].c, v[i].fam, v[i].op) != 0 || check_op(&v[i]) != 0 ||
+		    check_table_subop(&v[i]) != 0) {
 			free_ops(v, i + 1);
 			return NULL;
 		}
@@ -196,6 +214,12 @@ static void emit_reg_table(FILE *out)
 	for (int r = 0; r < ABI_NR_REGS; r++)
 		fprintf(out, "\tX(%d, %s)%s\n", r, abi_reg_name(r), r + 1 < ABI_NR_REGS ? " \\" : "");
 	fprintf(out, "\n");
+}
+
+/* One more than the highest hypercall number of the spec: the table's size. */
+static long nr_hypercalls(const struct hv_op *ops, size_t n)
+{
+	return n ? ops[n - 1].fam->hypercall_index + 1 : 1;
 }
 
 int abi_gen_c_hv_header(const struct abi_spec *spec, FILE *out)
@@ -277,16 +301,39 @@ int abi_gen_c_hv_header(const struct abi_spec *spec, FILE *out)
 		"extern const size_t fastabi_nr_ops;\n"
 		"\n"
 		"/*\n"
-		" * The op for a hypercall number (without the FastABI bit) and the value of\n"
-		" * reg1; NULL when unknown. For a family with a direct op, reg1 is ignored.\n"
+		" * The dispatch table: fastabi_by_hypercall[hypercall] is the hypercall's\n"
+		" * direct op, or its sub-ops indexed by sub-op number (NULL where the spec\n"
+		" * has none), so that finding an op is one indexed load per level.\n"
 		" */\n"
-		"const struct fastabi_op *fastabi_op_find(uint32_t hypercall, uint64_t subop);\n"
+		"struct fastabi_hypercall {\n"
+		"\tconst struct fastabi_op *direct;\n"
+		"\tconst struct fastabi_op *const *subop;\n"
+		"\tuint32_t nr_subops;\n"
+		"};\n"
+		"\n"
+		"#define FASTABI_NR_HYPERCALLS %ld\n"
+		"extern const struct fastabi_hypercall fastabi_by_hypercall[FASTABI_NR_HYPERCALLS];\n"
+		"\n"
+		"/*\n"
+		" * The op for a hypercall number (without the FastABI bit) and the value of\n"
+		" * reg1; NULL when unknown. For a family with a direct op, reg1 is ignored;\n"
+		" * otherwise it is compared as the full 64-bit value.\n"
+		" */\n"
+		"static inline const struct fastabi_op *fastabi_op_find(uint32_t hypercall, uint64_t subop)\n"
+		"{\n"
+		"\tif (hypercall >= FASTABI_NR_HYPERCALLS)\n"
+		"\t\treturn NULL;\n"
+		"\tconst struct fastabi_hypercall *h = &fastabi_by_hypercall[hypercall];\n"
+		"\tif (h->direct)\n"
+		"\t\treturn h->direct;\n"
+		"\treturn subop < h->nr_subops ? h->subop[subop] : NULL;\n"
+		"}\n"
 		"\n"
 		"/*\n"
 		" * Core functions, <family>__<op>: scalar parameters in register order\n"
 		" * (outputs by pointer), then the op's struct. They return 0, a negative\n"
 		" * Xen errno or a value.\n"
-		" */\n");
+		" */\n", nr_hypercalls(ops, n));
 	for (size_t i = 0; i < n; i++) {
 		fprintf(out, "\n");
 		emit_prototype(out, &ops[i]);
@@ -499,6 +546,47 @@ static void emit_table_entry(FILE *out, const struct hv_op *h)
 	fprintf(out, ",\n\t},\n");
 }
 
+/*
+ * fastabi_by_hypercall[]: per hypercall with sub-ops an array indexed by
+ * sub-op (fastabi_subops_<hypercall>), pointing into fastabi_ops[]. ops is
+ * sorted by (hypercall, sub-op), so each hypercall's ops are one run.
+ */
+static void emit_dispatch_table(FILE *out, const struct hv_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && ops[j].fam->hypercall_index == ops[i].fam->hypercall_index)
+			j++;
+		if (!ops[i].op->direct) {
+			long max = ops[j - 1].op->index;
+			fprintf(out, "\nstatic const struct fastabi_op *const fastabi_subops_%ld[%ld] = {\n",
+				ops[i].fam->hypercall_index, max + 1);
+			for (size_t k = i; k < j; k++)
+				fprintf(out, "\t[%ld] = &fastabi_ops[%zu], /* %s %s */\n", ops[k].op->index,
+					k, ops[k].fam->name, op_name(ops[k].op));
+			fprintf(out, "};\n");
+		}
+		i = j;
+	}
+	fprintf(out, "\nconst struct fastabi_hypercall fastabi_by_hypercall[FASTABI_NR_HYPERCALLS] = {\n");
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		long hc = ops[i].fam->hypercall_index;
+		while (j < n && ops[j].fam->hypercall_index == hc)
+			j++;
+		if (ops[i].op->direct)
+			fprintf(out, "\t[%ld] = { .direct = &fastabi_ops[%zu] }, /* %s */\n", hc, i,
+				ops[i].fam->name);
+		else
+			fprintf(out, "\t[%ld] = { .subop = fastabi_subops_%ld, .nr_subops = %ld }, /* %s */\n",
+				hc, hc, ops[j - 1].op->index + 1, ops[i].fam->name);
+		i = j;
+	}
+	if (n == 0)
+		fprintf(out, "\t{ .direct = NULL },\n");
+	fprintf(out, "};\n");
+}
+
 int abi_gen_c_hv(const struct abi_spec *spec, FILE *out)
 {
 	size_t n;
@@ -538,44 +626,7 @@ int abi_gen_c_hv(const struct abi_spec *spec, FILE *out)
 		fprintf(out, "\t{ .family = NULL },\n");
 	fprintf(out, "};\n\nconst size_t fastabi_nr_ops = %zu;\n", n);
 
-	fprintf(out,
-		"\n"
-		"/*\n"
-		" * Binary search: first the lowest entry of the hypercall, which is its\n"
-		" * direct op if it has one (subop -1 sorts first), then the sub-op from\n"
-		" * there on (later hypercalls sort after every sub-op of this one). reg1 is\n"
-		" * compared as the full 64-bit value.\n"
-		" */\n"
-		"const struct fastabi_op *fastabi_op_find(uint32_t hypercall, uint64_t subop)\n"
-		"{\n"
-		"\tsize_t lo = 0, hi = fastabi_nr_ops;\n"
-		"\n"
-		"\twhile (lo < hi) {\n"
-		"\t\tsize_t mid = lo + (hi - lo) / 2;\n"
-		"\t\tif (fastabi_ops[mid].hypercall < hypercall)\n"
-		"\t\t\tlo = mid + 1;\n"
-		"\t\telse\n"
-		"\t\t\thi = mid;\n"
-		"\t}\n"
-		"\tif (lo == fastabi_nr_ops || fastabi_ops[lo].hypercall != hypercall)\n"
-		"\t\treturn NULL;\n"
-		"\tif (fastabi_ops[lo].subop < 0)\n"
-		"\t\treturn &fastabi_ops[lo];\n"
-		"\n"
-		"\thi = fastabi_nr_ops;\n"
-		"\twhile (lo < hi) {\n"
-		"\t\tsize_t mid = lo + (hi - lo) / 2;\n"
-		"\t\tif (fastabi_ops[mid].hypercall == hypercall &&\n"
-		"\t\t    (uint64_t)fastabi_ops[mid].subop < subop)\n"
-		"\t\t\tlo = mid + 1;\n"
-		"\t\telse\n"
-		"\t\t\thi = mid;\n"
-		"\t}\n"
-		"\tif (lo < fastabi_nr_ops && fastabi_ops[lo].hypercall == hypercall &&\n"
-		"\t    (uint64_t)fastabi_ops[lo].subop == subop)\n"
-		"\t\treturn &fastabi_ops[lo];\n"
-		"\treturn NULL;\n"
-		"}\n");
+	emit_dispatch_table(out, ops, n);
 	free_ops(ops, n);
 	return 0;
 }

@@ -350,15 +350,14 @@ static const char *op_name(const struct abi_family *fam, const struct abi_op *op
 
 /*
  * Every Rust name of one op must be distinct: the stub's arguments among
- * themselves and against its own parameter 'trap' and locals (register
- * names, <reg>_in, ret); the Out members among themselves and against 'ret'.
+ * themselves and against its own locals (register names, <reg>_in, ret);
+ * the Out members among themselves and against 'ret'.
  */
 static bool check_op_names(const struct abi_op *op, const char *scope)
 {
 	bool ok = true;
 	struct names args = { 0 }, members = { 0 };
 
-	names_add(&args, "trap", scope, NULL);
 	names_add(&args, "ret", scope, NULL);
 	for (int r = 0; r < ABI_NR_REGS; r++) {
 		char *in = fmt("%s_in", abi_reg_name(r));
@@ -446,8 +445,10 @@ static void emit_preamble(FILE *out, const struct abi_spec *spec)
 		"//\n"
 		"// One module per hypercall family holds `HYPERCALL`, one `u64` constant per\n"
 		"// sub-op number and one `pub unsafe fn` per operation. Every function takes the\n"
-		"// trap to use, then the inputs as `u64` in register order (one argument per bit\n"
-		"// range of a packed register; the stub masks and shifts them).\n"
+		"// inputs as `u64` in register order (one argument per bit range of a packed\n"
+		"// register; the stub masks and shifts them). The trap is not an argument: each\n"
+		"// stub traps through a trap site that the program patches once at boot, before\n"
+		"// its first call, with [`patch_traps`] (as Linux patches vmcall/vmmcall).\n"
 		"//\n"
 		"// Return rule: a negative rax is `Err(rax)` (a negative Xen errno). Otherwise\n"
 		"// an operation without outputs returns `Ok(rax)`; an operation with outputs\n"
@@ -493,6 +494,77 @@ static void emit_constants(FILE *out)
 		"    pub const fn cpuid_bit(self) -> u32 {\n"
 		"        1 << (self as u32)\n"
 		"    }\n"
+		"\n"
+		"    /// This trap's bytes at a trap site: the instruction, the doorbell\n"
+		"    /// padded with a `nop`.\n"
+		"    pub const fn site_bytes(self) -> [u8; TRAP_SITE_LEN] {\n"
+		"        match self {\n"
+		"            Trap::Vmcall => [0x0f, 0x01, 0xc1],\n"
+		"            Trap::Vmmcall => [0x0f, 0x01, 0xd9],\n"
+		"            Trap::Doorbell => [0xe6, DOORBELL_PORT, 0x90],\n"
+		"        }\n"
+		"    }\n"
+		"}\n"
+		"\n"
+		"/// The length of a trap site: every stub traps through one, `vmcall` until\n"
+		"/// [`patch_traps`] writes the chosen trap into it.\n"
+		"pub const TRAP_SITE_LEN: usize = 3;\n"
+		"\n"
+		"// A trap site that is never executed, so that the section of trap sites\n"
+		"// (and its bounds, which the linker defines) exists in every program that\n"
+		"// has this module, whichever stubs it uses.\n"
+		"core::arch::global_asm!(\n"
+		"    \".pushsection .text.fastabi_trap_anchor, \\\"ax\\\"\",\n"
+		"    \"2: vmcall\",\n"
+		"    \".pushsection fastabi_trap_sites, \\\"aR\\\"\",\n"
+		"    \".balign 4\",\n"
+		"    \".long 2b - .\",\n"
+		"    \".popsection\",\n"
+		"    \".popsection\",\n"
+		");\n"
+		"\n"
+		"/// The address of every trap site of the program (every stub's, and the\n"
+		"/// C stubs' too if it has them).\n"
+		"pub fn trap_sites() -> impl Iterator<Item = *mut u8> {\n"
+		"    let start: *const i32;\n"
+		"    let stop: *const i32;\n"
+		"    // The linker's bounds of the section, named in the asm: no extern\n"
+		"    // declaration, which would have to be `unsafe extern` in edition 2024.\n"
+		"    unsafe {\n"
+		"        core::arch::asm!(\n"
+		"            \"lea {start}, [rip + __start_fastabi_trap_sites]\",\n"
+		"            \"lea {stop}, [rip + __stop_fastabi_trap_sites]\",\n"
+		"            start = out(reg) start,\n"
+		"            stop = out(reg) stop,\n"
+		"            options(nomem, nostack, pure),\n"
+		"        );\n"
+		"    }\n"
+		"    let n = (stop as usize - start as usize) / 4;\n"
+		"    // Each entry holds its site's address relative to itself.\n"
+		"    (0..n).map(move |i| unsafe {\n"
+		"        let entry = start.add(i);\n"
+		"        (entry as *const u8).offset(entry.read() as isize) as *mut u8\n"
+		"    })\n"
+		"}\n"
+		"\n"
+		"/// Patches every trap site of the program ([`trap_sites`]) to `trap`, and\n"
+		"/// returns how many there are.\n"
+		"///\n"
+		"/// # Safety\n"
+		"///\n"
+		"/// Writes the program's code: call it once at boot, before the first\n"
+		"/// FastABI call, while no other CPU runs the program, with the code\n"
+		"/// writable (a kernel's boot page tables, or `mprotect` in a user process).\n"
+		"pub unsafe fn patch_traps(trap: Trap) -> usize {\n"
+		"    let bytes = trap.site_bytes();\n"
+		"    let mut n = 0;\n"
+		"    for site in trap_sites() {\n"
+		"        for (k, b) in bytes.iter().enumerate() {\n"
+		"            unsafe { site.add(k).write_volatile(*b) };\n"
+		"        }\n"
+		"        n += 1;\n"
+		"    }\n"
+		"    n\n"
 		"}\n"
 		"\n",
 		FASTABI_TRAP_VMCALL, FASTABI_TRAP_VMMCALL, port, FASTABI_TRAP_DOORBELL);
@@ -614,7 +686,8 @@ static void emit_op_doc(FILE *out, const struct abi_family *fam, const struct ab
 		"    ///\n"
 		"    /// Traps into the hypervisor, which acts on the guest's memory and state\n"
 		"    /// as the arguments say. The caller must pass arguments that are valid for\n"
-		"    /// this operation and a trap that this hypervisor serves.\n");
+		"    /// this operation, and have patched the traps ([`super::patch_traps`]) to\n"
+		"    /// one that this hypervisor serves.\n");
 }
 
 static void emit_out_struct(FILE *out, const struct abi_op *op, const char *fn_link,
@@ -676,13 +749,26 @@ static void emit_packed_input(FILE *out, const struct abi_field *f)
 	fprintf(out, ";\n");
 }
 
-#define ASM_INDENT "                    "
+#define ASM_INDENT "            "
 
-static void emit_asm(FILE *out, const struct abi_op *op, const char *insn, const char *arm,
-		     const char *sub_const)
+/*
+ * The trap site, as in the C stubs (FASTABI_TRAP_SITE): vmcall until
+ * patched, its address recorded relative to the entry in the section
+ * fastabi_trap_sites. Label 2: LLVM's Intel syntax reads 0b/1b as binary.
+ */
+static void emit_trap_site(FILE *out, const char *indent)
 {
-	fprintf(out, "                super::Trap::%s => core::arch::asm!(\n", arm);
-	fprintf(out, "%s\"%s\",\n", ASM_INDENT, insn);
+	fprintf(out, "%s\"2: vmcall\",\n", indent);
+	fprintf(out, "%s\".pushsection fastabi_trap_sites, \\\"aR\\\"\",\n", indent);
+	fprintf(out, "%s\".balign 4\",\n", indent);
+	fprintf(out, "%s\".long 2b - .\",\n", indent);
+	fprintf(out, "%s\".popsection\",\n", indent);
+}
+
+static void emit_asm(FILE *out, const struct abi_op *op, const char *sub_const)
+{
+	fprintf(out, "            core::arch::asm!(\n");
+	emit_trap_site(out, ASM_INDENT);
 	fprintf(out, "%sinout(\"rax\") HYPERCALL | super::FASTABI_MASK => rax,\n", ASM_INDENT);
 	if (!op->direct)
 		fprintf(out, "%sin(\"rdi\") %s,\n", ASM_INDENT, sub_const);
@@ -702,7 +788,7 @@ static void emit_asm(FILE *out, const struct abi_op *op, const char *insn, const
 		free(val);
 	}
 	fprintf(out, "%soptions(nostack),\n", ASM_INDENT);
-	fprintf(out, "                ),\n");
+	fprintf(out, "            );\n");
 }
 
 /* The expression for one Out member from its register's local. */
@@ -747,8 +833,7 @@ static void emit_op(FILE *out, const struct abi_family *fam, const struct abi_op
 
 	/* Signature, broken one argument per line when it gets long. */
 	char *ret = type ? fmt("Result<%s, i64>", type) : fmt("Result<i64, i64>");
-	size_t len = strlen("    pub unsafe fn (trap: super::Trap) -> {") +
-				  strlen(fn) + strlen(ret);
+	size_t len = strlen("    pub unsafe fn () -> {") + strlen(fn) + strlen(ret);
 	for (size_t i = 0; i < op->nr_in; i++) {
 		const struct abi_field *f = &op->in[i];
 		size_t nb = f->nr_bits ? f->nr_bits : 1;
@@ -766,19 +851,20 @@ static void emit_op(FILE *out, const struct abi_family *fam, const struct abi_op
 	 */
 	fprintf(out, "    #[allow(unused_unsafe)]\n");
 	fprintf(out, "    pub unsafe fn %s(%s", fn, wrap ? "\n        " : "");
-	fprintf(out, "trap: super::Trap");
+	bool first = true;
 	for (size_t i = 0; i < op->nr_in; i++) {
 		const struct abi_field *f = &op->in[i];
 		size_t nb = f->nr_bits ? f->nr_bits : 1;
 		for (size_t b = 0; b < nb; b++) {
 			char *v = value_name(f, f->nr_bits ? abi_field_nth_bits(f, b) : NULL);
 			char *id = rust_ident(v);
-			fprintf(out, wrap ? ",\n        %s: u64" : ", %s: u64", id);
+			fprintf(out, "%s%s: u64", first ? "" : wrap ? ",\n        " : ", ", id);
+			first = false;
 			free(id);
 			free(v);
 		}
 	}
-	fprintf(out, "%s) -> %s {\n", wrap ? ",\n    " : "", ret);
+	fprintf(out, "%s) -> %s {\n", wrap && !first ? ",\n    " : "", ret);
 
 	/* Locals: packed inputs first, then one per written register. */
 	for (size_t i = 0; i < op->nr_in; i++)
@@ -790,15 +876,7 @@ static void emit_op(FILE *out, const struct abi_family *fam, const struct abi_op
 			fprintf(out, "        let %s: u64;\n", abi_reg_name(r));
 
 	fprintf(out, "        unsafe {\n");
-	fprintf(out, "            match trap {\n");
-	char *port = hex(FASTABI_DOORBELL_PORT);
-	char *doorbell = fmt("out %s, al", port);
-	free(port);
-	emit_asm(out, op, "vmcall", "Vmcall", sub_const);
-	emit_asm(out, op, "vmmcall", "Vmmcall", sub_const);
-	emit_asm(out, op, doorbell, "Doorbell", sub_const);
-	free(doorbell);
-	fprintf(out, "            }\n");
+	emit_asm(out, op, sub_const);
 	fprintf(out, "        }\n");
 
 	fprintf(out, "        let ret = rax as i64;\n");

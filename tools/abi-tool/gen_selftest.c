@@ -13,8 +13,12 @@
  * machine (probed in a child process first), and skipped with a note when
  * not.
  *
- * Each op runs in three modes (success; a negative errno; an invalid trap
- * value), in its own child process so that a crash is a reported failure.
+ * The stubs have one trap site each, patched with fastabi_patch_traps() to
+ * the trap under test (the text made writable with mprotect first), as a
+ * guest patches them once at boot; a value that is no trap must be refused
+ * with every site left as it was. Each op runs in two modes (success; a
+ * negative errno), in its own child process so that a crash is a reported
+ * failure.
  * With --clobber the handler also changes every FastABI argument register
  * that is not an output of the op: the program must then notice (values the
  * compiler kept in those registers across the call change), which shows that
@@ -39,16 +43,17 @@ static const char runtime[] =
 	"#include <stdio.h>\n"
 	"#include <stdlib.h>\n"
 	"#include <string.h>\n"
+	"#include <sys/mman.h>\n"
 	"#include <sys/wait.h>\n"
 	"#include <ucontext.h>\n"
 	"#include <unistd.h>\n"
 	"\n"
 	"#include \"fastabi_guest.h\"\n"
 	"\n"
-	"enum st_mode { ST_SUCCESS, ST_ERRNO, ST_BAD_TRAP };\n"
-	"static const char *const st_mode_name[] = { \"success\", \"errno\", \"bad-trap\" };\n"
+	"enum st_mode { ST_SUCCESS, ST_ERRNO };\n"
+	"static const char *const st_mode_name[] = { \"success\", \"errno\" };\n"
 	"static const char *const st_trap_name[] = { \"vmcall\", \"vmmcall\", \"doorbell\" };\n"
-	"/* A trap value the stubs do not know: they must return -XEN_ENOSYS. */\n"
+	"/* A trap value fastabi_patch_traps() must refuse, patching nothing. */\n"
 	"#define ST_BAD_TRAP_VALUE ((enum fastabi_trap)0x7f)\n"
 	"\n"
 	"/* Child exit status bits. */\n"
@@ -257,7 +262,8 @@ static const char runtime_traps[] =
 	"static void st_arm(enum st_mode mode)\n"
 	"{\n"
 	"	st.traps = 0;\n"
-	"	st.armed = mode != ST_BAD_TRAP;\n"
+	"	(void)mode;\n"
+	"	st.armed = 1;\n"
 	"}\n"
 	"\n"
 	"/* The kept values after the call. */\n"
@@ -270,14 +276,7 @@ static const char runtime_traps[] =
 	"/* The trap, the input registers and the return value. */\n"
 	"static void st_check_call(struct st_ck *ck, int64_t ret, const char *const *what)\n"
 	"{\n"
-	"	if (ck->mode == ST_BAD_TRAP) {\n"
-	"		if (st.traps != 0)\n"
-	"			st_fail(ck, ST_FAILED, \"an invalid trap value trapped\");\n"
-	"		if (ret != -XEN_ENOSYS)\n"
-	"			st_fail(ck, ST_FAILED, \"an invalid trap value returned %lld, not -XEN_ENOSYS\",\n"
-	"				(long long)ret);\n"
-	"		return;\n"
-	"	}\n"
+
 	"	if (st.traps != 1) {\n"
 	"		st_fail(ck, ST_FAILED, \"trapped %d times, not once\", st.traps);\n"
 	"		return;\n"
@@ -534,11 +533,14 @@ static int emit_op_test(FILE *out, const struct abi_family *fam, const struct ab
 		fprintf(out, ";\n");
 	}
 	fprintf(out, "\t\tst_arm(mode);\n");
-	fprintf(out, "\t\tret = xen_hypercall_%s(mode == ST_BAD_TRAP ? ST_BAD_TRAP_VALUE : trap", sym);
-	for (size_t i = 0; i < c.nr_params; i++)
-		fprintf(out, ", %sp_%s", c.params[i].out ? "&" : "", c.params[i].name);
+	fprintf(out, "\t\tret = xen_hypercall_%s(", sym);
+	const char *sep = "";
+	for (size_t i = 0; i < c.nr_params; i++) {
+		fprintf(out, "%s%sp_%s", sep, c.params[i].out ? "&" : "", c.params[i].name);
+		sep = ", ";
+	}
 	if (c.struct_name)
-		fprintf(out, ", &arg");
+		fprintf(out, "%s&arg", sep);
 	fprintf(out, ");\n\t\tst.armed = 0;\n");
 	fprintf(out, "\t\tconst uint64_t k = st_key;\n\t\tst_check_live(&ck, ST_LIVE_SUM(k));\n");
 	for (int r = 2; r < ABI_NR_REGS; r++)
@@ -606,6 +608,66 @@ static const char runtime_main[] =
 	"	return 0;\n"
 	"}\n"
 	"\n"
+	"/* Make the page of every trap site writable (and still executable). */\n"
+	"static int st_text_writable(void)\n"
+	"{\n"
+	"	long page = sysconf(_SC_PAGESIZE);\n"
+	"	for (unsigned long i = 0; i < fastabi_trap_nr_sites(); i++) {\n"
+	"		uintptr_t a = (uintptr_t)fastabi_trap_site(i);\n"
+	"		uintptr_t first = a & ~(uintptr_t)(page - 1);\n"
+	"		size_t len = (size_t)(a + FASTABI_TRAP_SITE_LEN - first);\n"
+	"		if (mprotect((void *)first, len, PROT_READ | PROT_WRITE | PROT_EXEC) != 0) {\n"
+	"			perror(\"mprotect of a trap site's page\");\n"
+	"			return -1;\n"
+	"		}\n"
+	"	}\n"
+	"	return 0;\n"
+	"}\n"
+	"\n"
+	"/* Patch every stub's trap site to trap, as a guest does once at boot. */\n"
+	"static int st_patch(enum fastabi_trap trap)\n"
+	"{\n"
+	"	long n = fastabi_patch_traps(trap);\n"
+	"	if (n < 0 || (unsigned long)n != fastabi_trap_nr_sites()) {\n"
+	"		printf(\"  fastabi_patch_traps(%s) returned %ld, not the %lu sites\\n\", st_trap_name[trap],\n"
+	"		       n, fastabi_trap_nr_sites());\n"
+	"		return -1;\n"
+	"	}\n"
+	"	return 0;\n"
+	"}\n"
+	"\n"
+	"/*\n"
+	" * A value that is no trap is refused and no site changes; every stub has\n"
+	" * a site (nr_ops of them at least).\n"
+	" */\n"
+	"static int st_check_sites(unsigned long nr_ops)\n"
+	"{\n"
+	"	unsigned long n = fastabi_trap_nr_sites();\n"
+	"	int bad = 0;\n"
+	"	if (n < nr_ops) {\n"
+	"		printf(\"FAIL trap sites: %lu for %lu stubs\\n\", n, nr_ops);\n"
+	"		return 1;\n"
+	"	}\n"
+	"	if (st_patch(FASTABI_TRAP_VMMCALL) != 0)\n"
+	"		return 1;\n"
+	"	long r = fastabi_patch_traps(ST_BAD_TRAP_VALUE);\n"
+	"	if (r != -XEN_EINVAL) {\n"
+	"		printf(\"FAIL fastabi_patch_traps(0x7f) returned %ld, not -XEN_EINVAL\\n\", r);\n"
+	"		bad = 1;\n"
+	"	}\n"
+	"	for (unsigned long i = 0; i < n; i++) {\n"
+	"		const uint8_t *s = fastabi_trap_site(i);\n"
+	"		if (s[0] != 0x0f || s[1] != 0x01 || s[2] != 0xd9) {\n"
+	"			printf(\"FAIL trap site %lu changed by a refused patch: %02x %02x %02x\\n\", i,\n"
+	"			       s[0], s[1], s[2]);\n"
+	"			bad = 1;\n"
+	"		}\n"
+	"	}\n"
+	"	if (!bad)\n"
+	"		printf(\"PASS trap sites: %lu, patched to vmmcall; a value that is no trap refused, nothing changed\\n\", n);\n"
+	"	return bad;\n"
+	"}\n"
+	"\n"
 	"/* Run one op in every trap and mode in a child; its status bits, or a crash. */\n"
 	"static int st_run(const struct st_op *op, const enum fastabi_trap *traps, int nr_traps, int *crash)\n"
 	"{\n"
@@ -619,8 +681,11 @@ static const char runtime_main[] =
 	"		int flags = 0;\n"
 	"		alarm(10);\n"
 	"		for (int t = 0; t < nr_traps; t++)\n"
-	"			for (int m = ST_SUCCESS; m <= ST_BAD_TRAP; m++)\n"
+	"			for (int m = ST_SUCCESS; m <= ST_ERRNO; m++) {\n"
+	"				if (st_patch(traps[t]) != 0)\n"
+	"					_exit(ST_FAILED);\n"
 	"				flags |= op->run(traps[t], (enum st_mode)m);\n"
+	"			}\n"
 	"		fflush(stdout);\n"
 	"		_exit(flags);\n"
 	"	}\n"
@@ -663,6 +728,8 @@ static const char runtime_main[] =
 	"		return 2;\n"
 	"	}\n"
 	"	st_live_init();\n"
+	"	if (st_text_writable() != 0)\n"
+	"		return 2;\n"
 	"\n"
 	"	enum fastabi_trap traps[3];\n"
 	"	int nr_traps = 0;\n"
@@ -684,6 +751,10 @@ static const char runtime_main[] =
 	"		printf(\"# --clobber: the handler changes every argument register that is not an output\\n\");\n"
 	"\n"
 	"	int passed = 0, failed = 0, detected = 0;\n"
+	"	unsigned long nr_ops = 0;\n"
+	"	for (size_t i = 0; i < sizeof(st_ops) / sizeof(st_ops[0]); i++)\n"
+	"		nr_ops += st_ops[i].run != NULL;\n"
+	"	int sites_bad = st_check_sites(nr_ops);\n"
 	"	for (size_t i = 0; i < sizeof(st_ops) / sizeof(st_ops[0]); i++) {\n"
 	"		int crash = 0;\n"
 	"		if (!st_ops[i].run)\n"
@@ -707,8 +778,10 @@ static const char runtime_main[] =
 	"			printf(\" (values kept across the call changed)\");\n"
 	"		printf(\"\\n\");\n"
 	"	}\n"
-	"	printf(\"%d passed, %d failed (%d ops, %d trap%s, 3 modes each)\\n\", passed, failed,\n"
+	"	printf(\"%d passed, %d failed (%d ops, %d trap%s, 2 modes each)\\n\", passed, failed,\n"
 	"	       passed + failed, nr_traps, nr_traps == 1 ? \"\" : \"s\");\n"
+	"	if (sites_bad)\n"
+	"		return 1;\n"
 	"	if (!clobber)\n"
 	"		return failed == 0 ? 0 : 1;\n"
 	"	if (detected) {\n"

@@ -29,7 +29,6 @@ static uint32_t samples[MAXN];
 static unsigned n = 20, nb = 5;
 static uint64_t overhead; /* median cycles of an empty sample */
 static uint64_t khz;
-static enum fastabi_trap t;
 static bool failed;
 
 static uint8_t src[BIG] __page_noinit, dst[BIG] __page_noinit;
@@ -181,7 +180,7 @@ static unsigned fill_copies(struct gnttab_copy *c, unsigned bytes)
 static long copy_batch(unsigned count)
 {
 	struct fastabi_gnttab_batch b = { .page_gpa = (uintptr_t)batch, .count = count };
-	return xen_hypercall_grant_table_copy_batch(t, &b);
+	return xen_hypercall_grant_table_copy_batch(&b);
 }
 
 static void copies(unsigned bytes)
@@ -192,7 +191,7 @@ static void copies(unsigned bytes)
 	report("round_trip", "legacy", "grant_table.copy", bytes, n, 1);
 	fill_copies((struct gnttab_copy *)batch, bytes);
 	if (k == 1) /* the same prepared struct as the legacy call's (the stub writes status) */
-		SAMPLE(n, OK(xen_hypercall_grant_table_copy(t, &copy_l[0])));
+		SAMPLE(n, OK(xen_hypercall_grant_table_copy(&copy_l[0])));
 	else
 		SAMPLE(n, OK(copy_batch(k)));
 	report("round_trip", "fastabi", "grant_table.copy", bytes, n, 1);
@@ -210,32 +209,32 @@ static void ops(const char *abi, bool fast, unsigned port)
 	} while (0)
 
 	BOTH("version.version", hypercall_xen_version(XENVER_version, NULL),
-	     xen_hypercall_version_version(t));
+	     xen_hypercall_version_version());
 	if (port)
 		BOTH("event_channel.send",
 		     ({ struct evtchn_send s_ = { .port = port };
 			hypercall_event_channel_op(EVTCHNOP_send, &s_); }),
 		     ({ struct evtchn_send s_ = { .port = port };
-			xen_hypercall_event_channel_send(t, &s_); }));
+			xen_hypercall_event_channel_send(&s_); }));
 	BOTH("vcpu.get_runstate_info",
 	     ({ struct vcpu_runstate_info r_;
 		hypercall_vcpu_op(VCPUOP_get_runstate_info, 0, &r_); }),
 	     ({ struct vcpu_runstate_info r_;
-		xen_hypercall_vcpu_get_runstate_info(t, 0, &r_); }));
+		xen_hypercall_vcpu_get_runstate_info(0, &r_); }));
 	BOTH("hvm.get_param",
 	     ({ struct xen_hvm_param p_ = { .domid = DOMID_SELF, .index = HVM_PARAM_CONSOLE_EVTCHN };
 		hypercall_hvm_op(HVMOP_get_param, &p_); }),
 	     ({ struct xen_hvm_param p_ = { .domid = DOMID_SELF, .index = HVM_PARAM_CONSOLE_EVTCHN };
-		xen_hypercall_hvm_get_param(t, &p_); }));
+		xen_hypercall_hvm_get_param(&p_); }));
 	BOTH("hvm.get_time",
 	     ({ struct xen_hvm_get_time g_; hypercall_hvm_op(HVMOP_get_time, &g_); }),
-	     ({ struct xen_hvm_get_time g_; xen_hypercall_hvm_get_time(t, &g_); }));
+	     ({ struct xen_hvm_get_time g_; xen_hypercall_hvm_get_time(&g_); }));
 	BOTH("grant_table.query_size",
 	     ({ struct gnttab_query_size q_ = { .dom = DOMID_SELF };
 		hypercall_grant_table_op(GNTTABOP_query_size, &q_, 1); }),
 	     ({ struct gnttab_query_size q_ = { .dom = DOMID_SELF };
-		xen_hypercall_grant_table_query_size(t, &q_); }));
-	BOTH("sched.yield", hypercall_sched_op(SCHEDOP_yield, NULL), xen_hypercall_sched_yield(t));
+		xen_hypercall_grant_table_query_size(&q_); }));
+	BOTH("sched.yield", hypercall_sched_op(SCHEDOP_yield, NULL), xen_hypercall_sched_yield());
 #undef BOTH
 }
 
@@ -254,7 +253,7 @@ static void batches(void)
 		};
 	SAMPLE(nb, for (unsigned j = 0; j < NBATCH; j++) {
 		struct gnttab_copy c_ = cb[j];
-		OK(xen_hypercall_grant_table_copy(t, &c_));
+		OK(xen_hypercall_grant_table_copy(&c_));
 	});
 	report("batch_per_op", "fastabi", "grant_copy_single", PAGE_SIZE, nb, NBATCH);
 	SAMPLE(nb, OK(copy_batch(NBATCH)));
@@ -288,7 +287,7 @@ static void batches(void)
 		uint64_t t0 = rdtsc();
 		for (unsigned j = 0; j < NBATCH; j++) {
 			struct gnttab_map_grant_ref m_ = map_l[j];
-			OK(xen_hypercall_grant_table_map_grant_ref(t, &m_));
+			OK(xen_hypercall_grant_table_map_grant_ref(&m_));
 			OK(m_.status);
 			unmap_l[j] = (struct gnttab_unmap_grant_ref){
 				.host_addr = m_.host_addr, .handle = m_.handle };
@@ -296,7 +295,7 @@ static void batches(void)
 		uint64_t t1 = rdtsc();
 		for (unsigned j = 0; j < NBATCH; j++) {
 			struct gnttab_unmap_grant_ref u_ = unmap_l[j];
-			OK(xen_hypercall_grant_table_unmap_grant_ref(t, &u_));
+			OK(xen_hypercall_grant_table_unmap_grant_ref(&u_));
 		}
 		samples[i] = (uint32_t)(t1 - t0);
 		unmaps[i] = (uint32_t)(rdtsc() - t1);
@@ -308,7 +307,7 @@ static void batches(void)
 		memcpy(batch, map_l, sizeof(map_l));
 		struct fastabi_gnttab_batch b = { .page_gpa = (uintptr_t)batch, .count = NBATCH };
 		uint64_t t0 = rdtsc();
-		OK(xen_hypercall_grant_table_map_batch(t, &b));
+		OK(xen_hypercall_grant_table_map_batch(&b));
 		uint64_t t1 = rdtsc();
 		struct gnttab_map_grant_ref *mb = (void *)batch;
 		for (unsigned j = 0; j < NBATCH; j++) {
@@ -319,7 +318,7 @@ static void batches(void)
 		memcpy(batch, unmap_l, sizeof(unmap_l));
 		b = (struct fastabi_gnttab_batch){ .page_gpa = (uintptr_t)batch, .count = NBATCH };
 		uint64_t t2 = rdtsc();
-		OK(xen_hypercall_grant_table_unmap_batch(t, &b));
+		OK(xen_hypercall_grant_table_unmap_batch(&b));
 		samples[i] = (uint32_t)(t1 - t0);
 		unmaps[i] = (uint32_t)(rdtsc() - t2);
 	}
@@ -335,7 +334,7 @@ static uint64_t now_ns(void)
 {
 	struct xen_hvm_get_time g = { 0 };
 
-	OK(xen_hypercall_hvm_get_time(t, &g));
+	OK(xen_hypercall_hvm_get_time(&g));
 	return g.now;
 }
 
@@ -392,35 +391,35 @@ static unsigned count_steps(uint64_t (*fn)(void))
 	static __attribute__((noinline)) uint64_t name(void) { return (uint64_t)(body); }
 
 GI(gi_empty, 0)
-GI(gi_f_version, xen_hypercall_version_version(t))
+GI(gi_f_version, xen_hypercall_version_version())
 GI(gi_l_version, hypercall_xen_version(XENVER_version, NULL))
 GI(gi_f_send, ({ struct evtchn_send s_ = { .port = gi_port };
-		 xen_hypercall_event_channel_send(t, &s_); }))
+		 xen_hypercall_event_channel_send(&s_); }))
 GI(gi_l_send, ({ struct evtchn_send s_ = { .port = gi_port };
 		 hypercall_event_channel_op(EVTCHNOP_send, &s_); }))
 GI(gi_f_runstate, ({ struct vcpu_runstate_info r_;
-		     xen_hypercall_vcpu_get_runstate_info(t, 0, &r_) ? 0 : r_.state_entry_time; }))
+		     xen_hypercall_vcpu_get_runstate_info(0, &r_) ? 0 : r_.state_entry_time; }))
 GI(gi_l_runstate, ({ struct vcpu_runstate_info r_;
 		     hypercall_vcpu_op(VCPUOP_get_runstate_info, 0, &r_) ? 0 : r_.state_entry_time; }))
 GI(gi_f_param, ({ struct xen_hvm_param p_ = { .domid = DOMID_SELF,
 					      .index = HVM_PARAM_CONSOLE_EVTCHN };
-		  xen_hypercall_hvm_get_param(t, &p_) ? 0 : p_.value; }))
+		  xen_hypercall_hvm_get_param(&p_) ? 0 : p_.value; }))
 GI(gi_l_param, ({ struct xen_hvm_param p_ = { .domid = DOMID_SELF,
 					      .index = HVM_PARAM_CONSOLE_EVTCHN };
 		  hypercall_hvm_op(HVMOP_get_param, &p_) ? 0 : p_.value; }))
-GI(gi_f_time, ({ struct xen_hvm_get_time g_; xen_hypercall_hvm_get_time(t, &g_) ? 0 : g_.now; }))
+GI(gi_f_time, ({ struct xen_hvm_get_time g_; xen_hypercall_hvm_get_time(&g_) ? 0 : g_.now; }))
 GI(gi_l_time, ({ struct xen_hvm_get_time g_; hypercall_hvm_op(HVMOP_get_time, &g_) ? 0 : g_.now; }))
 GI(gi_f_query, ({ struct gnttab_query_size q_ = { .dom = DOMID_SELF };
-		  xen_hypercall_grant_table_query_size(t, &q_) ? 0 : q_.nr_frames; }))
+		  xen_hypercall_grant_table_query_size(&q_) ? 0 : q_.nr_frames; }))
 GI(gi_l_query, ({ struct gnttab_query_size q_ = { .dom = DOMID_SELF };
 		  hypercall_grant_table_op(GNTTABOP_query_size, &q_, 1) ? 0 : q_.nr_frames; }))
-GI(gi_f_yield, xen_hypercall_sched_yield(t))
+GI(gi_f_yield, xen_hypercall_sched_yield())
 GI(gi_l_yield, hypercall_sched_op(SCHEDOP_yield, NULL))
 #define GI_COPY {                                                                \
 	.source = { .u.gmfn = (uintptr_t)src >> 12, .domid = DOMID_SELF },       \
 	.dest = { .u.gmfn = (uintptr_t)dst >> 12, .domid = DOMID_SELF }, .len = 64 }
 GI(gi_f_copy, ({ struct gnttab_copy c_ = GI_COPY;
-		 xen_hypercall_grant_table_copy(t, &c_) ? -1 : c_.status; }))
+		 xen_hypercall_grant_table_copy(&c_) ? -1 : c_.status; }))
 GI(gi_l_copy, ({ struct gnttab_copy c_ = GI_COPY;
 		 hypercall_grant_table_op(GNTTABOP_copy, &c_, 1) ? -1 : c_.status; }))
 
@@ -480,7 +479,6 @@ void test_main(void)
 {
 	if (!xtf_both_abis_ready())
 		return;
-	t = fastabi_trap();
 	khz = calibrate();
 	if (!khz) {
 		xtf_error("the TSC does not advance with the hypervisor's clock");
@@ -498,7 +496,7 @@ void test_main(void)
 	report("round_trip", "null", "null", 0, n, 1);
 
 	struct xen_hvm_param p = { .domid = DOMID_SELF, .index = HVM_PARAM_CONSOLE_EVTCHN };
-	OK(xen_hypercall_hvm_get_param(t, &p));
+	OK(xen_hypercall_hvm_get_param(&p));
 	gi_port = (unsigned)p.value;
 	guest_insns();
 	ops("fastabi", true, (unsigned)p.value);

@@ -34,7 +34,7 @@ uint64_t peer_now_ns(void)
 	struct xen_hvm_get_time g = { 0 };
 
 	if (peer_fast)
-		xen_hypercall_hvm_get_time(fastabi_trap(), &g);
+		xen_hypercall_hvm_get_time(&g);
 	else
 		hypercall_hvm_op(HVMOP_get_time, &g);
 	return g.now;
@@ -54,7 +54,7 @@ uint64_t peer_pvclock_ns(uint64_t cycles)
 long peer_poll(evtchn_port_t p, uint64_t until)
 {
 	if (peer_fast)
-		return xen_hypercall_sched_poll(fastabi_trap(), until, p);
+		return xen_hypercall_sched_poll(until, p);
 	struct sched_poll sp = { .nr_ports = 1, .timeout = until };
 	set_xen_guest_handle(sp.ports, &p);
 	return hypercall_sched_op(SCHEDOP_poll, &sp);
@@ -64,14 +64,14 @@ long peer_send(evtchn_port_t p)
 {
 	struct evtchn_send s = { .port = p };
 
-	return peer_fast ? xen_hypercall_event_channel_send(fastabi_trap(), &s)
+	return peer_fast ? xen_hypercall_event_channel_send(&s)
 		    : hypercall_event_channel_op(EVTCHNOP_send, &s);
 }
 
 long peer_status(evtchn_port_t p, struct evtchn_status *st)
 {
 	*st = (struct evtchn_status){ .dom = DOMID_SELF, .port = p };
-	return peer_fast ? xen_hypercall_event_channel_status(fastabi_trap(), st)
+	return peer_fast ? xen_hypercall_event_channel_status(st)
 		    : hypercall_event_channel_op(EVTCHNOP_status, st);
 }
 
@@ -79,7 +79,7 @@ long peer_close(evtchn_port_t p)
 {
 	struct evtchn_close c = { .port = p };
 
-	return peer_fast ? xen_hypercall_event_channel_close(fastabi_trap(), &c)
+	return peer_fast ? xen_hypercall_event_channel_close(&c)
 		    : hypercall_event_channel_op(EVTCHNOP_close, &c);
 }
 
@@ -92,11 +92,11 @@ static bool fifo_init(void)
 {
 	struct evtchn_init_control ic = { .control_gfn = (uintptr_t)fifo_cb_page >> 12 };
 	struct evtchn_expand_array ea = { .array_gfn = (uintptr_t)fifo_words >> 12 };
-	long rc = peer_fast ? xen_hypercall_event_channel_init_control(fastabi_trap(), &ic)
+	long rc = peer_fast ? xen_hypercall_event_channel_init_control(&ic)
 		       : hypercall_event_channel_op(EVTCHNOP_init_control, &ic);
 	if (!CHECK_EQ(rc, 0))
 		return false;
-	rc = peer_fast ? xen_hypercall_event_channel_expand_array(fastabi_trap(), &ea)
+	rc = peer_fast ? xen_hypercall_event_channel_expand_array(&ea)
 		  : hypercall_event_channel_op(EVTCHNOP_expand_array, &ea);
 	return CHECK_EQ(rc, 0);
 }
@@ -179,7 +179,7 @@ bool peer_wait_flag(volatile uint32_t *flag, const char *what)
 long peer_alloc_unbound(domid_t remote, evtchn_port_t *p)
 {
 	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = remote };
-	long rc = peer_fast ? xen_hypercall_event_channel_alloc_unbound(fastabi_trap(), &a)
+	long rc = peer_fast ? xen_hypercall_event_channel_alloc_unbound(&a)
 			    : hypercall_event_channel_op(EVTCHNOP_alloc_unbound, &a);
 	*p = a.port;
 	return rc;
@@ -188,7 +188,7 @@ long peer_alloc_unbound(domid_t remote, evtchn_port_t *p)
 long peer_bind(domid_t remote, evtchn_port_t remote_port, evtchn_port_t *p)
 {
 	struct evtchn_bind_interdomain b = { .remote_dom = remote, .remote_port = remote_port };
-	long rc = peer_fast ? xen_hypercall_event_channel_bind_interdomain(fastabi_trap(), &b)
+	long rc = peer_fast ? xen_hypercall_event_channel_bind_interdomain(&b)
 			    : hypercall_event_channel_op(EVTCHNOP_bind_interdomain, &b);
 	*p = b.local_port;
 	return rc;
@@ -196,13 +196,13 @@ long peer_bind(domid_t remote, evtchn_port_t remote_port, evtchn_port_t *p)
 
 long peer_map(struct gnttab_map_grant_ref *m)
 {
-	return peer_fast ? xen_hypercall_grant_table_map_grant_ref(fastabi_trap(), m)
+	return peer_fast ? xen_hypercall_grant_table_map_grant_ref(m)
 			 : hypercall_grant_table_op(GNTTABOP_map_grant_ref, m, 1);
 }
 
 long peer_unmap(struct gnttab_unmap_grant_ref *u)
 {
-	return peer_fast ? xen_hypercall_grant_table_unmap_grant_ref(fastabi_trap(), u)
+	return peer_fast ? xen_hypercall_grant_table_unmap_grant_ref(u)
 			 : hypercall_grant_table_op(GNTTABOP_unmap_grant_ref, u, 1);
 }
 
@@ -216,13 +216,13 @@ long peer_copy(struct gnttab_copy *c, unsigned count)
 	if (!peer_fast)
 		return hypercall_grant_table_op(GNTTABOP_copy, c, count);
 	if (count == 1)
-		return xen_hypercall_grant_table_copy(fastabi_trap(), c);
+		return xen_hypercall_grant_table_copy(c);
 	if (count > PAGE_SIZE / sizeof(*c))
 		return -XEN_EINVAL;
 	struct gnttab_copy *b = (struct gnttab_copy *)batch_page;
 	memcpy(b, c, count * sizeof(*c));
 	struct fastabi_gnttab_batch fb = { .page_gpa = (uintptr_t)batch_page, .count = count };
-	long rc = xen_hypercall_grant_table_copy_batch(fastabi_trap(), &fb);
+	long rc = xen_hypercall_grant_table_copy_batch(&fb);
 	if (!rc && fb.done != count)
 		xtf_failure("copy_batch: done %u of %u", fb.done, count);
 	for (unsigned i = 0; i < count; i++)

@@ -4,7 +4,7 @@
 long poll_one(bool fast, evtchn_port_t port, uint64_t deadline)
 {
 	if (fast)
-		return xen_hypercall_sched_poll(fastabi_trap(), deadline, port);
+		return xen_hypercall_sched_poll(deadline, port);
 
 	struct sched_poll p = { .nr_ports = 1, .timeout = deadline };
 	set_xen_guest_handle(p.ports, &port);

@@ -35,8 +35,8 @@ static int64_t share(bool on, uint64_t gfn, uint32_t n)
 {
 	struct fastabi_memory_share sh = { .first_gfn = gfn, .nr_frames = n };
 
-	return on ? xen_hypercall_memory_share(fastabi_trap(), &sh)
-		  : xen_hypercall_memory_unshare(fastabi_trap(), &sh);
+	return on ? xen_hypercall_memory_share(&sh)
+		  : xen_hypercall_memory_unshare(&sh);
 }
 
 void test_main(void)
@@ -45,12 +45,11 @@ void test_main(void)
 		xtf_skip("FastABI not offered");
 		return;
 	}
-	enum fastabi_trap t = fastabi_trap();
 
 	/* Register-only calls work whatever is shared. */
-	int64_t v = xen_hypercall_version_version(t);
+	int64_t v = xen_hypercall_version_version();
 	struct xen_feature_info ff = { .submap_idx = 0 };
-	int64_t frc = xen_hypercall_version_get_features(t, &ff);
+	int64_t frc = xen_hypercall_version_get_features(&ff);
 	printf("FastABI version %#llx, get_features %lld submap %#x\n", (long long)v,
 	       (long long)frc, ff.submap);
 	CHECK(v > 0);

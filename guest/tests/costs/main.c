@@ -16,7 +16,7 @@ static uint64_t now_ns(void)
 	struct xen_hvm_get_time g = { 0 };
 
 	if (fastabi_usable())
-		xen_hypercall_hvm_get_time(fastabi_trap(), &g);
+		xen_hypercall_hvm_get_time(&g);
 	else
 		hypercall_hvm_op(HVMOP_get_time, &g);
 	return g.now;
@@ -83,10 +83,10 @@ void test_main(void)
 	MEASURE("legacy xen_version(get_features) (struct copy)", 50,
 		({ struct xen_feature_info f = { 0 }; hypercall_xen_version(XENVER_get_features, &f); }));
 	if (fastabi_usable()) {
-		MEASURE("FastABI version", 50, xen_hypercall_version_version(fastabi_trap()));
+		MEASURE("FastABI version", 50, xen_hypercall_version_version());
 		MEASURE("FastABI get_features", 50,
 			({ struct xen_feature_info f = { 0 };
-			   xen_hypercall_version_get_features(fastabi_trap(), &f); }));
+			   xen_hypercall_version_get_features(&f); }));
 	}
 	xtf_success(NULL);
 }

@@ -25,7 +25,6 @@ const char test_title[] = "evtchn-fifo";
 static uint8_t cb_page[2][PAGE_SIZE] __page_noinit;
 static event_word_t array_page[2][PAGE_SIZE / sizeof(event_word_t)] __page_noinit;
 
-static enum fastabi_trap t;
 static uint32_t obs[2][NOBS];
 static unsigned nobs[2];
 
@@ -41,16 +40,16 @@ static long evop(int cmd, void *arg)
 	if (!fast)
 		return hypercall_event_channel_op(cmd, arg);
 	switch (cmd) {
-	case EVTCHNOP_alloc_unbound: return xen_hypercall_event_channel_alloc_unbound(t, arg);
-	case EVTCHNOP_bind_interdomain: return xen_hypercall_event_channel_bind_interdomain(t, arg);
-	case EVTCHNOP_bind_ipi: return xen_hypercall_event_channel_bind_ipi(t, arg);
-	case EVTCHNOP_send: return xen_hypercall_event_channel_send(t, arg);
-	case EVTCHNOP_close: return xen_hypercall_event_channel_close(t, arg);
-	case EVTCHNOP_unmask: return xen_hypercall_event_channel_unmask(t, arg);
-	case EVTCHNOP_reset: return xen_hypercall_event_channel_reset(t, arg);
-	case EVTCHNOP_init_control: return xen_hypercall_event_channel_init_control(t, arg);
-	case EVTCHNOP_expand_array: return xen_hypercall_event_channel_expand_array(t, arg);
-	case EVTCHNOP_set_priority: return xen_hypercall_event_channel_set_priority(t, arg);
+	case EVTCHNOP_alloc_unbound: return xen_hypercall_event_channel_alloc_unbound(arg);
+	case EVTCHNOP_bind_interdomain: return xen_hypercall_event_channel_bind_interdomain(arg);
+	case EVTCHNOP_bind_ipi: return xen_hypercall_event_channel_bind_ipi(arg);
+	case EVTCHNOP_send: return xen_hypercall_event_channel_send(arg);
+	case EVTCHNOP_close: return xen_hypercall_event_channel_close(arg);
+	case EVTCHNOP_unmask: return xen_hypercall_event_channel_unmask(arg);
+	case EVTCHNOP_reset: return xen_hypercall_event_channel_reset(arg);
+	case EVTCHNOP_init_control: return xen_hypercall_event_channel_init_control(arg);
+	case EVTCHNOP_expand_array: return xen_hypercall_event_channel_expand_array(arg);
+	case EVTCHNOP_set_priority: return xen_hypercall_event_channel_set_priority(arg);
 	}
 	return -XEN_ENOSYS;
 }
@@ -259,7 +258,6 @@ void test_main(void)
 {
 	if (!xtf_both_abis_ready())
 		return;
-	t = fastabi_trap();
 
 	for (run = 0; run < 2; run++) {
 		fast = run;

@@ -9,14 +9,13 @@
 const char test_title[] = "evtchn";
 
 static struct shared_info *si;
-static enum fastabi_trap t;
 
 static void check_status(const char *what, evtchn_port_t port, unsigned want_status)
 {
 	struct evtchn_status l = { .dom = DOMID_SELF, .port = port };
 	struct evtchn_status f = { .dom = DOMID_SELF, .port = port };
 	long lrc = hypercall_event_channel_op(EVTCHNOP_status, &l);
-	int64_t frc = xen_hypercall_event_channel_status(t, &f);
+	int64_t frc = xen_hypercall_event_channel_status(&f);
 
 	printf("status %-16s port %3u: legacy %ld (%u vcpu %u words %#x %#x), fast %lld (%u vcpu %u words %#x %#x)\n",
 	       what, port, lrc, l.status, l.vcpu, l.u.pirq, l.u.interdomain.port, (long long)frc,
@@ -37,7 +36,7 @@ static void check_delivery(const char *what, evtchn_port_t sender, evtchn_port_t
 {
 	evtchn_clear_pending(si, receiver);
 	struct evtchn_send s = { .port = sender };
-	long rc = fast ? xen_hypercall_event_channel_send(t, &s)
+	long rc = fast ? xen_hypercall_event_channel_send(&s)
 		       : hypercall_event_channel_op(EVTCHNOP_send, &s);
 	bool pending = evtchn_test_pending(si, receiver);
 	printf("send %-22s %s port %3u -> %3u: rc %ld, pending %d\n", what, fast ? "fast  " : "legacy",
@@ -50,7 +49,7 @@ static void check_delivery(const char *what, evtchn_port_t sender, evtchn_port_t
 static void close_port(evtchn_port_t port, bool fast)
 {
 	struct evtchn_close c = { .port = port };
-	long rc = fast ? xen_hypercall_event_channel_close(t, &c)
+	long rc = fast ? xen_hypercall_event_channel_close(&c)
 		       : hypercall_event_channel_op(EVTCHNOP_close, &c);
 	if (rc)
 		xtf_failure("close port %u (%s): %ld", port, fast ? "fast" : "legacy", rc);
@@ -60,13 +59,12 @@ void test_main(void)
 {
 	if (!xtf_both_abis_ready() || !(si = shared_info_need()))
 		return;
-	t = fastabi_trap();
 
 	/* Unbound ports, one per ABI. */
 	struct evtchn_alloc_unbound al = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
 	struct evtchn_alloc_unbound af = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
 	long lrc = hypercall_event_channel_op(EVTCHNOP_alloc_unbound, &al);
-	int64_t frc = xen_hypercall_event_channel_alloc_unbound(t, &af);
+	int64_t frc = xen_hypercall_event_channel_alloc_unbound(&af);
 	printf("alloc_unbound: legacy %ld port %u, fast %lld port %u\n", lrc, al.port,
 	       (long long)frc, af.port);
 	if (!CHECK_EQ(lrc, 0) || !CHECK_EQ(frc, 0))
@@ -79,7 +77,7 @@ void test_main(void)
 	struct evtchn_bind_interdomain bl = { .remote_dom = DOMID_SELF, .remote_port = al.port };
 	struct evtchn_bind_interdomain bf = { .remote_dom = DOMID_SELF, .remote_port = af.port };
 	lrc = hypercall_event_channel_op(EVTCHNOP_bind_interdomain, &bl);
-	frc = xen_hypercall_event_channel_bind_interdomain(t, &bf);
+	frc = xen_hypercall_event_channel_bind_interdomain(&bf);
 	printf("bind_interdomain: legacy %ld port %u, fast %lld port %u\n", lrc, bl.local_port,
 	       (long long)frc, bf.local_port);
 	if (!CHECK_EQ(lrc, 0) || !CHECK_EQ(frc, 0))
@@ -94,7 +92,7 @@ void test_main(void)
 	/* IPIs to ourselves. */
 	struct evtchn_bind_ipi il = { .vcpu = 0 }, ifa = { .vcpu = 0 };
 	lrc = hypercall_event_channel_op(EVTCHNOP_bind_ipi, &il);
-	frc = xen_hypercall_event_channel_bind_ipi(t, &ifa);
+	frc = xen_hypercall_event_channel_bind_ipi(&ifa);
 	printf("bind_ipi: legacy %ld port %u, fast %lld port %u\n", lrc, il.port, (long long)frc,
 	       ifa.port);
 	if (CHECK_EQ(lrc, 0) && CHECK_EQ(frc, 0)) {
@@ -107,7 +105,7 @@ void test_main(void)
 	struct evtchn_bind_virq vl = { .virq = VIRQ_TIMER, .vcpu = 0 };
 	struct evtchn_bind_virq vf = { .virq = VIRQ_TIMER, .vcpu = 0 };
 	lrc = hypercall_event_channel_op(EVTCHNOP_bind_virq, &vl);
-	frc = xen_hypercall_event_channel_bind_virq(t, &vf);
+	frc = xen_hypercall_event_channel_bind_virq(&vf);
 	printf("bind_virq(TIMER) twice: legacy %ld port %u, fast %lld\n", lrc, vl.port,
 	       (long long)frc);
 	CHECK_EQ(lrc, 0);
@@ -115,7 +113,7 @@ void test_main(void)
 	if (!lrc) {
 		check_status("virq", vl.port, EVTCHNSTAT_virq);
 		close_port(vl.port, true);
-		frc = xen_hypercall_event_channel_bind_virq(t, &vf);
+		frc = xen_hypercall_event_channel_bind_virq(&vf);
 		printf("bind_virq(TIMER) after close: fast %lld port %u\n", (long long)frc, vf.port);
 		if (CHECK_EQ(frc, 0)) {
 			check_status("virq", vf.port, EVTCHNSTAT_virq);
@@ -126,7 +124,7 @@ void test_main(void)
 	/* unmask, both ways. */
 	struct evtchn_unmask ul = { .port = al.port }, uf = { .port = af.port };
 	CHECK_EQ(hypercall_event_channel_op(EVTCHNOP_unmask, &ul), 0);
-	CHECK_EQ(xen_hypercall_event_channel_unmask(t, &uf), 0);
+	CHECK_EQ(xen_hypercall_event_channel_unmask(&uf), 0);
 
 	/* Close everything, alternating ABIs; closed ports say so in both. */
 	close_port(bl.local_port, true);
@@ -143,7 +141,7 @@ void test_main(void)
 	/* Errors agree too. */
 	struct evtchn_send sl = { .port = al.port }, sf = { .port = al.port };
 	lrc = hypercall_event_channel_op(EVTCHNOP_send, &sl);
-	frc = xen_hypercall_event_channel_send(t, &sf);
+	frc = xen_hypercall_event_channel_send(&sf);
 	printf("send on a closed port: legacy %ld, fast %lld\n", lrc, (long long)frc);
 	CHECK(lrc < 0);
 	CHECK_EQ(lrc, frc);

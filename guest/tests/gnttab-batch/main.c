@@ -39,7 +39,6 @@ static struct gnttab_map_grant_ref map_l[NMAP] __page_noinit;
 static struct gnttab_unmap_grant_ref unmap_l[NMAP] __page_noinit;
 static struct gnttab_copy copy_l[NCOPY] __page_noinit;
 
-static enum fastabi_trap t;
 static grant_entry_v1_t *gt;
 static uint64_t win;
 
@@ -56,11 +55,11 @@ static long run_batch(unsigned op, unsigned count)
 	struct fastabi_gnttab_batch b = { .page_gpa = (uintptr_t)batch, .count = count };
 	long rc;
 	if (op == GNTTABOP_fastabi_map_batch)
-		rc = xen_hypercall_grant_table_map_batch(t, &b);
+		rc = xen_hypercall_grant_table_map_batch(&b);
 	else if (op == GNTTABOP_fastabi_unmap_batch)
-		rc = xen_hypercall_grant_table_unmap_batch(t, &b);
+		rc = xen_hypercall_grant_table_unmap_batch(&b);
 	else
-		rc = xen_hypercall_grant_table_copy_batch(t, &b);
+		rc = xen_hypercall_grant_table_copy_batch(&b);
 	if (rc == 0 && b.done != count)
 		xtf_failure("batch %u: done %u of %u", op, b.done, count);
 	return rc;
@@ -229,7 +228,7 @@ static void single_copy(void)
 	grant(REF_DST, one_l, false);
 	long lrc = hypercall_grant_table_op(GNTTABOP_copy, &cl, 1);
 	grant(REF_DST, one_f, false);
-	long frc = xen_hypercall_grant_table_copy(t, &cf);
+	long frc = xen_hypercall_grant_table_copy(&cf);
 	gnttab_both_ok("copy to a dest ref", lrc, cl.status, frc, cf.status);
 	CHECK(!memcmp(one_l + 300, over + 24, 100));
 	CHECK(!memcmp(one_f + 300, over + 24, 100));
@@ -240,7 +239,7 @@ static void single_copy(void)
 	grant(REF_DST, one_l, true);
 	cl.status = cf.status = 0;
 	lrc = hypercall_grant_table_op(GNTTABOP_copy, &cl, 1);
-	frc = xen_hypercall_grant_table_copy(t, &cf);
+	frc = xen_hypercall_grant_table_copy(&cf);
 	gnttab_both_refused("copy to a read-only ref", lrc, cl.status, frc, cf.status);
 	ACCESS_ONCE(gt[REF_DST].flags) = 0;
 }
@@ -249,7 +248,6 @@ void test_main(void)
 {
 	if (!xtf_both_abis_ready())
 		return;
-	t = fastabi_trap();
 	win = foreign_window();
 	if (!win || win + 2 * NMAP * PAGE_SIZE > (uint64_t)BOOT_MAP_GIB << 30) {
 		xtf_skip("no foreign window in reach (run with --fixed-mem-layout)");

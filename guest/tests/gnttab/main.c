@@ -13,13 +13,12 @@ const char test_title[] = "gnttab";
 static uint8_t src[PAGE_SIZE] __page_noinit;
 static uint8_t dst_l[PAGE_SIZE] __page_noinit;
 static uint8_t dst_f[PAGE_SIZE] __page_noinit;
-static enum fastabi_trap t;
 
 static void versions(void)
 {
 	struct gnttab_query_size ql = { .dom = DOMID_SELF }, qf = { .dom = DOMID_SELF };
 	long lrc = hypercall_grant_table_op(GNTTABOP_query_size, &ql, 1);
-	int64_t frc = xen_hypercall_grant_table_query_size(t, &qf);
+	int64_t frc = xen_hypercall_grant_table_query_size(&qf);
 	printf("query_size: legacy %ld status %d frames %u/%u; fast %lld frames %u/%u\n", lrc,
 	       ql.status, ql.nr_frames, ql.max_nr_frames, (long long)frc, qf.nr_frames,
 	       qf.max_nr_frames);
@@ -31,17 +30,17 @@ static void versions(void)
 
 	struct gnttab_get_version gl = { .dom = DOMID_SELF }, gf = { .dom = DOMID_SELF };
 	CHECK_EQ(hypercall_grant_table_op(GNTTABOP_get_version, &gl, 1), 0);
-	CHECK_EQ(xen_hypercall_grant_table_get_version(t, &gf), 0);
+	CHECK_EQ(xen_hypercall_grant_table_get_version(&gf), 0);
 	printf("get_version: legacy %u, fast %u\n", gl.version, gf.version);
 	CHECK_EQ(gl.version, 1);
 	CHECK_EQ(gf.version, 1);
 
 	struct gnttab_set_version sv = { .version = 2 };
-	CHECK_EQ(xen_hypercall_grant_table_set_version(t, &sv), 0);
+	CHECK_EQ(xen_hypercall_grant_table_set_version(&sv), 0);
 	CHECK_EQ(hypercall_grant_table_op(GNTTABOP_get_version, &gl, 1), 0);
 	sv.version = 1;
 	CHECK_EQ(hypercall_grant_table_op(GNTTABOP_set_version, &sv, 1), 0);
-	CHECK_EQ(xen_hypercall_grant_table_get_version(t, &gf), 0);
+	CHECK_EQ(xen_hypercall_grant_table_get_version(&gf), 0);
 	printf("set 2 (fast) -> legacy sees %u; set 1 (legacy) -> fast sees %u\n", gl.version,
 	       gf.version);
 	CHECK_EQ(gl.version, 2);
@@ -60,7 +59,7 @@ static void copies(void)
 	cf.dest.u.gmfn = (uintptr_t)dst_f >> 12;
 
 	long lrc = hypercall_grant_table_op(GNTTABOP_copy, &cl, 1);
-	int64_t frc = xen_hypercall_grant_table_copy(t, &cf);
+	int64_t frc = xen_hypercall_grant_table_copy(&cf);
 	gnttab_both_ok("copy 200 bytes from the granted ref", lrc, cl.status, frc, cf.status);
 	CHECK(!memcmp(dst_l + 32, src + 16, 200));
 	CHECK(!memcmp(dst_f + 32, src + 16, 200));
@@ -70,7 +69,7 @@ static void copies(void)
 	/* A reference that grants nothing: the same per-op status from both. */
 	cl.source.u.ref = cf.source.u.ref = REF + 1;
 	lrc = hypercall_grant_table_op(GNTTABOP_copy, &cl, 1);
-	frc = xen_hypercall_grant_table_copy(t, &cf);
+	frc = xen_hypercall_grant_table_copy(&cf);
 	gnttab_both_refused("copy from an empty ref", lrc, cl.status, frc, cf.status);
 }
 
@@ -88,7 +87,7 @@ static void maps(void)
 	struct gnttab_map_grant_ref mf = ml;
 	mf.host_addr = win + PAGE_SIZE;
 	long lrc = hypercall_grant_table_op(GNTTABOP_map_grant_ref, &ml, 1);
-	int64_t frc = xen_hypercall_grant_table_map_grant_ref(t, &mf);
+	int64_t frc = xen_hypercall_grant_table_map_grant_ref(&mf);
 	printf("map ref %u: legacy %ld status %d handle %u at %#llx, fast %lld status %d handle %u at %#llx\n",
 	       REF, lrc, ml.status, ml.handle, (unsigned long long)ml.host_addr, (long long)frc,
 	       mf.status, mf.handle, (unsigned long long)mf.host_addr);
@@ -101,7 +100,7 @@ static void maps(void)
 	struct gnttab_unmap_grant_ref ul = { .host_addr = ml.host_addr, .handle = ml.handle };
 	struct gnttab_unmap_grant_ref uf = { .host_addr = mf.host_addr, .handle = mf.handle };
 	lrc = hypercall_grant_table_op(GNTTABOP_unmap_grant_ref, &uf, 1); /* crossed */
-	frc = xen_hypercall_grant_table_unmap_grant_ref(t, &ul);
+	frc = xen_hypercall_grant_table_unmap_grant_ref(&ul);
 	gnttab_both_ok("unmap", lrc, uf.status, frc, ul.status);
 }
 
@@ -109,7 +108,6 @@ void test_main(void)
 {
 	if (!xtf_both_abis_ready())
 		return;
-	t = fastabi_trap();
 	versions();
 
 	grant_entry_v1_t *gt = grant_frame0_map();

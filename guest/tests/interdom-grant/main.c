@@ -193,7 +193,7 @@ static void granter(unsigned peer, unsigned g)
 		printf("granter: crashing with A and B mapped by domain %u\n", peer);
 		struct sched_shutdown sd = { .reason = SHUTDOWN_crash };
 		if (peer_fast)
-			xen_hypercall_sched_shutdown(fastabi_trap(), &sd);
+			xen_hypercall_sched_shutdown(&sd);
 		else
 			hypercall_sched_op(SCHEDOP_shutdown, &sd);
 		xtf_error("SCHEDOP_shutdown(crash) returned");
@@ -423,7 +423,7 @@ static void mapper(unsigned peer, unsigned g)
 		peer_send(peer_port);
 		struct sched_shutdown sd = { .reason = SHUTDOWN_crash };
 		if (peer_fast)
-			xen_hypercall_sched_shutdown(fastabi_trap(), &sd);
+			xen_hypercall_sched_shutdown(&sd);
 		else
 			hypercall_sched_op(SCHEDOP_shutdown, &sd);
 		xtf_error("SCHEDOP_shutdown(crash) returned");

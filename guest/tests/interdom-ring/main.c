@@ -192,7 +192,7 @@ static void frontend(void)
 	if (cmdline_option(start_info_cmdline(), "share")) {
 		struct fastabi_memory_share sh = { .first_gfn = (uintptr_t)ring_page >> 12,
 						   .nr_frames = 1 };
-		long rc = xen_hypercall_memory_share(fastabi_trap(), &sh);
+		long rc = xen_hypercall_memory_share(&sh);
 		printf("frontend: ring page shared with the hypervisor: %ld\n", rc);
 		if (!CHECK_EQ(rc, 0))
 			return;

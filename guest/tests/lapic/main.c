@@ -36,7 +36,6 @@ const char test_title[] = "lapic";
 #define V_UPCALL_LEGACY 0x60
 #define V_UPCALL_FAST 0x61
 
-static enum fastabi_trap t;
 static struct shared_info *si;
 static uint64_t tsc_per_us;
 
@@ -311,7 +310,7 @@ static void test_ipis_and_eoi(void)
 static long send(evtchn_port_t port, bool fast)
 {
 	struct evtchn_send s = { .port = port };
-	return fast ? xen_hypercall_event_channel_send(t, &s)
+	return fast ? xen_hypercall_event_channel_send(&s)
 		    : hypercall_event_channel_op(EVTCHNOP_send, &s);
 }
 
@@ -336,7 +335,7 @@ static uint64_t null_call_us(void)
 {
 	uint64_t t0 = rdtsc();
 	for (int i = 0; i < 10; i++)
-		xen_hypercall_version_version(t);
+		xen_hypercall_version_version();
 	return us_since(t0) / 10;
 }
 
@@ -373,7 +372,7 @@ static void test_upcalls(evtchn_port_t port)
 	for (int fast = 0; fast < 2; fast++) {
 		uint8_t vec = fast ? V_UPCALL_FAST : V_UPCALL_LEGACY;
 		struct xen_hvm_evtchn_upcall_vector uv = { .vcpu = 0, .vector = vec };
-		CHECK_EQ(fast ? xen_hypercall_hvm_set_evtchn_upcall_vector(t, &uv)
+		CHECK_EQ(fast ? xen_hypercall_hvm_set_evtchn_upcall_vector(&uv)
 			      : hypercall_hvm_op(HVMOP_set_evtchn_upcall_vector, &uv), 0);
 		for (int if_on = 0; if_on < 2; if_on++) {
 			uint64_t us = upcall_once(port, fast, if_on, &got);
@@ -615,7 +614,7 @@ static void test_ipi_between_vcpus(void)
 static uint64_t now_ns(void)
 {
 	struct xen_hvm_get_time g = { 0 };
-	xen_hypercall_hvm_get_time(t, &g);
+	xen_hypercall_hvm_get_time(&g);
 	return g.now;
 }
 
@@ -663,7 +662,6 @@ void test_main(void)
 		xtf_skip("needs the hypercall page and FastABI");
 		return;
 	}
-	t = fastabi_trap();
 	si = shared_info_need();
 	if (!si)
 		return;
@@ -691,7 +689,7 @@ void test_main(void)
 	test_timer();
 	test_ipis_and_eoi();
 	struct evtchn_bind_ipi ipi = { .vcpu = 0 };
-	if (CHECK_EQ(xen_hypercall_event_channel_bind_ipi(t, &ipi), 0)) {
+	if (CHECK_EQ(xen_hypercall_event_channel_bind_ipi(&ipi), 0)) {
 		test_block_ended_by_lapic(ipi.port);
 		test_upcalls(ipi.port);
 	}

@@ -55,7 +55,7 @@ static void memory_map_hypercalls(void)
 	if (fastabi_usable()) {
 		memset(mm_buf, 0, sizeof(mm_buf));
 		struct xen_memory_map map = { .nr_entries = ARRAY_SIZE(mm_buf) };
-		int64_t rc = xen_hypercall_memory_memory_map(fastabi_trap(), (uintptr_t)mm_buf, &map);
+		int64_t rc = xen_hypercall_memory_memory_map((uintptr_t)mm_buf, &map);
 		if (rc < 0)
 			xtf_failure("FastABI memory_map: %lld", (long long)rc);
 		else {

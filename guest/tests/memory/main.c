@@ -21,14 +21,14 @@ static long place(bool fast, unsigned space, void *where)
 	struct xen_add_to_physmap x = {
 		.domid = DOMID_SELF, .space = space, .idx = 0, .gpfn = (uintptr_t)where >> 12,
 	};
-	return fast ? xen_hypercall_memory_add_to_physmap(fastabi_trap(), &x)
+	return fast ? xen_hypercall_memory_add_to_physmap(&x)
 		    : hypercall_memory_op(XENMEM_add_to_physmap, &x);
 }
 
 static long unplace(bool fast, void *where)
 {
 	struct xen_remove_from_physmap x = { .domid = DOMID_SELF, .gpfn = (uintptr_t)where >> 12 };
-	return fast ? xen_hypercall_memory_remove_from_physmap(fastabi_trap(), &x)
+	return fast ? xen_hypercall_memory_remove_from_physmap(&x)
 		    : hypercall_memory_op(XENMEM_remove_from_physmap, &x);
 }
 
@@ -89,11 +89,11 @@ void test_main(void)
 	struct fastabi_memory_share sh = {
 		.first_gfn = (uintptr_t)shared >> 12, .nr_frames = 2, .done = 0,
 	};
-	rc = xen_hypercall_memory_share(fastabi_trap(), &sh);
+	rc = xen_hypercall_memory_share(&sh);
 	printf("share 2 frames: %ld (done %u)\n", rc, sh.done);
 	CHECK_EQ(rc, 0);
 	sh.done = 0;
-	rc = xen_hypercall_memory_unshare(fastabi_trap(), &sh);
+	rc = xen_hypercall_memory_unshare(&sh);
 	printf("unshare 2 frames: %ld (done %u)\n", rc, sh.done);
 	CHECK_EQ(rc, 0);
 

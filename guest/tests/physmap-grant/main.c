@@ -65,7 +65,7 @@ static long place(bool fast, unsigned space, uint64_t gpa)
 	struct xen_add_to_physmap x = {
 		.domid = DOMID_SELF, .space = space, .idx = 0, .gpfn = gpa >> 12,
 	};
-	return fast ? xen_hypercall_memory_add_to_physmap(fastabi_trap(), &x)
+	return fast ? xen_hypercall_memory_add_to_physmap(&x)
 		    : hypercall_memory_op(XENMEM_add_to_physmap, &x);
 }
 

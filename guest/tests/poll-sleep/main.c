@@ -49,7 +49,7 @@ void test_main(void)
 		uint64_t t0 = now_ns();
 		long rc;
 		if (fast) {
-			rc = xen_hypercall_sched_poll(fastabi_trap(), t0 + TIMEOUT, p2);
+			rc = xen_hypercall_sched_poll(t0 + TIMEOUT, p2);
 		} else {
 			struct sched_poll p = { .nr_ports = 1, .timeout = t0 + TIMEOUT };
 			set_xen_guest_handle(p.ports, &p2);

@@ -53,7 +53,7 @@ static uint64_t get_param(unsigned index)
 #ifdef __x86_64__
 	if (fastabi_usable()) {
 		struct xen_hvm_param f = { .domid = DOMID_SELF, .index = index };
-		CHECK_EQ(xen_hypercall_hvm_get_param(fastabi_trap(), &f), 0);
+		CHECK_EQ(xen_hypercall_hvm_get_param(&f), 0);
 		CHECK_EQ(f.value, p.value);
 	}
 #endif
@@ -68,7 +68,7 @@ static long send(evtchn_port_t port)
 	sends++;
 #ifdef __x86_64__
 	if (fastabi_usable() && sends % 2)
-		return xen_hypercall_event_channel_send(fastabi_trap(), &s);
+		return xen_hypercall_event_channel_send(&s);
 #endif
 	return hypercall_event_channel_op(EVTCHNOP_send, &s);
 }

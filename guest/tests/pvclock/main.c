@@ -58,7 +58,6 @@ void test_main(void)
 {
 	if (!xtf_both_abis_ready())
 		return;
-	enum fastabi_trap trap = fastabi_trap();
 	struct shared_info *si = shared_info_need();
 	if (!si)
 		return;
@@ -86,7 +85,7 @@ void test_main(void)
 		uint64_t p1 = pvclock_now(t);
 		long lrc = hypercall_hvm_op(HVMOP_get_time, &gl);
 		uint64_t p2 = pvclock_now(t);
-		int64_t frc = xen_hypercall_hvm_get_time(trap, &gf);
+		int64_t frc = xen_hypercall_hvm_get_time(&gf);
 		uint64_t p3 = pvclock_now(t);
 		CHECK_EQ(lrc, 0);
 		CHECK_EQ(frc, 0);

@@ -7,13 +7,12 @@
 
 const char test_title[] = "sched-vcpu";
 
-static enum fastabi_trap t;
 
 static uint64_t now_ns(void)
 {
 	struct xen_hvm_get_time g = { 0 };
 
-	xen_hypercall_hvm_get_time(t, &g);
+	xen_hypercall_hvm_get_time(&g);
 	return g.now;
 }
 
@@ -24,7 +23,7 @@ static void runstate(void)
 	memset(&l, 0, sizeof(l));
 	memset(&f, 0, sizeof(f));
 	long lrc = hypercall_vcpu_op(VCPUOP_get_runstate_info, 0, &l);
-	int64_t frc = xen_hypercall_vcpu_get_runstate_info(t, 0, &f);
+	int64_t frc = xen_hypercall_vcpu_get_runstate_info(0, &f);
 	printf("runstate: legacy %ld state %d entry %llu running %llu; fast %lld state %d entry %llu running %llu\n",
 	       lrc, l.state, (unsigned long long)l.state_entry_time,
 	       (unsigned long long)l.time[RUNSTATE_running], (long long)frc, f.state,
@@ -99,15 +98,14 @@ void test_main(void)
 {
 	if (!xtf_both_abis_ready())
 		return;
-	t = fastabi_trap();
 
 	long lrc = hypercall_vcpu_op(VCPUOP_is_up, 0, NULL);
-	int64_t frc = xen_hypercall_vcpu_is_up(t, 0);
+	int64_t frc = xen_hypercall_vcpu_is_up(0);
 	printf("is_up(0): legacy %ld, fast %lld\n", lrc, (long long)frc);
 	CHECK_EQ(lrc, 1);
 	CHECK_EQ(frc, 1);
 	lrc = hypercall_vcpu_op(VCPUOP_is_up, 100, NULL);
-	frc = xen_hypercall_vcpu_is_up(t, 100);
+	frc = xen_hypercall_vcpu_is_up(100);
 	printf("is_up(100): legacy %ld, fast %lld\n", lrc, (long long)frc);
 	CHECK(lrc < 0);
 	CHECK_EQ(lrc, frc);
@@ -116,14 +114,14 @@ void test_main(void)
 
 	struct vcpu_get_physid pl = { 0 }, pf = { 0 };
 	lrc = hypercall_vcpu_op(VCPUOP_get_physid, 0, &pl);
-	frc = xen_hypercall_vcpu_get_physid(t, 0, &pf);
+	frc = xen_hypercall_vcpu_get_physid(0, &pf);
 	printf("get_physid(0): legacy %ld %#llx, fast %lld %#llx\n", lrc,
 	       (unsigned long long)pl.phys_id, (long long)frc, (unsigned long long)pf.phys_id);
 	CHECK_EQ(lrc, frc);
 	CHECK_EQ(pl.phys_id, pf.phys_id);
 
 	lrc = hypercall_sched_op(SCHEDOP_yield, NULL);
-	frc = xen_hypercall_sched_yield(t);
+	frc = xen_hypercall_sched_yield();
 	printf("yield: legacy %ld, fast %lld\n", lrc, (long long)frc);
 	CHECK_EQ(lrc, 0);
 	CHECK_EQ(frc, 0);
@@ -131,27 +129,27 @@ void test_main(void)
 	/* Timers: set by one ABI, stopped by the other. */
 	struct vcpu_set_singleshot_timer ss = { .timeout_abs_ns = now_ns() + 1000000000ull };
 	CHECK_EQ(hypercall_vcpu_op(VCPUOP_set_singleshot_timer, 0, &ss), 0);
-	CHECK_EQ(xen_hypercall_vcpu_stop_singleshot_timer(t, 0), 0);
+	CHECK_EQ(xen_hypercall_vcpu_stop_singleshot_timer(0), 0);
 	ss.timeout_abs_ns = now_ns() + 1000000000ull;
-	CHECK_EQ(xen_hypercall_vcpu_set_singleshot_timer(t, 0, &ss), 0);
+	CHECK_EQ(xen_hypercall_vcpu_set_singleshot_timer(0, &ss), 0);
 	CHECK_EQ(hypercall_vcpu_op(VCPUOP_stop_singleshot_timer, 0, NULL), 0);
 	struct vcpu_set_periodic_timer pt = { .period_ns = 10000000 };
 	CHECK_EQ(hypercall_vcpu_op(VCPUOP_set_periodic_timer, 0, &pt), 0);
-	CHECK_EQ(xen_hypercall_vcpu_stop_periodic_timer(t, 0), 0);
-	CHECK_EQ(xen_hypercall_vcpu_set_periodic_timer(t, 0, &pt), 0);
+	CHECK_EQ(xen_hypercall_vcpu_stop_periodic_timer(0), 0);
+	CHECK_EQ(xen_hypercall_vcpu_set_periodic_timer(0, &pt), 0);
 	CHECK_EQ(hypercall_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL), 0);
 	printf("timers: set and stopped through both ABIs\n");
 
 	/* The watchdog: arm through each ABI, disarm through the other. */
 	struct sched_watchdog wl = { .id = 0, .timeout = 60 }, wf = wl;
 	lrc = hypercall_sched_op(SCHEDOP_watchdog, &wl);
-	frc = xen_hypercall_sched_watchdog(t, &wf);
+	frc = xen_hypercall_sched_watchdog(&wf);
 	printf("watchdog arm: legacy id %ld, fast id %lld\n", lrc, (long long)frc);
 	if (CHECK(lrc > 0) && CHECK(frc > 0) && CHECK(lrc != frc)) {
 		struct sched_watchdog dl = { .id = (uint32_t)frc, .timeout = 0 };
 		struct sched_watchdog df = { .id = (uint32_t)lrc, .timeout = 0 };
 		CHECK_EQ(hypercall_sched_op(SCHEDOP_watchdog, &dl), 0);
-		CHECK_EQ(xen_hypercall_sched_watchdog(t, &df), 0);
+		CHECK_EQ(xen_hypercall_sched_watchdog(&df), 0);
 	}
 
 	poll_tests();

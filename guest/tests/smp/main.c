@@ -17,7 +17,6 @@ const char test_title[] = "smp";
 
 #define NAP 2
 
-static enum fastabi_trap t;
 static struct shared_info *si;
 static evtchn_port_t ipi;
 /* FastABI names the context by its frame: one page each. */
@@ -37,7 +36,7 @@ static uint64_t now_ns(void)
 {
 	struct xen_hvm_get_time g = { 0 };
 
-	xen_hypercall_hvm_get_time(t, &g);
+	xen_hypercall_hvm_get_time(&g);
 	return g.now;
 }
 
@@ -59,7 +58,7 @@ static __noreturn void ap_main(void)
 		printf("vCPU %u: round %u\n", id, round);
 		struct evtchn_send s = { .port = ipi };
 		sent_rc[me] = round & 1 ? hypercall_event_channel_op(EVTCHNOP_send, &s)
-					: xen_hypercall_event_channel_send(t, &s);
+					: xen_hypercall_event_channel_send(&s);
 		done[me] = round;
 	}
 }
@@ -67,7 +66,7 @@ static __noreturn void ap_main(void)
 static void is_up(unsigned vcpu, long want)
 {
 	long l = hypercall_vcpu_op(VCPUOP_is_up, vcpu, NULL);
-	long f = xen_hypercall_vcpu_is_up(t, vcpu);
+	long f = xen_hypercall_vcpu_is_up(vcpu);
 	if (l != want || f != want)
 		xtf_failure("is_up(%u): legacy %ld, fast %ld, expected %ld", vcpu, l, f, want);
 }
@@ -76,10 +75,10 @@ static void initialise(unsigned vcpu, bool fast)
 {
 	struct vcpu_hvm_context *c = &ctx[vcpu - 1].c;
 	vcpu_context_here(c, ap_main, ap_stack[vcpu - 1] + sizeof(ap_stack[0]));
-	long rc = fast ? xen_hypercall_vcpu_initialise(t, vcpu, (uintptr_t)c >> 12)
+	long rc = fast ? xen_hypercall_vcpu_initialise(vcpu, (uintptr_t)c >> 12)
 		       : hypercall_vcpu_op(VCPUOP_initialise, vcpu, c);
 	long again = fast ? hypercall_vcpu_op(VCPUOP_initialise, vcpu, c)
-			  : xen_hypercall_vcpu_initialise(t, vcpu, (uintptr_t)c >> 12);
+			  : xen_hypercall_vcpu_initialise(vcpu, (uintptr_t)c >> 12);
 	printf("initialise vCPU %u (%s): %ld; again (other ABI): %ld\n", vcpu,
 	       fast ? "fast" : "legacy", rc, again);
 	CHECK_EQ(rc, 0);
@@ -91,7 +90,7 @@ static void round(unsigned vcpu, unsigned r, bool fast)
 {
 	evtchn_clear_pending(si, ipi);
 	go[vcpu] = r;
-	long rc = fast ? xen_hypercall_vcpu_up(t, vcpu) : hypercall_vcpu_op(VCPUOP_up, vcpu, NULL);
+	long rc = fast ? xen_hypercall_vcpu_up(vcpu) : hypercall_vcpu_op(VCPUOP_up, vcpu, NULL);
 	CHECK_EQ(rc, 0);
 	is_up(vcpu, 1);
 
@@ -115,7 +114,7 @@ static void round(unsigned vcpu, unsigned r, bool fast)
 	CHECK(pending);
 	evtchn_clear_pending(si, ipi);
 
-	rc = fast ? xen_hypercall_vcpu_down(t, vcpu) : hypercall_vcpu_op(VCPUOP_down, vcpu, NULL);
+	rc = fast ? xen_hypercall_vcpu_down(vcpu) : hypercall_vcpu_op(VCPUOP_down, vcpu, NULL);
 	CHECK_EQ(rc, 0);
 	is_up(vcpu, 0);
 }
@@ -124,7 +123,6 @@ void test_main(void)
 {
 	if (!xtf_both_abis_ready() || !(si = shared_info_need()))
 		return;
-	t = fastabi_trap();
 	is_up(0, 1);
 	long l = hypercall_vcpu_op(VCPUOP_is_up, NAP, NULL);
 	if (l == -XEN_ENOENT) {
@@ -142,7 +140,7 @@ void test_main(void)
 	for (unsigned v = 1; v <= NAP; v++) {
 		is_up(v, 0);
 		long lu = hypercall_vcpu_op(VCPUOP_up, v, NULL);
-		long fu = xen_hypercall_vcpu_up(t, v);
+		long fu = xen_hypercall_vcpu_up(v);
 		if (lu != -XEN_EINVAL || fu != -XEN_EINVAL)
 			xtf_failure("up(%u) before initialise: legacy %ld, fast %ld", v, lu, fu);
 	}

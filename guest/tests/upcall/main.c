@@ -44,7 +44,7 @@ static void wait_for_upcall(unsigned before)
 static void send(evtchn_port_t port, bool fast)
 {
 	struct evtchn_send s = { .port = port };
-	long rc = fast ? xen_hypercall_event_channel_send(fastabi_trap(), &s)
+	long rc = fast ? xen_hypercall_event_channel_send(&s)
 		       : hypercall_event_channel_op(EVTCHNOP_send, &s);
 	CHECK_EQ(rc, 0);
 }
@@ -60,12 +60,12 @@ void test_main(void)
 		return;
 	irq_register(VECTOR, upcall);
 	struct xen_hvm_evtchn_upcall_vector uv = { .vcpu = 0, .vector = VECTOR };
-	if (!CHECK_EQ(xen_hypercall_hvm_set_evtchn_upcall_vector(fastabi_trap(), &uv), 0))
+	if (!CHECK_EQ(xen_hypercall_hvm_set_evtchn_upcall_vector(&uv), 0))
 		return;
 	si->vcpu_info[0].evtchn_upcall_mask = 0;
 
 	struct evtchn_bind_ipi ipi = { .vcpu = 0 };
-	if (!CHECK_EQ(xen_hypercall_event_channel_bind_ipi(fastabi_trap(), &ipi), 0))
+	if (!CHECK_EQ(xen_hypercall_event_channel_bind_ipi(&ipi), 0))
 		return;
 	evtchn_port_t p = ipi.port;
 

@@ -43,12 +43,12 @@ void test_main(void)
 		return;
 	}
 	enum fastabi_trap t = fastabi_trap();
-	int64_t fver = xen_hypercall_version_version(t);
+	int64_t fver = xen_hypercall_version_version();
 	printf("FastABI version: %lld\n", (long long)fver);
 	CHECK_EQ(fver, ver);
 
 	struct xen_feature_info ffeat = { .submap_idx = 0, .submap = 0xdeadbeef };
-	int64_t frc = xen_hypercall_version_get_features(t, &ffeat);
+	int64_t frc = xen_hypercall_version_get_features(&ffeat);
 	printf("FastABI get_features(0): %lld submap %#x\n", (long long)frc, ffeat.submap);
 	CHECK_EQ(frc, 0);
 	CHECK_EQ(ffeat.submap, feat0.submap);
@@ -56,7 +56,7 @@ void test_main(void)
 	/* Past the last submap: an error, and the output left alone. */
 	struct xen_feature_info fbad = { .submap_idx = 1000, .submap = 0xdeadbeef };
 	struct xen_feature_info lbad = { .submap_idx = 1000, .submap = 0xdeadbeef };
-	frc = xen_hypercall_version_get_features(t, &fbad);
+	frc = xen_hypercall_version_get_features(&fbad);
 	rc = hypercall_xen_version(XENVER_get_features, &lbad);
 	printf("get_features(1000): FastABI %lld, legacy %ld\n", (long long)frc, rc);
 	CHECK_EQ(frc, rc);

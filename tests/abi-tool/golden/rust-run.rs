@@ -1,5 +1,7 @@
 // Runs the generated Rust stubs of the small spec (tests/abi-tool/specs/small)
-// in a Linux user process, with the doorbell trap: `out 0x99, al` at CPL3
+// in a Linux user process, with the doorbell trap patched into every stub's
+// trap site first (fastabi::patch_traps, the code made writable with
+// mprotect, as a guest patches at boot): `out 0x99, al` at CPL3
 // raises #GP, which arrives as SIGSEGV with the caller's registers in the
 // ucontext. The handler plays the hypervisor: it records the registers at the
 // trap, writes the scripted rax and output registers, steps over the 2-byte
@@ -38,7 +40,10 @@ const REG_RIP: usize = 16;
 
 extern "C" {
     fn sigaction(sig: i32, act: *const SigAction, old: *mut SigAction) -> i32;
+    fn mprotect(addr: *mut u8, len: usize, prot: i32) -> i32;
 }
+const PROT_RWX: i32 = 7;
+const PAGE: usize = 4096;
 
 // FastABI reg0..reg7 as greg indexes: rax, rdi, rsi, r8, r9, r10, r11, r12.
 const GREG: [usize; 8] = [REG_RAX, REG_RDI, REG_RSI, REG_R8, REG_R8 + 1, REG_R8 + 2, REG_R8 + 3, REG_R8 + 4];
@@ -114,11 +119,25 @@ fn main() {
         sa_restorer: 0,
     };
     assert_eq!(unsafe { sigaction(SIGSEGV, &act, core::ptr::null_mut()) }, 0);
-    let t = Trap::Doorbell;
+
+    // Every stub's trap site writable, then patched to the doorbell.
+    let mut sites = 0;
+    for site in fastabi::trap_sites() {
+        let page = site as usize & !(PAGE - 1);
+        let len = site as usize + fastabi::TRAP_SITE_LEN - page;
+        assert_eq!(unsafe { mprotect(page as *mut u8, len, PROT_RWX) }, 0);
+        sites += 1;
+    }
+    assert_eq!(unsafe { fastabi::patch_traps(Trap::Doorbell) }, sites);
+    for site in fastabi::trap_sites() {
+        let b = unsafe { core::slice::from_raw_parts(site as *const u8, fastabi::TRAP_SITE_LEN) };
+        assert_eq!(b, &Trap::Doorbell.site_bytes()[..]);
+    }
+    println!("ok: {} trap sites patched to the doorbell", sites);
 
     // A direct op: no sub-op in rdi; Ok(rax).
     arm(0, &[]);
-    let r = unsafe { fastabi::set_timer_op::set_timer_op(t, 0x0123_4567_89ab_cdef) };
+    let r = unsafe { fastabi::set_timer_op::set_timer_op(0x0123_4567_89ab_cdef) };
     let s = seen();
     assert_eq!(r, Ok(0));
     assert_eq!(s[0], call(15));
@@ -127,7 +146,7 @@ fn main() {
 
     // A keyword name; a negative rax is Err(rax).
     arm(-38, &[]);
-    let r = unsafe { fastabi::sched::r#yield(t) };
+    let r = unsafe { fastabi::sched::r#yield() };
     let s = seen();
     assert_eq!(r, Err(-38));
     assert_eq!((s[0], s[1]), (call(29), fastabi::sched::YIELD));
@@ -135,7 +154,7 @@ fn main() {
 
     // Scalar inputs in rsi and r8; a positive rax is Ok(rax).
     arm(7, &[]);
-    let r = unsafe { fastabi::sched::poll(t, 1_000_000, 42) };
+    let r = unsafe { fastabi::sched::poll(1_000_000, 42) };
     let s = seen();
     assert_eq!(r, Ok(7));
     assert_eq!((s[0], s[1], s[2], s[3]), (call(29), 3, 1_000_000, 42));
@@ -144,7 +163,7 @@ fn main() {
     // Packed inputs: each range masked to its width and shifted into place.
     arm(0, &[(7, 0x55)]);
     let r = unsafe {
-        fastabi::grant_table::copy(t, 0x1111, 0x7ff1, 0x0fff, 0x2222, 0xdead_0001, 0x20, 0xffff_ffff, 0x3)
+        fastabi::grant_table::copy(0x1111, 0x7ff1, 0x0fff, 0x2222, 0xdead_0001, 0x20, 0xffff_ffff, 0x3)
     };
     let s = seen();
     assert_eq!(r, Ok(fastabi::grant_table::CopyOut { ret: 0, status: 0x55 }));
@@ -158,7 +177,7 @@ fn main() {
 
     // Four outputs land in their Out members; ret is rax.
     arm(0, &[(4, 2), (5, 1), (6, 0xaaaa), (7, 0xbbbb)]);
-    let r = unsafe { fastabi::event_channel::status(t, 0x7ff0, 9) };
+    let r = unsafe { fastabi::event_channel::status(0x7ff0, 9) };
     let s = seen();
     assert_eq!((s[0], s[1], s[2], s[3]), (call(32), 5, 0x7ff0, 9));
     assert_eq!(
@@ -169,11 +188,11 @@ fn main() {
 
     // On failure the outputs are not looked at: Err(rax) only.
     arm(-22, &[(4, 0xffff)]);
-    let r = unsafe { fastabi::event_channel::alloc_unbound(t, 0x7ff0, 1) };
+    let r = unsafe { fastabi::event_channel::alloc_unbound(0x7ff0, 1) };
     seen();
     assert_eq!(r, Err(-22));
     arm(3, &[(4, 17)]);
-    let r = unsafe { fastabi::event_channel::alloc_unbound(t, 0x7ff0, 1) };
+    let r = unsafe { fastabi::event_channel::alloc_unbound(0x7ff0, 1) };
     seen();
     assert_eq!(r, Ok(fastabi::event_channel::AllocUnboundOut { ret: 3, port: 17 }));
     println!("ok: event_channel alloc_unbound (Err, then Ok with ret 3)");

@@ -809,10 +809,41 @@ static void test_find(void **state)
 				 (unsigned long long)unknown[i].subop);
 }
 
+/* The direct table holds every op once, under its own (hypercall, sub-op), and nothing else. */
+static void test_dispatch_table(void **state)
+{
+	size_t seen = 0;
+
+	(void)state;
+	for (uint32_t hc = 0; hc < FASTABI_NR_HYPERCALLS; hc++) {
+		const struct fastabi_hypercall *h = &fastabi_by_hypercall[hc];
+		if (h->direct) {
+			assert_int_equal(h->direct->hypercall, hc);
+			assert_true(h->direct->subop < 0);
+			assert_int_equal(h->nr_subops, 0);
+			seen++;
+			continue;
+		}
+		assert_true(h->nr_subops == 0 || h->subop[h->nr_subops - 1] != NULL);
+		for (uint32_t s = 0; s < h->nr_subops; s++) {
+			const struct fastabi_op *op = h->subop[s];
+			if (!op)
+				continue;
+			assert_int_equal(op->hypercall, hc);
+			assert_int_equal(op->subop, s);
+			seen++;
+		}
+	}
+	assert_int_equal(seen, fastabi_nr_ops);
+	/* The table ends with the highest hypercall of the spec. */
+	assert_int_equal(fastabi_ops[fastabi_nr_ops - 1].hypercall, FASTABI_NR_HYPERCALLS - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_send_passes_port, reset),
+		cmocka_unit_test(test_dispatch_table),
 		cmocka_unit_test_setup(test_send_refuses_wide_port, reset),
 		cmocka_unit_test_setup(test_send_returns_core_value, reset),
 		cmocka_unit_test_setup(test_status_inputs_and_union_words, reset),

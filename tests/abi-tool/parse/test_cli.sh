@@ -79,6 +79,14 @@ grep -q "family 'memory' is already defined at" "$tmp/err" || fail "duplicate fa
 expect_rc 1 "gen with a bad spec" -- "$tool" gen doc -o "$tmp/doc.md" "$tmp/bad.yml"
 [ -e "$tmp/doc.md" ] && fail "gen wrote output for a bad spec"
 
+# The hypervisor's dispatch table is indexed by sub-op: gen c-hv refuses a
+# sub-op number it cannot index (a valid spec otherwise), naming the op.
+sed 's/^    index: 4$/    index: 5000/' "$specs/small/event_channel.yml" >"$tmp/far.yml"
+expect_rc 0 "check a spec with a far sub-op number" -- "$tool" check "$tmp/far.yml"
+expect_rc 3 "gen c-hv with a far sub-op number" -- "$tool" gen c-hv -o "$tmp/far.c" "$tmp/far.yml"
+grep -q "event_channel send: sub-op index 5000 is above 1023" "$tmp/err" ||
+	fail "gen c-hv did not name the far sub-op"
+
 if [ "$failures" -ne 0 ]; then
 	echo "$failures failure(s)"
 	exit 1

@@ -13,6 +13,8 @@
 
 #include <xen/errno.h>
 #include <xen/event_channel.h>
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
 #include <xen/sched.h>
 
 #include <fastabi/xen-ext.h>
@@ -248,6 +250,96 @@ static void test_cross_domain_sends_do_not_deadlock(void **state)
 	harness__free(h);
 }
 
+/*
+ * Calls that name one domain (hvm set/get_param: CALL_TARGET in
+ * hypercall.c) hold only the caller's lock and take the named domain's when
+ * they reach it, below or above the caller's domid, while other threads
+ * make the same calls the other way round and every-lock calls: no deadlock,
+ * every answer right, and a domain that may not be named is refused.
+ */
+#define HVM __HYPERVISOR_hvm_op
+#define TARGET_CALLS 3000
+
+struct target_caller {
+	struct hv_vcpu *v;
+	domid_t other;
+	uint64_t want;
+	unsigned ok;
+};
+
+static void *target_loop(void *arg)
+{
+	struct target_caller *t = arg;
+	for (unsigned i = 0; i < TARGET_CALLS; i++) {
+		uint64_t value = 0;
+		if (fast(t->v, HVM, HVMOP_get_param, t->other, HVM_PARAM_STORE_PFN, &value) == 0 &&
+		    value == t->want)
+			t->ok++;
+		/* An every-lock call in between (a status of a port of its own). */
+		(void)fast(t->v, EVTCHN, EVTCHNOP_status, DOMID_SELF, 1, NULL);
+	}
+	return NULL;
+}
+
+static void test_target_calls(void **state)
+{
+	(void)state;
+	struct harness *h = harness__new();
+	unsigned flags = DOMAIN_FASTABI | DOMAIN_PRIVILEGED;
+	struct domain *a = harness__domain(h, "a", flags, 1, 16);
+	struct domain *b = harness__domain(h, "b", flags, 1, 16);
+	struct domain *c = harness__domain(h, "c", flags, 1, 16);
+	struct domain *u = harness__domain(h, "u", DOMAIN_FASTABI, 1, 16);
+	struct domain *all[] = { a, b, c };
+	uint64_t value;
+
+	h->hv.ops.kick = quiet_kick;
+	h->hv.ops.timer_changed = quiet_timer;
+	/* Each domain's STORE_PFN, set by the domain below it (a sets c's). */
+	for (unsigned i = 0; i < 3; i++) {
+		struct hv_call call = { .mode64 = true };
+		*fastabi__reg(&call.regs, 0) = HVM | __HYPERVISOR_FASTABI_MASK;
+		*fastabi__reg(&call.regs, 1) = HVMOP_set_param;
+		*fastabi__reg(&call.regs, 2) = hv_domain__id(all[i]);
+		*fastabi__reg(&call.regs, 3) = HVM_PARAM_STORE_PFN;
+		*fastabi__reg(&call.regs, 4) = 0x100 + i;
+		harness__call(hv_domain__vcpu(all[(i + 2) % 3], 0), &call);
+		assert_int_equal((int64_t)*fastabi__reg(&call.regs, 0), 0);
+	}
+	/* b (domid 1) names a lower domid, then a higher one, then itself. */
+	assert_int_equal(fast(hv_domain__vcpu(b, 0), HVM, HVMOP_get_param, 0, HVM_PARAM_STORE_PFN,
+			      &value), 0);
+	assert_int_equal(value, 0x100);
+	assert_int_equal(fast(hv_domain__vcpu(b, 0), HVM, HVMOP_get_param, 2, HVM_PARAM_STORE_PFN,
+			      &value), 0);
+	assert_int_equal(value, 0x102);
+	assert_int_equal(fast(hv_domain__vcpu(b, 0), HVM, HVMOP_get_param, DOMID_SELF,
+			      HVM_PARAM_STORE_PFN, &value), 0);
+	assert_int_equal(value, 0x101);
+	/* An unprivileged domain naming another: refused, and nothing stays locked. */
+	assert_int_equal(fast(hv_domain__vcpu(u, 0), HVM, HVMOP_get_param, 0, HVM_PARAM_STORE_PFN,
+			      &value), -XEN_EPERM);
+	assert_int_equal(fast(hv_domain__vcpu(u, 0), HVM, HVMOP_get_param, 9, HVM_PARAM_STORE_PFN,
+			      &value), -XEN_ESRCH);
+
+	/* Three threads, each naming a domain on the other side of the others. */
+	struct target_caller t[3] = {
+		{ .v = hv_domain__vcpu(a, 0), .other = 2, .want = 0x102 },
+		{ .v = hv_domain__vcpu(c, 0), .other = 0, .want = 0x100 },
+		{ .v = hv_domain__vcpu(b, 0), .other = 0, .want = 0x100 },
+	};
+	pthread_t th[3];
+	alarm(DEADLOCK_S);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, target_loop, &t[i]), 0);
+	for (unsigned i = 0; i < 3; i++)
+		pthread_join(th[i], NULL);
+	alarm(0);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(t[i].ok, TARGET_CALLS);
+	harness__free(h);
+}
+
 /* A domain created while a call holds every lock is not seen by that call, and then is. */
 static void test_lookup_after_create(void **state)
 {
@@ -299,6 +391,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_callbacks_may_call_the_core),
 		cmocka_unit_test(test_cross_domain_sends_do_not_deadlock),
+		cmocka_unit_test(test_target_calls),
 		cmocka_unit_test(test_lookup_after_create),
 		cmocka_unit_test(test_stuck),
 	};

@@ -21,6 +21,7 @@
 #include <fastabi/x86.h>
 
 #include "vmm.h"
+#include "../long_mode.h"
 #include "version.h"
 
 #define RUN_SIZE (3 * 4096)
@@ -203,16 +204,7 @@ static void result_unknown(void **state)
 /* A 64-bit kernel at CPL0 with paging, as the doorbell's ABI test wants it. */
 static void long_mode(struct world *w)
 {
-	struct kvm_sregs *s = &w->run->s.regs.sregs;
-
-	s->cr0 = X86_CR0_PE | X86_CR0_PG;
-	s->cr4 = X86_CR4_PAE;
-	s->efer = X86_EFER_LME | X86_EFER_LMA;
-	s->cs.l = 1;
-	s->cs.present = 1;
-	s->cs.s = 1;
-	s->cs.type = 0xb;
-	s->ss.present = 1;
+	long_mode_sregs(&w->run->s.regs.sregs);
 }
 
 static void doorbell_reaches_core(void **state)

@@ -9,8 +9,10 @@
 //
 // One module per hypercall family holds `HYPERCALL`, one `u64` constant per
 // sub-op number and one `pub unsafe fn` per operation. Every function takes the
-// trap to use, then the inputs as `u64` in register order (one argument per bit
-// range of a packed register; the stub masks and shifts them).
+// inputs as `u64` in register order (one argument per bit range of a packed
+// register; the stub masks and shifts them). The trap is not an argument: each
+// stub traps through a trap site that the program patches once at boot, before
+// its first call, with [`patch_traps`] (as Linux patches vmcall/vmmcall).
 //
 // Return rule: a negative rax is `Err(rax)` (a negative Xen errno). Otherwise
 // an operation without outputs returns `Ok(rax)`; an operation with outputs
@@ -42,6 +44,77 @@ impl Trap {
     pub const fn cpuid_bit(self) -> u32 {
         1 << (self as u32)
     }
+
+    /// This trap's bytes at a trap site: the instruction, the doorbell
+    /// padded with a `nop`.
+    pub const fn site_bytes(self) -> [u8; TRAP_SITE_LEN] {
+        match self {
+            Trap::Vmcall => [0x0f, 0x01, 0xc1],
+            Trap::Vmmcall => [0x0f, 0x01, 0xd9],
+            Trap::Doorbell => [0xe6, DOORBELL_PORT, 0x90],
+        }
+    }
+}
+
+/// The length of a trap site: every stub traps through one, `vmcall` until
+/// [`patch_traps`] writes the chosen trap into it.
+pub const TRAP_SITE_LEN: usize = 3;
+
+// A trap site that is never executed, so that the section of trap sites
+// (and its bounds, which the linker defines) exists in every program that
+// has this module, whichever stubs it uses.
+core::arch::global_asm!(
+    ".pushsection .text.fastabi_trap_anchor, \"ax\"",
+    "2: vmcall",
+    ".pushsection fastabi_trap_sites, \"aR\"",
+    ".balign 4",
+    ".long 2b - .",
+    ".popsection",
+    ".popsection",
+);
+
+/// The address of every trap site of the program (every stub's, and the
+/// C stubs' too if it has them).
+pub fn trap_sites() -> impl Iterator<Item = *mut u8> {
+    let start: *const i32;
+    let stop: *const i32;
+    // The linker's bounds of the section, named in the asm: no extern
+    // declaration, which would have to be `unsafe extern` in edition 2024.
+    unsafe {
+        core::arch::asm!(
+            "lea {start}, [rip + __start_fastabi_trap_sites]",
+            "lea {stop}, [rip + __stop_fastabi_trap_sites]",
+            start = out(reg) start,
+            stop = out(reg) stop,
+            options(nomem, nostack, pure),
+        );
+    }
+    let n = (stop as usize - start as usize) / 4;
+    // Each entry holds its site's address relative to itself.
+    (0..n).map(move |i| unsafe {
+        let entry = start.add(i);
+        (entry as *const u8).offset(entry.read() as isize) as *mut u8
+    })
+}
+
+/// Patches every trap site of the program ([`trap_sites`]) to `trap`, and
+/// returns how many there are.
+///
+/// # Safety
+///
+/// Writes the program's code: call it once at boot, before the first
+/// FastABI call, while no other CPU runs the program, with the code
+/// writable (a kernel's boot page tables, or `mprotect` in a user process).
+pub unsafe fn patch_traps(trap: Trap) -> usize {
+    let bytes = trap.site_bytes();
+    let mut n = 0;
+    for site in trap_sites() {
+        for (k, b) in bytes.iter().enumerate() {
+            unsafe { site.add(k).write_volatile(*b) };
+        }
+        n += 1;
+    }
+    n
 }
 
 /// reg0 (rax) is the hypercall number OR-ed with this bit for a FastABI call.
@@ -81,31 +154,22 @@ pub mod set_timer_op {
     ///
     /// Traps into the hypervisor, which acts on the guest's memory and state
     /// as the arguments say. The caller must pass arguments that are valid for
-    /// this operation and a trap that this hypervisor serves.
+    /// this operation, and have patched the traps ([`super::patch_traps`]) to
+    /// one that this hypervisor serves.
     #[allow(unused_unsafe)]
-    pub unsafe fn set_timer_op(trap: super::Trap, timeout: u64) -> Result<i64, i64> {
+    pub unsafe fn set_timer_op(timeout: u64) -> Result<i64, i64> {
         let rax: u64;
         unsafe {
-            match trap {
-                super::Trap::Vmcall => core::arch::asm!(
-                    "vmcall",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rsi") timeout,
-                    options(nostack),
-                ),
-                super::Trap::Vmmcall => core::arch::asm!(
-                    "vmmcall",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rsi") timeout,
-                    options(nostack),
-                ),
-                super::Trap::Doorbell => core::arch::asm!(
-                    "out 0x99, al",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rsi") timeout,
-                    options(nostack),
-                ),
-            }
+            core::arch::asm!(
+            "2: vmcall",
+            ".pushsection fastabi_trap_sites, \"aR\"",
+            ".balign 4",
+            ".long 2b - .",
+            ".popsection",
+            inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
+            in("rsi") timeout,
+            options(nostack),
+            );
         }
         let ret = rax as i64;
         if ret < 0 {
@@ -155,10 +219,10 @@ pub mod grant_table {
     ///
     /// Traps into the hypervisor, which acts on the guest's memory and state
     /// as the arguments say. The caller must pass arguments that are valid for
-    /// this operation and a trap that this hypervisor serves.
+    /// this operation, and have patched the traps ([`super::patch_traps`]) to
+    /// one that this hypervisor serves.
     #[allow(unused_unsafe)]
     pub unsafe fn copy(
-        trap: super::Trap,
         src: u64,
         src_loc_domid: u64,
         src_loc_offset: u64,
@@ -174,44 +238,22 @@ pub mod grant_table {
         let rax: u64;
         let r12: u64;
         unsafe {
-            match trap {
-                super::Trap::Vmcall => core::arch::asm!(
-                    "vmcall",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") COPY,
-                    in("rsi") src,
-                    in("r8") r8_in,
-                    in("r9") dst,
-                    in("r10") r10_in,
-                    in("r11") r11_in,
-                    lateout("r12") r12,
-                    options(nostack),
-                ),
-                super::Trap::Vmmcall => core::arch::asm!(
-                    "vmmcall",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") COPY,
-                    in("rsi") src,
-                    in("r8") r8_in,
-                    in("r9") dst,
-                    in("r10") r10_in,
-                    in("r11") r11_in,
-                    lateout("r12") r12,
-                    options(nostack),
-                ),
-                super::Trap::Doorbell => core::arch::asm!(
-                    "out 0x99, al",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") COPY,
-                    in("rsi") src,
-                    in("r8") r8_in,
-                    in("r9") dst,
-                    in("r10") r10_in,
-                    in("r11") r11_in,
-                    lateout("r12") r12,
-                    options(nostack),
-                ),
-            }
+            core::arch::asm!(
+            "2: vmcall",
+            ".pushsection fastabi_trap_sites, \"aR\"",
+            ".balign 4",
+            ".long 2b - .",
+            ".popsection",
+            inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
+            in("rdi") COPY,
+            in("rsi") src,
+            in("r8") r8_in,
+            in("r9") dst,
+            in("r10") r10_in,
+            in("r11") r11_in,
+            lateout("r12") r12,
+            options(nostack),
+            );
         }
         let ret = rax as i64;
         if ret < 0 {
@@ -243,31 +285,22 @@ pub mod sched {
     ///
     /// Traps into the hypervisor, which acts on the guest's memory and state
     /// as the arguments say. The caller must pass arguments that are valid for
-    /// this operation and a trap that this hypervisor serves.
+    /// this operation, and have patched the traps ([`super::patch_traps`]) to
+    /// one that this hypervisor serves.
     #[allow(unused_unsafe)]
-    pub unsafe fn r#yield(trap: super::Trap) -> Result<i64, i64> {
+    pub unsafe fn r#yield() -> Result<i64, i64> {
         let rax: u64;
         unsafe {
-            match trap {
-                super::Trap::Vmcall => core::arch::asm!(
-                    "vmcall",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") YIELD,
-                    options(nostack),
-                ),
-                super::Trap::Vmmcall => core::arch::asm!(
-                    "vmmcall",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") YIELD,
-                    options(nostack),
-                ),
-                super::Trap::Doorbell => core::arch::asm!(
-                    "out 0x99, al",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") YIELD,
-                    options(nostack),
-                ),
-            }
+            core::arch::asm!(
+            "2: vmcall",
+            ".pushsection fastabi_trap_sites, \"aR\"",
+            ".balign 4",
+            ".long 2b - .",
+            ".popsection",
+            inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
+            in("rdi") YIELD,
+            options(nostack),
+            );
         }
         let ret = rax as i64;
         if ret < 0 {
@@ -293,37 +326,24 @@ pub mod sched {
     ///
     /// Traps into the hypervisor, which acts on the guest's memory and state
     /// as the arguments say. The caller must pass arguments that are valid for
-    /// this operation and a trap that this hypervisor serves.
+    /// this operation, and have patched the traps ([`super::patch_traps`]) to
+    /// one that this hypervisor serves.
     #[allow(unused_unsafe)]
-    pub unsafe fn poll(trap: super::Trap, timeout: u64, port: u64) -> Result<i64, i64> {
+    pub unsafe fn poll(timeout: u64, port: u64) -> Result<i64, i64> {
         let rax: u64;
         unsafe {
-            match trap {
-                super::Trap::Vmcall => core::arch::asm!(
-                    "vmcall",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") POLL,
-                    in("rsi") timeout,
-                    in("r8") port,
-                    options(nostack),
-                ),
-                super::Trap::Vmmcall => core::arch::asm!(
-                    "vmmcall",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") POLL,
-                    in("rsi") timeout,
-                    in("r8") port,
-                    options(nostack),
-                ),
-                super::Trap::Doorbell => core::arch::asm!(
-                    "out 0x99, al",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") POLL,
-                    in("rsi") timeout,
-                    in("r8") port,
-                    options(nostack),
-                ),
-            }
+            core::arch::asm!(
+            "2: vmcall",
+            ".pushsection fastabi_trap_sites, \"aR\"",
+            ".balign 4",
+            ".long 2b - .",
+            ".popsection",
+            inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
+            in("rdi") POLL,
+            in("rsi") timeout,
+            in("r8") port,
+            options(nostack),
+            );
         }
         let ret = rax as i64;
         if ret < 0 {
@@ -356,34 +376,23 @@ pub mod event_channel {
     ///
     /// Traps into the hypervisor, which acts on the guest's memory and state
     /// as the arguments say. The caller must pass arguments that are valid for
-    /// this operation and a trap that this hypervisor serves.
+    /// this operation, and have patched the traps ([`super::patch_traps`]) to
+    /// one that this hypervisor serves.
     #[allow(unused_unsafe)]
-    pub unsafe fn send(trap: super::Trap, port: u64) -> Result<i64, i64> {
+    pub unsafe fn send(port: u64) -> Result<i64, i64> {
         let rax: u64;
         unsafe {
-            match trap {
-                super::Trap::Vmcall => core::arch::asm!(
-                    "vmcall",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") SEND,
-                    in("rsi") port,
-                    options(nostack),
-                ),
-                super::Trap::Vmmcall => core::arch::asm!(
-                    "vmmcall",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") SEND,
-                    in("rsi") port,
-                    options(nostack),
-                ),
-                super::Trap::Doorbell => core::arch::asm!(
-                    "out 0x99, al",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") SEND,
-                    in("rsi") port,
-                    options(nostack),
-                ),
-            }
+            core::arch::asm!(
+            "2: vmcall",
+            ".pushsection fastabi_trap_sites, \"aR\"",
+            ".balign 4",
+            ".long 2b - .",
+            ".popsection",
+            inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
+            in("rdi") SEND,
+            in("rsi") port,
+            options(nostack),
+            );
         }
         let ret = rax as i64;
         if ret < 0 {
@@ -430,53 +439,32 @@ pub mod event_channel {
     ///
     /// Traps into the hypervisor, which acts on the guest's memory and state
     /// as the arguments say. The caller must pass arguments that are valid for
-    /// this operation and a trap that this hypervisor serves.
+    /// this operation, and have patched the traps ([`super::patch_traps`]) to
+    /// one that this hypervisor serves.
     #[allow(unused_unsafe)]
-    pub unsafe fn status(trap: super::Trap, dom: u64, port: u64) -> Result<StatusOut, i64> {
+    pub unsafe fn status(dom: u64, port: u64) -> Result<StatusOut, i64> {
         let rax: u64;
         let r9: u64;
         let r10: u64;
         let r11: u64;
         let r12: u64;
         unsafe {
-            match trap {
-                super::Trap::Vmcall => core::arch::asm!(
-                    "vmcall",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") STATUS,
-                    in("rsi") dom,
-                    in("r8") port,
-                    lateout("r9") r9,
-                    lateout("r10") r10,
-                    lateout("r11") r11,
-                    lateout("r12") r12,
-                    options(nostack),
-                ),
-                super::Trap::Vmmcall => core::arch::asm!(
-                    "vmmcall",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") STATUS,
-                    in("rsi") dom,
-                    in("r8") port,
-                    lateout("r9") r9,
-                    lateout("r10") r10,
-                    lateout("r11") r11,
-                    lateout("r12") r12,
-                    options(nostack),
-                ),
-                super::Trap::Doorbell => core::arch::asm!(
-                    "out 0x99, al",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") STATUS,
-                    in("rsi") dom,
-                    in("r8") port,
-                    lateout("r9") r9,
-                    lateout("r10") r10,
-                    lateout("r11") r11,
-                    lateout("r12") r12,
-                    options(nostack),
-                ),
-            }
+            core::arch::asm!(
+            "2: vmcall",
+            ".pushsection fastabi_trap_sites, \"aR\"",
+            ".balign 4",
+            ".long 2b - .",
+            ".popsection",
+            inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
+            in("rdi") STATUS,
+            in("rsi") dom,
+            in("r8") port,
+            lateout("r9") r9,
+            lateout("r10") r10,
+            lateout("r11") r11,
+            lateout("r12") r12,
+            options(nostack),
+            );
         }
         let ret = rax as i64;
         if ret < 0 {
@@ -519,45 +507,26 @@ pub mod event_channel {
     ///
     /// Traps into the hypervisor, which acts on the guest's memory and state
     /// as the arguments say. The caller must pass arguments that are valid for
-    /// this operation and a trap that this hypervisor serves.
+    /// this operation, and have patched the traps ([`super::patch_traps`]) to
+    /// one that this hypervisor serves.
     #[allow(unused_unsafe)]
-    pub unsafe fn alloc_unbound(
-        trap: super::Trap,
-        dom: u64,
-        remote_dom: u64,
-    ) -> Result<AllocUnboundOut, i64> {
+    pub unsafe fn alloc_unbound(dom: u64, remote_dom: u64) -> Result<AllocUnboundOut, i64> {
         let rax: u64;
         let r9: u64;
         unsafe {
-            match trap {
-                super::Trap::Vmcall => core::arch::asm!(
-                    "vmcall",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") ALLOC_UNBOUND,
-                    in("rsi") dom,
-                    in("r8") remote_dom,
-                    lateout("r9") r9,
-                    options(nostack),
-                ),
-                super::Trap::Vmmcall => core::arch::asm!(
-                    "vmmcall",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") ALLOC_UNBOUND,
-                    in("rsi") dom,
-                    in("r8") remote_dom,
-                    lateout("r9") r9,
-                    options(nostack),
-                ),
-                super::Trap::Doorbell => core::arch::asm!(
-                    "out 0x99, al",
-                    inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
-                    in("rdi") ALLOC_UNBOUND,
-                    in("rsi") dom,
-                    in("r8") remote_dom,
-                    lateout("r9") r9,
-                    options(nostack),
-                ),
-            }
+            core::arch::asm!(
+            "2: vmcall",
+            ".pushsection fastabi_trap_sites, \"aR\"",
+            ".balign 4",
+            ".long 2b - .",
+            ".popsection",
+            inout("rax") HYPERCALL | super::FASTABI_MASK => rax,
+            in("rdi") ALLOC_UNBOUND,
+            in("rsi") dom,
+            in("r8") remote_dom,
+            lateout("r9") r9,
+            options(nostack),
+            );
         }
         let ret = rax as i64;
         if ret < 0 {

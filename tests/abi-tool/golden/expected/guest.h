@@ -3,12 +3,16 @@
  * Sources: set_timer_op.yml grant_table.yml sched.yml event_channel.yml
  *
  * FastABI guest stubs: one static inline function per operation,
- * xen_hypercall_<family>_<op>(trap, scalar arguments..., struct pointer).
+ * xen_hypercall_<family>_<op>(scalar arguments..., struct pointer).
  *
- * - trap: the instruction that reaches the hypervisor. Read CPUID leaf
- *   base+4: EAX bit 7 (XEN_HVM_CPUID_FASTABI) says FastABI is served, EDX
- *   lists the traps that work (FASTABI_CPUID_TRAP_*, <fastabi/trap.h>).
- *   Any other value returns -XEN_ENOSYS without trapping.
+ * - The trap: every stub traps with one 3-byte instruction, a trap site
+ *   recorded in the section fastabi_trap_sites. Before its first call the
+ *   program patches every site once, at boot, to the trap the hypervisor
+ *   serves: read CPUID leaf base+4 (EAX bit 7, XEN_HVM_CPUID_FASTABI: FastABI
+ *   is served; EDX: the traps that work, FASTABI_CPUID_TRAP_*,
+ *   <fastabi/trap.h>) and call fastabi_patch_traps() below, as Linux
+ *   patches vmcall into vmmcall once. So no stub branches on the trap.
+ *   Unpatched, a site is vmcall.
  * - Each stub loads exactly the registers its operation reads and tells
  *   the compiler exactly which ones the hypervisor writes: rax (the
  *   return value) and the declared outputs. There are no register
@@ -60,11 +64,83 @@
 #endif
 
 /*
+ * A trap site: vmcall until patched, its address recorded (relative to
+ * the entry, so position-independent code needs no relocation) in the
+ * section fastabi_trap_sites, which the linker bounds with
+ * __start_fastabi_trap_sites and __stop_fastabi_trap_sites. The section is
+ * retained ("R", SHF_GNU_RETAIN): lld's --gc-sections would drop it otherwise.
+ */
+#define FASTABI_TRAP_SITE_LEN 3
+#define FASTABI_TRAP_SITE \
+	"1:\tvmcall\n\t" \
+	".pushsection fastabi_trap_sites, \"aR\"\n\t" \
+	".balign 4\n\t" \
+	".long 1b - .\n\t" \
+	".popsection"
+
+extern const int32_t __start_fastabi_trap_sites[] __attribute__((weak, visibility("hidden")));
+extern const int32_t __stop_fastabi_trap_sites[] __attribute__((weak, visibility("hidden")));
+
+/* The bytes of trap t at a site (the doorbell padded with a nop); 0 if t is no trap. */
+static inline int fastabi_trap_site_bytes(enum fastabi_trap t, uint8_t b[FASTABI_TRAP_SITE_LEN])
+{
+	switch (t) {
+	case FASTABI_TRAP_VMCALL: /* vmcall */
+		b[0] = 0x0f, b[1] = 0x01, b[2] = 0xc1;
+		return 1;
+	case FASTABI_TRAP_VMMCALL: /* vmmcall */
+		b[0] = 0x0f, b[1] = 0x01, b[2] = 0xd9;
+		return 1;
+	case FASTABI_TRAP_DOORBELL: /* out %al, $port; nop */
+		b[0] = 0xe6, b[1] = FASTABI_DOORBELL_PORT, b[2] = 0x90;
+		return 1;
+	}
+	return 0;
+}
+
+/* How many trap sites this program (this executable or shared object) has. */
+static inline unsigned long fastabi_trap_nr_sites(void)
+{
+	return (unsigned long)(__stop_fastabi_trap_sites - __start_fastabi_trap_sites);
+}
+
+/* The address of trap site i (i < fastabi_trap_nr_sites()). */
+static inline uint8_t *fastabi_trap_site(unsigned long i)
+{
+	const int32_t *e = &__start_fastabi_trap_sites[i];
+	return (uint8_t *)(uintptr_t)((const uint8_t *)e + *e);
+}
+
+/*
+ * Patch every trap site of the program to trap t: returns how many sites
+ * it patched, or -XEN_EINVAL (and patches nothing) when t is no trap. Call
+ * it once at boot, before any FastABI call, while no other CPU runs the
+ * program's code, with the text writable (a guest kernel maps it so, or
+ * clears CR0.WP around the call). The stores are ordinary ones: the CPU
+ * that made them sees them at once, others once they serialize (their
+ * start-up does).
+ */
+static inline long fastabi_patch_traps(enum fastabi_trap t)
+{
+	uint8_t b[FASTABI_TRAP_SITE_LEN];
+
+	if (!fastabi_trap_site_bytes(t, b))
+		return -XEN_EINVAL;
+	unsigned long n = fastabi_trap_nr_sites();
+	for (unsigned long i = 0; i < n; i++) {
+		volatile uint8_t *site = fastabi_trap_site(i);
+		for (unsigned k = 0; k < FASTABI_TRAP_SITE_LEN; k++)
+			site[k] = b[k];
+	}
+	return (long)n;
+}
+
+/*
  * set_timer_op (hypercall 15, direct).
  * in: timeout=rsi
  * out: rax=return value
  */
-static inline int64_t xen_hypercall_set_timer_op(enum fastabi_trap trap,
+static inline int64_t xen_hypercall_set_timer_op(
 	uint64_t timeout)
 {
 	register uint64_t fa_rax __asm__("rax") =
@@ -72,28 +148,10 @@ static inline int64_t xen_hypercall_set_timer_op(enum fastabi_trap trap,
 	register uint64_t fa_rsi __asm__("rsi") =
 		(uint64_t)timeout;
 
-	switch (trap) {
-	case FASTABI_TRAP_VMCALL:
-		__asm__ __volatile__("vmcall"
-			: "+r"(fa_rax)
-			: "r"(fa_rsi)
-			: "memory");
-		break;
-	case FASTABI_TRAP_VMMCALL:
-		__asm__ __volatile__("vmmcall"
-			: "+r"(fa_rax)
-			: "r"(fa_rsi)
-			: "memory");
-		break;
-	case FASTABI_TRAP_DOORBELL:
-		__asm__ __volatile__("outb %%al, %[port]"
-			: "+r"(fa_rax)
-			: "r"(fa_rsi), [port] "N"(FASTABI_DOORBELL_PORT)
-			: "memory");
-		break;
-	default:
-		return -XEN_ENOSYS;
-	}
+	__asm__ __volatile__(FASTABI_TRAP_SITE
+		: "+r"(fa_rax)
+		: "r"(fa_rsi)
+		: "memory");
 	return (int64_t)fa_rax;
 }
 
@@ -106,7 +164,7 @@ static inline int64_t xen_hypercall_set_timer_op(enum fastabi_trap trap,
  * out: rax=return value, status=r12; outputs only on success
  * errors: -XEN_EINVAL
  */
-static inline int64_t xen_hypercall_grant_table_copy(enum fastabi_trap trap,
+static inline int64_t xen_hypercall_grant_table_copy(
 	struct gnttab_copy *arg)
 {
 	register uint64_t fa_rax __asm__("rax") =
@@ -127,28 +185,10 @@ static inline int64_t xen_hypercall_grant_table_copy(enum fastabi_trap trap,
 		(((uint64_t)arg->flags & UINT64_C(0xffff)) << 16);
 	register uint64_t fa_r12 __asm__("r12");
 
-	switch (trap) {
-	case FASTABI_TRAP_VMCALL:
-		__asm__ __volatile__("vmcall"
-			: "+r"(fa_rax), "=r"(fa_r12)
-			: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8), "r"(fa_r9), "r"(fa_r10), "r"(fa_r11)
-			: "memory");
-		break;
-	case FASTABI_TRAP_VMMCALL:
-		__asm__ __volatile__("vmmcall"
-			: "+r"(fa_rax), "=r"(fa_r12)
-			: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8), "r"(fa_r9), "r"(fa_r10), "r"(fa_r11)
-			: "memory");
-		break;
-	case FASTABI_TRAP_DOORBELL:
-		__asm__ __volatile__("outb %%al, %[port]"
-			: "+r"(fa_rax), "=r"(fa_r12)
-			: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8), "r"(fa_r9), "r"(fa_r10), "r"(fa_r11), [port] "N"(FASTABI_DOORBELL_PORT)
-			: "memory");
-		break;
-	default:
-		return -XEN_ENOSYS;
-	}
+	__asm__ __volatile__(FASTABI_TRAP_SITE
+		: "+r"(fa_rax), "=r"(fa_r12)
+		: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8), "r"(fa_r9), "r"(fa_r10), "r"(fa_r11)
+		: "memory");
 	if ((int64_t)fa_rax >= 0) {
 		arg->status = (__typeof__(arg->status))(fa_r12);
 	}
@@ -160,34 +200,16 @@ static inline int64_t xen_hypercall_grant_table_copy(enum fastabi_trap trap,
  * in: nothing beyond rax and rdi
  * out: rax=return value
  */
-static inline int64_t xen_hypercall_sched_yield(enum fastabi_trap trap)
+static inline int64_t xen_hypercall_sched_yield(void)
 {
 	register uint64_t fa_rax __asm__("rax") =
 		UINT64_C(29) | __HYPERVISOR_FASTABI_MASK;
 	register uint64_t fa_rdi __asm__("rdi") = UINT64_C(0);
 
-	switch (trap) {
-	case FASTABI_TRAP_VMCALL:
-		__asm__ __volatile__("vmcall"
-			: "+r"(fa_rax)
-			: "r"(fa_rdi)
-			: "memory");
-		break;
-	case FASTABI_TRAP_VMMCALL:
-		__asm__ __volatile__("vmmcall"
-			: "+r"(fa_rax)
-			: "r"(fa_rdi)
-			: "memory");
-		break;
-	case FASTABI_TRAP_DOORBELL:
-		__asm__ __volatile__("outb %%al, %[port]"
-			: "+r"(fa_rax)
-			: "r"(fa_rdi), [port] "N"(FASTABI_DOORBELL_PORT)
-			: "memory");
-		break;
-	default:
-		return -XEN_ENOSYS;
-	}
+	__asm__ __volatile__(FASTABI_TRAP_SITE
+		: "+r"(fa_rax)
+		: "r"(fa_rdi)
+		: "memory");
 	return (int64_t)fa_rax;
 }
 
@@ -196,7 +218,7 @@ static inline int64_t xen_hypercall_sched_yield(enum fastabi_trap trap)
  * in: timeout=rsi, port=r8
  * out: rax=return value
  */
-static inline int64_t xen_hypercall_sched_poll(enum fastabi_trap trap,
+static inline int64_t xen_hypercall_sched_poll(
 	uint64_t timeout,
 	evtchn_port_t port)
 {
@@ -208,28 +230,10 @@ static inline int64_t xen_hypercall_sched_poll(enum fastabi_trap trap,
 	register uint64_t fa_r8 __asm__("r8") =
 		(uint64_t)port;
 
-	switch (trap) {
-	case FASTABI_TRAP_VMCALL:
-		__asm__ __volatile__("vmcall"
-			: "+r"(fa_rax)
-			: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8)
-			: "memory");
-		break;
-	case FASTABI_TRAP_VMMCALL:
-		__asm__ __volatile__("vmmcall"
-			: "+r"(fa_rax)
-			: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8)
-			: "memory");
-		break;
-	case FASTABI_TRAP_DOORBELL:
-		__asm__ __volatile__("outb %%al, %[port]"
-			: "+r"(fa_rax)
-			: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8), [port] "N"(FASTABI_DOORBELL_PORT)
-			: "memory");
-		break;
-	default:
-		return -XEN_ENOSYS;
-	}
+	__asm__ __volatile__(FASTABI_TRAP_SITE
+		: "+r"(fa_rax)
+		: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8)
+		: "memory");
 	return (int64_t)fa_rax;
 }
 
@@ -238,7 +242,7 @@ static inline int64_t xen_hypercall_sched_poll(enum fastabi_trap trap,
  * in: port=rsi
  * out: rax=return value
  */
-static inline int64_t xen_hypercall_event_channel_send(enum fastabi_trap trap,
+static inline int64_t xen_hypercall_event_channel_send(
 	const struct evtchn_send *arg)
 {
 	register uint64_t fa_rax __asm__("rax") =
@@ -247,28 +251,10 @@ static inline int64_t xen_hypercall_event_channel_send(enum fastabi_trap trap,
 	register uint64_t fa_rsi __asm__("rsi") =
 		(uint64_t)arg->port;
 
-	switch (trap) {
-	case FASTABI_TRAP_VMCALL:
-		__asm__ __volatile__("vmcall"
-			: "+r"(fa_rax)
-			: "r"(fa_rdi), "r"(fa_rsi)
-			: "memory");
-		break;
-	case FASTABI_TRAP_VMMCALL:
-		__asm__ __volatile__("vmmcall"
-			: "+r"(fa_rax)
-			: "r"(fa_rdi), "r"(fa_rsi)
-			: "memory");
-		break;
-	case FASTABI_TRAP_DOORBELL:
-		__asm__ __volatile__("outb %%al, %[port]"
-			: "+r"(fa_rax)
-			: "r"(fa_rdi), "r"(fa_rsi), [port] "N"(FASTABI_DOORBELL_PORT)
-			: "memory");
-		break;
-	default:
-		return -XEN_ENOSYS;
-	}
+	__asm__ __volatile__(FASTABI_TRAP_SITE
+		: "+r"(fa_rax)
+		: "r"(fa_rdi), "r"(fa_rsi)
+		: "memory");
 	return (int64_t)fa_rax;
 }
 
@@ -279,7 +265,7 @@ static inline int64_t xen_hypercall_event_channel_send(enum fastabi_trap trap,
  * out: rax=return value, status=r9, vcpu=r10, u.pirq=r11,
  *   u.interdomain.port=r12; outputs only on success
  */
-static inline int64_t xen_hypercall_event_channel_status(enum fastabi_trap trap,
+static inline int64_t xen_hypercall_event_channel_status(
 	struct evtchn_status *arg)
 {
 	register uint64_t fa_rax __asm__("rax") =
@@ -294,28 +280,10 @@ static inline int64_t xen_hypercall_event_channel_status(enum fastabi_trap trap,
 	register uint64_t fa_r11 __asm__("r11");
 	register uint64_t fa_r12 __asm__("r12");
 
-	switch (trap) {
-	case FASTABI_TRAP_VMCALL:
-		__asm__ __volatile__("vmcall"
-			: "+r"(fa_rax), "=r"(fa_r9), "=r"(fa_r10), "=r"(fa_r11), "=r"(fa_r12)
-			: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8)
-			: "memory");
-		break;
-	case FASTABI_TRAP_VMMCALL:
-		__asm__ __volatile__("vmmcall"
-			: "+r"(fa_rax), "=r"(fa_r9), "=r"(fa_r10), "=r"(fa_r11), "=r"(fa_r12)
-			: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8)
-			: "memory");
-		break;
-	case FASTABI_TRAP_DOORBELL:
-		__asm__ __volatile__("outb %%al, %[port]"
-			: "+r"(fa_rax), "=r"(fa_r9), "=r"(fa_r10), "=r"(fa_r11), "=r"(fa_r12)
-			: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8), [port] "N"(FASTABI_DOORBELL_PORT)
-			: "memory");
-		break;
-	default:
-		return -XEN_ENOSYS;
-	}
+	__asm__ __volatile__(FASTABI_TRAP_SITE
+		: "+r"(fa_rax), "=r"(fa_r9), "=r"(fa_r10), "=r"(fa_r11), "=r"(fa_r12)
+		: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8)
+		: "memory");
 	if ((int64_t)fa_rax >= 0) {
 		arg->status = (__typeof__(arg->status))(fa_r9);
 		arg->vcpu = (__typeof__(arg->vcpu))(fa_r10);
@@ -331,7 +299,7 @@ static inline int64_t xen_hypercall_event_channel_status(enum fastabi_trap trap,
  * out: rax=return value, port=r9; outputs only on success
  * errors: -XEN_EINVAL, -XEN_ESRCH, -XEN_ENOSPC
  */
-static inline int64_t xen_hypercall_event_channel_alloc_unbound(enum fastabi_trap trap,
+static inline int64_t xen_hypercall_event_channel_alloc_unbound(
 	struct evtchn_alloc_unbound *arg)
 {
 	register uint64_t fa_rax __asm__("rax") =
@@ -343,28 +311,10 @@ static inline int64_t xen_hypercall_event_channel_alloc_unbound(enum fastabi_tra
 		(uint64_t)arg->remote_dom;
 	register uint64_t fa_r9 __asm__("r9");
 
-	switch (trap) {
-	case FASTABI_TRAP_VMCALL:
-		__asm__ __volatile__("vmcall"
-			: "+r"(fa_rax), "=r"(fa_r9)
-			: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8)
-			: "memory");
-		break;
-	case FASTABI_TRAP_VMMCALL:
-		__asm__ __volatile__("vmmcall"
-			: "+r"(fa_rax), "=r"(fa_r9)
-			: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8)
-			: "memory");
-		break;
-	case FASTABI_TRAP_DOORBELL:
-		__asm__ __volatile__("outb %%al, %[port]"
-			: "+r"(fa_rax), "=r"(fa_r9)
-			: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8), [port] "N"(FASTABI_DOORBELL_PORT)
-			: "memory");
-		break;
-	default:
-		return -XEN_ENOSYS;
-	}
+	__asm__ __volatile__(FASTABI_TRAP_SITE
+		: "+r"(fa_rax), "=r"(fa_r9)
+		: "r"(fa_rdi), "r"(fa_rsi), "r"(fa_r8)
+		: "memory");
 	if ((int64_t)fa_rax >= 0) {
 		arg->port = (__typeof__(arg->port))(fa_r9);
 	}

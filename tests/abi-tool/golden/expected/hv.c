@@ -252,39 +252,24 @@ const struct fastabi_op fastabi_ops[] = {
 
 const size_t fastabi_nr_ops = 7;
 
-/*
- * Binary search: first the lowest entry of the hypercall, which is its
- * direct op if it has one (subop -1 sorts first), then the sub-op from
- * there on (later hypercalls sort after every sub-op of this one). reg1 is
- * compared as the full 64-bit value.
- */
-const struct fastabi_op *fastabi_op_find(uint32_t hypercall, uint64_t subop)
-{
-	size_t lo = 0, hi = fastabi_nr_ops;
+static const struct fastabi_op *const fastabi_subops_20[6] = {
+	[5] = &fastabi_ops[1], /* grant_table copy */
+};
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (fastabi_ops[mid].hypercall < hypercall)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == fastabi_nr_ops || fastabi_ops[lo].hypercall != hypercall)
-		return NULL;
-	if (fastabi_ops[lo].subop < 0)
-		return &fastabi_ops[lo];
+static const struct fastabi_op *const fastabi_subops_29[4] = {
+	[0] = &fastabi_ops[2], /* sched yield */
+	[3] = &fastabi_ops[3], /* sched poll */
+};
 
-	hi = fastabi_nr_ops;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (fastabi_ops[mid].hypercall == hypercall &&
-		    (uint64_t)fastabi_ops[mid].subop < subop)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < fastabi_nr_ops && fastabi_ops[lo].hypercall == hypercall &&
-	    (uint64_t)fastabi_ops[lo].subop == subop)
-		return &fastabi_ops[lo];
-	return NULL;
-}
+static const struct fastabi_op *const fastabi_subops_32[7] = {
+	[4] = &fastabi_ops[4], /* event_channel send */
+	[5] = &fastabi_ops[5], /* event_channel status */
+	[6] = &fastabi_ops[6], /* event_channel alloc_unbound */
+};
+
+const struct fastabi_hypercall fastabi_by_hypercall[FASTABI_NR_HYPERCALLS] = {
+	[15] = { .direct = &fastabi_ops[0] }, /* set_timer_op */
+	[20] = { .subop = fastabi_subops_20, .nr_subops = 6 }, /* grant_table */
+	[29] = { .subop = fastabi_subops_29, .nr_subops = 4 }, /* sched */
+	[32] = { .subop = fastabi_subops_32, .nr_subops = 7 }, /* event_channel */
+};

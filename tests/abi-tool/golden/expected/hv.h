@@ -103,10 +103,33 @@ extern const struct fastabi_op fastabi_ops[];
 extern const size_t fastabi_nr_ops;
 
 /*
- * The op for a hypercall number (without the FastABI bit) and the value of
- * reg1; NULL when unknown. For a family with a direct op, reg1 is ignored.
+ * The dispatch table: fastabi_by_hypercall[hypercall] is the hypercall's
+ * direct op, or its sub-ops indexed by sub-op number (NULL where the spec
+ * has none), so that finding an op is one indexed load per level.
  */
-const struct fastabi_op *fastabi_op_find(uint32_t hypercall, uint64_t subop);
+struct fastabi_hypercall {
+	const struct fastabi_op *direct;
+	const struct fastabi_op *const *subop;
+	uint32_t nr_subops;
+};
+
+#define FASTABI_NR_HYPERCALLS 33
+extern const struct fastabi_hypercall fastabi_by_hypercall[FASTABI_NR_HYPERCALLS];
+
+/*
+ * The op for a hypercall number (without the FastABI bit) and the value of
+ * reg1; NULL when unknown. For a family with a direct op, reg1 is ignored;
+ * otherwise it is compared as the full 64-bit value.
+ */
+static inline const struct fastabi_op *fastabi_op_find(uint32_t hypercall, uint64_t subop)
+{
+	if (hypercall >= FASTABI_NR_HYPERCALLS)
+		return NULL;
+	const struct fastabi_hypercall *h = &fastabi_by_hypercall[hypercall];
+	if (h->direct)
+		return h->direct;
+	return subop < h->nr_subops ? h->subop[subop] : NULL;
+}
 
 /*
  * Core functions, <family>__<op>: scalar parameters in register order

@@ -15,16 +15,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
 
 #include "fastabi_guest.h"
 
-enum st_mode { ST_SUCCESS, ST_ERRNO, ST_BAD_TRAP };
-static const char *const st_mode_name[] = { "success", "errno", "bad-trap" };
+enum st_mode { ST_SUCCESS, ST_ERRNO };
+static const char *const st_mode_name[] = { "success", "errno" };
 static const char *const st_trap_name[] = { "vmcall", "vmmcall", "doorbell" };
-/* A trap value the stubs do not know: they must return -XEN_ENOSYS. */
+/* A trap value fastabi_patch_traps() must refuse, patching nothing. */
 #define ST_BAD_TRAP_VALUE ((enum fastabi_trap)0x7f)
 
 /* Child exit status bits. */
@@ -236,7 +237,8 @@ static void st_expect(enum fastabi_trap trap, enum st_mode mode, uint64_t rax, i
 static void st_arm(enum st_mode mode)
 {
 	st.traps = 0;
-	st.armed = mode != ST_BAD_TRAP;
+	(void)mode;
+	st.armed = 1;
 }
 
 /* The kept values after the call. */
@@ -249,14 +251,6 @@ static void st_check_live(struct st_ck *ck, uint64_t sum)
 /* The trap, the input registers and the return value. */
 static void st_check_call(struct st_ck *ck, int64_t ret, const char *const *what)
 {
-	if (ck->mode == ST_BAD_TRAP) {
-		if (st.traps != 0)
-			st_fail(ck, ST_FAILED, "an invalid trap value trapped");
-		if (ret != -XEN_ENOSYS)
-			st_fail(ck, ST_FAILED, "an invalid trap value returned %lld, not -XEN_ENOSYS",
-				(long long)ret);
-		return;
-	}
 	if (st.traps != 1) {
 		st_fail(ck, ST_FAILED, "trapped %d times, not once", st.traps);
 		return;
@@ -298,7 +292,7 @@ static __attribute__((noinline)) int st_run_0(enum fastabi_trap trap, enum st_mo
 		ST_LIVE_LOAD;
 		const uint64_t v2 = (uint64_t)p_timeout;
 		st_arm(mode);
-		ret = xen_hypercall_set_timer_op(mode == ST_BAD_TRAP ? ST_BAD_TRAP_VALUE : trap, p_timeout);
+		ret = xen_hypercall_set_timer_op(p_timeout);
 		st.armed = 0;
 		const uint64_t k = st_key;
 		st_check_live(&ck, ST_LIVE_SUM(k));
@@ -358,7 +352,7 @@ static __attribute__((noinline)) int st_run_1(enum fastabi_trap trap, enum st_mo
 		const uint64_t v5 = (((uint64_t)arg.dest.domid & UINT64_C(0xffff)) << 0) | (((uint64_t)arg.dest.offset & UINT64_C(0xffff)) << 16);
 		const uint64_t v6 = (((uint64_t)arg.len & UINT64_C(0xffff)) << 0) | (((uint64_t)arg.flags & UINT64_C(0xffff)) << 16);
 		st_arm(mode);
-		ret = xen_hypercall_grant_table_copy(mode == ST_BAD_TRAP ? ST_BAD_TRAP_VALUE : trap, &arg);
+		ret = xen_hypercall_grant_table_copy(&arg);
 		st.armed = 0;
 		const uint64_t k = st_key;
 		st_check_live(&ck, ST_LIVE_SUM(k));
@@ -388,7 +382,7 @@ static __attribute__((noinline)) int st_run_2(enum fastabi_trap trap, enum st_mo
 	{
 		ST_LIVE_LOAD;
 		st_arm(mode);
-		ret = xen_hypercall_sched_yield(mode == ST_BAD_TRAP ? ST_BAD_TRAP_VALUE : trap);
+		ret = xen_hypercall_sched_yield();
 		st.armed = 0;
 		const uint64_t k = st_key;
 		st_check_live(&ck, ST_LIVE_SUM(k));
@@ -420,7 +414,7 @@ static __attribute__((noinline)) int st_run_3(enum fastabi_trap trap, enum st_mo
 		const uint64_t v2 = (uint64_t)p_timeout;
 		const uint64_t v3 = (uint64_t)p_port;
 		st_arm(mode);
-		ret = xen_hypercall_sched_poll(mode == ST_BAD_TRAP ? ST_BAD_TRAP_VALUE : trap, p_timeout, p_port);
+		ret = xen_hypercall_sched_poll(p_timeout, p_port);
 		st.armed = 0;
 		const uint64_t k = st_key;
 		st_check_live(&ck, ST_LIVE_SUM(k));
@@ -451,7 +445,7 @@ static __attribute__((noinline)) int st_run_4(enum fastabi_trap trap, enum st_mo
 		ST_LIVE_LOAD;
 		const uint64_t v2 = (uint64_t)arg.port;
 		st_arm(mode);
-		ret = xen_hypercall_event_channel_send(mode == ST_BAD_TRAP ? ST_BAD_TRAP_VALUE : trap, &arg);
+		ret = xen_hypercall_event_channel_send(&arg);
 		st.armed = 0;
 		const uint64_t k = st_key;
 		st_check_live(&ck, ST_LIVE_SUM(k));
@@ -501,7 +495,7 @@ static __attribute__((noinline)) int st_run_5(enum fastabi_trap trap, enum st_mo
 		const uint64_t v2 = (uint64_t)arg.dom;
 		const uint64_t v3 = (uint64_t)arg.port;
 		st_arm(mode);
-		ret = xen_hypercall_event_channel_status(mode == ST_BAD_TRAP ? ST_BAD_TRAP_VALUE : trap, &arg);
+		ret = xen_hypercall_event_channel_status(&arg);
 		st.armed = 0;
 		const uint64_t k = st_key;
 		st_check_live(&ck, ST_LIVE_SUM(k));
@@ -547,7 +541,7 @@ static __attribute__((noinline)) int st_run_6(enum fastabi_trap trap, enum st_mo
 		const uint64_t v2 = (uint64_t)arg.dom;
 		const uint64_t v3 = (uint64_t)arg.remote_dom;
 		st_arm(mode);
-		ret = xen_hypercall_event_channel_alloc_unbound(mode == ST_BAD_TRAP ? ST_BAD_TRAP_VALUE : trap, &arg);
+		ret = xen_hypercall_event_channel_alloc_unbound(&arg);
 		st.armed = 0;
 		const uint64_t k = st_key;
 		st_check_live(&ck, ST_LIVE_SUM(k));
@@ -613,6 +607,66 @@ static int st_probe(enum fastabi_trap trap, char *why, size_t n)
 	return 0;
 }
 
+/* Make the page of every trap site writable (and still executable). */
+static int st_text_writable(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	for (unsigned long i = 0; i < fastabi_trap_nr_sites(); i++) {
+		uintptr_t a = (uintptr_t)fastabi_trap_site(i);
+		uintptr_t first = a & ~(uintptr_t)(page - 1);
+		size_t len = (size_t)(a + FASTABI_TRAP_SITE_LEN - first);
+		if (mprotect((void *)first, len, PROT_READ | PROT_WRITE | PROT_EXEC) != 0) {
+			perror("mprotect of a trap site's page");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Patch every stub's trap site to trap, as a guest does once at boot. */
+static int st_patch(enum fastabi_trap trap)
+{
+	long n = fastabi_patch_traps(trap);
+	if (n < 0 || (unsigned long)n != fastabi_trap_nr_sites()) {
+		printf("  fastabi_patch_traps(%s) returned %ld, not the %lu sites\n", st_trap_name[trap],
+		       n, fastabi_trap_nr_sites());
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A value that is no trap is refused and no site changes; every stub has
+ * a site (nr_ops of them at least).
+ */
+static int st_check_sites(unsigned long nr_ops)
+{
+	unsigned long n = fastabi_trap_nr_sites();
+	int bad = 0;
+	if (n < nr_ops) {
+		printf("FAIL trap sites: %lu for %lu stubs\n", n, nr_ops);
+		return 1;
+	}
+	if (st_patch(FASTABI_TRAP_VMMCALL) != 0)
+		return 1;
+	long r = fastabi_patch_traps(ST_BAD_TRAP_VALUE);
+	if (r != -XEN_EINVAL) {
+		printf("FAIL fastabi_patch_traps(0x7f) returned %ld, not -XEN_EINVAL\n", r);
+		bad = 1;
+	}
+	for (unsigned long i = 0; i < n; i++) {
+		const uint8_t *s = fastabi_trap_site(i);
+		if (s[0] != 0x0f || s[1] != 0x01 || s[2] != 0xd9) {
+			printf("FAIL trap site %lu changed by a refused patch: %02x %02x %02x\n", i,
+			       s[0], s[1], s[2]);
+			bad = 1;
+		}
+	}
+	if (!bad)
+		printf("PASS trap sites: %lu, patched to vmmcall; a value that is no trap refused, nothing changed\n", n);
+	return bad;
+}
+
 /* Run one op in every trap and mode in a child; its status bits, or a crash. */
 static int st_run(const struct st_op *op, const enum fastabi_trap *traps, int nr_traps, int *crash)
 {
@@ -626,8 +680,11 @@ static int st_run(const struct st_op *op, const enum fastabi_trap *traps, int nr
 		int flags = 0;
 		alarm(10);
 		for (int t = 0; t < nr_traps; t++)
-			for (int m = ST_SUCCESS; m <= ST_BAD_TRAP; m++)
+			for (int m = ST_SUCCESS; m <= ST_ERRNO; m++) {
+				if (st_patch(traps[t]) != 0)
+					_exit(ST_FAILED);
 				flags |= op->run(traps[t], (enum st_mode)m);
+			}
 		fflush(stdout);
 		_exit(flags);
 	}
@@ -670,6 +727,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	st_live_init();
+	if (st_text_writable() != 0)
+		return 2;
 
 	enum fastabi_trap traps[3];
 	int nr_traps = 0;
@@ -691,6 +750,10 @@ int main(int argc, char **argv)
 		printf("# --clobber: the handler changes every argument register that is not an output\n");
 
 	int passed = 0, failed = 0, detected = 0;
+	unsigned long nr_ops = 0;
+	for (size_t i = 0; i < sizeof(st_ops) / sizeof(st_ops[0]); i++)
+		nr_ops += st_ops[i].run != NULL;
+	int sites_bad = st_check_sites(nr_ops);
 	for (size_t i = 0; i < sizeof(st_ops) / sizeof(st_ops[0]); i++) {
 		int crash = 0;
 		if (!st_ops[i].run)
@@ -714,8 +777,10 @@ int main(int argc, char **argv)
 			printf(" (values kept across the call changed)");
 		printf("\n");
 	}
-	printf("%d passed, %d failed (%d ops, %d trap%s, 3 modes each)\n", passed, failed,
+	printf("%d passed, %d failed (%d ops, %d trap%s, 2 modes each)\n", passed, failed,
 	       passed + failed, nr_traps, nr_traps == 1 ? "" : "s");
+	if (sites_bad)
+		return 1;
 	if (!clobber)
 		return failed == 0 ? 0 : 1;
 	if (detected) {
