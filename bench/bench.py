@@ -315,6 +315,7 @@ def idle_domains(fastabi, elf, n, tmp):
             fh.write('name = "idle%d"\ntype = "pvh"\nkernel = "%s"\nmemory = 16\nvcpus = 1\n'
                      % (i, elf))
         cfgs.append(path)
+    t0 = time.perf_counter()
     p = subprocess.Popen([fastabi, 'create'] + cfgs + ['--timeout', '120'],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen, lines = 0, []
@@ -327,11 +328,16 @@ def idle_domains(fastabi, elf, n, tmp):
     if seen < n:
         p.wait()
         return None, ' '.join(lines[-2:])
+    started_ms = (time.perf_counter() - t0) * 1000
     time.sleep(0.2)  # every vCPU into SCHEDOP_block
     st = status_kib(p.pid)
+    st['started_ms'] = started_ms
     p.kill()
     p.wait()
     return st, None
+
+
+SCALE_COUNTS = [1, 8, 32, 128]
 
 
 def scale(fastabi, elf, counts):
@@ -351,7 +357,8 @@ def scale(fastabi, elf, counts):
                          'median': v, 'p10': v, 'p90': v, 'p99': v, 'n': 1, 'domains': n,
                          'guest_touched_mib': round(st['RssShmem'] / 1024 / n, 3),
                          'threads': st['Threads'],
-                         'process_rss_mib': round(st['VmRSS'] / 1024, 3)})
+                         'process_rss_mib': round(st['VmRSS'] / 1024, 3),
+                         'all_idle_after_ms': round(st['started_ms'], 1)})
     if ran:
         figs.append({'metric': 'max_domains', 'abi': None, 'op': 'idle', 'unit': 'count',
                      'median': ran, 'p10': ran, 'p90': ran, 'p99': ran, 'n': 1,
@@ -578,7 +585,7 @@ def main():
     figs += ring_throughput(a.build, nring)
     progress('memory and scale: idle domains in one process')
     idle = os.path.join(a.build, 'guest', 'tests', 'bench-idle.elf')
-    figs += scale(fastabi, idle, [1, 8, 15, 32, 128])
+    figs += scale(fastabi, idle, SCALE_COUNTS)
     progress('cold start of the smallest guest (%d runs)' % ncold)
     figs += cold_start(fastabi, hello, ncold)
 
@@ -616,7 +623,9 @@ def main():
             'rss_per_domain': 'idle domains (16 MiB, 1 vCPU, blocked in SCHEDOP_block) in one '
                               '`fastabi create`: the process\'s RssAnon / domains (guest RAM '
                               'is a memfd, RssShmem, reported as guest_touched_mib)',
-            'max_domains': 'the most idle domains of 1, 8, 15, 32, 128 one process ran',
+            'max_domains': 'the most idle domains of %s one process ran (each count a '
+                           'new process; all_idle_after_ms: from its start until every '
+                           'domain said it blocks)' % ', '.join(map(str, SCALE_COUNTS)),
             'cold_start': 'wall time of `fastabi run hello.elf`, process start to exit (op '
                           'hello); its parts from --stats: vmm_build (vmm__init to the vCPUs '
                           'starting), guest_run (first guest instruction to shutdown), '

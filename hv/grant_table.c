@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "fastabi_hv.h"
 
@@ -21,6 +22,7 @@
 
 #include "grant_table.h"
 #include "hv.h"
+#include "sched_vcpu.h"
 
 #define MAPTRACK_NONE UINT32_MAX
 #define MAPTRACK_FIRST 64
@@ -47,25 +49,41 @@ unsigned gnttab__nr_entries(const struct gnttab_domain *gt)
 
 /* ---- per-domain state ---- */
 
+/*
+ * Fresh anonymous pages: zero without being touched, so a table the guest
+ * never fills costs no host memory (32 frames by default: 128 KiB per
+ * domain that an idle domain would otherwise keep resident).
+ */
 static void *page_alloc(size_t pages)
 {
 	if (!pages)
 		return NULL;
-	void *p = aligned_alloc(PAGE_SIZE, pages * PAGE_SIZE);
+	void *p = mmap(NULL, pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void page_free(void *p, size_t pages)
+{
 	if (p)
-		memset(p, 0, pages * PAGE_SIZE);
-	return p;
+		munmap(p, pages * PAGE_SIZE);
+}
+
+static size_t active_pages(unsigned max_frames)
+{
+	size_t bytes = (size_t)max_frames * GNTTAB_V1_PER_FRAME * sizeof(struct gnttab_active);
+	return (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
 }
 
 static void gt_free(struct gnttab_domain *gt)
 {
-	free(gt->shared);
-	free(gt->status);
+	page_free(gt->shared, gt->max_frames);
+	page_free(gt->status, gt->max_status_frames);
 	free(gt->frame_gfn);
 	free(gt->status_gfn);
 	free(gt->frame_placed);
 	free(gt->status_placed);
-	free(gt->active);
+	page_free(gt->active, active_pages(gt->max_frames));
 	free(gt->maptrack);
 	free(gt);
 }
@@ -101,7 +119,7 @@ int gnttab__domain_init(struct domain *d)
 	gt->status_gfn = calloc(gt->max_status_frames, sizeof(*gt->status_gfn));
 	gt->frame_placed = calloc(max_frames, sizeof(*gt->frame_placed));
 	gt->status_placed = calloc(gt->max_status_frames, sizeof(*gt->status_placed));
-	gt->active = calloc((size_t)max_frames * GNTTAB_V1_PER_FRAME, sizeof(*gt->active));
+	gt->active = page_alloc(active_pages(max_frames)); /* 384 KiB by default: see page_alloc */
 	if (!gt->shared || !gt->status || !gt->frame_gfn || !gt->status_gfn ||
 	    !gt->frame_placed || !gt->status_placed || !gt->active) {
 		gt_free(gt);
@@ -915,53 +933,64 @@ void gnttab__copy_normalise(struct gnttab_copy *c)
 		c->dest.u.gmfn = c->dest.u.ref;
 }
 
+bool gnttab__preempt(struct hv_vcpu *v, unsigned work)
+{
+	return work >= GNTTAB_BATCH_WORK || sched__events_need_delivery(v);
+}
+
 static int64_t batch(struct hv_vcpu *v, struct fastabi_gnttab_batch *arg, enum batch_kind k)
 {
 	struct guestmem *gm = &v->d->mem;
 	size_t size = batch_size(k);
-	union batch_entry e[GNTTAB_BATCH_STEP];
+	uint8_t page[PAGE_SIZE];
 
 	if (arg->page_gpa & (PAGE_SIZE - 1) || arg->count > PAGE_SIZE / size ||
 	    arg->done > arg->count)
 		return -XEN_EINVAL;
 	uint32_t n = arg->count - arg->done;
-	if (n > GNTTAB_BATCH_STEP)
-		n = GNTTAB_BATCH_STEP;
 	if (!n)
 		return 0;
 
 	/*
-	 * Read this step's entries in one go: an unshared (confidential) or
-	 * unmapped page is refused before any of them takes effect. The share
-	 * set changes only under the domain's lock, so the writes back cannot fail once
-	 * the read worked.
+	 * Read the entries left in one go (they lie in one page): an unshared
+	 * (confidential) or unmapped page is refused before any of them takes
+	 * effect. The share set changes only under the domain's lock, so the
+	 * writes back cannot fail once the read worked.
 	 */
 	uint64_t base = arg->page_gpa + (uint64_t)arg->done * size;
+	int rc = guestmem__read(gm, gpa(base), page, (size_t)n * size);
+	if (rc)
+		return rc;
+	unsigned work = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		int rc = guestmem__read(gm, gpa(base + i * size), &e[i], size);
-		if (rc)
-			return rc;
-	}
-	for (uint32_t i = 0; i < n; i++) {
+		if (i && gnttab__preempt(v, work)) {
+			arg->done += i;
+			return -FASTABI_ERESTART;
+		}
+		union batch_entry e;
+		memcpy(&e, page + (size_t)i * size, size);
 		switch (k) {
 		case BATCH_MAP:
-			grant_table__map_grant_ref(v, &e[i].map);
+			grant_table__map_grant_ref(v, &e.map);
+			work += gnttab__work(true, 0);
 			break;
 		case BATCH_UNMAP:
-			grant_table__unmap_grant_ref(v, &e[i].unmap);
+			grant_table__unmap_grant_ref(v, &e.unmap);
+			work += gnttab__work(true, 0);
 			break;
 		case BATCH_COPY:
-			gnttab__copy_normalise(&e[i].copy);
-			grant_table__copy(v, &e[i].copy);
+			gnttab__copy_normalise(&e.copy);
+			grant_table__copy(v, &e.copy);
+			work += gnttab__work(false, e.copy.len);
 			break;
 		}
-		int rc = guestmem__write(gm, gpa(base + i * size + batch_out_offset(k)),
-					 (uint8_t *)&e[i] + batch_out_offset(k), batch_out_len(k));
+		rc = guestmem__write(gm, gpa(base + i * size + batch_out_offset(k)),
+				     (uint8_t *)&e + batch_out_offset(k), batch_out_len(k));
 		if (rc)
 			return rc; /* cannot happen (see above); the guest keeps its registers */
 	}
-	arg->done += n;
-	return arg->done == arg->count ? 0 : -FASTABI_ERESTART;
+	arg->done = arg->count;
+	return 0;
 }
 
 int64_t grant_table__map_batch(struct hv_vcpu *v, struct fastabi_gnttab_batch *arg)

@@ -35,7 +35,11 @@
 #include "guestmem.h"
 #include "types.h"
 
-#define HV_MAX_DOMAINS 16
+/*
+ * Domain ids 0..HV_MAX_DOMAINS-1 (`fastabi create` uses 1..255). Loops over
+ * every domain stop at domid_end, so a world of few domains pays for few.
+ */
+#define HV_MAX_DOMAINS 256
 #define HV_MAX_VCPUS 8
 #define HV_NAME_MAX 32
 /* HVM params are indexed below this (HVM_NR_PARAMS in Xen's params.h). */
@@ -298,6 +302,7 @@ struct hv {
 	 */
 	pthread_mutex_t domains_lock;
 	struct domain *domains[HV_MAX_DOMAINS]; /* [hv] index = domid; read atomically */
+	unsigned domid_end; /* [hv] 1 + the highest domid ever created; only grows */
 	/*
 	 * [const] The host's online CPUs (sched_pin_override's bound), read once
 	 * by hv__init: a hypercall must not open /sys (the VMM's vCPU threads

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "vmm.h"
 #include "xlcfg.h"
@@ -348,6 +349,37 @@ static enum xlcfg_event stop_event(const struct vmm_domain *vd)
 }
 
 /*
+ * Each domain holds a KVM VM fd, one fd per vCPU and its RAM's memfd; the
+ * process has a few of its own (stdio, /dev/kvm, the timer, the control
+ * socket, the backends' files). Many domains exceed the usual soft limit
+ * of 1024 open files: it is raised as far as the hard limit allows, and a
+ * hard limit that is too low is said before anything is built.
+ */
+static int fd_limit(const struct xlcfg *x, unsigned nr)
+{
+	rlim_t need = 64;
+	struct rlimit rl;
+
+	for (unsigned i = 0; i < nr; i++)
+		need += 3 + x[i].cfg.vcpus;
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		fprintf(stderr, "fastabi create: %u domains need about %llu open files; the hard "
+			"limit is %llu (ulimit -Hn): raise it, or start fewer domains per process\n",
+			nr, (unsigned long long)need, (unsigned long long)rl.rlim_max);
+		return -1;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {
+		fprintf(stderr, "fastabi create: cannot raise the open-file limit to %llu: %s\n",
+			(unsigned long long)rl.rlim_max, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * `fastabi create FILE.cfg ...`: every file is read and checked before
  * any domain is built, and every domain is built before any runs; domain
  * ids are 1..N in file order (the VMM is dom0). docs/config.md.
@@ -418,7 +450,7 @@ static int cmd_create(int argc, char **argv)
 					x[j].name, files[i], x[i].name_line);
 				failed = true;
 			}
-	if (failed)
+	if (failed || fd_limit(x, nr))
 		goto out;
 
 	struct vmm vmm;

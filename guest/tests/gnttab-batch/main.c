@@ -2,8 +2,9 @@
  * Grant batches: the FastABI map_batch, unmap_batch and copy_batch (a page
  * of packed Xen structs) against the legacy array forms of map_grant_ref,
  * unmap_grant_ref and copy with the same entries, all on grants of our own
- * frames to ourselves. Every batch is longer than one continuation step
- * (16 entries), holds entries that fail, and is checked entry by entry:
+ * frames to ourselves. Every batch holds entries that fail, and is checked
+ * entry by entry (a batch continues only past a trap's work budget, 64
+ * maps, or with an event to deliver: tests/hv/grant_table covers that):
  * status, handle, what a mapping shows (and a write through a writable
  * one), the busy bits left in the grant entries, and copies arranged so
  * that an entry done twice or skipped changes the result. Then a single
