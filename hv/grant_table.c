@@ -746,7 +746,6 @@ static int16_t access_status(int rc)
 
 static int16_t do_copy(struct hv_vcpu *v, struct gnttab_copy *arg)
 {
-	uint8_t buf[PAGE_SIZE];
 	struct copy_side src, dst;
 
 	if (arg->flags & ~(GNTCOPY_source_gref | GNTCOPY_dest_gref))
@@ -764,12 +763,20 @@ static int16_t do_copy(struct hv_vcpu *v, struct gnttab_copy *arg)
 		copy_side_put(&src, false);
 		return st;
 	}
-	/* Through each domain's guestmem: confidential domains' rules apply on both sides. */
-	int rc = guestmem__read(&src.d->mem, src.at, buf, arg->len);
+	/*
+	 * Through each domain's guestmem (confidential domains' rules apply on
+	 * both sides), host page to host page: each side lies in one page, so
+	 * in one region, and needs no bounce buffer. memmove: a copy within one
+	 * page of one domain may overlap itself.
+	 */
+	uint8_t *from, *to;
+	int rc = arg->len ? guestmem__host_range(&src.d->mem, src.at, arg->len, &from) : 0;
+	if (!rc && arg->len)
+		rc = guestmem__host_range(&dst.d->mem, dst.at, arg->len, &to);
 	if (rc)
 		st = access_status(rc);
-	else if ((rc = guestmem__write(&dst.d->mem, dst.at, buf, arg->len)))
-		st = access_status(rc);
+	else if (arg->len)
+		memmove(to, from, arg->len);
 	copy_side_put(&dst, true);
 	copy_side_put(&src, false);
 	return st;
@@ -940,9 +947,7 @@ bool gnttab__preempt(struct hv_vcpu *v, unsigned work)
 
 static int64_t batch(struct hv_vcpu *v, struct fastabi_gnttab_batch *arg, enum batch_kind k)
 {
-	struct guestmem *gm = &v->d->mem;
 	size_t size = batch_size(k);
-	uint8_t page[PAGE_SIZE];
 
 	if (arg->page_gpa & (PAGE_SIZE - 1) || arg->count > PAGE_SIZE / size ||
 	    arg->done > arg->count)
@@ -952,13 +957,16 @@ static int64_t batch(struct hv_vcpu *v, struct fastabi_gnttab_batch *arg, enum b
 		return 0;
 
 	/*
-	 * Read the entries left in one go (they lie in one page): an unshared
-	 * (confidential) or unmapped page is refused before any of them takes
-	 * effect. The share set changes only under the domain's lock, so the
-	 * writes back cannot fail once the read worked.
+	 * The entries left lie in one page: checked once (an unshared, i.e.
+	 * confidential, or unmapped page is refused before any entry takes
+	 * effect), then each entry is copied in before it is used (the guest
+	 * may change the page meanwhile) and its results written back in place.
+	 * The share set and the memory map change only under the domain's
+	 * lock, which this call holds, so the page stays valid throughout.
 	 */
-	uint64_t base = arg->page_gpa + (uint64_t)arg->done * size;
-	int rc = guestmem__read(gm, gpa(base), page, (size_t)n * size);
+	uint8_t *page;
+	int rc = guestmem__host_range(&v->d->mem, gpa(arg->page_gpa + (uint64_t)arg->done * size),
+				      (size_t)n * size, &page);
 	if (rc)
 		return rc;
 	unsigned work = 0;
@@ -968,7 +976,8 @@ static int64_t batch(struct hv_vcpu *v, struct fastabi_gnttab_batch *arg, enum b
 			return -FASTABI_ERESTART;
 		}
 		union batch_entry e;
-		memcpy(&e, page + (size_t)i * size, size);
+		uint8_t *at = page + (size_t)i * size;
+		memcpy(&e, at, size);
 		switch (k) {
 		case BATCH_MAP:
 			grant_table__map_grant_ref(v, &e.map);
@@ -984,10 +993,8 @@ static int64_t batch(struct hv_vcpu *v, struct fastabi_gnttab_batch *arg, enum b
 			work += gnttab__work(false, e.copy.len);
 			break;
 		}
-		rc = guestmem__write(gm, gpa(base + i * size + batch_out_offset(k)),
-				     (uint8_t *)&e + batch_out_offset(k), batch_out_len(k));
-		if (rc)
-			return rc; /* cannot happen (see above); the guest keeps its registers */
+		memcpy(at + batch_out_offset(k), (uint8_t *)&e + batch_out_offset(k),
+		       batch_out_len(k));
 	}
 	arg->done = arg->count;
 	return 0;
