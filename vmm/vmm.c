@@ -232,8 +232,9 @@ static void finish_domain(struct vmm_domain *vd)
  * hold a pointer to it (there is no teardown of a single domain while
  * others run yet). A new domain is built from the same configuration, so
  * it gets the next free id, as xl's restart gets a new domid from Xen, and
- * starts. When no id is left (HV_MAX_DOMAINS over the process's life) or
- * the build fails, the domain ends with the status of its shutdown.
+ * starts. After VMM_MAX_RESTARTS restarts in the process, when no id is
+ * left, or when the build fails, the domain ends with the status of its
+ * shutdown.
  */
 static void restart_domains(struct vmm *vmm)
 {
@@ -243,14 +244,20 @@ static void restart_domains(struct vmm *vmm)
 			continue;
 		vd->restart = false;
 		finish_domain(vd);
-		bool started = vmm->nr_retired < HV_MAX_DOMAINS &&
-			       vmm__add_domain(vmm, &vd->cfg, &nd) == 0 && start_domain(nd) == 0;
+		bool limit = vmm->nr_retired == VMM_MAX_RESTARTS;
+		bool started = !limit && vmm__add_domain(vmm, &vd->cfg, &nd) == 0 &&
+			       start_domain(nd) == 0;
 		if (!started) {
 			if (nd)
 				vmm_domain__stop(nd, VMM_EXIT_CRASH, "could not start");
-			util__err("[%s] domain %u: %s: cannot restart it (why: above; %u restarts so "
-				 "far, ids 1..%u)", vd->name, i, vd->stop_why, vmm->nr_retired,
-				 HV_MAX_DOMAINS - 1);
+			if (limit)
+				util__err("[%s] domain %u: %s: cannot restart it (%u restarts so far, "
+					 "the most one process does)", vd->name, i, vd->stop_why,
+					 vmm->nr_retired);
+			else
+				util__err("[%s] domain %u: %s: cannot restart it (why: above; %u "
+					 "restarts so far)", vd->name, i, vd->stop_why,
+					 vmm->nr_retired);
 			pthread_mutex_lock(&vmm->lock);
 			vmm->nr_running--;
 			pthread_mutex_unlock(&vmm->lock);

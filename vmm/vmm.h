@@ -240,6 +240,14 @@ struct vmm_domain {
 	bool killed;       /* destroyed for the others (domain__kill): reap_domains */
 };
 
+/*
+ * Restarts (xl's on_* = "restart") over the life of the process: each
+ * keeps the stopped domain, its id and its memory until the process ends,
+ * so a guest that keeps rebooting must end somewhere. xl has no guard;
+ * this one stays what the domain table allowed when it held 16 domains.
+ */
+#define VMM_MAX_RESTARTS 14
+
 struct vmm {
 	int kvm_fd;
 	int vcpu_mmap_size;
@@ -260,7 +268,7 @@ struct vmm {
 	bool restart_pending;  /* a domain waits to be rebuilt (restart_domains) */
 	bool reap_pending;     /* a domain stopped for good: reap_domains tears it down */
 	/* Domains replaced by a restart: kept, stopped, until vmm__destroy. */
-	struct vmm_domain *retired[HV_MAX_DOMAINS];
+	struct vmm_domain *retired[VMM_MAX_RESTARTS];
 	unsigned nr_retired;
 
 	struct timer timer; /* timer.c */
