@@ -160,6 +160,40 @@ int vmm__add_domain(struct vmm *vmm, const struct vmm_domain_config *cfg, struct
 	return 0;
 }
 
+/*
+ * Where the time went, for the cold-start benchmark (docs/benchmarks.md):
+ * each build step's share, the vCPU's start, the guest's run, and what the
+ * process did before vmm__init (main_at: CLOCK_MONOTONIC at main(), which
+ * the benchmark compares with its own clock at the exec).
+ */
+static void timeline(struct vmm_domain *vd)
+{
+	static const char *const names[VMM_NR_PHASES] = {
+		[VMM_PHASE_CORE] = "init+core+RAM", [VMM_PHASE_ELF] = "ELF",
+		[VMM_PHASE_BOOTINFO] = "bootinfo", [VMM_PHASE_KVM_VM] = "KVM VM",
+		[VMM_PHASE_MEMSLOTS] = "memslots", [VMM_PHASE_VCPUS] = "vCPUs",
+		[VMM_PHASE_BOOTED] = "boot state", [VMM_PHASE_FIRST_RUN] = "threads",
+		[VMM_PHASE_STOPPED] = "guest",
+	};
+	struct vmm *vmm = vd->vmm;
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "main %.3f",
+			 vmm->main_ns && vmm->main_ns <= vmm->t0_ns
+				 ? (double)(vmm->t0_ns - vmm->main_ns) / 1e6 : 0.0);
+	uint64_t prev = 0; /* vmm__now() counts from vmm__init */
+
+	for (unsigned i = 0; i < VMM_NR_PHASES && n > 0 && (size_t)n < sizeof(buf); i++) {
+		uint64_t t = vd->phase_ns[i];
+		if (!t || t < prev)
+			continue; /* not reached, or a restarted domain's build after the run */
+		n += snprintf(buf + n, sizeof(buf) - (size_t)n, ", %s %.3f", names[i],
+			      (double)(t - prev) / 1e6);
+		prev = t;
+	}
+	util__err("[%s] timeline (ms): %s; report at %.3f; main_at %llu", vd->name, buf,
+		  (double)vmm__now(vmm) / 1e6, (unsigned long long)vmm->main_ns);
+}
+
 static void report(struct vmm_domain *vd)
 {
 	uint64_t exits = 0, calls = 0, emulated = 0;
@@ -190,6 +224,7 @@ static void report(struct vmm_domain *vd)
 			 (unsigned long long)exits, (unsigned long long)calls,
 			 (unsigned long long)emulated, (double)vd->vmm->run_ns / 1e6,
 			 (double)(vmm__now(vd->vmm) - vd->vmm->run_ns) / 1e6);
+		timeline(vd);
 		char insn[256];
 		insn_kvm__report(vd, insn, sizeof(insn));
 		util__err("[%s] instructions the VMM completed: %s", vd->name, insn);

@@ -191,8 +191,26 @@ struct vmm_vcpu {
 	uint64_t nr_insn[VMM_INSN_CLASSES]; /* completed by the VMM, per class (insn/insn.h) */
 };
 
+/*
+ * Where a domain's build and run spend their time (--stats "timeline"):
+ * vmm__now() at the end of each build step, its first KVM_RUN and its stop.
+ */
+enum vmm_phase {
+	VMM_PHASE_CORE,     /* core domain, guest RAM (memfd), special pages */
+	VMM_PHASE_ELF,      /* the kernel loaded */
+	VMM_PHASE_BOOTINFO, /* ring pages, modules, hvm_start_info */
+	VMM_PHASE_KVM_VM,   /* /dev/kvm (first domain), KVM_CREATE_VM, capabilities */
+	VMM_PHASE_MEMSLOTS,
+	VMM_PHASE_VCPUS,    /* KVM_CREATE_VCPU, CPUID, MSR filter, run mmap */
+	VMM_PHASE_BOOTED,   /* TSC, the boot vCPU's registers */
+	VMM_PHASE_FIRST_RUN, /* vCPU 0 about to enter KVM_RUN the first time */
+	VMM_PHASE_STOPPED,
+	VMM_NR_PHASES
+};
+
 struct vmm_domain {
 	struct vmm *vmm;
+	uint64_t phase_ns[VMM_NR_PHASES]; /* vmm__now(); 0: not reached */
 	struct vmm_domain_config cfg;
 	char name[HV_NAME_MAX];
 	struct domain *d;
@@ -255,6 +273,7 @@ struct vmm {
 	bool emulation_failure_bytes; /* KVM_CAP_EXIT_ON_EMULATION_FAILURE enabled */
 	uint64_t t0_ns;               /* CLOCK_MONOTONIC at start: hv__now() counts from here */
 	uint64_t run_ns;              /* vmm__now() when the vCPUs started (FASTABI_STATS) */
+	uint64_t main_ns;             /* CLOCK_MONOTONIC at main() (main.c), for the timeline */
 	bool trace;                   /* --trace, FASTABI_TRACE: every hypercall on stderr */
 	bool stats;                   /* --stats, FASTABI_STATS: counters at exit */
 	struct hv hv;
