@@ -1,8 +1,10 @@
 /*
  * The call benchmark (docs/benchmarks.md, scripts/bench.sh): guest-observed
  * round trips of the null exit, FastABI and the legacy ABI for the same
- * operations, 64-entry grant batches against 64 single calls, and batched
- * 4 KiB grant copy bandwidth against memcpy, all in one run.
+ * operations, 64-entry grant batches against 64 single calls, batched
+ * 4 KiB grant copy bandwidth against memcpy, and what one interrupt
+ * injection costs (an event to ourselves up to its upcall handler, against
+ * a LAPIC self-IPI), all in one run.
  *
  * Each sample is `rdtsc; call; rdtsc`; the median of the same pair around
  * nothing (the loop overhead) is subtracted from every sample. Results are
@@ -330,6 +332,126 @@ static void batches(void)
 		ACCESS_ONCE(gt[REF_BASE + j].flags) = 0;
 }
 
+/*
+ * One interrupt into the guest, the floor of the between-domains figures:
+ * - ping_pong fastabi upcall_self: a FastABI event_channel send to an IPI
+ *   port of our own, with a per-vCPU upcall vector and interrupts on, from
+ *   the rdtsc before the call to the rdtsc that starts the upcall handler:
+ *   the exit, the VMM's send and kick, its KVM_SIGNAL_MSI before re-entry,
+ *   and the delivery through the IDT;
+ * - ping_pong fastabi upcall_masked: the same send with the vCPU's upcalls
+ *   masked (evtchn_upcall_mask), the whole call: no injection;
+ * - ping_pong none self_ipi: a LAPIC self-IPI, from the rdtsc before the
+ *   ICR write to the handler's, taken at the sti; hlt that follows: KVM's
+ *   in-kernel LAPIC alone (two exits inside KVM), no VMM.
+ * Both handlers start with the guest's common interrupt entry (registers
+ * saved, emulated at ring 0 here) and EOI after taking their timestamp.
+ */
+#define V_UPCALL 0xf3
+#define V_SELF_IPI 0xf4
+#define V_SPURIOUS 0xff
+
+static struct shared_info *si;
+static volatile uint64_t irq_tsc;
+static volatile unsigned irqs;
+
+static void on_upcall(struct cpu_regs *regs)
+{
+	(void)regs;
+	irq_tsc = rdtsc();
+	irqs++;
+	evtchn_take_pending(si, 0, NULL);
+	apic_eoi();
+}
+
+static void on_self_ipi(struct cpu_regs *regs)
+{
+	(void)regs;
+	irq_tsc = rdtsc();
+	irqs++;
+	apic_eoi();
+}
+
+/*
+ * Interrupts on until the one in flight arrived; false if it never did.
+ * With hlt, not sti; nop: ring-0 code is emulated here and a LAPIC
+ * interrupt waiting for IF is taken only at the next entry with interrupts
+ * on, which hlt gives (guest/tests/lapic); it returns at once when the
+ * interrupt is already requested.
+ */
+static bool irq_arrived(unsigned before)
+{
+	for (unsigned i = 0; i < 3 && irqs == before; i++)
+		__asm__ __volatile__("sti; hlt; cli" ::: "memory");
+	return irqs != before;
+}
+
+static void injections(void)
+{
+	si = shared_info_map();
+	if (!si) {
+		printf("no shared_info: no interrupt figures\n");
+		return;
+	}
+	apic_enable(V_SPURIOUS);
+	irq_register(V_UPCALL, on_upcall);
+	irq_register(V_SELF_IPI, on_self_ipi);
+	struct xen_hvm_evtchn_upcall_vector uv = { .vcpu = 0, .vector = V_UPCALL };
+	OK(xen_hypercall_hvm_set_evtchn_upcall_vector(t, &uv));
+	struct evtchn_bind_ipi ipi = { .vcpu = 0 };
+	OK(xen_hypercall_event_channel_bind_ipi(t, &ipi));
+	if (failed)
+		return;
+	struct vcpu_info *vi = &si->vcpu_info[0];
+
+	/* The call alone: upcalls masked, the event left pending, then cleared. */
+	vi->evtchn_upcall_mask = 1;
+	for (unsigned i = 0; i < n; i++) {
+		struct evtchn_send s_ = { .port = ipi.port };
+		uint64_t t0 = rdtsc();
+		OK(xen_hypercall_event_channel_send(t, &s_));
+		samples[i] = (uint32_t)(rdtsc() - t0);
+		evtchn_clear_pending(si, ipi.port);
+		vi->evtchn_upcall_pending = 0;
+	}
+	report("ping_pong", "fastabi", "upcall_masked", 0, n, 1);
+
+	vi->evtchn_upcall_mask = 0;
+	unsigned got = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct evtchn_send s_ = { .port = ipi.port };
+		unsigned before = irqs;
+		__asm__ __volatile__("sti" ::: "memory");
+		uint64_t t0 = rdtsc();
+		OK(xen_hypercall_event_channel_send(t, &s_));
+		__asm__ __volatile__("cli" ::: "memory");
+		if (!irq_arrived(before))
+			break;
+		samples[got++] = (uint32_t)(irq_tsc - t0);
+	}
+	if (got == n)
+		report("ping_pong", "fastabi", "upcall_self", 0, n, 1);
+	else
+		xtf_failure("upcall %u of %u never arrived", got, n);
+
+	got = 0;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned before = irqs;
+		uint64_t t0 = rdtsc();
+		apic_send_self_ipi(V_SELF_IPI);
+		if (!irq_arrived(before))
+			break;
+		samples[got++] = (uint32_t)(irq_tsc - t0);
+	}
+	if (got == n)
+		report("ping_pong", "none", "self_ipi", 0, n, 1);
+	else
+		xtf_failure("self-IPI %u of %u never arrived", got, n);
+	vi->evtchn_upcall_mask = 1;
+	struct evtchn_close c = { .port = ipi.port };
+	OK(xen_hypercall_event_channel_close(t, &c));
+}
+
 /* Hypervisor clock (hvm get_time) in ns. */
 static uint64_t now_ns(void)
 {
@@ -507,6 +629,7 @@ void test_main(void)
 	copies(PAGE_SIZE);
 	copies(16 * PAGE_SIZE);
 	batches();
+	injections();
 	console_write(out, out_len);
 	printf("BENCH-INFO tsc_khz %llu overhead_cycles %llu n %u nb %u\n",
 	       (unsigned long long)khz, (unsigned long long)overhead, n, nb);
