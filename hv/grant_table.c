@@ -645,7 +645,8 @@ int64_t grant_table__map_grant_ref(struct hv_vcpu *v, struct gnttab_map_grant_re
 	return 0;
 }
 
-static int16_t do_unmap(struct hv_vcpu *v, struct gnttab_unmap_grant_ref *arg)
+static int16_t do_unmap(struct hv_vcpu *v, struct gnttab_unmap_grant_ref *arg,
+			struct gnttab_batch *b)
 {
 	struct domain *d = v->d;
 	struct hv *hv = d->hv;
@@ -672,17 +673,54 @@ static int16_t do_unmap(struct hv_vcpu *v, struct gnttab_unmap_grant_ref *arg)
 		if (st != GNTST_okay)
 			return st;
 	}
-	struct domain *granter = domain_by_id(hv, m->granter);
-	if (granter)
-		grant_release(granter, m->ref, !m->readonly);
+	if (b && b->nr < GNTTAB_BATCH_MAX_MAPS) {
+		/* Released when the batch closes, after the VMM took the mapping away. */
+		b->release[b->nr].granter = m->granter;
+		b->release[b->nr].ref = m->ref;
+		b->release[b->nr].write = !m->readonly;
+		b->nr++;
+	} else {
+		struct domain *granter = domain_by_id(hv, m->granter);
+		if (granter)
+			grant_release(granter, m->ref, !m->readonly);
+	}
 	maptrack_put(gt, h);
 	return GNTST_okay;
 }
 
 int64_t grant_table__unmap_grant_ref(struct hv_vcpu *v, struct gnttab_unmap_grant_ref *arg)
 {
-	arg->status = do_unmap(v, arg);
+	arg->status = do_unmap(v, arg, NULL);
 	return 0;
+}
+
+void gnttab__unmap_in_batch(struct gnttab_batch *b, struct gnttab_unmap_grant_ref *arg)
+{
+	arg->status = do_unmap(b->v, arg, b);
+}
+
+void gnttab__batch_open(struct gnttab_batch *b, struct hv_vcpu *v)
+{
+	struct hv *hv = v->d->hv;
+
+	b->v = v;
+	b->nr = 0;
+	if (hv->ops.grant_batch)
+		hv->ops.grant_batch(v->d, true, hv->ops.ctx);
+}
+
+void gnttab__batch_close(struct gnttab_batch *b)
+{
+	struct hv *hv = b->v->d->hv;
+
+	if (hv->ops.grant_batch)
+		hv->ops.grant_batch(b->v->d, false, hv->ops.ctx);
+	for (unsigned i = 0; i < b->nr; i++) {
+		struct domain *granter = domain_by_id(hv, b->release[i].granter);
+		if (granter)
+			grant_release(granter, b->release[i].ref, b->release[i].write);
+	}
+	b->nr = 0;
 }
 
 /* ---- copy ---- */
@@ -970,11 +1008,13 @@ static int64_t batch(struct hv_vcpu *v, struct fastabi_gnttab_batch *arg, enum b
 	if (rc)
 		return rc;
 	unsigned work = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		if (i && gnttab__preempt(v, work)) {
-			arg->done += i;
-			return -FASTABI_ERESTART;
-		}
+	uint32_t i;
+	struct gnttab_batch b;
+	if (k != BATCH_COPY)
+		gnttab__batch_open(&b, v);
+	for (i = 0; i < n; i++) {
+		if (i && gnttab__preempt(v, work))
+			break;
 		union batch_entry e;
 		uint8_t *at = page + (size_t)i * size;
 		memcpy(&e, at, size);
@@ -984,7 +1024,7 @@ static int64_t batch(struct hv_vcpu *v, struct fastabi_gnttab_batch *arg, enum b
 			work += gnttab__work(true, 0);
 			break;
 		case BATCH_UNMAP:
-			grant_table__unmap_grant_ref(v, &e.unmap);
+			gnttab__unmap_in_batch(&b, &e.unmap);
 			work += gnttab__work(true, 0);
 			break;
 		case BATCH_COPY:
@@ -996,8 +1036,10 @@ static int64_t batch(struct hv_vcpu *v, struct fastabi_gnttab_batch *arg, enum b
 		memcpy(at + batch_out_offset(k), (uint8_t *)&e + batch_out_offset(k),
 		       batch_out_len(k));
 	}
-	arg->done = arg->count;
-	return 0;
+	if (k != BATCH_COPY)
+		gnttab__batch_close(&b);
+	arg->done += i;
+	return arg->done == arg->count ? 0 : -FASTABI_ERESTART;
 }
 
 int64_t grant_table__map_batch(struct hv_vcpu *v, struct fastabi_gnttab_batch *arg)

@@ -58,6 +58,28 @@ static inline unsigned gnttab__work(bool map, unsigned copy_len)
 /* Whether a batch continues before its next entry, with 'work' done in this trap already. */
 bool gnttab__preempt(struct hv_vcpu *v, unsigned work);
 
+/* Maps or unmaps one trap does at most (the budget stops it before the next). */
+#define GNTTAB_BATCH_MAX_MAPS (GNTTAB_BATCH_WORK / GNTTAB_WORK_MAP)
+
+/*
+ * The maps and unmaps of one trap of a batch, between hv_ops.grant_batch's
+ * open and close: the grants unmapped wait here until the close, then are
+ * released (Xen's unmap_common, flush, unmap_common_complete).
+ */
+struct gnttab_batch {
+	struct hv_vcpu *v;
+	unsigned nr;
+	struct {
+		domid_t granter;
+		grant_ref_t ref;
+		bool write;
+	} release[GNTTAB_BATCH_MAX_MAPS];
+};
+void gnttab__batch_open(struct gnttab_batch *b, struct hv_vcpu *v);
+void gnttab__batch_close(struct gnttab_batch *b);
+/* GNTTABOP_unmap_grant_ref of one entry inside an open batch (status in arg). */
+void gnttab__unmap_in_batch(struct gnttab_batch *b, struct gnttab_unmap_grant_ref *arg);
+
 /* No handle: what a failed map reports, so both ABIs show the same value. */
 #define GNTTAB_INVALID_HANDLE ((grant_handle_t)~0u)
 

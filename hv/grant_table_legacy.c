@@ -91,13 +91,13 @@ static int map_one(struct legacy_call *lc, uint64_t va)
 	return legacy__copy_to(lc, va_at(lc, va, off), (uint8_t *)&op + off, sizeof(op) - off);
 }
 
-static int unmap_one(struct legacy_call *lc, uint64_t va)
+static int unmap_one(struct legacy_call *lc, uint64_t va, struct gnttab_batch *b)
 {
 	struct gnttab_unmap_grant_ref op;
 	int rc = legacy__copy_from(lc, va, &op, sizeof(op));
 	if (rc)
 		return rc;
-	grant_table__unmap_grant_ref(lc->v, &op);
+	gnttab__unmap_in_batch(b, &op);
 	return legacy__copy_to(lc, va_at(lc, va, offsetof(struct gnttab_unmap_grant_ref, status)),
 			       &op.status, sizeof(op.status));
 }
@@ -154,22 +154,26 @@ static int64_t array_op(struct legacy_call *lc, enum array_kind k)
 	if (count > UINT32_MAX)
 		return -XEN_EINVAL;
 	unsigned work = 0;
+	int rc = 0;
+	bool maps = k == ARRAY_MAP || k == ARRAY_UNMAP;
+	struct gnttab_batch b;
+	if (maps)
+		gnttab__batch_open(&b, lc->v);
 	for (uint64_t i = 0; i < count; i++) {
 		if (i && gnttab__preempt(lc->v, work)) {
 			lc->arg[1] = va_at(lc, uop, i * size);
 			lc->arg[2] = count - i;
 			lc->restart = true;
-			return 0;
+			break;
 		}
 		uint64_t va = va_at(lc, uop, i * size);
-		int rc;
 		switch (k) {
 		case ARRAY_MAP:
 			rc = map_one(lc, va);
 			work += gnttab__work(true, 0);
 			break;
 		case ARRAY_UNMAP:
-			rc = unmap_one(lc, va);
+			rc = unmap_one(lc, va, &b);
 			work += gnttab__work(true, 0);
 			break;
 		case ARRAY_SWAP:
@@ -181,9 +185,11 @@ static int64_t array_op(struct legacy_call *lc, enum array_kind k)
 			break;
 		}
 		if (rc)
-			return rc; /* entries before this one stay done, as on Xen */
+			break; /* entries before this one stay done, as on Xen */
 	}
-	return 0;
+	if (maps)
+		gnttab__batch_close(&b);
+	return rc;
 }
 
 /* ---- single structs ---- */

@@ -97,6 +97,18 @@ struct hv_ops {
 	int (*unmap_grant)(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
 			   void *ctx);
 	/*
+	 * Around the maps or unmaps of one trap of a batch (a FastABI page or a
+	 * legacy array; open true before the first entry, false after the
+	 * last): between the two the VMM may only record each map_grant /
+	 * unmap_grant and apply them together at the close (one memslot change
+	 * for a run of pages), as Xen batches its TLB flushes. The core releases
+	 * the grants a batch unmapped only after the close, so a granter never
+	 * gets a page back that a mapper may still reach. NULL: each map and
+	 * unmap takes effect at once. Under the mapper's lock: must not call
+	 * the core.
+	 */
+	void (*grant_batch)(struct domain *mapper, bool open, void *ctx);
+	/*
 	 * Ballooning (reservation.c): RAM frames [gfn, gfn + nr) of d, backed by
 	 * 'host', left the guest's physmap (populated false: XENMEM_decrease_
 	 * reservation; give the memory back to the host) or came back

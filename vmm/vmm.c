@@ -141,6 +141,7 @@ int vmm__init(struct vmm *vmm)
 		.shutdown = ops_shutdown,
 		.map_grant = kvm_mem__map_grant,
 		.unmap_grant = kvm_mem__unmap_grant,
+		.grant_batch = kvm_mem__grant_batch,
 		.ram_changed = kvm_mem__ram_changed,
 		/* flush_tlbs: the caller cannot wait for the other vCPUs under the domain lock. */
 		.ctx = vmm,

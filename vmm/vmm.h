@@ -226,6 +226,11 @@ struct vmm_domain {
 	atomic_uint memslot_gen; /* bumped (holding the memory map) before and after every memslot change */
 	struct grant_map grants[VMM_MAX_GRANT_MAPS];
 	/*
+	 * A batch of grant maps/unmaps is open (kvm_mem__grant_batch): the
+	 * memslots follow grants[] once, when it closes. [the domain's core lock]
+	 */
+	bool grant_batch, grants_dirty;
+	/*
 	 * Ballooning (kvm_mem__ram_changed): pages the guest gave back and took
 	 * again, and how much the memfd's allocated blocks (fstat st_blocks, the
 	 * kernel's own count of the host memory behind guest RAM) dropped when
