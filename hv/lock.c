@@ -26,6 +26,7 @@ _Static_assert(EVTCHN_VMM_MAX <= 32, "the deferred VMM sends are a 32-bit mask o
 #define TLS __attribute__((tls_model("initial-exec"))) _Thread_local
 #define HELD_WORDS ((HV_MAX_DOMAINS + 63) / 64)
 static TLS uint64_t held[HELD_WORDS];
+static TLS unsigned held_words; /* words of held[] that may have a bit set (the rest are 0) */
 static TLS bool held_all;
 
 static bool held_test(unsigned id)
@@ -36,6 +37,8 @@ static bool held_test(unsigned id)
 static void held_set(unsigned id)
 {
 	held[id / 64] |= 1ull << (id % 64);
+	if (id / 64 >= held_words)
+		held_words = id / 64 + 1;
 }
 
 static void held_clear(unsigned id)
@@ -43,28 +46,26 @@ static void held_clear(unsigned id)
 	held[id / 64] &= ~(1ull << (id % 64));
 }
 
-/* The highest domid held, or -1 if none. */
-static int held_highest(void)
+/* Whether id or a domid above it is held. */
+static bool held_from(unsigned id)
 {
-	for (unsigned w = HELD_WORDS; w-- > 0;)
-		if (held[w])
-			return (int)(w * 64 + 63 - (unsigned)__builtin_clzll(held[w]));
-	return -1;
-}
+	unsigned w = id / 64;
 
-/* Whether a domid above id is held. */
-static bool held_above(unsigned id)
-{
-	return held_highest() > (int)id;
+	if (w < held_words && held[w] >> (id % 64))
+		return true;
+	for (w++; w < held_words; w++)
+		if (held[w])
+			return true;
+	return false;
 }
 
 /* Whether exactly id is held, and nothing else. */
 static bool held_only(unsigned id)
 {
-	for (unsigned w = 0; w < HELD_WORDS; w++)
+	for (unsigned w = 0; w < held_words; w++)
 		if (held[w] != (w == id / 64 ? 1ull << (id % 64) : 0))
 			return false;
-	return true;
+	return held_test(id);
 }
 
 static void fail(const char *what, int err)
@@ -101,11 +102,10 @@ void lock__drop(pthread_mutex_t *m)
 
 void lock__domain(struct domain *d)
 {
-	if (held_test(d->id))
-		fail("a domain lock taken twice by one thread", EDEADLK);
-	/* A second one must come in domid order. */
-	if (held_above(d->id))
-		fail("domain locks out of domid order", EDEADLK);
+	/* Not twice; and a second one must come in domid order. */
+	if (held_from(d->id))
+		fail(held_test(d->id) ? "a domain lock taken twice by one thread"
+				      : "domain locks out of domid order", EDEADLK);
 	lock__take(&d->lock);
 	held_set(d->id);
 }
@@ -141,7 +141,10 @@ bool lock__held(const struct domain *d)
 
 bool lock__any(void)
 {
-	return held_highest() >= 0;
+	for (unsigned w = 0; w < held_words; w++)
+		if (held[w])
+			return true;
+	return false;
 }
 
 bool lock__all_mode(void)
@@ -196,14 +199,17 @@ void lock__release(struct hv *hv)
 	unsigned n = 0;
 
 	/* Highest domid first: the reverse of the order they were taken in. */
-	for (int top; (top = held_highest()) >= 0;) {
-		unsigned i = (unsigned)top;
-		struct domain *d = hv->domains[i];
-		if (d->due_kick | d->due_timer | d->due_vmm | d->due_shutdown)
-			take_due(d, &due[n++]);
-		held_clear(i);
-		lock__drop(&d->lock);
+	for (unsigned w = held_words; w-- > 0;) {
+		while (held[w]) {
+			unsigned i = w * 64 + 63 - (unsigned)__builtin_clzll(held[w]);
+			struct domain *d = hv->domains[i];
+			if (d->due_kick | d->due_timer | d->due_vmm | d->due_shutdown)
+				take_due(d, &due[n++]);
+			held_clear(i);
+			lock__drop(&d->lock);
+		}
 	}
+	held_words = 0;
 	held_all = false;
 	for (unsigned i = 0; i < n; i++)
 		run_due(&hv->ops, &due[i]);
@@ -223,7 +229,7 @@ struct domain *lock__peer(struct domain *self, domid_t id)
 	struct domain *peer = __atomic_load_n(&hv->domains[id], __ATOMIC_ACQUIRE);
 	if (!peer)
 		return NULL;
-	if (id > self->id && !held_above(id)) {
+	if (id > self->id && !held_from(id)) {
 		/*
 		 * In order: self's lock keeps the peer alive (destroying it
 		 * needs every domain lock), so it can be waited for.

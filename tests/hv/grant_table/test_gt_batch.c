@@ -20,7 +20,7 @@ static void test_batch_map_unmap(void **state)
 	struct harness_result res;
 	unsigned restarts;
 	uint64_t pg;
-	enum { N = MAPS_PER_TRAP + 36 }; /* a page holds 170 */
+	enum { N = MAPS_PER_TRAP + 36 }; /* a page holds 128 */
 
 	struct gnttab_map_grant_ref *e = harness__alloc_page(h, b, &pg);
 	for (unsigned i = 0; i < N; i++) {
