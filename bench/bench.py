@@ -85,6 +85,9 @@ def parse_guest(out, relabel=None):
             abi = relabel
         f = {'metric': metric, 'abi': abi, 'op': op, 'unit': unit, 'median': med,
              'p10': p10, 'p90': p90, 'p99': p99, 'n': n}
+        if unit == 'kB/s':  # the guest's rates, in MB/s with three decimals
+            f.update(unit='MB/s', **{k: round(f[k] / 1000, 3)
+                                     for k in ('median', 'p10', 'p90', 'p99')})
         if int(size):
             f['size'] = int(size)
         if unit == 'ns':
