@@ -13,6 +13,7 @@
 #   - for a run of a second or more (a domain idles while its peer is
 #     blocked), the VMM's CPU time stayed below a third of its wall time:
 #     nobody spins while waiting.
+# Each domain has 32 MiB of RAM, or RUN_DOMAINS_MEMORY MiB.
 set -u
 fastabi=$1 elf=$2 check=$3
 shift 3
@@ -31,7 +32,7 @@ for d in "$@"; do
 		echo "name = \"$name\""
 		echo "type = \"pvh\""
 		echo "kernel = \"$elf\""
-		echo "memory = 32"
+		echo "memory = ${RUN_DOMAINS_MEMORY:-32}"
 		echo "fixed_mem_layout = 1"
 		echo "extra = \"$extra\""
 		tr ';' '\n' <<<"$keys"
