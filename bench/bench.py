@@ -85,6 +85,9 @@ def parse_guest(out, relabel=None):
             abi = relabel
         f = {'metric': metric, 'abi': abi, 'op': op, 'unit': unit, 'median': med,
              'p10': p10, 'p90': p90, 'p99': p99, 'n': n}
+        if unit == 'kB/s':  # the guest's rates, in MB/s with three decimals
+            f.update(unit='MB/s', **{k: round(f[k] / 1000, 3)
+                                     for k in ('median', 'p10', 'p90', 'p99')})
         if int(size):
             f['size'] = int(size)
         if unit == 'ns':
@@ -221,31 +224,53 @@ def ring_throughput(build, msgs):
     return figs
 
 
-def cold_start(fastabi, elf, n):
-    """Wall time of the whole process for the smallest guest, and its parts.
+TIMELINE = [('main', 'main_to_init'), ('init+core+RAM', 'build_core'), ('ELF', 'build_elf'),
+            ('bootinfo', 'build_bootinfo'), ('KVM VM', 'build_kvm_vm'),
+            ('memslots', 'build_memslots'), ('vCPUs', 'build_vcpus'),
+            ('boot state', 'build_boot_state'), ('threads', 'thread_start'),
+            ('guest', 'guest_run')]
 
-    --stats reports the VMM's own split: 'built in' (from vmm__init to the
-    vCPUs starting: KVM VM, memslots, ELF load, vCPU setup) and 'ran' (the
-    guest, first instruction to shutdown); the rest is exec, dynamic
-    linking, argument parsing and teardown."""
+
+def cold_start(fastabi, elf, n):
+    """Wall time of the whole process for the smallest guest, and where it goes.
+
+    --stats prints the VMM's timeline (vmm.c, timeline()): CLOCK_MONOTONIC at
+    main(), then each build step, the threads' start up to vCPU 0's first
+    KVM_RUN, the guest's run to its shutdown, and when the report came.
+    Against this process's own CLOCK_MONOTONIC at the exec: exec_load (fork,
+    exec, dynamic loading, up to main) and teardown (after the report: the
+    threads joined, the VM and its memory released, exit, until wait returns)."""
     parts = {'hello': [], 'to_first_instruction': [], 'vmm_build': [], 'guest_run': [],
-             'process_overhead': []}
+             'process_overhead': [], 'exec_load': [], 'teardown': []}
+    for _, op in TIMELINE:
+        parts.setdefault(op, [])
     for _ in range(n):
-        t0 = time.perf_counter_ns()
+        t0 = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
         p = subprocess.run([fastabi, 'run', elf, '--timeout', '10', '--stats'],
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        total = (time.perf_counter_ns() - t0) / 1e6
+        t1 = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
         if p.returncode != 0:
             sys.exit('bench: cold start: %s exited with %d' % (elf, p.returncode))
-        m = re.search(r'built in ([\d.]+) ms, ran ([\d.]+) ms', p.stderr)
+        m = re.search(r'timeline \(ms\): (.*); report at ([\d.]+); main_at (\d+)', p.stderr)
         if not m:
-            sys.exit('bench: cold start: no "built in ... ran ..." line from --stats')
-        built, ran = float(m.group(1)), float(m.group(2))
+            sys.exit('bench: cold start: no "timeline" line from --stats')
+        tl = dict((k.strip(), float(v)) for k, v in
+                  (x.rsplit(' ', 1) for x in m.group(1).split(',')))
+        if any(k not in tl for k, _ in TIMELINE):
+            sys.exit('bench: cold start: timeline without %s' %
+                     [k for k, _ in TIMELINE if k not in tl])
+        total = (t1 - t0) / 1e6
+        exec_load = (int(m.group(3)) - t0) / 1e6
+        report = exec_load + tl['main'] + float(m.group(2))
+        for k, op in TIMELINE:
+            parts[op].append(max(tl[k], 0.001))
+        first = exec_load + sum(tl[k] for k, _ in TIMELINE[:-1])
         parts['hello'].append(total)
-        parts['vmm_build'].append(built)
-        parts['guest_run'].append(ran)
-        parts['to_first_instruction'].append(max(total - ran, built))
-        parts['process_overhead'].append(max(total - ran - built, 0.001))
+        parts['exec_load'].append(max(exec_load, 0.001))
+        parts['teardown'].append(max(total - report, 0.001))
+        parts['vmm_build'].append(sum(tl[k] for k, _ in TIMELINE[1:8]))
+        parts['to_first_instruction'].append(first)
+        parts['process_overhead'].append(max(exec_load + tl['main'] + total - report, 0.001))
     figs = []
     for op, v in parts.items():
         d = dist(v)
@@ -317,6 +342,7 @@ def idle_domains(fastabi, elf, n, tmp):
             fh.write('name = "idle%d"\ntype = "pvh"\nkernel = "%s"\nmemory = 16\nvcpus = 1\n'
                      % (i, elf))
         cfgs.append(path)
+    t0 = time.perf_counter()
     p = subprocess.Popen([fastabi, 'create'] + cfgs + ['--timeout', '120'],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen, lines = 0, []
@@ -329,11 +355,16 @@ def idle_domains(fastabi, elf, n, tmp):
     if seen < n:
         p.wait()
         return None, ' '.join(lines[-2:])
+    started_ms = (time.perf_counter() - t0) * 1000
     time.sleep(0.2)  # every vCPU into SCHEDOP_block
     st = status_kib(p.pid)
+    st['started_ms'] = started_ms
     p.kill()
     p.wait()
     return st, None
+
+
+SCALE_COUNTS = [1, 8, 32, 128]
 
 
 def scale(fastabi, elf, counts):
@@ -353,7 +384,8 @@ def scale(fastabi, elf, counts):
                          'median': v, 'p10': v, 'p90': v, 'p99': v, 'n': 1, 'domains': n,
                          'guest_touched_mib': round(st['RssShmem'] / 1024 / n, 3),
                          'threads': st['Threads'],
-                         'process_rss_mib': round(st['VmRSS'] / 1024, 3)})
+                         'process_rss_mib': round(st['VmRSS'] / 1024, 3),
+                         'all_idle_after_ms': round(st['started_ms'], 1)})
     if ran:
         figs.append({'metric': 'max_domains', 'abi': None, 'op': 'idle', 'unit': 'count',
                      'median': ran, 'p10': ran, 'p90': ran, 'p99': ran, 'n': 1,
@@ -580,7 +612,7 @@ def main():
     figs += ring_throughput(a.build, nring)
     progress('memory and scale: idle domains in one process')
     idle = os.path.join(a.build, 'guest', 'tests', 'bench-idle.elf')
-    figs += scale(fastabi, idle, [1, 8, 15, 32, 128])
+    figs += scale(fastabi, idle, SCALE_COUNTS)
     progress('cold start of the smallest guest (%d runs)' % ncold)
     figs += cold_start(fastabi, hello, ncold)
 
@@ -618,12 +650,17 @@ def main():
             'rss_per_domain': 'idle domains (16 MiB, 1 vCPU, blocked in SCHEDOP_block) in one '
                               '`fastabi create`: the process\'s RssAnon / domains (guest RAM '
                               'is a memfd, RssShmem, reported as guest_touched_mib)',
-            'max_domains': 'the most idle domains of 1, 8, 15, 32, 128 one process ran',
-            'cold_start': 'wall time of `fastabi run hello.elf`, process start to exit (op '
-                          'hello); its parts from --stats: vmm_build (vmm__init to the vCPUs '
-                          'starting), guest_run (first guest instruction to shutdown), '
-                          'to_first_instruction (whole less guest_run), process_overhead '
-                          '(exec, loading, teardown)',
+            'max_domains': 'the most idle domains of %s one process ran (each count a '
+                           'new process; all_idle_after_ms: from its start until every '
+                           'domain said it blocks)' % ', '.join(map(str, SCALE_COUNTS)),
+            'cold_start': 'wall time of `fastabi run hello.elf`, exec to exit (op hello); its '
+                          'parts from the --stats timeline against CLOCK_MONOTONIC: exec_load '
+                          '(fork, exec, dynamic loading to main), main_to_init, build_* (core '
+                          'domain and RAM, ELF, boot info, KVM VM, memslots, vCPUs, boot state; '
+                          'their sum vmm_build), thread_start (sandbox, threads, to vCPU 0\'s first '
+                          'KVM_RUN), to_first_instruction (all of these), guest_run (first '
+                          'KVM_RUN to shutdown), teardown (report to exit), process_overhead '
+                          '(exec_load + main_to_init + teardown)',
             'quick': a.quick, 'samples': n, 'batch_samples': nb,
         },
         'figures': figs,

@@ -21,7 +21,8 @@ REQUIRED = [  # (metric, abi, op) that must be present
     ('bandwidth', 'fastabi', 'grant_table.copy_batch'), ('memcpy_bandwidth', 'none', 'memcpy'),
     ('memcpy_bandwidth', 'host', 'memcpy'),
     ('ping_pong', 'fastabi', 'event_channel.send'), ('ping_pong', 'legacy', 'event_channel.send'),
-    ('ping_pong', 'none', 'eventfd'),
+    ('ping_pong', 'none', 'eventfd'), ('ping_pong', 'fastabi', 'upcall_self'),
+    ('ping_pong', 'fastabi', 'upcall_masked'), ('ping_pong', 'none', 'self_ipi'),
 ]
 for abi in ('fastabi', 'legacy', 'legacy-translate'):
     for op in ('version.version', 'event_channel.send', 'vcpu.get_runstate_info',

@@ -109,6 +109,8 @@ int domain__create(struct hv *hv, const struct domain_config *cfg, struct domain
 	}
 	d->hv = hv;
 	d->id = (domid_t)id;
+	if (hv->domid_end <= id)
+		hv->domid_end = id + 1;
 	lock__init(&d->lock);
 	if (cfg->name)
 		snprintf(d->name, sizeof(d->name), "%s", cfg->name);
@@ -179,7 +181,7 @@ static void unlink_families(struct domain *d, bool memory_stays)
 static void lock_world(struct hv *hv)
 {
 	lock__take(&hv->domains_lock);
-	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++)
+	for (unsigned i = 0; i < hv->domid_end; i++)
 		if (hv->domains[i])
 			lock__domain(hv->domains[i]);
 }

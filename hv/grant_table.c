@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "fastabi_hv.h"
 
@@ -21,6 +22,7 @@
 
 #include "grant_table.h"
 #include "hv.h"
+#include "sched_vcpu.h"
 
 #define MAPTRACK_NONE UINT32_MAX
 #define MAPTRACK_FIRST 64
@@ -47,25 +49,41 @@ unsigned gnttab__nr_entries(const struct gnttab_domain *gt)
 
 /* ---- per-domain state ---- */
 
+/*
+ * Fresh anonymous pages: zero without being touched, so a table the guest
+ * never fills costs no host memory (32 frames by default: 128 KiB per
+ * domain that an idle domain would otherwise keep resident).
+ */
 static void *page_alloc(size_t pages)
 {
 	if (!pages)
 		return NULL;
-	void *p = aligned_alloc(PAGE_SIZE, pages * PAGE_SIZE);
+	void *p = mmap(NULL, pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void page_free(void *p, size_t pages)
+{
 	if (p)
-		memset(p, 0, pages * PAGE_SIZE);
-	return p;
+		munmap(p, pages * PAGE_SIZE);
+}
+
+static size_t active_pages(unsigned max_frames)
+{
+	size_t bytes = (size_t)max_frames * GNTTAB_V1_PER_FRAME * sizeof(struct gnttab_active);
+	return (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
 }
 
 static void gt_free(struct gnttab_domain *gt)
 {
-	free(gt->shared);
-	free(gt->status);
+	page_free(gt->shared, gt->max_frames);
+	page_free(gt->status, gt->max_status_frames);
 	free(gt->frame_gfn);
 	free(gt->status_gfn);
 	free(gt->frame_placed);
 	free(gt->status_placed);
-	free(gt->active);
+	page_free(gt->active, active_pages(gt->max_frames));
 	free(gt->maptrack);
 	free(gt);
 }
@@ -101,7 +119,7 @@ int gnttab__domain_init(struct domain *d)
 	gt->status_gfn = calloc(gt->max_status_frames, sizeof(*gt->status_gfn));
 	gt->frame_placed = calloc(max_frames, sizeof(*gt->frame_placed));
 	gt->status_placed = calloc(gt->max_status_frames, sizeof(*gt->status_placed));
-	gt->active = calloc((size_t)max_frames * GNTTAB_V1_PER_FRAME, sizeof(*gt->active));
+	gt->active = page_alloc(active_pages(max_frames)); /* 384 KiB by default: see page_alloc */
 	if (!gt->shared || !gt->status || !gt->frame_gfn || !gt->status_gfn ||
 	    !gt->frame_placed || !gt->status_placed || !gt->active) {
 		gt_free(gt);
@@ -627,7 +645,8 @@ int64_t grant_table__map_grant_ref(struct hv_vcpu *v, struct gnttab_map_grant_re
 	return 0;
 }
 
-static int16_t do_unmap(struct hv_vcpu *v, struct gnttab_unmap_grant_ref *arg)
+static int16_t do_unmap(struct hv_vcpu *v, struct gnttab_unmap_grant_ref *arg,
+			struct gnttab_batch *b)
 {
 	struct domain *d = v->d;
 	struct hv *hv = d->hv;
@@ -654,17 +673,54 @@ static int16_t do_unmap(struct hv_vcpu *v, struct gnttab_unmap_grant_ref *arg)
 		if (st != GNTST_okay)
 			return st;
 	}
-	struct domain *granter = domain_by_id(hv, m->granter);
-	if (granter)
-		grant_release(granter, m->ref, !m->readonly);
+	if (b && b->nr < GNTTAB_BATCH_MAX_MAPS) {
+		/* Released when the batch closes, after the VMM took the mapping away. */
+		b->release[b->nr].granter = m->granter;
+		b->release[b->nr].ref = m->ref;
+		b->release[b->nr].write = !m->readonly;
+		b->nr++;
+	} else {
+		struct domain *granter = domain_by_id(hv, m->granter);
+		if (granter)
+			grant_release(granter, m->ref, !m->readonly);
+	}
 	maptrack_put(gt, h);
 	return GNTST_okay;
 }
 
 int64_t grant_table__unmap_grant_ref(struct hv_vcpu *v, struct gnttab_unmap_grant_ref *arg)
 {
-	arg->status = do_unmap(v, arg);
+	arg->status = do_unmap(v, arg, NULL);
 	return 0;
+}
+
+void gnttab__unmap_in_batch(struct gnttab_batch *b, struct gnttab_unmap_grant_ref *arg)
+{
+	arg->status = do_unmap(b->v, arg, b);
+}
+
+void gnttab__batch_open(struct gnttab_batch *b, struct hv_vcpu *v)
+{
+	struct hv *hv = v->d->hv;
+
+	b->v = v;
+	b->nr = 0;
+	if (hv->ops.grant_batch)
+		hv->ops.grant_batch(v->d, true, hv->ops.ctx);
+}
+
+void gnttab__batch_close(struct gnttab_batch *b)
+{
+	struct hv *hv = b->v->d->hv;
+
+	if (hv->ops.grant_batch)
+		hv->ops.grant_batch(b->v->d, false, hv->ops.ctx);
+	for (unsigned i = 0; i < b->nr; i++) {
+		struct domain *granter = domain_by_id(hv, b->release[i].granter);
+		if (granter)
+			grant_release(granter, b->release[i].ref, b->release[i].write);
+	}
+	b->nr = 0;
 }
 
 /* ---- copy ---- */
@@ -728,7 +784,6 @@ static int16_t access_status(int rc)
 
 static int16_t do_copy(struct hv_vcpu *v, struct gnttab_copy *arg)
 {
-	uint8_t buf[PAGE_SIZE];
 	struct copy_side src, dst;
 
 	if (arg->flags & ~(GNTCOPY_source_gref | GNTCOPY_dest_gref))
@@ -746,12 +801,20 @@ static int16_t do_copy(struct hv_vcpu *v, struct gnttab_copy *arg)
 		copy_side_put(&src, false);
 		return st;
 	}
-	/* Through each domain's guestmem: confidential domains' rules apply on both sides. */
-	int rc = guestmem__read(&src.d->mem, src.at, buf, arg->len);
+	/*
+	 * Through each domain's guestmem (confidential domains' rules apply on
+	 * both sides), host page to host page: each side lies in one page, so
+	 * in one region, and needs no bounce buffer. memmove: a copy within one
+	 * page of one domain may overlap itself.
+	 */
+	uint8_t *from, *to;
+	int rc = arg->len ? guestmem__host_range(&src.d->mem, src.at, arg->len, &from) : 0;
+	if (!rc && arg->len)
+		rc = guestmem__host_range(&dst.d->mem, dst.at, arg->len, &to);
 	if (rc)
 		st = access_status(rc);
-	else if ((rc = guestmem__write(&dst.d->mem, dst.at, buf, arg->len)))
-		st = access_status(rc);
+	else if (arg->len)
+		memmove(to, from, arg->len);
 	copy_side_put(&dst, true);
 	copy_side_put(&src, false);
 	return st;
@@ -915,52 +978,67 @@ void gnttab__copy_normalise(struct gnttab_copy *c)
 		c->dest.u.gmfn = c->dest.u.ref;
 }
 
+bool gnttab__preempt(struct hv_vcpu *v, unsigned work)
+{
+	return work >= GNTTAB_BATCH_WORK || sched__events_need_delivery(v);
+}
+
 static int64_t batch(struct hv_vcpu *v, struct fastabi_gnttab_batch *arg, enum batch_kind k)
 {
-	struct guestmem *gm = &v->d->mem;
 	size_t size = batch_size(k);
-	union batch_entry e[GNTTAB_BATCH_STEP];
 
 	if (arg->page_gpa & (PAGE_SIZE - 1) || arg->count > PAGE_SIZE / size ||
 	    arg->done > arg->count)
 		return -XEN_EINVAL;
 	uint32_t n = arg->count - arg->done;
-	if (n > GNTTAB_BATCH_STEP)
-		n = GNTTAB_BATCH_STEP;
 	if (!n)
 		return 0;
 
 	/*
-	 * Read this step's entries in one go: an unshared (confidential) or
-	 * unmapped page is refused before any of them takes effect. The share
-	 * set changes only under the domain's lock, so the writes back cannot fail once
-	 * the read worked.
+	 * The entries left lie in one page: checked once (an unshared, i.e.
+	 * confidential, or unmapped page is refused before any entry takes
+	 * effect), then each entry is copied in before it is used (the guest
+	 * may change the page meanwhile) and its results written back in place.
+	 * The share set and the memory map change only under the domain's
+	 * lock, which this call holds, so the page stays valid throughout.
 	 */
-	uint64_t base = arg->page_gpa + (uint64_t)arg->done * size;
-	for (uint32_t i = 0; i < n; i++) {
-		int rc = guestmem__read(gm, gpa(base + i * size), &e[i], size);
-		if (rc)
-			return rc;
-	}
-	for (uint32_t i = 0; i < n; i++) {
+	uint8_t *page;
+	int rc = guestmem__host_range(&v->d->mem, gpa(arg->page_gpa + (uint64_t)arg->done * size),
+				      (size_t)n * size, &page);
+	if (rc)
+		return rc;
+	unsigned work = 0;
+	uint32_t i;
+	struct gnttab_batch b;
+	if (k != BATCH_COPY)
+		gnttab__batch_open(&b, v);
+	for (i = 0; i < n; i++) {
+		if (i && gnttab__preempt(v, work))
+			break;
+		union batch_entry e;
+		uint8_t *at = page + (size_t)i * size;
+		memcpy(&e, at, size);
 		switch (k) {
 		case BATCH_MAP:
-			grant_table__map_grant_ref(v, &e[i].map);
+			grant_table__map_grant_ref(v, &e.map);
+			work += gnttab__work(true, 0);
 			break;
 		case BATCH_UNMAP:
-			grant_table__unmap_grant_ref(v, &e[i].unmap);
+			gnttab__unmap_in_batch(&b, &e.unmap);
+			work += gnttab__work(true, 0);
 			break;
 		case BATCH_COPY:
-			gnttab__copy_normalise(&e[i].copy);
-			grant_table__copy(v, &e[i].copy);
+			gnttab__copy_normalise(&e.copy);
+			grant_table__copy(v, &e.copy);
+			work += gnttab__work(false, e.copy.len);
 			break;
 		}
-		int rc = guestmem__write(gm, gpa(base + i * size + batch_out_offset(k)),
-					 (uint8_t *)&e[i] + batch_out_offset(k), batch_out_len(k));
-		if (rc)
-			return rc; /* cannot happen (see above); the guest keeps its registers */
+		memcpy(at + batch_out_offset(k), (uint8_t *)&e + batch_out_offset(k),
+		       batch_out_len(k));
 	}
-	arg->done += n;
+	if (k != BATCH_COPY)
+		gnttab__batch_close(&b);
+	arg->done += i;
 	return arg->done == arg->count ? 0 : -FASTABI_ERESTART;
 }
 

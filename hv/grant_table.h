@@ -34,8 +34,51 @@
 #define GNTTAB_V2_PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v2_t))     /* 256 */
 #define GNTTAB_STATUS_PER_FRAME (PAGE_SIZE / sizeof(grant_status_t))   /* 2048 */
 
-/* Operations per call before a batch (FastABI page or legacy array) continues. */
-#define GNTTAB_BATCH_STEP 16
+/*
+ * Preemption of a batch (FastABI page or legacy array), as Xen's
+ * do_grant_table_op: before each entry but the first of a trap, the call
+ * continues (the trap re-executed for the entries left) when an event
+ * waits for the vCPU (Xen's hypercall_preempt_check: local events) or when
+ * this trap has done GNTTAB_BATCH_WORK units of work, which bounds how long
+ * one trap holds the domain locks (Xen's other reason, its timer softirq,
+ * has no deterministic equivalent here). A map or unmap costs
+ * GNTTAB_WORK_MAP units (the VMM changes a KVM memslot for it), a copy one
+ * unit plus one per KiB, anything else one: a whole FastABI page of 4 KiB
+ * copies (102 entries, 510 units) or 64 maps is one trap.
+ */
+#define GNTTAB_BATCH_WORK 512u
+#define GNTTAB_WORK_MAP 8u
+
+/* The work units of one entry: a map or unmap, or a copy of 'copy_len' bytes (0: neither). */
+static inline unsigned gnttab__work(bool map, unsigned copy_len)
+{
+	return map ? GNTTAB_WORK_MAP : 1 + copy_len / 1024;
+}
+
+/* Whether a batch continues before its next entry, with 'work' done in this trap already. */
+bool gnttab__preempt(struct hv_vcpu *v, unsigned work);
+
+/* Maps or unmaps one trap does at most (the budget stops it before the next). */
+#define GNTTAB_BATCH_MAX_MAPS (GNTTAB_BATCH_WORK / GNTTAB_WORK_MAP)
+
+/*
+ * The maps and unmaps of one trap of a batch, between hv_ops.grant_batch's
+ * open and close: the grants unmapped wait here until the close, then are
+ * released (Xen's unmap_common, flush, unmap_common_complete).
+ */
+struct gnttab_batch {
+	struct hv_vcpu *v;
+	unsigned nr;
+	struct {
+		domid_t granter;
+		grant_ref_t ref;
+		bool write;
+	} release[GNTTAB_BATCH_MAX_MAPS];
+};
+void gnttab__batch_open(struct gnttab_batch *b, struct hv_vcpu *v);
+void gnttab__batch_close(struct gnttab_batch *b);
+/* GNTTABOP_unmap_grant_ref of one entry inside an open batch (status in arg). */
+void gnttab__unmap_in_batch(struct gnttab_batch *b, struct gnttab_unmap_grant_ref *arg);
 
 /* No handle: what a failed map reports, so both ABIs show the same value. */
 #define GNTTAB_INVALID_HANDLE ((grant_handle_t)~0u)

@@ -4,9 +4,11 @@
  * core functions as the FastABI decoders (grant_table.c) and copies the
  * results back; it decides nothing itself.
  *
- * map, unmap and copy take arrays and do GNTTAB_BATCH_STEP entries per
- * call; with more left, the call continues as on Xen: uop advanced past the
- * entries done, count reduced, and the trap executed again.
+ * map, unmap, copy and swap take arrays; when the preemption check fires
+ * between entries (gnttab__preempt: an event to deliver, or the trap's
+ * work budget spent) with more left, the call continues as on Xen: uop
+ * advanced past the entries done, count reduced, and the trap executed
+ * again.
  *
  * 32-bit guests use Xen's compat layouts: they differ from the native ones
  * only where a struct holds a xen_pfn_t or a guest handle (copy,
@@ -89,18 +91,18 @@ static int map_one(struct legacy_call *lc, uint64_t va)
 	return legacy__copy_to(lc, va_at(lc, va, off), (uint8_t *)&op + off, sizeof(op) - off);
 }
 
-static int unmap_one(struct legacy_call *lc, uint64_t va)
+static int unmap_one(struct legacy_call *lc, uint64_t va, struct gnttab_batch *b)
 {
 	struct gnttab_unmap_grant_ref op;
 	int rc = legacy__copy_from(lc, va, &op, sizeof(op));
 	if (rc)
 		return rc;
-	grant_table__unmap_grant_ref(lc->v, &op);
+	gnttab__unmap_in_batch(b, &op);
 	return legacy__copy_to(lc, va_at(lc, va, offsetof(struct gnttab_unmap_grant_ref, status)),
 			       &op.status, sizeof(op.status));
 }
 
-static int copy_one(struct legacy_call *lc, uint64_t va)
+static int copy_one(struct legacy_call *lc, uint64_t va, unsigned *work)
 {
 	struct gnttab_copy op;
 	int rc;
@@ -125,6 +127,7 @@ static int copy_one(struct legacy_call *lc, uint64_t va)
 		};
 	}
 	grant_table__copy(lc->v, &op);
+	*work += gnttab__work(false, op.len);
 	size_t off = lc->call->mode64 ? offsetof(struct gnttab_copy, status) :
 					offsetof(struct compat_gnttab_copy, status);
 	return legacy__copy_to(lc, va_at(lc, va, off), &op.status, sizeof(op.status));
@@ -150,33 +153,43 @@ static int64_t array_op(struct legacy_call *lc, enum array_kind k)
 	/* count is an unsigned int on Xen: nothing above it is meaningful. */
 	if (count > UINT32_MAX)
 		return -XEN_EINVAL;
+	unsigned work = 0;
+	int rc = 0;
+	bool maps = k == ARRAY_MAP || k == ARRAY_UNMAP;
+	struct gnttab_batch b;
+	if (maps)
+		gnttab__batch_open(&b, lc->v);
 	for (uint64_t i = 0; i < count; i++) {
-		if (i == GNTTAB_BATCH_STEP) {
+		if (i && gnttab__preempt(lc->v, work)) {
 			lc->arg[1] = va_at(lc, uop, i * size);
 			lc->arg[2] = count - i;
 			lc->restart = true;
-			return 0;
+			break;
 		}
 		uint64_t va = va_at(lc, uop, i * size);
-		int rc;
 		switch (k) {
 		case ARRAY_MAP:
 			rc = map_one(lc, va);
+			work += gnttab__work(true, 0);
 			break;
 		case ARRAY_UNMAP:
-			rc = unmap_one(lc, va);
+			rc = unmap_one(lc, va, &b);
+			work += gnttab__work(true, 0);
 			break;
 		case ARRAY_SWAP:
 			rc = swap_one(lc, va);
+			work += gnttab__work(false, 0);
 			break;
 		default:
-			rc = copy_one(lc, va);
+			rc = copy_one(lc, va, &work);
 			break;
 		}
 		if (rc)
-			return rc; /* entries before this one stay done, as on Xen */
+			break; /* entries before this one stay done, as on Xen */
 	}
-	return 0;
+	if (maps)
+		gnttab__batch_close(&b);
+	return rc;
 }
 
 /* ---- single structs ---- */

@@ -388,6 +388,19 @@ int guestmem__write(struct guestmem *gm, gpa_t a, const void *buf, size_t len)
 	return for_each_span(gm, gpa_val(a), len, span_copy, &(struct copy){ .from_host = buf });
 }
 
+int guestmem__host_range(struct guestmem *gm, gpa_t a, size_t len, uint8_t **host)
+{
+	const struct guestmem_region *r = guestmem__lookup(gm, a);
+
+	if (!r || !len || len > r->size - (gpa_val(a) - r->start))
+		return -XEN_EFAULT;
+	int rc = access_check(gm, gpa_val(a), len);
+	if (rc)
+		return rc;
+	*host = r->host + (gpa_val(a) - r->start);
+	return 0;
+}
+
 /* ---- the x86 page walk (pagewalk.c), with the core's policy ---- */
 
 static int walk_fail(struct guestmem_fault *fault, enum guestmem_fault_reason reason,

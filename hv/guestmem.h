@@ -111,6 +111,14 @@ const struct guestmem_region *guestmem__find_kind(const struct guestmem *gm,
  */
 int guestmem__read(struct guestmem *gm, gpa_t a, void *buf, size_t len);
 int guestmem__write(struct guestmem *gm, gpa_t a, const void *buf, size_t len);
+/*
+ * The host address of [a, a + len) when it lies in one region, with the
+ * same checks as guestmem__read/write (the confidential refusal counted):
+ * 0 and *host set, -XEN_EFAULT (also for a range that crosses into another
+ * region), or -XEN_EACCES. For callers that move a page between two
+ * domains without a bounce buffer (grant copy); len 0 is -XEN_EFAULT.
+ */
+int guestmem__host_range(struct guestmem *gm, gpa_t a, size_t len, uint8_t **host);
 
 /*
  * Confidential mode: every access to a RAM frame the guest has not shared is

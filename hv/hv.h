@@ -35,7 +35,11 @@
 #include "guestmem.h"
 #include "types.h"
 
-#define HV_MAX_DOMAINS 16
+/*
+ * Domain ids 0..HV_MAX_DOMAINS-1 (`fastabi create` uses 1..255). Loops over
+ * every domain stop at domid_end, so a world of few domains pays for few.
+ */
+#define HV_MAX_DOMAINS 256
 #define HV_MAX_VCPUS 8
 #define HV_NAME_MAX 32
 /* HVM params are indexed below this (HVM_NR_PARAMS in Xen's params.h). */
@@ -92,6 +96,18 @@ struct hv_ops {
 			 bool readonly, void *ctx);
 	int (*unmap_grant)(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
 			   void *ctx);
+	/*
+	 * Around the maps or unmaps of one trap of a batch (a FastABI page or a
+	 * legacy array; open true before the first entry, false after the
+	 * last): between the two the VMM may only record each map_grant /
+	 * unmap_grant and apply them together at the close (one memslot change
+	 * for a run of pages), as Xen batches its TLB flushes. The core releases
+	 * the grants a batch unmapped only after the close, so a granter never
+	 * gets a page back that a mapper may still reach. NULL: each map and
+	 * unmap takes effect at once. Under the mapper's lock: must not call
+	 * the core.
+	 */
+	void (*grant_batch)(struct domain *mapper, bool open, void *ctx);
 	/*
 	 * Ballooning (reservation.c): RAM frames [gfn, gfn + nr) of d, backed by
 	 * 'host', left the guest's physmap (populated false: XENMEM_decrease_
@@ -301,6 +317,7 @@ struct hv {
 	 */
 	pthread_mutex_t domains_lock;
 	struct domain *domains[HV_MAX_DOMAINS]; /* [hv] index = domid; read atomically */
+	unsigned domid_end; /* [hv] 1 + the highest domid ever created; only grows */
 	/*
 	 * [const] The host's online CPUs (sched_pin_override's bound), read once
 	 * by hv__init: a hypercall must not open /sys (the VMM's vCPU threads

@@ -14,21 +14,61 @@
 #include "hv.h"
 #include "lock.h"
 
-_Static_assert(HV_MAX_DOMAINS <= 32, "held[] is a 32-bit mask of domids");
 _Static_assert(HV_MAX_VCPUS <= 32, "the deferred kicks are a 32-bit mask of vCPUs");
 _Static_assert(EVTCHN_VMM_MAX <= 32, "the deferred VMM sends are a 32-bit mask of slots");
 
 /*
- * Domain locks this thread holds (bit = domid), and whether by lock__all.
- * initial-exec: the core is linked into the program itself, so each access
- * is one load at a fixed offset rather than a __tls_get_addr call (the
- * static library is built position-independent).
+ * Domain locks this thread holds (a bitset: bit = domid), and whether by
+ * lock__all. initial-exec: the core is linked into the program itself, so
+ * each access is one load at a fixed offset rather than a __tls_get_addr
+ * call (the static library is built position-independent).
  */
 #define TLS __attribute__((tls_model("initial-exec"))) _Thread_local
-static TLS uint32_t held;
+#define HELD_WORDS ((HV_MAX_DOMAINS + 63) / 64)
+static TLS uint64_t held[HELD_WORDS];
+static TLS unsigned held_words; /* words of held[] that may have a bit set (the rest are 0) */
 static TLS bool held_all;
 /* The caller of a call that may reach one other domain (lock__target). */
 static TLS struct domain *held_target;
+
+static bool held_test(unsigned id)
+{
+	return (held[id / 64] >> (id % 64)) & 1;
+}
+
+static void held_set(unsigned id)
+{
+	held[id / 64] |= 1ull << (id % 64);
+	if (id / 64 >= held_words)
+		held_words = id / 64 + 1;
+}
+
+static void held_clear(unsigned id)
+{
+	held[id / 64] &= ~(1ull << (id % 64));
+}
+
+/* Whether id or a domid above it is held. */
+static bool held_from(unsigned id)
+{
+	unsigned w = id / 64;
+
+	if (w < held_words && held[w] >> (id % 64))
+		return true;
+	for (w++; w < held_words; w++)
+		if (held[w])
+			return true;
+	return false;
+}
+
+/* Whether exactly id is held, and nothing else. */
+static bool held_only(unsigned id)
+{
+	for (unsigned w = 0; w < held_words; w++)
+		if (held[w] != (w == id / 64 ? 1ull << (id % 64) : 0))
+			return false;
+	return held_test(id);
+}
 
 static void fail(const char *what, int err)
 {
@@ -64,13 +104,12 @@ void lock__drop(pthread_mutex_t *m)
 
 void lock__domain(struct domain *d)
 {
-	if ((held >> d->id) & 1)
-		fail("a domain lock taken twice by one thread", EDEADLK);
-	/* A second one must come in domid order. */
-	if (held >> d->id)
-		fail("domain locks out of domid order", EDEADLK);
+	/* Not twice; and a second one must come in domid order. */
+	if (held_from(d->id))
+		fail(held_test(d->id) ? "a domain lock taken twice by one thread"
+				      : "domain locks out of domid order", EDEADLK);
 	lock__take(&d->lock);
-	held |= 1u << d->id;
+	held_set(d->id);
 }
 
 void lock__target(struct domain *d)
@@ -86,14 +125,14 @@ struct domain *lock__target_caller(void)
 
 void lock__all(struct hv *hv)
 {
-	if (held)
+	if (lock__any())
 		fail("lock__all while holding a domain lock", EDEADLK);
 	lock__take(&hv->domains_lock);
-	for (unsigned i = 0; i < HV_MAX_DOMAINS; i++) {
+	for (unsigned i = 0; i < hv->domid_end; i++) {
 		struct domain *d = hv->domains[i];
 		if (d) {
 			lock__take(&d->lock);
-			held |= 1u << i;
+			held_set(i);
 		}
 	}
 	held_all = true;
@@ -104,18 +143,21 @@ void lock__drop_domain(struct domain *d)
 {
 	d->due_kick = d->due_timer = d->due_vmm = 0;
 	d->due_shutdown = false;
-	held &= ~(1u << d->id);
+	held_clear(d->id);
 	lock__drop(&d->lock);
 }
 
 bool lock__held(const struct domain *d)
 {
-	return d->id < HV_MAX_DOMAINS && (held >> d->id) & 1;
+	return d->id < HV_MAX_DOMAINS && held_test(d->id);
 }
 
 bool lock__any(void)
 {
-	return held != 0;
+	for (unsigned w = 0; w < held_words; w++)
+		if (held[w])
+			return true;
+	return false;
 }
 
 bool lock__all_mode(void)
@@ -170,14 +212,17 @@ void lock__release(struct hv *hv)
 	unsigned n = 0;
 
 	/* Highest domid first: the reverse of the order they were taken in. */
-	while (held) {
-		unsigned i = 31u - (unsigned)__builtin_clz(held);
-		struct domain *d = hv->domains[i];
-		if (d->due_kick | d->due_timer | d->due_vmm | d->due_shutdown)
-			take_due(d, &due[n++]);
-		held &= ~(1u << i);
-		lock__drop(&d->lock);
+	for (unsigned w = held_words; w-- > 0;) {
+		while (held[w]) {
+			unsigned i = w * 64 + 63 - (unsigned)__builtin_clzll(held[w]);
+			struct domain *d = hv->domains[i];
+			if (d->due_kick | d->due_timer | d->due_vmm | d->due_shutdown)
+				take_due(d, &due[n++]);
+			held_clear(i);
+			lock__drop(&d->lock);
+		}
 	}
+	held_words = 0;
 	held_all = false;
 	held_target = NULL;
 	for (unsigned i = 0; i < n; i++)
@@ -191,20 +236,20 @@ struct domain *lock__peer(struct domain *self, domid_t id)
 	if (id >= HV_MAX_DOMAINS)
 		return NULL;
 	/* Held already (by lock__all, or it is self): nothing to take. */
-	if ((held >> id) & 1 || !held)
+	if (held_test(id) || !lock__any())
 		return domain__by_id(hv, id);
 	if (held_all)
 		return NULL; /* created after the call took every lock */
 	struct domain *peer = __atomic_load_n(&hv->domains[id], __ATOMIC_ACQUIRE);
 	if (!peer)
 		return NULL;
-	if (id > self->id && !(held >> id)) {
+	if (id > self->id && !held_from(id)) {
 		/*
 		 * In order: self's lock keeps the peer alive (destroying it
 		 * needs every domain lock), so it can be waited for.
 		 */
 		lock__take(&peer->lock);
-		held |= 1u << id;
+		held_set(id);
 		return peer;
 	}
 	/*
@@ -212,18 +257,18 @@ struct domain *lock__peer(struct domain *self, domid_t id)
 	 * world lock, which keeps the peer from being destroyed meanwhile.
 	 * Self's state may have changed in between: the caller looks again.
 	 */
-	if (held != 1u << self->id)
+	if (!held_only(self->id))
 		fail("lock__peer out of order while holding another peer", EDEADLK);
-	held &= ~(1u << self->id);
+	held_clear(self->id);
 	lock__drop(&self->lock);
 	lock__take(&hv->domains_lock);
 	peer = hv->domains[id];
 	if (peer) {
 		lock__take(&peer->lock);
-		held |= 1u << id;
+		held_set(id);
 	}
 	lock__take(&self->lock);
-	held |= 1u << self->id;
+	held_set(self->id);
 	lock__drop(&hv->domains_lock);
 	return peer;
 }

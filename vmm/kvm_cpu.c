@@ -388,6 +388,8 @@ static void *thread_main(void *arg)
 	/* What the sandbox refuses later: an executable page, the trap handlers (insn/simd.c). */
 	insn_simd__thread_init();
 	sandbox__enter(vd->vmm, SANDBOX_VCPU);
+	if (vc->id == 0) /* the timeline (--stats): the boot vCPU about to run the guest */
+		vd->phase_ns[VMM_PHASE_FIRST_RUN] = vmm__now(vd->vmm);
 
 	while (!vmm_domain__stopping(vd)) {
 		atomic_store(&vc->kicked, false);

@@ -182,6 +182,76 @@ static bool same(const struct memslot *a, const struct memslot *b)
 	       a->readonly == b->readonly;
 }
 
+/* The used grant mappings, by guest-physical address. */
+static unsigned grants_by_gpa(struct vmm_domain *vd, const struct grant_map *out[])
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < VMM_MAX_GRANT_MAPS; i++) {
+		const struct grant_map *g = &vd->grants[i];
+		if (!g->used)
+			continue;
+		unsigned j = n++;
+		for (; j > 0 && out[j - 1]->gpa > g->gpa; j--)
+			out[j] = out[j - 1];
+		out[j] = g;
+	}
+	return n;
+}
+
+/* Whether mapping g continues a run that ends at 'gpa' with host 'host'. */
+static bool continues(const struct grant_map *g, uint64_t gpa, const uint8_t *host, bool ro)
+{
+	return g->gpa == gpa && (const uint8_t *)g->host == host && g->readonly == ro;
+}
+
+/*
+ * The memslots the grant mappings want: a grant slot already set stays as
+ * long as every page it covers is still mapped the same way (so a single
+ * map or unmap changes one slot, not its neighbours'); the mappings it no
+ * longer covers, and new ones, become maximal runs (a batch of 64 maps of
+ * consecutive frames into consecutive pages is one KVM_SET_USER_MEMORY_REGION).
+ */
+static unsigned grant_slots(struct vmm_domain *vd, struct memslot *want)
+{
+	const struct grant_map *by[VMM_MAX_GRANT_MAPS];
+	bool covered[VMM_MAX_GRANT_MAPS] = { false };
+	unsigned nr = grants_by_gpa(vd, by), n = 0;
+
+	for (unsigned id = 0; id < VMM_MAX_MEMSLOTS; id++) {
+		const struct memslot *s = &vd->slots[id];
+		if (!s->used || !s->grant)
+			continue;
+		unsigned first = 0, pages = (unsigned)(s->size / PAGE_SIZE), k = 0;
+		while (first < nr && by[first]->gpa < s->gpa)
+			first++;
+		while (k < pages && first + k < nr &&
+		       continues(by[first + k], s->gpa + (uint64_t)k * PAGE_SIZE,
+				 (uint8_t *)s->host + (uint64_t)k * PAGE_SIZE, s->readonly))
+			k++;
+		if (k != pages)
+			continue; /* a page of it was unmapped or changed: deleted */
+		want[n++] = *s;
+		for (k = 0; k < pages; k++)
+			covered[first + k] = true;
+	}
+	for (unsigned i = 0; i < nr; i++) {
+		if (covered[i])
+			continue;
+		struct memslot run = { .used = true, .grant = true, .gpa = by[i]->gpa,
+				       .size = PAGE_SIZE, .host = by[i]->host,
+				       .readonly = by[i]->readonly };
+		while (i + 1 < nr && !covered[i + 1] &&
+		       continues(by[i + 1], run.gpa + run.size, (uint8_t *)run.host + run.size,
+				 run.readonly)) {
+			run.size += PAGE_SIZE;
+			i++;
+		}
+		want[n++] = run;
+	}
+	return n;
+}
+
 /*
  * Make the KVM memslots what the core's map says. Slots that changed are
  * deleted first, then the new ones added: while that happens another vCPU
@@ -202,11 +272,7 @@ int kvm_mem__sync(struct vmm_domain *vd)
 		want[n++] = (struct memslot){ .used = true, .gpa = gm->regions[i].start,
 					      .size = gm->regions[i].size,
 					      .host = gm->regions[i].host };
-	for (unsigned i = 0; i < VMM_MAX_GRANT_MAPS; i++)
-		if (vd->grants[i].used)
-			want[n++] = (struct memslot){ .used = true, .gpa = vd->grants[i].gpa,
-						      .size = PAGE_SIZE, .host = vd->grants[i].host,
-						      .readonly = vd->grants[i].readonly };
+	n += grant_slots(vd, want + n);
 
 	for (unsigned id = 0; id < VMM_MAX_MEMSLOTS; id++) {
 		if (!vd->slots[id].used)
@@ -357,9 +423,10 @@ static struct grant_map *grant_find(struct vmm_domain *vd, uint64_t at)
 }
 
 /*
- * hv_ops.map_grant: the granter's frame becomes a one-page memslot of the
- * mapper at 'at', which must be a free, page-aligned guest-physical page
- * (the FOREIGN_REG window of the fixed layout is meant for this).
+ * hv_ops.map_grant: the granter's frame becomes a page of the mapper at
+ * 'at', which must be a free, page-aligned guest-physical page (the
+ * FOREIGN_REG window of the fixed layout is meant for this): a memslot of
+ * its own, or of a run with its neighbours when a batch maps them together.
  */
 int kvm_mem__map_grant(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
 		       bool readonly, void *ctx)
@@ -382,6 +449,10 @@ int kvm_mem__map_grant(struct domain *mapper, gpa_t at, struct domain *granter, 
 		return GNTST_no_space;
 	*g = (struct grant_map){ .used = true, .gpa = gpa_val(at), .readonly = readonly,
 				 .host = r->host + (gpa_val(gfn_to_gpa(frame)) - r->start) };
+	if (vd->grant_batch) {
+		vd->grants_dirty = true; /* the memslot comes when the batch ends */
+		return 0;
+	}
 	if (kvm_mem__sync(vd)) {
 		g->used = false;
 		(void)kvm_mem__sync(vd);
@@ -403,5 +474,37 @@ int kvm_mem__unmap_grant(struct domain *mapper, gpa_t at, struct domain *granter
 	if (!g)
 		return 0; /* never mapped by us (the domain was being built) */
 	g->used = false;
+	if (vd->grant_batch) {
+		vd->grants_dirty = true;
+		return 0;
+	}
 	return kvm_mem__sync(vd) ? GNTST_general_error : 0;
+}
+
+/*
+ * A batch of maps or unmaps (hv_ops.grant_batch), under the mapper's lock
+ * like each map and unmap: while it is open they only record the mapping,
+ * and the memslots follow once at its end (the core releases the unmapped
+ * grants only after that, as Xen flushes before unmap_common_complete).
+ * Only KVM can fail then (its memory for the slots; everything it could
+ * refuse was checked when each entry was recorded): the domain's view of
+ * its memory is then unknown, so it is stopped, as a crash with the reason.
+ */
+void kvm_mem__grant_batch(struct domain *mapper, bool open, void *ctx)
+{
+	struct vmm_domain *vd = vmm__domain_of(ctx, mapper);
+
+	if (!vd)
+		return;
+	if (open) {
+		vd->grant_batch = true;
+		return;
+	}
+	vd->grant_batch = false;
+	if (!vd->grants_dirty)
+		return;
+	vd->grants_dirty = false;
+	if (kvm_mem__sync(vd))
+		vmm_domain__stop(vd, VMM_EXIT_CRASH, "KVM refused the memslots of a batch of grant "
+				 "mappings (above)");
 }

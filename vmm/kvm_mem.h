@@ -12,9 +12,14 @@
 
 struct vmm_domain;
 
-/* One KVM memslot as the VMM set it (mirrors a guestmem region or a grant mapping). */
+/*
+ * One KVM memslot as the VMM set it: a guestmem region, or a run of grant
+ * mappings at consecutive guest-physical pages whose host pages are
+ * consecutive too (a batch of maps into the foreign window is one slot).
+ */
 struct memslot {
 	bool used;
+	bool grant;
 	uint64_t gpa, size;
 	void *host;
 	bool readonly;
@@ -50,6 +55,8 @@ int kvm_mem__ram_changed(struct domain *d, gfn_t gfn, uint64_t nr, void *host, b
 			 void *ctx);
 int kvm_mem__map_grant(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
 		      bool readonly, void *ctx);
+/* hv_ops.grant_batch: the memslots follow the maps and unmaps of a batch once, at its end. */
+void kvm_mem__grant_batch(struct domain *mapper, bool open, void *ctx);
 int kvm_mem__unmap_grant(struct domain *mapper, gpa_t at, struct domain *granter, gfn_t frame,
 			void *ctx);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "vmm.h"
 #include "xlcfg.h"
@@ -20,6 +21,9 @@
 #endif
 
 #define MAX_TIMEOUT_S (7u * 24 * 3600)
+
+/* CLOCK_MONOTONIC at main(): the cold-start timeline (--stats) starts here. */
+static uint64_t main_ns;
 
 static void usage(FILE *f)
 {
@@ -320,6 +324,7 @@ static int cmd_run(int argc, char **argv)
 	vmm.trace |= a.trace;
 	vmm.stats |= a.stats;
 	vmm.sandbox = a.sandbox;
+	vmm.main_ns = main_ns;
 	if ((a.service_times && measure__service_open(a.service_times)) ||
 	    vmm__add_domain(&vmm, &a.cfg, &vd)) {
 		vmm__destroy(&vmm);
@@ -345,6 +350,37 @@ static enum xlcfg_event stop_event(const struct vmm_domain *vd)
 	default: /* crash, and anything else that ended the domain */
 		return XLCFG_ON_CRASH;
 	}
+}
+
+/*
+ * Each domain holds a KVM VM fd, one fd per vCPU and its RAM's memfd; the
+ * process has a few of its own (stdio, /dev/kvm, the timer, the control
+ * socket, the backends' files). Many domains exceed the usual soft limit
+ * of 1024 open files: it is raised as far as the hard limit allows, and a
+ * hard limit that is too low is said before anything is built.
+ */
+static int fd_limit(const struct xlcfg *x, unsigned nr)
+{
+	rlim_t need = 64;
+	struct rlimit rl;
+
+	for (unsigned i = 0; i < nr; i++)
+		need += 3 + x[i].cfg.vcpus;
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		fprintf(stderr, "fastabi create: %u domains need about %llu open files; the hard "
+			"limit is %llu (ulimit -Hn): raise it, or start fewer domains per process\n",
+			nr, (unsigned long long)need, (unsigned long long)rl.rlim_max);
+		return -1;
+	}
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {
+		fprintf(stderr, "fastabi create: cannot raise the open-file limit to %llu: %s\n",
+			(unsigned long long)rl.rlim_max, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -420,7 +456,7 @@ static int cmd_create(int argc, char **argv)
 			}
 	if (!failed && xlcfg__resolve_backends(x, nr, stderr))
 		failed = true;
-	if (failed)
+	if (failed || fd_limit(x, nr))
 		goto out;
 
 	struct vmm vmm;
@@ -430,6 +466,7 @@ static int cmd_create(int argc, char **argv)
 	vmm.trace |= trace;
 	vmm.stats |= stats;
 	vmm.sandbox = sc;
+	vmm.main_ns = main_ns;
 	for (unsigned i = 0; i < nr; i++) {
 		x[i].cfg.min_domid = 1;
 		if (vmm__add_domain(&vmm, &x[i].cfg, &vd)) {
@@ -462,6 +499,7 @@ out:
 
 int main(int argc, char **argv)
 {
+	main_ns = util__mono_ns();
 	if (argc < 2) {
 		usage(stderr);
 		return VMM_EXIT_ERROR;

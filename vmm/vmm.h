@@ -193,8 +193,26 @@ struct vmm_vcpu {
 	uint64_t nr_insn[VMM_INSN_CLASSES]; /* completed by the VMM, per class (insn/insn.h) */
 };
 
+/*
+ * Where a domain's build and run spend their time (--stats "timeline"):
+ * vmm__now() at the end of each build step, its first KVM_RUN and its stop.
+ */
+enum vmm_phase {
+	VMM_PHASE_CORE,     /* core domain, guest RAM (memfd), special pages */
+	VMM_PHASE_ELF,      /* the kernel loaded */
+	VMM_PHASE_BOOTINFO, /* ring pages, modules, hvm_start_info */
+	VMM_PHASE_KVM_VM,   /* /dev/kvm (first domain), KVM_CREATE_VM, capabilities */
+	VMM_PHASE_MEMSLOTS,
+	VMM_PHASE_VCPUS,    /* KVM_CREATE_VCPU, CPUID, MSR filter, run mmap */
+	VMM_PHASE_BOOTED,   /* TSC, the boot vCPU's registers */
+	VMM_PHASE_FIRST_RUN, /* vCPU 0 about to enter KVM_RUN the first time */
+	VMM_PHASE_STOPPED,
+	VMM_NR_PHASES
+};
+
 struct vmm_domain {
 	struct vmm *vmm;
+	uint64_t phase_ns[VMM_NR_PHASES]; /* vmm__now(); 0: not reached */
 	struct vmm_domain_config cfg;
 	char name[HV_NAME_MAX];
 	struct domain *d;
@@ -209,6 +227,11 @@ struct vmm_domain {
 	struct memslot slots[VMM_MAX_MEMSLOTS];
 	atomic_uint memslot_gen; /* bumped (holding the memory map) before and after every memslot change */
 	struct grant_map grants[VMM_MAX_GRANT_MAPS];
+	/*
+	 * A batch of grant maps/unmaps is open (kvm_mem__grant_batch): the
+	 * memslots follow grants[] once, when it closes. [the domain's core lock]
+	 */
+	bool grant_batch, grants_dirty;
 	/*
 	 * Ballooning (kvm_mem__ram_changed): pages the guest gave back and took
 	 * again, and how much the memfd's allocated blocks (fstat st_blocks, the
@@ -242,6 +265,14 @@ struct vmm_domain {
 	bool killed;       /* destroyed for the others (domain__kill): reap_domains */
 };
 
+/*
+ * Restarts (xl's on_* = "restart") over the life of the process: each
+ * keeps the stopped domain, its id and its memory until the process ends,
+ * so a guest that keeps rebooting must end somewhere. xl has no guard;
+ * this one stays what the domain table allowed when it held 16 domains.
+ */
+#define VMM_MAX_RESTARTS 14
+
 struct vmm {
 	int kvm_fd;
 	int vcpu_mmap_size;
@@ -249,6 +280,7 @@ struct vmm {
 	bool emulation_failure_bytes; /* KVM_CAP_EXIT_ON_EMULATION_FAILURE enabled */
 	uint64_t t0_ns;               /* CLOCK_MONOTONIC at start: hv__now() counts from here */
 	uint64_t run_ns;              /* vmm__now() when the vCPUs started (FASTABI_STATS) */
+	uint64_t main_ns;             /* CLOCK_MONOTONIC at main() (main.c), for the timeline */
 	bool trace;                   /* --trace, FASTABI_TRACE: every hypercall on stderr */
 	bool stats;                   /* --stats, FASTABI_STATS: counters at exit */
 	struct hv hv;
@@ -262,7 +294,7 @@ struct vmm {
 	bool restart_pending;  /* a domain waits to be rebuilt (restart_domains) */
 	bool reap_pending;     /* a domain stopped for good: reap_domains tears it down */
 	/* Domains replaced by a restart: kept, stopped, until vmm__destroy. */
-	struct vmm_domain *retired[HV_MAX_DOMAINS];
+	struct vmm_domain *retired[VMM_MAX_RESTARTS];
 	unsigned nr_retired;
 
 	struct timer timer; /* timer.c */

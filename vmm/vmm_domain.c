@@ -36,6 +36,7 @@ static void stop(struct vmm_domain *vd, int status, bool dump, bool restart, con
 	vd->exit_status = status;
 	vd->dump_on_stop = dump;
 	vsnprintf(vd->stop_why, sizeof(vd->stop_why), fmt, ap);
+	vd->phase_ns[VMM_PHASE_STOPPED] = vmm__now(vmm);
 	atomic_store(&vd->stopping, true);
 	if (restart) {
 		vd->restart = true;
@@ -158,6 +159,7 @@ struct vmm_domain *vmm_domain__new(struct vmm *vmm, const struct vmm_domain_conf
 	/* The guest's memory and the kernel first: a bad kernel is reported before KVM is asked. */
 	if (kvm_mem__init(vd))
 		goto fail;
+	vd->phase_ns[VMM_PHASE_CORE] = vmm__now(vmm);
 	return vd;
 fail:
 	vmm_domain__free(vd);
@@ -180,6 +182,7 @@ struct vmm_domain *vmm_domain__build(struct vmm *vmm, const struct vmm_domain_co
 		util__err("%s", err);
 		goto fail;
 	}
+	vd->phase_ns[VMM_PHASE_ELF] = vmm__now(vmm);
 	/*
 	 * The ring pages after the kernel (whose segments must lie in RAM, not
 	 * on them) and before pvh__setup copies the memory map.
@@ -196,23 +199,28 @@ struct vmm_domain *vmm_domain__build(struct vmm *vmm, const struct vmm_domain_co
 		util__err("%s", err);
 		goto fail;
 	}
+	vd->phase_ns[VMM_PHASE_BOOTINFO] = vmm__now(vmm);
 	if ((vmm->kvm_fd < 0 && kvm__open(vmm)) || kvm__create_vm(vmm, vd))
 		goto fail;
+	vd->phase_ns[VMM_PHASE_KVM_VM] = vmm__now(vmm);
 	hv_domain__mem_lock(vd->d);
 	int synced = kvm_mem__sync(vd);
 	hv_domain__mem_unlock(vd->d);
 	if (synced)
 		goto fail;
+	vd->phase_ns[VMM_PHASE_MEMSLOTS] = vmm__now(vmm);
 	for (unsigned i = 0; i < vd->nr_vcpus; i++) {
 		if (kvm__create_vcpu(vmm, &vd->vcpus[i]))
 			goto fail;
 	}
+	vd->phase_ns[VMM_PHASE_VCPUS] = vmm__now(vmm);
 	/* Before any vCPU runs: every slot of shared_info gets valid time. */
 	if (tsc__setup(vd))
 		goto fail;
 	if (pvh__boot_vcpu(&vd->vcpus[0]))
 		goto fail;
 	vd->vcpus[0].started = true;
+	vd->phase_ns[VMM_PHASE_BOOTED] = vmm__now(vmm);
 
 	return vd;
 fail:

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE /* asprintf */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -25,6 +26,64 @@
 #include "hv.h"
 #include "vmm.h"
 #include "xlcfg.h"
+
+/*
+ * libxlutil (and libxenlight, which it needs) is loaded when the first
+ * file is read, not at every start: `fastabi run` never reads an xl.cfg
+ * file, and loading the sixteen Xen libraries it pulls in cost about 1.5 ms
+ * of every cold start (docs/benchmarks.md). The calls go through this
+ * table; their types are the header's.
+ */
+#ifndef XLUTIL_SONAME
+#define XLUTIL_SONAME "libxlutil.so"
+#endif
+static struct {
+	void *lib;
+	__typeof__(&xlu_cfg_init) cfg_init;
+	__typeof__(&xlu_cfg_readfile) cfg_readfile;
+	__typeof__(&xlu_cfg_destroy) cfg_destroy;
+	__typeof__(&xlu_cfg_get_string) cfg_get_string;
+	__typeof__(&xlu_cfg_get_long) cfg_get_long;
+	__typeof__(&xlu_cfg_get_list) cfg_get_list;
+} xlu;
+
+/* Load it once; 0, or -1 with the reason on 'report'. */
+static int xlu_load(FILE *report)
+{
+	static bool said;
+
+	if (xlu.lib)
+		return 0;
+	if (said)
+		return -1; /* said for the first file */
+	said = true;
+	void *lib = dlopen(XLUTIL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		fprintf(report, "fastabi: cannot load %s, Xen's xl.cfg parser (Debian package "
+			"libxenmisc4.17; scripts/install-deps.sh): %s\n", XLUTIL_SONAME, dlerror());
+		return -1;
+	}
+#define XLU_SYM(f)                                                              \
+	do {                                                                    \
+		*(void **)&xlu.f = dlsym(lib, "xlu_" #f);                      \
+		if (!xlu.f) {                                                   \
+			fprintf(report, "fastabi: %s has no xlu_" #f ": not the "  \
+				"libxlutil fastabi was built with\n", XLUTIL_SONAME); \
+			dlclose(lib);                                           \
+			return -1;                                              \
+		}                                                               \
+	} while (0)
+	XLU_SYM(cfg_init);
+	XLU_SYM(cfg_readfile);
+	XLU_SYM(cfg_destroy);
+	XLU_SYM(cfg_get_string);
+	XLU_SYM(cfg_get_long);
+	XLU_SYM(cfg_get_list);
+#undef XLU_SYM
+	xlu.lib = lib;
+	said = false;
+	return 0;
+}
 
 /*
  * libxlutil.h has no call that lists the settings of a file or gives a
@@ -86,7 +145,7 @@ __attribute__((format(printf, 3, 4))) static void say(struct reader *r, int line
 /* A string key: 0 found, 1 absent, -1 wrong type (libxlutil said where; we say it is fatal). */
 static int get_str(struct reader *r, const char *key, const char **out)
 {
-	int e = xlu_cfg_get_string(r->c, key, out, 0);
+	int e = xlu.cfg_get_string(r->c, key, out, 0);
 	if (e == ESRCH) {
 		*out = NULL;
 		return 1;
@@ -103,7 +162,7 @@ static int get_num(struct reader *r, const char *key, long min, long max, const 
 		   long *out)
 {
 	long v;
-	int e = xlu_cfg_get_long(r->c, key, &v, 0);
+	int e = xlu.cfg_get_long(r->c, key, &v, 0);
 	if (e == ESRCH)
 		return 1;
 	if (e) { /* EINVAL (libxlutil printed its warning) or ERANGE */
@@ -265,7 +324,7 @@ static int unknown_keys(struct reader *r)
 		if (seen)
 			continue;
 		/* The public parser must agree the key exists, or the mirror is wrong. */
-		if (xlu_cfg_get_list(r->c, next->name, NULL, NULL, 1) == ESRCH) {
+		if (xlu.cfg_get_list(r->c, next->name, NULL, NULL, 1) == ESRCH) {
 			say(r, 0, "error: cannot list the keys of this file (libxlutil's layout differs)");
 			return -1;
 		}
@@ -780,8 +839,10 @@ int xlcfg__read(const char *path, FILE *report, struct xlcfg *x)
 	x->on[XLCFG_ON_CRASH] = XLCFG_DESTROY;
 	x->on[XLCFG_ON_WATCHDOG] = XLCFG_DESTROY;
 
+	if (xlu_load(report))
+		return -1;
 	struct reader r = { .x = x, .report = report };
-	r.c = xlu_cfg_init(report, path);
+	r.c = xlu.cfg_init(report, path);
 	if (!r.c) {
 		fprintf(report, "%s: out of memory\n", path);
 		return -1;
@@ -804,13 +865,13 @@ int xlcfg__read(const char *path, FILE *report, struct xlcfg *x)
 		if (!S_ISREG(st.st_mode))
 			say(&r, 0, "error: not a regular file");
 		close(fd);
-		xlu_cfg_destroy(r.c);
+		xlu.cfg_destroy(r.c);
 		fflush(report);
 		xlcfg__free(x);
 		return -1;
 	}
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
-	if (xlu_cfg_readfile(r.c, fd >= 0 ? fdpath : path)) {
+	if (xlu.cfg_readfile(r.c, fd >= 0 ? fdpath : path)) {
 		if (access(path, R_OK))
 			say(&r, 0, "error: cannot read it: %s", strerror(errno));
 		rc = -1;
@@ -819,7 +880,7 @@ int xlcfg__read(const char *path, FILE *report, struct xlcfg *x)
 	}
 	if (fd >= 0)
 		close(fd);
-	xlu_cfg_destroy(r.c);
+	xlu.cfg_destroy(r.c);
 	fflush(report);
 	if (rc)
 		xlcfg__free(x);

@@ -391,28 +391,24 @@ static void test_swap_grant_ref(void **state)
 		assert_int_equal(gt_status2(a, 6), GTF_reading);
 		assert_int_equal(gt_status2(a, 5), 0);
 
-		/* More than a batch step: it continues and ends with every swap done. */
-		grant_ref_t many[2 * (GNTTAB_BATCH_STEP + 3)];
-		for (unsigned i = 0; i < GNTTAB_BATCH_STEP + 3; i++) {
-			many[2 * i] = 10;
-			many[2 * i + 1] = 11;
-		}
+		/* More than a trap's work budget (one unit a swap): it continues once
+		 * and ends with every swap done. */
+		enum { SWAPS = GNTTAB_BATCH_WORK + 3 };
 		gt_grant2(a, 10, GTF_permit_access, b->id, FRAME(10));
 		uint64_t va;
-		struct gnttab_swap_grant_ref *ops = harness__alloc(h, a, sizeof(many) / 8 * sizeof(*ops), &va);
-		for (unsigned i = 0; i < GNTTAB_BATCH_STEP + 3; i++)
+		struct gnttab_swap_grant_ref *ops = harness__alloc(h, a, SWAPS * sizeof(*ops), &va);
+		for (unsigned i = 0; i < SWAPS; i++)
 			ops[i] = (struct gnttab_swap_grant_ref){ 10, 11, 0x55 };
 		unsigned restarts = 0;
 		assert_int_equal(harness__legacy_loop(&a->vcpus[0], abi == ABI_LEG64, GT,
 						      (const uint64_t[LEGACY_NR_ARGS]){
-							      GNTTABOP_swap_grant_ref, va,
-							      GNTTAB_BATCH_STEP + 3 },
+							      GNTTABOP_swap_grant_ref, va, SWAPS },
 						      NULL, &restarts),
 				 0);
 		assert_int_equal(restarts, 1);
 		/* An odd number of swaps of the same pair: swapped. */
 		assert_int_equal(gt_e2(a, 11)->full_page.frame, FRAME(10));
-		for (unsigned i = 0; i < GNTTAB_BATCH_STEP + 3; i++)
+		for (unsigned i = 0; i < SWAPS; i++)
 			assert_int_equal(ops[i].status, GNTST_okay);
 		/* An unreadable array: -EFAULT. */
 		assert_int_equal(hcall_leg(abi, &a->vcpus[0], GT, GNTTABOP_swap_grant_ref,

@@ -19,6 +19,7 @@
 #     beyond 0.5 s allowed for what every run costs whatever its length
 #     (building the domains, their xenbus handshake: 0.3 to 0.4 s of CPU
 #     measured): nobody spins while waiting.
+# Each domain has 32 MiB of RAM, or RUN_DOMAINS_MEMORY MiB.
 set -u
 fastabi=$1 elf=$2 check=$3
 shift 3
@@ -37,7 +38,7 @@ for d in "$@"; do
 		echo "name = \"$name\""
 		echo "type = \"pvh\""
 		echo "kernel = \"$elf\""
-		echo "memory = 32"
+		echo "memory = ${RUN_DOMAINS_MEMORY:-32}"
 		echo "fixed_mem_layout = 1"
 		echo "extra = \"$extra\""
 		tr ';' '\n' <<<"$keys"
