@@ -45,6 +45,7 @@ static struct {
 	__typeof__(&xlu_cfg_get_string) cfg_get_string;
 	__typeof__(&xlu_cfg_get_long) cfg_get_long;
 	__typeof__(&xlu_cfg_get_list) cfg_get_list;
+	__typeof__(&xlu_cfg_get_listitem) cfg_get_listitem;
 } xlu;
 
 /* Load it once; 0, or -1 with the reason on 'report'. */
@@ -79,6 +80,7 @@ static int xlu_load(FILE *report)
 	XLU_SYM(cfg_get_string);
 	XLU_SYM(cfg_get_long);
 	XLU_SYM(cfg_get_list);
+	XLU_SYM(cfg_get_listitem);
 #undef XLU_SYM
 	xlu.lib = lib;
 	said = false;
@@ -665,7 +667,7 @@ static int read_vifs(struct reader *r)
 	XLU_ConfigList *list;
 	int count, bad = 0;
 
-	if (xlu_cfg_get_list(r->c, "vif", &list, &count, 0))
+	if (xlu.cfg_get_list(r->c, "vif", &list, &count, 0))
 		return 0; /* none (a vif that is not a list is libxlutil's to report) */
 	int line = line_of(r->c, "vif");
 	if ((unsigned)count > VMM_MAX_VIFS) {
@@ -675,7 +677,7 @@ static int read_vifs(struct reader *r)
 	bool has_devid[VMM_MAX_VIFS];
 	long last = -1;
 	for (int i = 0; i < count; i++) {
-		const char *spec = xlu_cfg_get_listitem(list, i);
+		const char *spec = xlu.cfg_get_listitem(list, i);
 		if (!spec) {
 			say(r, line, "error: vif %d is not a string", i);
 			bad = -1;

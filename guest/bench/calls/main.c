@@ -393,7 +393,7 @@ static evtchn_port_t ipi_port;
 static void send_to_self(void)
 {
 	struct evtchn_send s = { .port = ipi_port };
-	OK(xen_hypercall_event_channel_send(t, &s));
+	OK(xen_hypercall_event_channel_send(&s));
 }
 
 static void self_ipi(void)
@@ -437,9 +437,9 @@ static void injections(void)
 	irq_register(V_UPCALL, on_upcall);
 	irq_register(V_SELF_IPI, on_self_ipi);
 	struct xen_hvm_evtchn_upcall_vector uv = { .vcpu = 0, .vector = V_UPCALL };
-	OK(xen_hypercall_hvm_set_evtchn_upcall_vector(t, &uv));
+	OK(xen_hypercall_hvm_set_evtchn_upcall_vector(&uv));
 	struct evtchn_bind_ipi ipi = { .vcpu = 0 };
-	OK(xen_hypercall_event_channel_bind_ipi(t, &ipi));
+	OK(xen_hypercall_event_channel_bind_ipi(&ipi));
 	if (failed)
 		return;
 	struct vcpu_info *vi = &si->vcpu_info[0];
@@ -461,7 +461,7 @@ static void injections(void)
 	irq_samples("none", "self_ipi", self_ipi, false);
 	vi->evtchn_upcall_mask = 1;
 	struct evtchn_close c = { .port = ipi.port };
-	OK(xen_hypercall_event_channel_close(t, &c));
+	OK(xen_hypercall_event_channel_close(&c));
 }
 
 /* Hypervisor clock (hvm get_time) in ns. */

@@ -127,7 +127,7 @@ static void maps(void)
 	 */
 	struct gnttab_unmap_grant_ref u1 = { .host_addr = map_l[SPLIT_MAP].host_addr,
 					     .handle = map_l[SPLIT_MAP].handle };
-	CHECK_EQ(xen_hypercall_grant_table_unmap_grant_ref(t, &u1), 0);
+	CHECK_EQ(xen_hypercall_grant_table_unmap_grant_ref(&u1), 0);
 	CHECK_EQ(u1.status, GNTST_okay);
 	for (unsigned j = SPLIT_MAP - 1; j <= SPLIT_MAP + 1; j++) {
 		uint8_t got = *(volatile uint8_t *)(uintptr_t)map_l[j].host_addr;
@@ -137,7 +137,7 @@ static void maps(void)
 				    SPLIT_MAP, j, got, want_b);
 	}
 	struct gnttab_map_grant_ref m1 = map_l[SPLIT_MAP];
-	CHECK_EQ(xen_hypercall_grant_table_map_grant_ref(t, &m1), 0);
+	CHECK_EQ(xen_hypercall_grant_table_map_grant_ref(&m1), 0);
 	CHECK_EQ(m1.status, GNTST_okay);
 	map_l[SPLIT_MAP].handle = m1.handle;
 	CHECK_EQ(*(volatile uint8_t *)(uintptr_t)map_l[SPLIT_MAP].host_addr,
