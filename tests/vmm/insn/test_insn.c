@@ -322,7 +322,7 @@ static void test_simd_exceptions(void **state)
  * is in its page: the engine runs on a buffer at the same page offset and
  * must not add that offset twice (it did: FDP was off by the operand's
  * offset in its page; found writing insn_fuzz's checks, which catch it in
- * a few minutes, tests/fuzz/seeds/insn_fuzz/fdp_page_offset).
+ * a few minutes, tests/fuzz/seeds/insn/fdp_page_offset).
  */
 static void test_x87_data_pointer(void **state)
 {
