@@ -92,7 +92,8 @@ if $merge; then
 			cp "$f" "$seeds/"
 		fi
 	done
-	echo "$seeds: $(ls "$seeds" | wc -l) inputs, $(du -sh "$seeds" | cut -f1)"
+	echo "$seeds: $(find "$seeds" -type f | wc -l) inputs," \
+		"$(find "$seeds" -type f -exec cat {} + | wc -c) bytes"
 	exit 0
 fi
 
@@ -117,7 +118,7 @@ execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
 echo "$target: executions ${execs:-unknown} in ${seconds}s (${rate:-?}/s), ${cov:-cov unknown}," \
-	"corpus $(ls "$corpus" | wc -l) inputs"
+	"corpus $(find "$corpus" -type f | wc -l) inputs"
 if [ "$status" -ne 0 ]; then
 	echo "the fuzzer found a problem: see $log and $artifacts/" >&2
 fi

@@ -38,6 +38,8 @@
 
 #include <Zydis/Zydis.h>
 
+#include "fuzz_domain.h"
+#include "fuzz_input.h"
 #include "insn.h"
 #include "vmm.h"
 
@@ -54,19 +56,6 @@ static struct vmm_domain *vd;
 static uint32_t host_mxcsr_mask;
 static uint64_t host_xcr0;
 static bool verbose; /* INSN_FUZZ_VERBOSE set: one line per input (replaying seeds) */
-
-struct in {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint64_t take(struct in *in, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes && in->left; i++, in->left--)
-		v |= (uint64_t)*in->p++ << (8 * i);
-	return v;
-}
 
 /* The engine's accesses, for the checks. */
 #define MAX_ACCESS 8
@@ -118,15 +107,7 @@ static int f_set_xcr0(void *ctx, uint64_t v)
 
 static void setup(void)
 {
-	if (vmm__init(&vmm))
-		abort();
-	vmm.sandbox.overcommit = true;
-	struct vmm_domain_config cfg = vmm_domain_config__default("fuzz");
-	cfg.name = "fuzz";
-	cfg.memory_mib = 4;
-	vd = vmm_domain__new(&vmm, &cfg);
-	if (!vd || domain__finish_layout(vd->d))
-		abort();
+	vd = fuzz__domain(&vmm);
 	uint8_t fx[512] __attribute__((aligned(16)));
 	memset(fx, 0, sizeof(fx));
 	__asm__ __volatile__("fxsave64 %0" : "=m"(fx));
@@ -154,7 +135,7 @@ static void put32(uint64_t gpa_, uint32_t v)
  * (or wherever the input says), in the paging mode of sregs; the upper
  * levels' flags and the leaves' come from the input.
  */
-static void build_tables(struct in *in, const struct kvm_sregs *s, uint64_t la)
+static void build_tables(struct fuzz_in *in, const struct kvm_sregs *s, uint64_t la)
 {
 	bool lm = s->efer & X86_EFER_LMA, pae = s->cr4 & X86_CR4_PAE;
 	bool la57 = s->cr4 & X86_CR4_LA57;
@@ -168,7 +149,7 @@ static void build_tables(struct in *in, const struct kvm_sregs *s, uint64_t la)
 		if (!lm && pae && lvl == 3)
 			idx = (la >> 30) & 3;
 		uint64_t next = table + PAGE_SIZE;
-		uint64_t fl = take(in, 1);
+		uint64_t fl = fuzz__take(in, 1);
 		/* P, RW, US, A by default; the input may clear them or set others. */
 		uint64_t e = next | ((X86_PTE_P | X86_PTE_RW | X86_PTE_US | X86_PTE_A) ^ (fl & 0x27));
 		if (!lm && pae && lvl == 3)
@@ -182,10 +163,10 @@ static void build_tables(struct in *in, const struct kvm_sregs *s, uint64_t la)
 	for (unsigned k = 0; k < DATA_PAGES; k++) {
 		uint64_t a = la + (uint64_t)k * PAGE_SIZE;
 		uint64_t idx = (a >> 12) & ((1ull << bits) - 1);
-		uint64_t fl = take(in, 1), frame = take(in, 1);
+		uint64_t fl = fuzz__take(in, 1), frame = fuzz__take(in, 1);
 		/* Usually a data page; sometimes any frame (a table, beyond RAM). */
 		uint64_t pa = frame < 0xf0 ? DATA_GPA + (frame % DATA_PAGES) * PAGE_SIZE
-					   : take(in, 5) << 12;
+					   : fuzz__take(in, 5) << 12;
 		uint64_t e = pa | ((X86_PTE_P | X86_PTE_RW | X86_PTE_A | X86_PTE_D) ^ (fl & 0x67));
 		if (esize == 8)
 			put64(table + idx * 8, e | ((fl & 0x80) ? X86_PTE_NX : 0));
@@ -193,20 +174,20 @@ static void build_tables(struct in *in, const struct kvm_sregs *s, uint64_t la)
 			put32(table + idx * 4, (uint32_t)e);
 	}
 	/* Any entry of any table overwritten: large pages, reserved bits, loops. */
-	unsigned pokes = take(in, 1) % 4;
+	unsigned pokes = fuzz__take(in, 1) % 4;
 	for (unsigned i = 0; i < pokes; i++) {
-		uint64_t off = take(in, 2) % (PT_PAGES * PAGE_SIZE - 8);
-		put64(PT_GPA + (off & ~7ull), take(in, 8));
+		uint64_t off = fuzz__take(in, 2) % (PT_PAGES * PAGE_SIZE - 8);
+		put64(PT_GPA + (off & ~7ull), fuzz__take(in, 8));
 	}
 }
 
-static void segment(struct in *in, struct kvm_segment *seg, bool lm)
+static void segment(struct fuzz_in *in, struct kvm_segment *seg, bool lm)
 {
-	seg->base = lm ? take(in, 8) : (uint32_t)take(in, 4);
+	seg->base = lm ? fuzz__take(in, 8) : (uint32_t)fuzz__take(in, 4);
 	if (!lm) {
-		uint8_t a = (uint8_t)take(in, 1);
-		seg->limit = (a & 1) ? (uint32_t)take(in, 4) : 0xffffffff;
-		seg->type = (uint8_t)take(in, 1) & 15;
+		uint8_t a = (uint8_t)fuzz__take(in, 1);
+		seg->limit = (a & 1) ? (uint32_t)fuzz__take(in, 4) : 0xffffffff;
+		seg->type = (uint8_t)fuzz__take(in, 1) & 15;
 		seg->present = !(a & 2);
 		seg->unusable = (a & 4) != 0;
 		seg->db = !(a & 8);
@@ -306,7 +287,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct fuzz_env e;
 	static uint8_t xsave[INSN_XSAVE_SIZE] __attribute__((aligned(64)));
-	struct in in = { data, size };
+	struct fuzz_in in = { data, size };
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 
@@ -323,7 +304,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	e.sregs = &sregs;
 
 	/* The mode and control registers. */
-	uint32_t fl = (uint32_t)take(&in, 4);
+	uint32_t fl = (uint32_t)fuzz__take(&in, 4);
 	bool lm = fl & 1;
 	struct kvm_segment flat = { .limit = 0xffffffff, .type = 3, .present = 1, .s = 1, .db = 1,
 				    .g = 1 };
@@ -349,30 +330,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fl & (1u << 14))
 			sregs.cr4 |= X86_CR4_PSE;
 	}
-	if (fl & (1u << 4))
-		sregs.cr0 |= X86_CR0_TS;
-	if (fl & (1u << 5))
-		sregs.cr0 |= X86_CR0_EM;
-	if (fl & (1u << 6))
-		sregs.cr0 &= ~X86_CR0_MP;
-	if (fl & (1u << 7))
-		sregs.cr0 &= ~X86_CR0_NE;
-	if (fl & (1u << 8))
-		sregs.cr0 |= X86_CR0_WP;
-	if (fl & (1u << 9))
-		sregs.cr4 &= ~X86_CR4_OSFXSR;
-	if (fl & (1u << 10))
-		sregs.cr4 &= ~X86_CR4_OSXMMEXCPT;
-	if (fl & (1u << 11))
-		sregs.cr4 |= X86_CR4_OSXSAVE;
-	if (fl & (1u << 12))
-		sregs.cr4 |= X86_CR4_SMAP;
-	if (fl & (1u << 13))
-		sregs.cr4 |= X86_CR4_SMEP;
-	if (fl & (1u << 15))
-		sregs.efer |= X86_EFER_NXE;
-	if (fl & (1u << 16))
-		sregs.efer |= X86_EFER_SVME;
 	if (!lm && (fl & (1u << 19)))
 		sregs.cs.db = 0; /* 16-bit code */
 	if (!lm && (fl & (1u << 20)))
@@ -381,35 +338,56 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sregs.cs.selector = 3;
 	sregs.cr3 = PT_GPA;
 
-	regs.rflags = 2 | (take(&in, 1) & 0xd5) | ((take(&in, 1) & 8) ? 0x800 : 0);
-	if (fl & (1u << 17))
-		regs.rflags |= X86_RFLAGS_AC;
-	if (fl & (1u << 18))
-		regs.rflags |= X86_RFLAGS_TF;
+	uint64_t status = fuzz__take(&in, 1) & 0xd5; /* CF, PF, AF, ZF, SF */
+	uint64_t of = fuzz__take(&in, 1) & 8;
+	regs.rflags = 2 | status | (of ? 0x800 : 0);
+	/* The other control bits: bit n of the flags sets or clears one. */
+	static const struct {
+		uint8_t bit, reg; /* 0 CR0, 1 CR4, 2 EFER, 3 RFLAGS */
+		bool set;
+		uint64_t mask;
+	} ctl[] = {
+		{ 4, 0, true, X86_CR0_TS },	     { 5, 0, true, X86_CR0_EM },
+		{ 6, 0, false, X86_CR0_MP },	     { 7, 0, false, X86_CR0_NE },
+		{ 8, 0, true, X86_CR0_WP },	     { 9, 1, false, X86_CR4_OSFXSR },
+		{ 10, 1, false, X86_CR4_OSXMMEXCPT }, { 11, 1, true, X86_CR4_OSXSAVE },
+		{ 12, 1, true, X86_CR4_SMAP },	     { 13, 1, true, X86_CR4_SMEP },
+		{ 15, 2, true, X86_EFER_NXE },	     { 16, 2, true, X86_EFER_SVME },
+		{ 17, 3, true, X86_RFLAGS_AC },	     { 18, 3, true, X86_RFLAGS_TF },
+	};
+	for (unsigned i = 0; i < sizeof(ctl) / sizeof(ctl[0]); i++) {
+		__u64 *r[] = { &sregs.cr0, &sregs.cr4, &sregs.efer, &regs.rflags };
+		if (!(fl & (1u << ctl[i].bit)))
+			continue;
+		if (ctl[i].set)
+			*r[ctl[i].reg] |= ctl[i].mask;
+		else
+			*r[ctl[i].reg] &= ~ctl[i].mask;
+	}
 	static const uint64_t xcr0s[] = { 1, 3, 7, 5 };
-	uint8_t xc = (uint8_t)take(&in, 1);
+	uint8_t xc = (uint8_t)fuzz__take(&in, 1);
 	e.xcr0 = xcr0s[xc & 3];
 	uint64_t supported = (xc & 4) ? 3 : 7;
 
 	/* The instruction. */
 	uint8_t bytes[15];
-	unsigned len = 1 + (unsigned)take(&in, 1) % 15;
+	unsigned len = 1 + (unsigned)fuzz__take(&in, 1) % 15;
 	for (unsigned i = 0; i < 15; i++)
-		bytes[i] = (uint8_t)take(&in, 1);
+		bytes[i] = (uint8_t)fuzz__take(&in, 1);
 
 	/* General registers: small, near the data, or anything. */
 	uint64_t la_base = (lm && (fl & (1u << 24))) ? LA_HIGH : LA_LOW;
 	for (unsigned f = 0; f < 16; f++) {
 		uint64_t v;
-		switch (take(&in, 1) & 3) {
-		case 0: v = take(&in, 1); break;
-		case 1: v = la_base + take(&in, 2); break;
-		case 2: v = take(&in, 8); break;
-		default: v = (uint32_t)take(&in, 4); break;
+		switch (fuzz__take(&in, 1) & 3) {
+		case 0: v = fuzz__take(&in, 1); break;
+		case 1: v = la_base + fuzz__take(&in, 2); break;
+		case 2: v = fuzz__take(&in, 8); break;
+		default: v = (uint32_t)fuzz__take(&in, 4); break;
 		}
 		insn__set_gpr(&regs, f, v);
 	}
-	regs.rip = (fl & (1u << 25)) ? take(&in, 8) : la_base + take(&in, 2);
+	regs.rip = (fl & (1u << 25)) ? fuzz__take(&in, 8) : la_base + fuzz__take(&in, 2);
 
 	/* Segments other than flat. */
 	if (fl & (1u << 21)) {
@@ -427,22 +405,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The XSAVE image, as KVM hands it over: valid for xrstor. */
 	uint8_t *img = e.image;
 	for (unsigned i = 0; i < 512 && in.left; i++)
-		img[i] = (uint8_t)take(&in, 1);
+		img[i] = (uint8_t)fuzz__take(&in, 1);
 	uint32_t mx;
 	memcpy(&mx, img + 24, 4);
 	mx &= host_mxcsr_mask;
 	memcpy(img + 24, &mx, 4);
-	uint64_t bv = take(&in, 1) & 7 & host_xcr0;
+	uint64_t bv = fuzz__take(&in, 1) & 7 & host_xcr0;
 	memcpy(img + 512, &bv, 8);
 	if (bv & X86_XCR0_AVX)
 		for (unsigned i = 0; i < 256 && in.left; i++)
-			img[576 + i] = (uint8_t)take(&in, 1);
+			img[576 + i] = (uint8_t)fuzz__take(&in, 1);
 
 	/* Guest memory: the tables, then the data pages. */
 	if (sregs.cr0 & X86_CR0_PG)
 		build_tables(&in, &sregs, la_base);
 	for (unsigned i = 0; i < DATA_PAGES * PAGE_SIZE && in.left; i++)
-		vd->ram[DATA_GPA + i] = (uint8_t)take(&in, 1);
+		vd->ram[DATA_GPA + i] = (uint8_t)fuzz__take(&in, 1);
 
 	/* Decode and complete, as exit.c and kvm_env.c do. */
 	struct insn_decoded d;

@@ -22,6 +22,8 @@
 #include <string.h>
 
 #include "fastabi_hv.h"
+#include "fuzz_domain.h"
+#include "fuzz_input.h"
 #include "vmm.h"
 
 #define OUT_SIZE sizeof(((struct xencons_interface *)0)->out)
@@ -32,18 +34,10 @@
 static struct vmm vmm;
 static struct vmm_domain *vd;
 
-/* The input, read front to back; zeros once it is used up. */
-struct in {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint32_t take(struct in *in, unsigned bytes)
+/* The input's next field (fuzz_input.h), at most 32 bits. */
+static uint32_t take(struct fuzz_in *in, unsigned bytes)
 {
-	uint32_t v = 0;
-	for (unsigned i = 0; i < bytes && in->left; i++, in->left--)
-		v |= (uint32_t)*in->p++ << (8 * i);
-	return v;
+	return (uint32_t)fuzz__take(in, bytes);
 }
 
 /* What the console must have printed: the model's bytes, as term.c renders them. */
@@ -102,14 +96,8 @@ static void store32(uint8_t *page, size_t off, uint32_t v)
 
 static void setup(void)
 {
-	if (vmm__init(&vmm))
-		abort();
-	vmm.sandbox.overcommit = true;
-	struct vmm_domain_config cfg = vmm_domain_config__default("fuzz");
-	cfg.name = "fuzz";
-	cfg.memory_mib = 4;
-	vd = vmm_domain__new(&vmm, &cfg);
-	if (!vd || domain__finish_layout(vd->d) || backend__setup(vd))
+	vd = fuzz__domain(&vmm);
+	if (backend__setup(vd))
 		abort();
 	if (!vd->xcons.ring.host || !vd->xcons.ring.port)
 		abort();
@@ -121,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char *out;
 	static size_t outlen;
-	struct in in = { data, size };
+	struct fuzz_in in = { data, size };
 	struct expect e = { 0 };
 	bool broken = false;
 	uint64_t consumed = 0, notifies = 0;

@@ -31,22 +31,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "store_int.h"
 #include "wire.h"
+#include "xenstore_fuzz.h"
 
 #define NCONN 4
 
-struct in {
-	const uint8_t *p;
-	size_t left;
-};
-
-static unsigned take(struct in *in)
+/* The input's next byte (fuzz_input.h). */
+static unsigned take(struct fuzz_in *in)
 {
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
+	return (unsigned)fuzz__take(in, 1);
 }
 
 /* A request payload under construction. */
@@ -78,7 +73,7 @@ static void put_fmt(struct msg *m, const char *fmt, unsigned v)
 static const unsigned domids[] = { 0, 1, 2, 3, 0, 1, 2, 7 };
 
 /* A path: a base around the homes, the specials or raw bytes, then components. */
-static void put_path(struct msg *m, struct in *in)
+static void put_path(struct msg *m, struct fuzz_in *in)
 {
 	static const char *const comp[] = { "a", "b", "data", "device", "x" };
 	char path[256];
@@ -113,7 +108,7 @@ static void put_path(struct msg *m, struct in *in)
 }
 
 /* The request of type on conn c in tx: its payload from the input. */
-static void build(struct msg *m, struct in *in, uint32_t type)
+static void build(struct msg *m, struct fuzz_in *in, uint32_t type)
 {
 	static const char *const tokens[] = { "t0", "t1", "token" };
 
@@ -276,19 +271,6 @@ static void check_released(const struct store *s, unsigned domid)
 					abort();
 }
 
-static void check_reply(const struct store_reply *r)
-{
-	static unsigned char out[WIRE_MSG_MAX];
-
-	if (r->len > XENSTORE_PAYLOAD_MAX)
-		abort();
-	if (!wire__encode(r->type, 0, 0, r->payload, r->len, out, sizeof(out)))
-		abort();
-	if (r->type == XS_ERROR &&
-	    (!r->len || r->payload[r->len - 1] || strlen(r->payload) + 1 != r->len))
-		abort();
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -301,7 +283,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		XS_WRITE, XS_TRANSACTION_START, XS_TRANSACTION_END, /* the usual ones more often */
 	};
 	const unsigned ntypes = sizeof(types) / sizeof(types[0]);
-	struct in in = { data, size };
+	struct fuzz_in in = { data, size };
 	struct store_quota q;
 	struct store_conn *c[NCONN];
 	unsigned cdom[NCONN];
@@ -381,7 +363,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (wire__check_header(&hdr) || wire__parse(&hdr, m.buf, &req))
 				continue;
 			if (store__request(conn, &req, &r)) {
-				check_reply(&r);
+				xenstore_fuzz__check_reply(&r);
 				free(r.payload);
 			} else if (type == XS_INTRODUCE) {
 				/* What the connection layer does for dom0 (vmm/xenstore.c). */
