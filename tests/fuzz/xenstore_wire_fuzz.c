@@ -13,19 +13,7 @@
 
 #include "store.h"
 #include "wire.h"
-
-static void check_reply(const struct store_reply *r)
-{
-	static unsigned char out[WIRE_MSG_MAX];
-
-	if (r->len > XENSTORE_PAYLOAD_MAX)
-		abort();
-	if (!wire__encode(r->type, 0, 0, r->payload, r->len, out, sizeof(out)))
-		abort();
-	if (r->type == XS_ERROR &&
-	    (!r->len || r->payload[r->len - 1] || strlen(r->payload) + 1 != r->len))
-		abort();
-}
+#include "xenstore_fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -79,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		err = wire__parse(&hdr, payload, &req);
 		if (!err) {
 			if (store__request(c[who], &req, &r)) {
-				check_reply(&r);
+				xenstore_fuzz__check_reply(&r);
 				free(r.payload);
 			} else if (req.hdr.type == XS_RELEASE) {
 				/* What the connection layer does for dom0. */

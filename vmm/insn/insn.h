@@ -149,6 +149,22 @@ void insn_simd__install_traps(void);
  */
 void insn_simd__thread_init(void);
 
+/*
+ * What the calling thread last ran on the host (its executable page holds
+ * the re-encoded instruction, then ret), for checks from outside the
+ * engine (tests/fuzz/insn_fuzz.c): runs counts the host runs of the
+ * thread, code and len are the last instruction's bytes, buf and buf_size
+ * the operand buffer. False before the thread's first run.
+ */
+struct insn_simd_trace {
+	uint64_t runs;
+	const uint8_t *code;
+	unsigned len;
+	uintptr_t buf;
+	size_t buf_size;
+};
+bool insn_simd__trace(struct insn_simd_trace *t);
+
 /* xcr.c */
 enum insn_verdict insn_xcr__xgetbv(struct insn_ctx *x);
 enum insn_verdict insn_xcr__xsetbv(struct insn_ctx *x);

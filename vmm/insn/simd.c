@@ -74,6 +74,8 @@ static const int trap_signals[4] = { SIGFPE, SIGILL, SIGSEGV, SIGBUS };
 static __thread struct insn_host *tls_host;
 static __thread volatile uintptr_t tls_lo, tls_resume; /* the instruction: [lo, resume) */
 static __thread volatile int tls_signo, tls_trapno;
+static __thread uint64_t tls_runs; /* insn_simd__trace */
+static __thread unsigned tls_len;
 
 static void on_trap(int sig, siginfo_t *si, void *ucv)
 {
@@ -181,6 +183,15 @@ static struct insn_host *host_get(void)
 	return h;
 }
 
+bool insn_simd__trace(struct insn_simd_trace *t)
+{
+	if (!tls_host || !tls_runs)
+		return false;
+	*t = (struct insn_simd_trace){ .runs = tls_runs, .code = tls_host->slot, .len = tls_len,
+				       .buf = (uintptr_t)tls_host->buf, .buf_size = BUF_SIZE };
+	return true;
+}
+
 /* The host supports the instruction's ISA set (else the guest gets #UD, as on this CPU). */
 static bool host_has(ZydisISASet s)
 {
@@ -212,9 +223,14 @@ static ZydisRegister remap(ZydisRegister reg, unsigned family)
 	return ZYDIS_REGISTER_NONE;
 }
 
-/* Where the host put its own addresses in the x87 state, the guest's instead. */
+/*
+ * Where the host put its own addresses in the x87 state, the guest's
+ * instead: FIP in the slot is the guest's rip, FDP in the buffer is the
+ * guest's operand offset plus how far into the operand (at buf_op, the
+ * same page offset as the guest's) it points.
+ */
 static void fix_x87_pointers(uint8_t *xs, uint64_t slot, unsigned len, uint64_t buf,
-			     uint64_t guest_ip, uint64_t guest_ea, bool has_mem)
+			     uint64_t buf_op, uint64_t guest_ip, uint64_t guest_ea, bool has_mem)
 {
 	uint64_t fip, fdp;
 	memcpy(&fip, xs + 8, 8);
@@ -222,7 +238,7 @@ static void fix_x87_pointers(uint8_t *xs, uint64_t slot, unsigned len, uint64_t 
 	if (fip >= slot && fip < slot + len)
 		memcpy(xs + 8, &guest_ip, 8);
 	if (has_mem && fdp >= buf && fdp < buf + BUF_SIZE) {
-		uint64_t v = guest_ea + (fdp - buf);
+		uint64_t v = guest_ea + (fdp - buf_op);
 		memcpy(xs + 16, &v, 8);
 	}
 }
@@ -359,6 +375,8 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 	hc.guest_area = work;
 
 	tls_signo = 0;
+	tls_runs++;
+	tls_len = (unsigned)len;
 	tls_lo = (uintptr_t)h->slot;
 	tls_resume = (uintptr_t)h->slot + len;
 	insn_exec__run(&hc);
@@ -393,7 +411,7 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 		}
 		/* The state at the fault is the guest's now (MXCSR or FSW flags). */
 		fix_x87_pointers(work, hc.slot, (unsigned)len, (uint64_t)(uintptr_t)h->buf,
-				 c->regs->rip, m->ea, m->op != NULL);
+				 (uint64_t)(uintptr_t)buf_op, c->regs->rip, m->ea, m->op != NULL);
 		memcpy(c->xsave, work, INSN_XSAVE_SIZE);
 		c->xsave_dirty |= STATE_CHANGED(before, c->xsave);
 		if (trap == X86_EXC_MF)
@@ -421,8 +439,8 @@ enum insn_verdict insn_simd__run(struct insn_ctx *x, const struct insn_memop *m)
 			return INSN_REFUSED;
 		}
 	}
-	fix_x87_pointers(work, hc.slot, (unsigned)len, (uint64_t)(uintptr_t)h->buf, c->regs->rip,
-			 m->ea, m->op != NULL);
+	fix_x87_pointers(work, hc.slot, (unsigned)len, (uint64_t)(uintptr_t)h->buf,
+			 (uint64_t)(uintptr_t)buf_op, c->regs->rip, m->ea, m->op != NULL);
 	memcpy(after, work, INSN_XSAVE_SIZE);
 	c->xsave_dirty |= STATE_CHANGED(before, after);
 	for (unsigned f = 0; f < 16; f++) {

@@ -317,6 +317,47 @@ static void test_simd_exceptions(void **state)
 	free(f);
 }
 
+/*
+ * The x87 data pointer is the guest's operand offset, wherever the operand
+ * is in its page: the engine runs on a buffer at the same page offset and
+ * must not add that offset twice (it did: FDP was off by the operand's
+ * offset in its page; found writing insn_fuzz's checks, which catch it in
+ * a few minutes, tests/fuzz/seeds/insn/fdp_page_offset).
+ */
+static void test_x87_data_pointer(void **state)
+{
+	(void)state;
+	/* A signalling NaN with the invalid-operation exception unmasked: the
+	 * fld completes with the exception pending (FSW.ES), which makes every
+	 * CPU save FIP and FDP. */
+	uint32_t snan = 0x7f800001;
+	uint16_t fcw = 0x037e;
+	struct fake *f = fake_new(true);
+	memcpy(f->image, &fcw, 2);
+	memcpy(f->ram + 0x104, &snan, 4);
+	f->regs.rsi = RAM_BASE + 0x100;
+	assert_int_equal(RUN(f, 0xd9, 0x46, 0x04), INSN_DONE); /* fld dword [rsi + 4] */
+	uint64_t fdp, fip;
+	uint16_t fsw;
+	memcpy(&fsw, f->xsave + 2, 2);
+	memcpy(&fip, f->xsave + 8, 8);
+	memcpy(&fdp, f->xsave + 16, 8);
+	assert_true(fsw & 0x80); /* ES */
+	assert_int_equal(fip, 0x1000);
+	assert_int_equal(fdp, RAM_BASE + 0x104);
+	free(f);
+	/* In 32-bit code with a segment base: the offset, not the linear address. */
+	f = fake_new(false);
+	memcpy(f->image, &fcw, 2);
+	memcpy(f->ram + 0xffc, &snan, 4);
+	f->sregs.ds.base = 0x1000;
+	f->regs.rsi = RAM_BASE - 0x1000 + 0xffc;
+	assert_int_equal(RUN(f, 0xd9, 0x06), INSN_DONE); /* fld dword [esi] */
+	memcpy(&fdp, f->xsave + 16, 8);
+	assert_int_equal(fdp, RAM_BASE - 0x1000 + 0xffc);
+	free(f);
+}
+
 /* An x87 exception pending (FSW.ES) is #MF at the next waiting instruction. */
 static void test_x87(void **state)
 {
@@ -494,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_page_faults),
 		cmocka_unit_test(test_simd_exceptions),
 		cmocka_unit_test(test_x87),
+		cmocka_unit_test(test_x87_data_pointer),
 		cmocka_unit_test(test_rsp_and_gprs),
 		cmocka_unit_test(test_avx),
 		cmocka_unit_test(test_xcr),
