@@ -339,7 +339,7 @@ static void malformed_requests(void **state)
 	request(w->a, XS_WATCH_EVENT, 2, "a\0b", 4);    /* the server's own type */
 	request(w->a, XS_READ, 3, "name", 4);           /* no NUL */
 	request(w->a, XS_WATCH, 4, "onlyone", 8);       /* one string of two */
-	request(w->a, XS_INTRODUCE, 5, "3\0" "1\0" "2", 7); /* privileged */
+	request(w->a, XS_INTRODUCE, 5, "3\0" "1\0" "2", 6); /* privileged */
 	request(w->a, XS_READ, 6, "", 0);               /* empty */
 	req_str(w->a, XS_READ, 7, "name");
 	assert_true(serve(w->a));

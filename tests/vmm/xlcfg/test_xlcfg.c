@@ -296,6 +296,7 @@ static void test_vif_backends(void **state)
 	assert_int_equal(read_cfg(&x[2], PVH "vif = [ 'backend=nope' ]\n"), 0);
 	x[2].path = "c.cfg";
 	fflush(stdout);
+	free(report); /* read_cfg's */
 	FILE *f = open_memstream(&report, &report_len);
 	assert_non_null(f);
 	assert_int_equal(xlcfg__resolve_backends(x, 3, f), -1);
@@ -310,6 +311,8 @@ static void test_vif_backends(void **state)
 	assert_int_equal(xlcfg__resolve_backends(x, 3, f), -1);
 	fclose(f);
 	assert_non_null(strstr(report, "c.cfg:4: error: vif 0: backend=3 is this domain itself"));
+	free(report);
+	report = NULL;
 	for (unsigned i = 0; i < 3; i++)
 		xlcfg__free(&x[i]);
 }
