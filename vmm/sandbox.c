@@ -9,12 +9,19 @@
  * user switched to --user (when root), every capability dropped,
  * PR_SET_NO_NEW_PRIVS, and the SIGSYS handler that names a forbidden call.
  *
- * sandbox__enter, by each thread as it starts its work: a seccomp filter
- * built from the allowlist below for the thread's kind. Anything else traps
+ * sandbox__enter, by each thread as it starts its work: the seccomp filter
+ * of the allowlist below for the thread's kind. Anything else traps
  * (SCMP_ACT_TRAP): the handler prints the call's name and the thread's kind
  * and ends the process with SANDBOX_EXIT_FORBIDDEN. A trap, not a silent
  * EPERM: a call missing from the list is a bug to see at once, and a call a
  * compromised VMM makes must not be retried in another form.
+ *
+ * The filters are BPF programs generated at build time (sandbox_gen.c runs
+ * sandbox__filter_rules() of this file through libseccomp for each filter
+ * and writes sandbox_bpf.c): a thread loads its kind's program with one
+ * seccomp(2) call instead of having libseccomp build it again at every
+ * start (about 0.1 ms of rules and BPF generation per thread; the cold
+ * start in docs/benchmarks.md). The same table, the same programs.
  *
  * Filters stack: the main thread installs its own filter after starting
  * the others, and a thread it starts later (an xl restart builds vCPU and
@@ -41,7 +48,9 @@
 #include <sys/syscall.h>
 
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/kvm.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 
 #include "vmm.h"
@@ -281,6 +290,40 @@ static const unsigned nr_sanitizer_rules =
 	0;
 #endif
 
+/* ---- the allowlist as libseccomp rules (sandbox_gen.c, at build time) ---- */
+
+/* What filter f (enum sandbox_kind, or SANDBOX_MAIN_RESTART) allows: kind bits of rules[]. */
+static unsigned filter_want(unsigned f)
+{
+	/* The main thread with a restart action: the threads a restart starts inherit it (above). */
+	return f == SANDBOX_MAIN_RESTART ? ALL | RESTART : K(f);
+}
+
+int sandbox__filter_rules(void *ctx, unsigned f)
+{
+	unsigned want = filter_want(f);
+	int r = 0;
+
+	for (unsigned i = 0; i < nr_rules + nr_sanitizer_rules && !r; i++) {
+		const struct sandbox_rule *e = i < nr_rules ? &rules[i] : &sanitizer_rules[i - nr_rules];
+		if (!(e->kinds & want))
+			continue;
+		/* The comparisons spelt out: SCMP_A1() leaves datum_b to clang's -Wextra. */
+		struct scmp_arg_cmp req = { .arg = 1, .op = SCMP_CMP_EQ, .datum_a = e->req,
+					    .datum_b = 0 };
+		struct scmp_arg_cmp no_exec = { .arg = 2, .op = SCMP_CMP_MASKED_EQ,
+						.datum_a = PROT_EXEC, .datum_b = 0 };
+		if (e->ioctl)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 1, req);
+		else if (e->no_exec && !(want & RESTART))
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 1, no_exec);
+		else
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 0);
+	}
+	return r;
+}
+
+#ifndef SANDBOX_GEN
 /* ---- the SIGSYS reporter ---- */
 
 static __thread enum sandbox_kind thread_kind = SANDBOX_MAIN;
@@ -462,44 +505,22 @@ void sandbox__enter(struct vmm *vmm, enum sandbox_kind kind)
 	if (vmm->sandbox.disabled)
 		return;
 	thread_kind = kind;
-	unsigned want = K(kind);
-	if (kind == SANDBOX_MAIN && vmm->keep_kvm_fd)
-		want = ALL | RESTART; /* the threads a restart starts inherit it (above) */
+	unsigned f = kind == SANDBOX_MAIN && vmm->keep_kvm_fd ? SANDBOX_MAIN_RESTART : kind;
 
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
-	if (!ctx) {
-		util__err("sandbox: seccomp_init failed");
-		_exit(VMM_EXIT_ERROR);
-	}
-	int r = 0;
-	for (unsigned i = 0; i < nr_rules + nr_sanitizer_rules && !r; i++) {
-		const struct sandbox_rule *e = i < nr_rules ? &rules[i] : &sanitizer_rules[i - nr_rules];
-		if (!(e->kinds & want))
-			continue;
-		/* The comparisons spelt out: SCMP_A1() leaves datum_b to clang's -Wextra. */
-		struct scmp_arg_cmp req = { .arg = 1, .op = SCMP_CMP_EQ, .datum_a = e->req,
-					    .datum_b = 0 };
-		struct scmp_arg_cmp no_exec = { .arg = 2, .op = SCMP_CMP_MASKED_EQ,
-						.datum_a = PROT_EXEC, .datum_b = 0 };
-		if (e->ioctl)
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 1, req);
-		else if (e->no_exec && !(want & RESTART))
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 1, no_exec);
-		else
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 0);
-	}
-	/* This thread only: the others install their own (no SECCOMP_FILTER_FLAG_TSYNC). */
-	if (!r)
-		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 0);
-	if (!r)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (r) {
+	/*
+	 * This thread only (no SECCOMP_FILTER_FLAG_TSYNC: the others install
+	 * their own). No new privileges is already set, for the whole process,
+	 * by sandbox__process before any other thread started.
+	 */
+	struct sock_fprog prog = { .len = sandbox_bpf[f].len,
+				   .filter = (struct sock_filter *)sandbox_bpf[f].insns };
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) {
 		util__err("sandbox: cannot load the %s thread's seccomp filter: %s",
-			  sandbox__kind_name(kind), strerror(-r));
+			  sandbox__kind_name(kind), strerror(errno));
 		_exit(VMM_EXIT_ERROR); /* never run a thread unconfined by mistake */
 	}
 #ifdef FASTABI_SANDBOX_TEST
 	test_forbidden(kind);
 #endif
 }
+#endif /* SANDBOX_GEN */
