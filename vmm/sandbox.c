@@ -107,6 +107,23 @@ const char *sandbox__kind_name(enum sandbox_kind kind)
 /* Only for the main thread when a domain has an xl restart action (vmm.c's restart_domains). */
 #define RESTART (1u << SANDBOX_KINDS)
 
+/*
+ * Sanitizer builds only (build-san, build-fuzz: -fsanitize=address): what
+ * the sanitizers' runtime does on its own, never in a release build.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_SANITIZER 1
+#endif
+#endif
+
+/*
+ * The table and its libseccomp rules are compiled into sandbox-gen only
+ * (sandbox_gen.c): the VMM loads the programs generated from them.
+ */
+#ifdef SANDBOX_GEN
 struct sandbox_rule {
 	unsigned kinds;
 	int nr;              /* the system call (SCMP_SYS) */
@@ -248,17 +265,7 @@ static const struct sandbox_rule rules[] = {
 
 static const unsigned nr_rules = sizeof(rules) / sizeof(rules[0]);
 
-/*
- * Sanitizer builds only (build-san, build-fuzz: -fsanitize=address): what
- * the sanitizers' runtime does on its own, never in a release build.
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANDBOX_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANDBOX_SANITIZER 1
-#endif
-#endif
+/* The sanitizers' own calls (sanitizer_rules below). */
 #ifdef SANDBOX_SANITIZER
 static const struct sandbox_rule sanitizer_rules[] = {
 	/* ASan: each thread's alternate signal stack, set up and taken down */
@@ -268,20 +275,6 @@ static const struct sandbox_rule sanitizer_rules[] = {
 };
 #else
 static const struct sandbox_rule sanitizer_rules[1];
-#endif
-#ifdef SANDBOX_SANITIZER
-static atomic_bool sandboxed;
-/*
- * LeakSanitizer's check at exit stops the threads with ptrace from a
- * tracer task that the filters (and the user switch) do not let work: it
- * would hang the exit. It is off while the sandbox is on; leaks are still
- * checked by the unit tests, the fuzzers and any --no-sandbox run.
- */
-int __lsan_is_turned_off(void);
-int __lsan_is_turned_off(void)
-{
-	return atomic_load(&sandboxed);
-}
 #endif
 static const unsigned nr_sanitizer_rules =
 #ifdef SANDBOX_SANITIZER
@@ -323,7 +316,23 @@ int sandbox__filter_rules(void *ctx, unsigned f)
 	return r;
 }
 
-#ifndef SANDBOX_GEN
+#else /* !SANDBOX_GEN: the VMM */
+
+#ifdef SANDBOX_SANITIZER
+static atomic_bool sandboxed;
+/*
+ * LeakSanitizer's check at exit stops the threads with ptrace from a
+ * tracer task that the filters (and the user switch) do not let work: it
+ * would hang the exit. It is off while the sandbox is on; leaks are still
+ * checked by the unit tests, the fuzzers and any --no-sandbox run.
+ */
+int __lsan_is_turned_off(void);
+int __lsan_is_turned_off(void)
+{
+	return atomic_load(&sandboxed);
+}
+#endif
+
 /* ---- the SIGSYS reporter ---- */
 
 static __thread enum sandbox_kind thread_kind = SANDBOX_MAIN;
@@ -351,7 +360,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 {
 	char num[24], req[24];
 	int n = si->si_syscall, i = (int)sizeof(num) - 1;
-	const char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, n);
+	/* Built with the filters (sandbox_gen.c): libseccomp is not loaded at run time. */
+	const char *name = n >= 0 && n < SANDBOX_SYSCALL_NAMES ? sandbox_syscall_names[n] : NULL;
 
 	(void)sig;
 	/* Only what is async-signal-safe: write(2) of fixed strings and digits. */
@@ -523,4 +533,4 @@ void sandbox__enter(struct vmm *vmm, enum sandbox_kind kind)
 	test_forbidden(kind);
 #endif
 }
-#endif /* SANDBOX_GEN */
+#endif /* !SANDBOX_GEN */

@@ -82,5 +82,8 @@ struct sandbox_bpf {
 	const struct sock_filter *insns; /* <linux/filter.h> */
 };
 extern const struct sandbox_bpf sandbox_bpf[SANDBOX_FILTERS];
+/* The native system calls' names by number (NULL: none), for the SIGSYS reporter. */
+#define SANDBOX_SYSCALL_NAMES 1024
+extern const char *const sandbox_syscall_names[SANDBOX_SYSCALL_NAMES];
 
 #endif

@@ -7,6 +7,11 @@
  * program, and writes them as C arrays: sandbox_bpf[], which sandbox__enter
  * loads with one seccomp(2) call. libseccomp's program for the native
  * architecture is what seccomp_load would have built at run time.
+ *
+ * It also writes the native system calls' names (sandbox_syscall_names[],
+ * libseccomp's own table) for the SIGSYS reporter, which names the call a
+ * thread was refused. So the VMM does not load libseccomp at all: one
+ * shared library fewer at each start.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -84,6 +89,15 @@ int main(int argc, char **argv)
 	fprintf(out, "\nconst struct sandbox_bpf sandbox_bpf[SANDBOX_FILTERS] = {\n");
 	for (unsigned f = 0; f < SANDBOX_FILTERS; f++)
 		fprintf(out, "\t{ %zu, filter%u },\n", len[f], f);
+	fprintf(out, "};\n");
+
+	fprintf(out, "\nconst char *const sandbox_syscall_names[SANDBOX_SYSCALL_NAMES] = {\n");
+	for (int n = 0; n < SANDBOX_SYSCALL_NAMES; n++) {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, n);
+		if (name)
+			fprintf(out, "\t[%d] = \"%s\",\n", n, name);
+		free(name);
+	}
 	fprintf(out, "};\n");
 	if (fclose(out))
 		die(argv[1], errno);
