@@ -41,6 +41,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <grp.h>
+#include <malloc.h>
+#include <sys/sysinfo.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <sys/mman.h>
@@ -461,6 +463,15 @@ int sandbox__process(struct vmm *vmm)
 
 	if (c->disabled)
 		return 0;
+	/*
+	 * glibc's malloc fixes how many arenas the process may have once it
+	 * has eight and a thread wants another: 8 per CPU (mallopt(3),
+	 * M_ARENA_MAX), the CPUs counted by reading /sys/devices/system/cpu/online.
+	 * A thread under its filter may not open files (and a new thread's
+	 * first malloc comes after its filter): the same limit, set now, while
+	 * the process still may, and before --jail hides /sys.
+	 */
+	(void)mallopt(M_ARENA_MAX, 8 * get_nprocs());
 	/*
 	 * /dev/kvm: only KVM_CREATE_VM needs it once the domains exist, and
 	 * only a restart creates one (the supported CPUID is cached in
