@@ -256,8 +256,7 @@ static const struct sandbox_rule rules[] = {
 	IOCTL(RESTART, KVM_SET_CPUID2),
 	IOCTL(RESTART, KVM_GET_MSRS),
 	IOCTL(RESTART, KVM_GET_TSC_KHZ),
-	/* timer.c: no timer slack; each new thread's own filter (libseccomp: prctl, seccomp) */
-	ALLOW(RESTART, prctl),
+	/* each new thread's own filter (sandbox__enter: the generated program) */
 	ALLOW(RESTART, seccomp),
 	/* insn/simd.c: a new vCPU thread's executable page and trap handlers */
 	ALLOW(RESTART, rt_sigaction),
