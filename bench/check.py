@@ -12,6 +12,8 @@ import tempfile
 build, bench_py = sys.argv[1], sys.argv[2]
 REQUIRED = [  # (metric, abi, op) that must be present
     ('round_trip', 'null', 'null'), ('vmm_service', 'null', 'null'),
+    ('cold_start', None, 'min'), ('cold_start', None, 'min.to_first_instruction'),
+    ('cold_start', None, 'min.guest_run'), ('cold_start', None, 'min.teardown'),
     ('cold_start', None, 'hello'), ('cold_start', None, 'to_first_instruction'),
     ('cold_start', None, 'vmm_build'), ('cold_start', None, 'guest_run'),
     ('rss_per_domain', None, 'idle'), ('max_domains', None, 'idle'),

@@ -9,12 +9,19 @@
  * user switched to --user (when root), every capability dropped,
  * PR_SET_NO_NEW_PRIVS, and the SIGSYS handler that names a forbidden call.
  *
- * sandbox__enter, by each thread as it starts its work: a seccomp filter
- * built from the allowlist below for the thread's kind. Anything else traps
+ * sandbox__enter, by each thread as it starts its work: the seccomp filter
+ * of the allowlist below for the thread's kind. Anything else traps
  * (SCMP_ACT_TRAP): the handler prints the call's name and the thread's kind
  * and ends the process with SANDBOX_EXIT_FORBIDDEN. A trap, not a silent
  * EPERM: a call missing from the list is a bug to see at once, and a call a
  * compromised VMM makes must not be retried in another form.
+ *
+ * The filters are BPF programs generated at build time (sandbox_gen.c runs
+ * sandbox__filter_rules() of this file through libseccomp for each filter
+ * and writes sandbox_bpf.c): a thread loads its kind's program with one
+ * seccomp(2) call instead of having libseccomp build it again at every
+ * start (about 0.1 ms of rules and BPF generation per thread; the cold
+ * start in docs/benchmarks.md). The same table, the same programs.
  *
  * Filters stack: the main thread installs its own filter after starting
  * the others, and a thread it starts later (an xl restart builds vCPU and
@@ -34,6 +41,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <grp.h>
+#include <malloc.h>
+#include <sys/sysinfo.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <sys/mman.h>
@@ -41,7 +50,9 @@
 #include <sys/syscall.h>
 
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/kvm.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 
 #include "vmm.h"
@@ -98,6 +109,23 @@ const char *sandbox__kind_name(enum sandbox_kind kind)
 /* Only for the main thread when a domain has an xl restart action (vmm.c's restart_domains). */
 #define RESTART (1u << SANDBOX_KINDS)
 
+/*
+ * Sanitizer builds only (build-san, build-fuzz: -fsanitize=address): what
+ * the sanitizers' runtime does on its own, never in a release build.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_SANITIZER 1
+#endif
+#endif
+
+/*
+ * The table and its libseccomp rules are compiled into sandbox-gen only
+ * (sandbox_gen.c): the VMM loads the programs generated from them.
+ */
+#ifdef SANDBOX_GEN
 struct sandbox_rule {
 	unsigned kinds;
 	int nr;              /* the system call (SCMP_SYS) */
@@ -228,8 +256,7 @@ static const struct sandbox_rule rules[] = {
 	IOCTL(RESTART, KVM_SET_CPUID2),
 	IOCTL(RESTART, KVM_GET_MSRS),
 	IOCTL(RESTART, KVM_GET_TSC_KHZ),
-	/* timer.c: no timer slack; each new thread's own filter (libseccomp: prctl, seccomp) */
-	ALLOW(RESTART, prctl),
+	/* each new thread's own filter (sandbox__enter: the generated program) */
 	ALLOW(RESTART, seccomp),
 	/* insn/simd.c: a new vCPU thread's executable page and trap handlers */
 	ALLOW(RESTART, rt_sigaction),
@@ -239,17 +266,7 @@ static const struct sandbox_rule rules[] = {
 
 static const unsigned nr_rules = sizeof(rules) / sizeof(rules[0]);
 
-/*
- * Sanitizer builds only (build-san, build-fuzz: -fsanitize=address): what
- * the sanitizers' runtime does on its own, never in a release build.
- */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANDBOX_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANDBOX_SANITIZER 1
-#endif
-#endif
+/* The sanitizers' own calls (sanitizer_rules below). */
 #ifdef SANDBOX_SANITIZER
 static const struct sandbox_rule sanitizer_rules[] = {
 	/* ASan: each thread's alternate signal stack, set up and taken down */
@@ -260,6 +277,48 @@ static const struct sandbox_rule sanitizer_rules[] = {
 #else
 static const struct sandbox_rule sanitizer_rules[1];
 #endif
+static const unsigned nr_sanitizer_rules =
+#ifdef SANDBOX_SANITIZER
+	sizeof(sanitizer_rules) / sizeof(sanitizer_rules[0]);
+#else
+	0;
+#endif
+
+/* ---- the allowlist as libseccomp rules (sandbox_gen.c, at build time) ---- */
+
+/* What filter f (enum sandbox_kind, or SANDBOX_MAIN_RESTART) allows: kind bits of rules[]. */
+static unsigned filter_want(unsigned f)
+{
+	/* The main thread with a restart action: the threads a restart starts inherit it (above). */
+	return f == SANDBOX_MAIN_RESTART ? ALL | RESTART : K(f);
+}
+
+int sandbox__filter_rules(void *ctx, unsigned f)
+{
+	unsigned want = filter_want(f);
+	int r = 0;
+
+	for (unsigned i = 0; i < nr_rules + nr_sanitizer_rules && !r; i++) {
+		const struct sandbox_rule *e = i < nr_rules ? &rules[i] : &sanitizer_rules[i - nr_rules];
+		if (!(e->kinds & want))
+			continue;
+		/* The comparisons spelt out: SCMP_A1() leaves datum_b to clang's -Wextra. */
+		struct scmp_arg_cmp req = { .arg = 1, .op = SCMP_CMP_EQ, .datum_a = e->req,
+					    .datum_b = 0 };
+		struct scmp_arg_cmp no_exec = { .arg = 2, .op = SCMP_CMP_MASKED_EQ,
+						.datum_a = PROT_EXEC, .datum_b = 0 };
+		if (e->ioctl)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 1, req);
+		else if (e->no_exec && !(want & RESTART))
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 1, no_exec);
+		else
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 0);
+	}
+	return r;
+}
+
+#else /* !SANDBOX_GEN: the VMM */
+
 #ifdef SANDBOX_SANITIZER
 static atomic_bool sandboxed;
 /*
@@ -273,12 +332,6 @@ int __lsan_is_turned_off(void)
 {
 	return atomic_load(&sandboxed);
 }
-#endif
-static const unsigned nr_sanitizer_rules =
-#ifdef SANDBOX_SANITIZER
-	sizeof(sanitizer_rules) / sizeof(sanitizer_rules[0]);
-#else
-	0;
 #endif
 
 /* ---- the SIGSYS reporter ---- */
@@ -308,7 +361,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 {
 	char num[24], req[24];
 	int n = si->si_syscall, i = (int)sizeof(num) - 1;
-	const char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, n);
+	/* Built with the filters (sandbox_gen.c): libseccomp is not loaded at run time. */
+	const char *name = n >= 0 && n < SANDBOX_SYSCALL_NAMES ? sandbox_syscall_names[n] : NULL;
 
 	(void)sig;
 	/* Only what is async-signal-safe: write(2) of fixed strings and digits. */
@@ -409,6 +463,15 @@ int sandbox__process(struct vmm *vmm)
 	if (c->disabled)
 		return 0;
 	/*
+	 * glibc's malloc fixes how many arenas the process may have once it
+	 * has eight and a thread wants another: 8 per CPU (mallopt(3),
+	 * M_ARENA_MAX), the CPUs counted by reading /sys/devices/system/cpu/online.
+	 * A thread under its filter may not open files (and a new thread's
+	 * first malloc comes after its filter): the same limit, set now, while
+	 * the process still may, and before --jail hides /sys.
+	 */
+	(void)mallopt(M_ARENA_MAX, 8 * get_nprocs());
+	/*
 	 * /dev/kvm: only KVM_CREATE_VM needs it once the domains exist, and
 	 * only a restart creates one (the supported CPUID is cached in
 	 * vmm->cpuid at open). Without a restart action it goes now.
@@ -462,44 +525,22 @@ void sandbox__enter(struct vmm *vmm, enum sandbox_kind kind)
 	if (vmm->sandbox.disabled)
 		return;
 	thread_kind = kind;
-	unsigned want = K(kind);
-	if (kind == SANDBOX_MAIN && vmm->keep_kvm_fd)
-		want = ALL | RESTART; /* the threads a restart starts inherit it (above) */
+	unsigned f = kind == SANDBOX_MAIN && vmm->keep_kvm_fd ? SANDBOX_MAIN_RESTART : kind;
 
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
-	if (!ctx) {
-		util__err("sandbox: seccomp_init failed");
-		_exit(VMM_EXIT_ERROR);
-	}
-	int r = 0;
-	for (unsigned i = 0; i < nr_rules + nr_sanitizer_rules && !r; i++) {
-		const struct sandbox_rule *e = i < nr_rules ? &rules[i] : &sanitizer_rules[i - nr_rules];
-		if (!(e->kinds & want))
-			continue;
-		/* The comparisons spelt out: SCMP_A1() leaves datum_b to clang's -Wextra. */
-		struct scmp_arg_cmp req = { .arg = 1, .op = SCMP_CMP_EQ, .datum_a = e->req,
-					    .datum_b = 0 };
-		struct scmp_arg_cmp no_exec = { .arg = 2, .op = SCMP_CMP_MASKED_EQ,
-						.datum_a = PROT_EXEC, .datum_b = 0 };
-		if (e->ioctl)
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 1, req);
-		else if (e->no_exec && !(want & RESTART))
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 1, no_exec);
-		else
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, e->nr, 0);
-	}
-	/* This thread only: the others install their own (no SECCOMP_FILTER_FLAG_TSYNC). */
-	if (!r)
-		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 0);
-	if (!r)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (r) {
+	/*
+	 * This thread only (no SECCOMP_FILTER_FLAG_TSYNC: the others install
+	 * their own). No new privileges is already set, for the whole process,
+	 * by sandbox__process before any other thread started.
+	 */
+	struct sock_fprog prog = { .len = sandbox_bpf[f].len,
+				   .filter = (struct sock_filter *)sandbox_bpf[f].insns };
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog)) {
 		util__err("sandbox: cannot load the %s thread's seccomp filter: %s",
-			  sandbox__kind_name(kind), strerror(-r));
+			  sandbox__kind_name(kind), strerror(errno));
 		_exit(VMM_EXIT_ERROR); /* never run a thread unconfined by mistake */
 	}
 #ifdef FASTABI_SANDBOX_TEST
 	test_forbidden(kind);
 #endif
 }
+#endif /* !SANDBOX_GEN */

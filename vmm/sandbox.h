@@ -60,4 +60,30 @@ int sandbox__process(struct vmm *vmm);
 void sandbox__enter(struct vmm *vmm, enum sandbox_kind kind);
 const char *sandbox__kind_name(enum sandbox_kind kind);
 
+/*
+ * The filters: one per kind (indexed by enum sandbox_kind), and the main
+ * thread's when a domain has an xl restart action (the union of every
+ * kind's and what building a domain takes).
+ */
+#define SANDBOX_MAIN_RESTART SANDBOX_KINDS
+#define SANDBOX_FILTERS (SANDBOX_KINDS + 1)
+
+/*
+ * Filter f's allowlist added to a libseccomp context (scmp_filter_ctx); 0
+ * or libseccomp's negative errno. Used at build time only: sandbox_gen.c
+ * exports each filter's BPF program into sandbox_bpf.c.
+ */
+int sandbox__filter_rules(void *ctx, unsigned f);
+
+/* The generated programs (sandbox_bpf.c): filter f is sandbox_bpf[f]. */
+struct sock_filter;
+struct sandbox_bpf {
+	unsigned short len;              /* instructions */
+	const struct sock_filter *insns; /* <linux/filter.h> */
+};
+extern const struct sandbox_bpf sandbox_bpf[SANDBOX_FILTERS];
+/* The native system calls' names by number (NULL: none), for the SIGSYS reporter. */
+#define SANDBOX_SYSCALL_NAMES 1024
+extern const char *const sandbox_syscall_names[SANDBOX_SYSCALL_NAMES];
+
 #endif

@@ -14,6 +14,9 @@
 #   quiet    the VMM printed no message of its own ("fastabi: ..."): what
 #            the guest did (refused calls, many times over) is no reason
 #            for a host log line.
+#   poweroff the domain ended in SCHEDOP_shutdown(poweroff) (the VMM's
+#            "shutdown: poweroff" line of --stats), not in a test verdict: exit status
+#            0 alone would also be a SUCCESS reported on the console.
 set -u
 check=$1
 shift
@@ -48,6 +51,12 @@ balloon)
 quiet)
 	if grep '^fastabi:' "$out"; then
 		echo "check: FAILED: the VMM logged the lines above for what the guest did"
+		exit 1
+	fi
+	;;
+poweroff)
+	if ! grep -q '\] shutdown: poweroff;' "$out"; then
+		echo "check: FAILED: the VMM did not report a poweroff"
 		exit 1
 	fi
 	;;
