@@ -75,7 +75,8 @@ static union {
 static uint8_t ap_stack[4 * PAGE_SIZE] __page_noinit;
 static uint8_t pool_pages[NR_POOL][PAGE_SIZE] __page_noinit;
 static uint8_t ap_buf[PAGE_SIZE] __page_noinit;
-static struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr;
+/* vCPU 0's tables, which VCPUOP_initialise's context does not carry (an NMI needs both). */
+static struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr, gdtr;
 static volatile bool ap_stop, ap_stopped;
 static volatile uint64_t ap_calls, ap_copies, ap_bad_bytes, ap_bad_rc, ap_last_bad;
 static volatile evtchn_port_t pool_port[NR_POOL];
@@ -456,7 +457,7 @@ static bool ap_rc(long rc)
  */
 static __noreturn void ap_main(void)
 {
-	__asm__ __volatile__("lidt %0" : : "m"(idtr));
+	__asm__ __volatile__("lgdt %0; lidt %1" : : "m"(gdtr), "m"(idtr));
 	uint64_t s = 0x9e3779b97f4a7c15ull ^ rdtsc();
 	enum fastabi_trap t = fastabi_trap();
 
@@ -559,7 +560,7 @@ static bool ap_start(void)
 		for (unsigned j = 0; j < PAGE_SIZE; j++)
 			pool_pages[i][j] = pool_byte(i, j);
 	pool_grant();
-	__asm__ __volatile__("sidt %0" : "=m"(idtr));
+	__asm__ __volatile__("sidt %0; sgdt %1" : "=m"(idtr), "=m"(gdtr));
 	vcpu_context_here(&ap_ctx.c, ap_main, ap_stack + sizeof(ap_stack));
 	return CHECK_EQ(hypercall_vcpu_op(VCPUOP_initialise, 1, &ap_ctx.c), 0) &&
 	       CHECK_EQ(hypercall_vcpu_op(VCPUOP_up, 1, NULL), 0);
