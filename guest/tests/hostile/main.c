@@ -9,8 +9,9 @@
  *   trace=N     print every call from the N-th (of each ABI) on
  *
  * Run with --fixed-mem-layout --vcpus 2 --memory 64; linked at 16 MiB
- * (guest/tests/meson.build) so that everything of ours lies in
- * [14 MiB, end of RAM) and the hypervisor may trample the low 14 MiB.
+ * (guest/tests/meson.build) so that everything of ours lies above
+ * 16 MiB and the hypervisor may trample the low 14 MiB; [14, 16) MiB is
+ * not mapped, so that no array walked up from below reaches us.
  *
  * What the calls are made of. Hypercall numbers and sub-ops are the known
  * ones most of the time and anything else otherwise (the legacy ones also
@@ -222,6 +223,12 @@ static void aliases_init(void)
 	alias_pd[0] = (uintptr_t)alias_pt | X86_PTE_P | X86_PTE_RW;
 	alias_pdpt[0] = (uintptr_t)alias_pd | X86_PTE_P | X86_PTE_RW;
 	pml4[1] = (uintptr_t)alias_pdpt | X86_PTE_P | X86_PTE_RW;
+	/*
+	 * [LOW_END, 16 MiB) unmapped: an array that a legacy call walks up
+	 * from the low memory (a count of 2^31 grant ops) faults there
+	 * instead of reaching the image.
+	 */
+	pd[LOW_END >> 21] = 0;
 	write_cr3(read_cr3());
 }
 
@@ -423,15 +430,31 @@ static void scribble_ring(uint64_t *s)
 	hypercall_event_channel_op(EVTCHNOP_send, &snd);
 }
 
-/* Grant the pool pages to ourselves at refs POOL_REF.. (again: calls may have changed them). */
+/*
+ * Grant the pool pages to ourselves at refs POOL_REF.. (again: calls may
+ * have changed them), in the table's layout: random calls may have left
+ * it at version 2.
+ */
+static unsigned gt_version = 1;
+
 static void pool_grant(void)
 {
 	for (unsigned i = 0; i < NR_POOL; i++) {
+		uint16_t flags = GTF_permit_access | (i & 1 ? GTF_readonly : 0);
+		uint64_t frame = (uintptr_t)pool_pages[i] >> 12;
+		if (gt_version == 2) {
+			volatile grant_entry_v2_t *e = (grant_entry_v2_t *)gt + POOL_REF + i;
+			e->hdr.domid = (domid_t)xen_info.domid;
+			e->full_page.frame = frame;
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			e->hdr.flags = flags;
+			continue;
+		}
 		volatile grant_entry_v1_t *e = &gt[POOL_REF + i];
 		e->domid = (domid_t)xen_info.domid; /* granted to ourselves */
-		e->frame = (uint32_t)((uintptr_t)pool_pages[i] >> 12);
+		e->frame = (uint32_t)frame;
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		e->flags = GTF_permit_access | (i & 1 ? GTF_readonly : 0);
+		e->flags = flags;
 	}
 }
 
@@ -640,7 +663,23 @@ static void known_good(void)
 	CHECK_EQ(hypercall_event_channel_op(EVTCHNOP_close, &(struct evtchn_close){ .port = a.port }), 0);
 	CHECK_EQ(xen_hypercall_event_channel_close(t, &(struct evtchn_close){ .port = b.local_port }), 0);
 
-	/* A grant copy from a pool page (granted again) into vCPU 1's buffer. */
+	/*
+	 * A grant copy from a pool page (granted again) into vCPU 1's buffer,
+	 * in version 1 if the table can go back (nothing of ours mapped) or
+	 * in the version the storm left.
+	 */
+	for (unsigned k = 0; k < NR_POOL; k++)
+		hypercall_grant_table_op(GNTTABOP_unmap_grant_ref, &(struct gnttab_unmap_grant_ref){
+			.host_addr = win + (NR_POOL + k) * PAGE_SIZE, .handle = pool_handle[k] }, 1);
+	struct gnttab_get_version gv = { .dom = DOMID_SELF };
+	CHECK_EQ(hypercall_grant_table_op(GNTTABOP_get_version, &gv, 1), 0);
+	if (gv.version != 1 && !xen_hypercall_grant_table_set_version(
+				       t, &(struct gnttab_set_version){ .version = 1 }))
+		gv.version = 1;
+	gt_version = gv.version;
+	if (gt_version != 1)
+		printf("hostile: the grant table stays at version %u (grants of ours still mapped)\n",
+		       gt_version);
 	pool_grant();
 	for (unsigned fast = 0; fast < 2; fast++) {
 		struct gnttab_copy c = {
@@ -686,7 +725,7 @@ void test_main(void)
 			trace_from = trace_from * 10 + (uint64_t)(*o - '0');
 	uint64_t s = seed * 0x9e3779b97f4a7c15ull + 1;
 
-	if (image_start() < LOW_END) {
+	if (image_start() < LOW_END + (2u << 20)) {
 		xtf_error("linked at %#lx: must be at 16 MiB or above", (unsigned long)image_start());
 		return;
 	}
