@@ -480,7 +480,14 @@ static bool ap_rc(long rc)
  */
 static __noreturn void ap_main(void)
 {
-	__asm__ __volatile__("lgdt %0; lidt %1" : : "m"(gdtr), "m"(idtr));
+	/*
+	 * As on Xen, VCPUOP_initialise's 64-bit context leaves every selector
+	 * null; an iretq back from an NMI (random VCPUOP_send_nmi) to CS 0
+	 * raises #GP. Our GDT and IDT, and its selectors, as on vCPU 0.
+	 */
+	__asm__ __volatile__("lgdt %0; lidt %1; mov %2, %%ss; mov %2, %%ds; mov %2, %%es\n\t"
+			     "pushq %3; lea 1f(%%rip), %%rax; push %%rax; lretq; 1:"
+			     : : "m"(gdtr), "m"(idtr), "r"(GDT_DS), "i"(GDT_CS64) : "rax", "memory");
 	uint64_t s = 0x9e3779b97f4a7c15ull ^ rdtsc();
 	enum fastabi_trap t = fastabi_trap();
 
@@ -622,11 +629,20 @@ static void known_good(void)
 	hypercall_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
 	hypercall_vcpu_op(VCPUOP_stop_singleshot_timer, 0, NULL);
 
-	/* vCPU 1 stops (brought up first if the storm left it down). */
-	ap_stop = true;
+	/* vCPU 1 takes an NMI through each ABI and goes on, then stops (brought up first if the storm left it down). */
 	if (hypercall_vcpu_op(VCPUOP_is_up, 1, NULL) == 0)
 		CHECK_EQ(xen_hypercall_vcpu_up(t, 1), 0);
 	uint64_t until = now_ns() + 5000000000ull;
+	for (unsigned fast = 0; fast < 2; fast++) {
+		uint64_t had = nmis, calls_before = ap_calls;
+		CHECK_EQ(fast ? xen_hypercall_vcpu_send_nmi(t, 1)
+			      : hypercall_vcpu_op(VCPUOP_send_nmi, 1, NULL), 0);
+		while ((nmis == had || ap_calls < calls_before + 4) && now_ns() < until)
+			hypercall_sched_op(SCHEDOP_yield, NULL);
+		CHECK(nmis > had);
+		CHECK(ap_calls >= calls_before + 4);
+	}
+	ap_stop = true;
 	while (!ap_stopped && now_ns() < until)
 		hypercall_sched_op(SCHEDOP_yield, NULL);
 	CHECK(ap_stopped);
