@@ -96,5 +96,12 @@ bytes=$(sed -n 's/^\[soak[0-9]*\] soak: .*sent, \([0-9]*\) bytes copied.*/\1/p' 
 grow=$((anon1 - anon0))
 echo "soak: $n domains, ${secs} s steady, $rounds rounds, $events events received (as many sent), $bytes bytes copied and checked"
 echo "soak: VMM VmRSS ${rss0} -> ${rss1} KiB, RssAnon ${anon0} -> ${anon1} KiB (${grow} KiB, at most ${tol})"
-[ "$grow" -le "$tol" ] || fail "the VMM's own memory grew by $grow KiB in the steady phase"
+if grep -qa __asan_init "$fastabi"; then
+	# AddressSanitizer's runtime grows RssAnon by itself here (about 65 KiB/s in
+	# this test, with its quarantine off too): the limit holds for the build
+	# without sanitizers; this build's own check is every access.
+	echo "soak: a sanitizer build: the VMM's memory is checked in the build without sanitizers"
+else
+	[ "$grow" -le "$tol" ] || fail "the VMM's own memory grew by $grow KiB in the steady phase"
+fi
 echo "soak: OK"
