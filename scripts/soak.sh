@@ -57,7 +57,7 @@ echo "== hostile guest: seed $seed, $calls calls per ABI"
 start=$(date +%s)
 # The options of its guest-hostile test (guest/tests/meson.build), with more calls.
 run "$build/soak-hostile.log" "$here/guest/run-guest.sh" "$fastabi" "$elfs/hostile.elf" \
-	--timeout $((calls / 10 + 600)) --fixed-mem-layout --vcpus 2 --memory 64 \
+	--timeout $((calls / 10 + 600)) --fixed-mem-layout --vcpus 2 --memory 512 \
 	--cmdline "seed=$seed calls=$calls"
 grep -a '^\[hostile\] hostile: \(legacy\|FastABI\|vCPU\)' "$build/soak-hostile.log"
 echo "hostile guest: $(($(date +%s) - start)) s"

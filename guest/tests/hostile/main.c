@@ -8,10 +8,13 @@
  *   calls=N     calls per ABI on vCPU 0 (default 1000)
  *   trace=N     print every call from the N-th (of each ABI) on
  *
- * Run with --fixed-mem-layout --vcpus 2 --memory 64; linked at 16 MiB
- * (guest/tests/meson.build) so that everything of ours lies above
- * 16 MiB and the hypervisor may trample the low 14 MiB; [14, 16) MiB is
- * not mapped, so that no array walked up from below reaches us.
+ * Run with --fixed-mem-layout --vcpus 2 --memory 512; linked at 480 MiB
+ * (guest/tests/meson.build): everything of ours lies above 480 MiB, so
+ * that no small number the hypervisor wrote into memory (a port, a handle,
+ * a size such as 0x1000) names one of our frames when a later call reads
+ * it back as one; [478, 480) MiB is not mapped, so that no array walked up
+ * from below reaches us. The hypervisor may trample the rest at will;
+ * the generated addresses and frames stay in the low 4 MiB.
  *
  * What the calls are made of. Hypercall numbers and sub-ops are the known
  * ones most of the time and anything else otherwise (the legacy ones also
@@ -19,7 +22,7 @@
  * start extent, grant_table_op's progress); every argument register, every
  * word of the struct a legacy pointer names and FastABI's `done` comes from
  * value(): small numbers, limits, wrapping sizes, frames and addresses in
- * the low 14 MiB, the shared_info and grant pages, the rings, the foreign
+ * the low 4 MiB, the shared_info and grant pages, the rings, the foreign
  * window, the hypercall page, the code and the page tables (through a
  * read-only alias: CR0.WP is set, so the hypervisor must refuse to write
  * there), MMIO, frames beyond RAM and beyond the physical address width,
@@ -47,10 +50,12 @@
 const char test_title[] = "hostile";
 
 /* Ours: [LOW_END, RAM end). The hypervisor may write anywhere below. */
-#define LOW_END (14ull << 20)
-#define LOW_FRAMES (LOW_END >> 12)
-/* Largest extent order a domU may use (9): frames stay below LOW_END. */
-#define LOW_SAFE_FRAMES (LOW_FRAMES - 512)
+#define LOW_END (478ull << 20)
+/* With a 512-frame margin: the largest extent order a domU may use is 9. */
+#define LOW_SAFE_FRAMES ((LOW_END >> 12) - 512)
+/* Where the generated addresses and frames point (the host memory touched stays small). */
+#define LOW_GEN (4ull << 20)
+#define LOW_GEN_FRAMES (LOW_GEN >> 12)
 #define WINDOW_WORDS 8
 #define ALIAS_BASE (1ull << 39) /* PML4 slot 1: the read-only aliases */
 #define NR_POOL 8               /* vCPU 1's ports, refs, mapping slots */
@@ -121,16 +126,16 @@ static uint32_t rnd_n(uint64_t *s, uint32_t n)
 
 /*
  * A value in ours ([LOW_END, RAM end) as an address, or its frames, with
- * a 512-frame margin for extents) is folded into the low 14 MiB: each
+ * a 512-frame margin for extents) is folded into the low 4 MiB: each
  * 32-bit half is checked, since 32-bit fields (grant frames, ports) are
  * read from either half of a word.
  */
 static uint32_t fold32(uint32_t x)
 {
 	if (x >= LOW_END && x < ram_end)
-		return (uint32_t)(x % LOW_END);
+		return (uint32_t)(x % LOW_GEN);
 	if (x >= LOW_SAFE_FRAMES && x < (ram_end >> 12))
-		return x % LOW_SAFE_FRAMES;
+		return x % LOW_GEN_FRAMES;
 	return x;
 }
 
@@ -163,9 +168,9 @@ static uint64_t value(uint64_t *s)
 	case 2:
 		return limits[rnd_n(s, ARRAY_SIZE(limits))];
 	case 3: /* a low address: 8-aligned, or just before a page end */
-		return (r % LOW_END) & (r & 0x100 ? ~7ull : ~0ull);
+		return (r % LOW_GEN) & (r & 0x100 ? ~7ull : ~0ull);
 	case 4:
-		return (r >> 8) % LOW_SAFE_FRAMES;
+		return (r >> 8) % LOW_GEN_FRAMES;
 	case 5: { /* the special pages, as frames and addresses */
 		const uint64_t sp[] = { si_gfn, gt_gfn, gt_gfn + 1, cons_pfn, store_pfn,
 					win >> 12, (win >> 12) + (r & 63), ram_end >> 12,
@@ -188,7 +193,7 @@ static uint64_t value(uint64_t *s)
 
 /*
  * The struct a legacy pointer names, when it is ours to fill (the low
- * 14 MiB, or the writable alias of the stack page is not): WINDOW_WORDS
+ * memory, or the writable alias of the stack page is not): WINDOW_WORDS
  * fresh words, so that what the hypervisor wrote there earlier is never
  * read back as a pointer or a frame. At an odd address the words are
  * seen shifted, so there every byte below 0x40 gets bit 6: no shifted
@@ -224,11 +229,17 @@ static void aliases_init(void)
 	alias_pdpt[0] = (uintptr_t)alias_pd | X86_PTE_P | X86_PTE_RW;
 	pml4[1] = (uintptr_t)alias_pdpt | X86_PTE_P | X86_PTE_RW;
 	/*
-	 * [LOW_END, 16 MiB) unmapped: an array that a legacy call walks up
+	 * [LOW_END, image) unmapped: an array that a legacy call walks up
 	 * from the low memory (a count of 2^31 grant ops) faults there
 	 * instead of reaching the image.
 	 */
 	pd[LOW_END >> 21] = 0;
+	/*
+	 * And [4, 6) MiB: a walk up from the generated addresses faults
+	 * there, after at most 4 MiB of entries (a long walk through the
+	 * rest, each step a continuation, takes minutes here).
+	 */
+	pd[LOW_GEN >> 21] = 0;
 	write_cr3(read_cr3());
 }
 
@@ -311,7 +322,7 @@ static unsigned long subop(uint64_t *s, unsigned long nr)
 /* A legacy multicall list of 4 entries in the low memory, each checked. */
 static unsigned long multicall_list(uint64_t *s, unsigned long p)
 {
-	p = (p % (LOW_END - PAGE_SIZE)) & ~63ull;
+	p = (p % (LOW_GEN - PAGE_SIZE)) & ~63ull;
 	struct multicall_entry *m = (void *)(uintptr_t)p;
 	for (unsigned i = 0; i < 4; i++) {
 		unsigned long nr = known_legacy[rnd_n(s, ARRAY_SIZE(known_legacy))];
@@ -742,7 +753,7 @@ void test_main(void)
 	uint64_t s = seed * 0x9e3779b97f4a7c15ull + 1;
 
 	if (image_start() < LOW_END + (2u << 20)) {
-		xtf_error("linked at %#lx: must be at 16 MiB or above", (unsigned long)image_start());
+		xtf_error("linked at %#lx: must be at 480 MiB or above", (unsigned long)image_start());
 		return;
 	}
 	const struct hvm_memmap_table_entry *e = memmap_find(XEN_HVM_MEMMAP_TYPE_SHARED_INFO);
