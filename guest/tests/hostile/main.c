@@ -192,8 +192,8 @@ static uint64_t value(uint64_t *s)
 }
 
 /*
- * The struct a legacy pointer names, when it is ours to fill (the low
- * memory, or the writable alias of the stack page is not): WINDOW_WORDS
+ * The struct a legacy pointer names, when it is in the low 4 MiB (the
+ * aliases are read-only, the rest is the hypervisor's to read): WINDOW_WORDS
  * fresh words, so that what the hypervisor wrote there earlier is never
  * read back as a pointer or a frame. At an odd address the words are
  * seen shifted, so there every byte below 0x40 gets bit 6: no shifted
@@ -201,7 +201,8 @@ static uint64_t value(uint64_t *s)
  */
 static void fill_window(uint64_t *s, uint64_t p)
 {
-	if (p >= LOW_END - WINDOW_WORDS * 8 - 8)
+	/* Only where the generated addresses point: [LOW_GEN, +2 MiB) is the hole. */
+	if (p >= LOW_GEN - WINDOW_WORDS * 8 - 8)
 		return;
 	volatile uint64_t *w = (volatile uint64_t *)(uintptr_t)(p & ~7ull);
 	for (unsigned i = 0; i <= WINDOW_WORDS; i++) {
