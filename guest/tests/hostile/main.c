@@ -61,7 +61,17 @@ const char test_title[] = "hostile";
 #define NR_POOL 8               /* vCPU 1's ports, refs, mapping slots */
 #define POOL_REF 8
 
-enum alias { AL_PML4, AL_PDPT, AL_PD, AL_HCALL, AL_TEXT, AL_STACK, AL_GT, NR_ALIAS };
+enum alias { AL_PML4, AL_PDPT, AL_PD, AL_HCALL, AL_TEXT, NR_ALIAS };
+/*
+ * Where a struct may start in each alias: never over an entry that holds
+ * one of our addresses (PML4 and PDPT entries name our page tables, PD
+ * entries 239 and up our image), which the hypervisor would read as a
+ * buffer to write to. vCPU 1's stack and the grant table (our frames) are
+ * left out for the same reason.
+ */
+static const uint16_t alias_lo[NR_ALIAS] = { [AL_PML4] = 16, [AL_PDPT] = 64 };
+static const uint16_t alias_hi[NR_ALIAS] = { [AL_PML4] = 4096, [AL_PDPT] = 4096,
+					     [AL_PD] = 1792, [AL_HCALL] = 4096, [AL_TEXT] = 4096 };
 
 static uint64_t alias_pdpt[512] __page_noinit;
 static uint64_t alias_pd[512] __page_noinit;
@@ -172,14 +182,18 @@ static uint64_t value(uint64_t *s)
 	case 4:
 		return (r >> 8) % LOW_GEN_FRAMES;
 	case 5: { /* the special pages, as frames and addresses */
-		const uint64_t sp[] = { si_gfn, gt_gfn, gt_gfn + 1, cons_pfn, store_pfn,
-					win >> 12, (win >> 12) + (r & 63), ram_end >> 12,
-					(ram_end >> 12) + (r & 0xffff) };
-		uint64_t f = sp[rnd_n(s, ARRAY_SIZE(sp))];
-		return r & 0x200 ? f << 12 | (r & 0x10 ? 0xff8 : 0) : f;
+		/* The grant table's last: not as an address (its entries name our frames). */
+		const uint64_t sp[] = { si_gfn, cons_pfn, store_pfn, win >> 12,
+					(win >> 12) + (r & 63), ram_end >> 12,
+					(ram_end >> 12) + (r & 0xffff), gt_gfn, gt_gfn + 1 };
+		unsigned i = rnd_n(s, ARRAY_SIZE(sp));
+		uint64_t f = sp[i];
+		return r & 0x200 && i < ARRAY_SIZE(sp) - 2 ? f << 12 | (r & 0x10 ? 0xff8 : 0) : f;
 	}
-	case 6: /* read-only aliases of the page tables, the hypercall page, ... */
-		return alias((enum alias)rnd_n(s, NR_ALIAS)) + (r & 0x800 ? (r & 0xff8) : 0);
+	case 6: { /* read-only aliases of the page tables, the hypercall page, the code */
+		enum alias a = (enum alias)rnd_n(s, NR_ALIAS);
+		return alias(a) + alias_lo[a] + ((r >> 4) % (alias_hi[a] - alias_lo[a]) & ~7ull);
+	}
 	case 7: /* unmapped (the aliases' slot beyond them) and port/ref sized */
 		return r & 1 ? alias(NR_ALIAS) + (r & 0xffff8) : (r >> 16) & 0x1fff;
 	case 8:
@@ -222,7 +236,6 @@ static void aliases_init(void)
 		[AL_PML4] = (uintptr_t)pml4, [AL_PDPT] = (uintptr_t)pdpt, [AL_PD] = (uintptr_t)pd,
 		[AL_HCALL] = (uintptr_t)hypercall_page,
 		[AL_TEXT] = (uintptr_t)test_main & ~0xfffull,
-		[AL_STACK] = (uintptr_t)ap_stack, [AL_GT] = gt_gfn << 12,
 	};
 	for (unsigned i = 0; i < NR_ALIAS; i++)
 		alias_pt[i] = what[i] | X86_PTE_P; /* no RW */
@@ -370,6 +383,12 @@ static void legacy_one(uint64_t *s)
 		set_xen_guest_handle(sp.ports, rnd_n(s, 4) ? ports : (void *)(uintptr_t)value(s));
 		sp.timeout = rnd_n(s, 2) ? 1 : now_ns() + rnd_n(s, 1000000);
 		a[1] = (uintptr_t)&sp;
+	} else if ((uint32_t)nr == __HYPERVISOR_sched_op && (uint32_t)a[0] == SCHEDOP_watchdog) {
+		/* A new watchdog with timeout 0 fires at once (as on Xen): at least 1 s. */
+		static struct sched_watchdog wd;
+		wd.id = (uint32_t)value(s);
+		wd.timeout = (uint32_t)value(s) | !wd.id;
+		a[1] = (uintptr_t)&wd;
 	} else if (nr == __HYPERVISOR_multicall) {
 		a[0] = multicall_list(s, a[0]);
 		a[1] = rnd_n(s, 5);
@@ -406,6 +425,9 @@ static void fast_one(uint64_t *s)
 	for (unsigned i = 0; i < ARRAY_SIZE(args); i++)
 		r.r[args[i]] = value(s);
 	r.r[REG_RDI] = tame(nr, r.r[REG_RDI], r.r[REG_RSI]);
+	if (nr == __HYPERVISOR_sched_op && (uint32_t)r.r[REG_RDI] == SCHEDOP_watchdog &&
+	    !(uint32_t)r.r[REG_RSI])
+		r.r[REG_R8] |= 1; /* a new watchdog with timeout 0 fires at once */
 	if (nr == __HYPERVISOR_sched_op && (uint32_t)r.r[REG_RDI] == SCHEDOP_poll)
 		r.r[REG_RSI] = rnd_n(s, 2) ? 1 : now_ns() + rnd_n(s, 1000000);
 	before = r;
