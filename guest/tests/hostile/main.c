@@ -7,6 +7,7 @@
  *               calls on vCPU 0, so a failure can be replayed)
  *   calls=N     calls per ABI on vCPU 0 (default 1000)
  *   trace=N     print every call from the N-th (of each ABI) on
+ *   updown=0    vCPU 0 does not take vCPU 1 down and up (to tell races apart)
  *
  * Run with --fixed-mem-layout --vcpus 2 --memory 512; linked at 480 MiB
  * (guest/tests/meson.build): everything of ours lies above 480 MiB, so
@@ -102,6 +103,7 @@ static volatile uint64_t nmis;
 /* vCPU 0's figures */
 static uint64_t calls[2], ok[2], errs[2], values[2], downs;
 static uint64_t trace_from = ~0ull; /* trace=N: print every call from the N-th on */
+static bool updown = true;          /* updown=0: vCPU 0 never takes vCPU 1 down (a diagnosis) */
 
 /* Every errno Xen's public header defines (some twice: EWOULDBLOCK is EAGAIN). */
 static const long xen_errnos[] = {
@@ -641,7 +643,7 @@ static void race(uint64_t *s, uint64_t i)
 	}
 	if (i % 64 == 32)
 		pool_grant();
-	if (i % 50 == 25) {
+	if (i % 50 == 25 && updown) {
 		bool fast = rnd_n(s, 2);
 		long rc = fast ? xen_hypercall_vcpu_down(fastabi_trap(), 1)
 			       : hypercall_vcpu_op(VCPUOP_down, 1, NULL);
@@ -773,6 +775,8 @@ void test_main(void)
 	if ((o = cmdline_option(cl, "trace")))
 		for (trace_from = 0; *o >= '0' && *o <= '9'; o++)
 			trace_from = trace_from * 10 + (uint64_t)(*o - '0');
+	if ((o = cmdline_option(cl, "updown")) && *o == '0')
+		updown = false;
 	uint64_t s = seed * 0x9e3779b97f4a7c15ull + 1;
 
 	if (image_start() < LOW_END + (2u << 20)) {
