@@ -456,6 +456,23 @@ static int16_t grant_acquire(struct domain *granter, domid_t grantee, grant_ref_
 	bool pinned = act->pin_ro || act->pin_rw;
 	if (pinned && act->domid != grantee)
 		return GNTST_general_error;
+	/*
+	 * As Xen's map_grant_ref and acquire_grant_for_copy: a hold of a ref
+	 * already pinned as strongly (any pin for reading, a writable pin for
+	 * writing) does not look at the entry again. The frame and range
+	 * are the active entry's, so a granter that changed or revoked the
+	 * entry under a live mapping cannot take the page away from it.
+	 */
+	if (pinned && (!write || act->pin_rw)) {
+		if (map && act->sub_page)
+			return GNTST_general_error;
+		if (write)
+			act->pin_rw++;
+		else
+			act->pin_ro++;
+		*hold = (struct grant_hold){ .frame = act->frame, .off = act->off, .len = act->len };
+		return GNTST_okay;
+	}
 
 	int16_t st = busy_set(gt, ref, grantee, write, map, &seen);
 	if (st != GNTST_okay)
@@ -463,7 +480,8 @@ static int16_t grant_acquire(struct domain *granter, domid_t grantee, grant_ref_
 
 	hold->off = 0;
 	hold->len = PAGE_SIZE;
-	if (gt->version == 2 && (word_flags(seen) & GTF_sub_page)) {
+	bool sub_page = gt->version == 2 && (word_flags(seen) & GTF_sub_page);
+	if (sub_page) {
 		grant_entry_v2_t *e = (grant_entry_v2_t *)(void *)gt->shared + ref;
 		/* page_off and length as one word: one consistent pair. */
 		uint32_t range = __atomic_load_n((uint32_t *)(void *)&e->sub_page.page_off,
@@ -476,6 +494,10 @@ static int16_t grant_acquire(struct domain *granter, domid_t grantee, grant_ref_
 		}
 	}
 
+	if (pinned) { /* for writing, pinned for reading: the active range stays */
+		hold->off = act->off;
+		hold->len = act->len;
+	}
 	uint64_t frame = pinned ? act->frame : entry_frame(gt, ref);
 	st = check_frame(granter, frame);
 	if (st == GNTST_okay && map && granter->mem.confidential) {
@@ -495,6 +517,9 @@ static int16_t grant_acquire(struct domain *granter, domid_t grantee, grant_ref_
 	if (!pinned) {
 		act->domid = grantee;
 		act->frame = frame;
+		act->off = (uint16_t)hold->off;
+		act->len = (uint16_t)hold->len;
+		act->sub_page = sub_page;
 		gt->nr_pinned++;
 	}
 	if (write)

@@ -89,6 +89,8 @@ struct gnttab_active {
 	uint32_t pin_rw;  /* writable holds */
 	domid_t domid;    /* the grantee holding it (valid while pinned) */
 	uint64_t frame;   /* the granter's frame, fixed while pinned */
+	uint16_t off, len; /* the bytes the first hold was given (v2 sub-page), fixed while pinned */
+	bool sub_page;     /* a v2 sub-page grant: copied, never mapped */
 };
 
 /* One mapping this domain holds of another domain's grant. [d->lock] of the mapper. */

@@ -250,3 +250,22 @@ bool peer_init(void)
 	peer_fifo = cmdline_option(start_info_cmdline(), "fifo") != NULL;
 	return !peer_fifo || fifo_init();
 }
+
+void peer_granter_mapper(unsigned nrefs, void (*granter)(unsigned peer, unsigned g),
+			 void (*mapper)(unsigned peer, unsigned g))
+{
+	if (!peer_init())
+		return;
+	unsigned peer = peer_opt_uint("peer", ~0u), g = peer_opt_uint("gref", ~0u);
+	if (peer == ~0u || g < GNTTAB_NR_RESERVED_ENTRIES || g + nrefs > 512) {
+		xtf_error("peer=<domid> gref=<%u..%u> expected on the command line",
+			  GNTTAB_NR_RESERVED_ENTRIES, 512 - nrefs);
+		return;
+	}
+	if (peer_opt_is("role", "granter"))
+		granter(peer, g);
+	else if (peer_opt_is("role", "mapper"))
+		mapper(peer, g);
+	else
+		xtf_error("role=granter or role=mapper expected on the command line");
+}

@@ -54,6 +54,15 @@ bool peer_wait_change(volatile uint64_t *word, uint64_t old);
 /* The same until *flag is set; 'what' names it in the failure ("connection from the backend"). */
 bool peer_wait_flag(volatile uint32_t *flag, const char *what);
 
+/*
+ * test_main of a granter/mapper pair: peer_init, then "peer=<domid>
+ * gref=<G>" (G..G+nrefs-1 within the first grant frame) and
+ * "role=granter|mapper" from the command line, and the role's function
+ * called with (peer, G); an ERROR naming what is missing otherwise.
+ */
+void peer_granter_mapper(unsigned nrefs, void (*granter)(unsigned peer, unsigned g),
+			 void (*mapper)(unsigned peer, unsigned g));
+
 /* Sleep (SCHEDOP_poll of port p, timeout) for ms milliseconds. */
 void peer_sleep_ms(evtchn_port_t p, unsigned ms);
 

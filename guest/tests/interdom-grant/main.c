@@ -474,18 +474,5 @@ static void mapper(unsigned peer, unsigned g)
 
 void test_main(void)
 {
-	if (!peer_init())
-		return;
-	unsigned peer = peer_opt_uint("peer", ~0u), g = peer_opt_uint("gref", ~0u);
-	if (peer == ~0u || g < GNTTAB_NR_RESERVED_ENTRIES || g + NPAGES > 512) {
-		xtf_error("peer=<domid> gref=<%u..%u> expected on the command line",
-			  GNTTAB_NR_RESERVED_ENTRIES, 512 - NPAGES);
-		return;
-	}
-	if (peer_opt_is("role", "granter"))
-		granter(peer, g);
-	else if (peer_opt_is("role", "mapper"))
-		mapper(peer, g);
-	else
-		xtf_error("role=granter or role=mapper expected on the command line");
+	peer_granter_mapper(NPAGES, granter, mapper);
 }
