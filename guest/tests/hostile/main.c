@@ -525,7 +525,6 @@ static __noreturn void ap_main(void)
 			     "pushq %3; lea 1f(%%rip), %%rax; push %%rax; lretq; 1:"
 			     : : "m"(gdtr), "m"(idtr), "r"(GDT_DS), "i"(GDT_CS64) : "rax", "memory");
 	uint64_t s = 0x9e3779b97f4a7c15ull ^ rdtsc();
-	enum fastabi_trap t = fastabi_trap();
 
 	while (!ap_stop) {
 		unsigned k = rnd_n(&s, NR_POOL);
@@ -536,7 +535,7 @@ static __noreturn void ap_main(void)
 		switch (rnd_n(&s, 9)) {
 		case 0: {
 			struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
-			rc = fast ? xen_hypercall_event_channel_alloc_unbound(t, &a)
+			rc = fast ? xen_hypercall_event_channel_alloc_unbound(&a)
 				  : hypercall_event_channel_op(EVTCHNOP_alloc_unbound, &a);
 			if (!rc)
 				pool_port[k] = a.port;
@@ -544,7 +543,7 @@ static __noreturn void ap_main(void)
 		}
 		case 1: {
 			struct evtchn_bind_interdomain b = { .remote_dom = DOMID_SELF, .remote_port = p };
-			rc = fast ? xen_hypercall_event_channel_bind_interdomain(t, &b)
+			rc = fast ? xen_hypercall_event_channel_bind_interdomain(&b)
 				  : hypercall_event_channel_op(EVTCHNOP_bind_interdomain, &b);
 			if (!rc)
 				pool_port[(k + 1) % NR_POOL] = b.local_port;
@@ -552,19 +551,19 @@ static __noreturn void ap_main(void)
 		}
 		case 2: {
 			struct evtchn_send snd = { .port = p };
-			rc = fast ? xen_hypercall_event_channel_send(t, &snd)
+			rc = fast ? xen_hypercall_event_channel_send(&snd)
 				  : hypercall_event_channel_op(EVTCHNOP_send, &snd);
 			break;
 		}
 		case 3: {
 			struct evtchn_close c = { .port = p };
-			rc = fast ? xen_hypercall_event_channel_close(t, &c)
+			rc = fast ? xen_hypercall_event_channel_close(&c)
 				  : hypercall_event_channel_op(EVTCHNOP_close, &c);
 			break;
 		}
 		case 4: {
 			struct evtchn_bind_vcpu b = { .port = p, .vcpu = rnd_n(&s, 3) };
-			rc = fast ? xen_hypercall_event_channel_bind_vcpu(t, &b)
+			rc = fast ? xen_hypercall_event_channel_bind_vcpu(&b)
 				  : hypercall_event_channel_op(EVTCHNOP_bind_vcpu, &b);
 			break;
 		}
@@ -573,7 +572,7 @@ static __noreturn void ap_main(void)
 				.host_addr = win + (NR_POOL + k) * PAGE_SIZE, .dom = DOMID_SELF,
 				.flags = GNTMAP_host_map | (k & 1 ? GNTMAP_readonly : 0),
 				.ref = POOL_REF + k };
-			rc = fast ? xen_hypercall_grant_table_map_grant_ref(t, &m)
+			rc = fast ? xen_hypercall_grant_table_map_grant_ref(&m)
 				  : hypercall_grant_table_op(GNTTABOP_map_grant_ref, &m, 1);
 			if (!rc && m.status == GNTST_okay)
 				pool_handle[k] = m.handle;
@@ -582,7 +581,7 @@ static __noreturn void ap_main(void)
 		case 6: {
 			struct gnttab_unmap_grant_ref u = {
 				.host_addr = win + (NR_POOL + k) * PAGE_SIZE, .handle = pool_handle[k] };
-			rc = fast ? xen_hypercall_grant_table_unmap_grant_ref(t, &u)
+			rc = fast ? xen_hypercall_grant_table_unmap_grant_ref(&u)
 				  : hypercall_grant_table_op(GNTTABOP_unmap_grant_ref, &u, 1);
 			break;
 		}
@@ -596,7 +595,7 @@ static __noreturn void ap_main(void)
 					    .offset = (uint16_t)off },
 				.dest = { .u.gmfn = (uintptr_t)ap_buf >> 12, .domid = DOMID_SELF },
 				.len = (uint16_t)len, .flags = GNTCOPY_source_gref };
-			rc = fast ? xen_hypercall_grant_table_copy(t, &c)
+			rc = fast ? xen_hypercall_grant_table_copy(&c)
 				  : hypercall_grant_table_op(GNTTABOP_copy, &c, 1);
 			named = named && e->frame == frame && e->domid == xen_info.domid;
 			if (!rc && c.status == GNTST_okay && named) {
@@ -608,7 +607,7 @@ static __noreturn void ap_main(void)
 			break;
 		}
 		default:
-			rc = fast ? xen_hypercall_vcpu_is_up(t, 0)
+			rc = fast ? xen_hypercall_vcpu_is_up(0)
 				  : hypercall_vcpu_op(VCPUOP_is_up, 0, NULL);
 			break;
 		}
@@ -645,10 +644,10 @@ static void race(uint64_t *s, uint64_t i)
 		pool_grant();
 	if (i % 50 == 25 && updown) {
 		bool fast = rnd_n(s, 2);
-		long rc = fast ? xen_hypercall_vcpu_down(fastabi_trap(), 1)
+		long rc = fast ? xen_hypercall_vcpu_down(1)
 			       : hypercall_vcpu_op(VCPUOP_down, 1, NULL);
 		long rc2 = fast ? hypercall_vcpu_op(VCPUOP_up, 1, NULL)
-				: xen_hypercall_vcpu_up(fastabi_trap(), 1);
+				: xen_hypercall_vcpu_up(1);
 		if (!CHECK_EQ(rc, 0) || !CHECK_EQ(rc2, 0))
 			printf("hostile: vCPU 1 down %ld up %ld at call %llu\n", rc, rc2,
 			       (unsigned long long)i);
@@ -659,7 +658,6 @@ static void race(uint64_t *s, uint64_t i)
 /* After the storm: what a well-behaved guest does must still work. */
 static void known_good(void)
 {
-	enum fastabi_trap t = fastabi_trap();
 
 	disarm();
 	hypercall_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
@@ -667,11 +665,11 @@ static void known_good(void)
 
 	/* vCPU 1 takes an NMI through each ABI and goes on, then stops (brought up first if the storm left it down). */
 	if (hypercall_vcpu_op(VCPUOP_is_up, 1, NULL) == 0)
-		CHECK_EQ(xen_hypercall_vcpu_up(t, 1), 0);
+		CHECK_EQ(xen_hypercall_vcpu_up(1), 0);
 	uint64_t until = now_ns() + 5000000000ull;
 	for (unsigned fast = 0; fast < 2; fast++) {
 		uint64_t had = nmis, calls_before = ap_calls;
-		CHECK_EQ(fast ? xen_hypercall_vcpu_send_nmi(t, 1)
+		CHECK_EQ(fast ? xen_hypercall_vcpu_send_nmi(1)
 			      : hypercall_vcpu_op(VCPUOP_send_nmi, 1, NULL), 0);
 		while ((nmis == had || ap_calls < calls_before + 4) && now_ns() < until)
 			hypercall_sched_op(SCHEDOP_yield, NULL);
@@ -683,8 +681,8 @@ static void known_good(void)
 		hypercall_sched_op(SCHEDOP_yield, NULL);
 	CHECK(ap_stopped);
 	CHECK_EQ(hypercall_vcpu_op(VCPUOP_down, 1, NULL), 0);
-	CHECK_EQ(xen_hypercall_vcpu_is_up(t, 1), 0);
-	CHECK_EQ(xen_hypercall_vcpu_up(t, 1), 0);
+	CHECK_EQ(xen_hypercall_vcpu_is_up(1), 0);
+	CHECK_EQ(xen_hypercall_vcpu_up(1), 0);
 	CHECK_EQ(hypercall_vcpu_op(VCPUOP_is_up, 1, NULL), 1);
 
 	/* The special pages back where the memory map says. */
@@ -697,23 +695,23 @@ static void known_good(void)
 
 	/* Versions agree. */
 	long v = hypercall_xen_version(XENVER_version, NULL);
-	CHECK_EQ(xen_hypercall_version_version(t), v);
+	CHECK_EQ(xen_hypercall_version_version(), v);
 	CHECK(v > 0);
 
 	/* Events: reset, then a loopback channel through both ABIs. */
-	CHECK_EQ(xen_hypercall_event_channel_reset(t, &(struct evtchn_reset){ .dom = DOMID_SELF }), 0);
+	CHECK_EQ(xen_hypercall_event_channel_reset(&(struct evtchn_reset){ .dom = DOMID_SELF }), 0);
 	struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
 	CHECK_EQ(hypercall_event_channel_op(EVTCHNOP_alloc_unbound, &a), 0);
 	struct evtchn_bind_interdomain b = { .remote_dom = DOMID_SELF, .remote_port = a.port };
-	CHECK_EQ(xen_hypercall_event_channel_bind_interdomain(t, &b), 0);
-	CHECK_EQ(xen_hypercall_event_channel_send(t, &(struct evtchn_send){ .port = b.local_port }), 0);
+	CHECK_EQ(xen_hypercall_event_channel_bind_interdomain(&b), 0);
+	CHECK_EQ(xen_hypercall_event_channel_send(&(struct evtchn_send){ .port = b.local_port }), 0);
 	CHECK_EQ(evtchn_test_pending(si, a.port), 1);
 	struct evtchn_status st = { .dom = DOMID_SELF, .port = a.port };
 	CHECK_EQ(hypercall_event_channel_op(EVTCHNOP_status, &st), 0);
 	CHECK_EQ(st.status, EVTCHNSTAT_interdomain);
 	CHECK_EQ(st.u.interdomain.port, b.local_port);
 	CHECK_EQ(hypercall_event_channel_op(EVTCHNOP_close, &(struct evtchn_close){ .port = a.port }), 0);
-	CHECK_EQ(xen_hypercall_event_channel_close(t, &(struct evtchn_close){ .port = b.local_port }), 0);
+	CHECK_EQ(xen_hypercall_event_channel_close(&(struct evtchn_close){ .port = b.local_port }), 0);
 
 	/*
 	 * A grant copy from a pool page (granted again) into vCPU 1's buffer,
@@ -725,8 +723,7 @@ static void known_good(void)
 			.host_addr = win + (NR_POOL + k) * PAGE_SIZE, .handle = pool_handle[k] }, 1);
 	struct gnttab_get_version gv = { .dom = DOMID_SELF };
 	CHECK_EQ(hypercall_grant_table_op(GNTTABOP_get_version, &gv, 1), 0);
-	if (gv.version != 1 && !xen_hypercall_grant_table_set_version(
-				       t, &(struct gnttab_set_version){ .version = 1 }))
+	if (gv.version != 1 && !xen_hypercall_grant_table_set_version(&(struct gnttab_set_version){ .version = 1 }))
 		gv.version = 1;
 	gt_version = gv.version;
 	if (gt_version != 1)
@@ -739,7 +736,7 @@ static void known_good(void)
 			.dest = { .u.gmfn = (uintptr_t)ap_buf >> 12, .domid = DOMID_SELF },
 			.len = 3000, .flags = GNTCOPY_source_gref };
 		memset(ap_buf, 0, 3000);
-		long rc = fast ? xen_hypercall_grant_table_copy(t, &c)
+		long rc = fast ? xen_hypercall_grant_table_copy(&c)
 			       : hypercall_grant_table_op(GNTTABOP_copy, &c, 1);
 		CHECK_EQ(rc, 0);
 		CHECK_EQ(c.status, GNTST_okay);
