@@ -128,7 +128,7 @@ struct vmm_domain *vmm_domain__new(struct vmm *vmm, const struct vmm_domain_conf
 		snprintf(vd->name, sizeof(vd->name), "%s", cfg->name);
 	else
 		default_name(cfg->kernel, vd->name, sizeof(vd->name));
-	term__init(&vd->console, vd->name);
+	term__init(&vd->console, vd->name, vmm->console_raw);
 	util__ratelimit_init(&vd->log_limit);
 	backend__init(vd);
 	vd->nr_vcpus = cfg->vcpus;

@@ -14,6 +14,12 @@
 #   quiet    the VMM printed no message of its own ("fastabi: ..."): what
 #            the guest did (refused calls, many times over) is no reason
 #            for a host log line.
+#   console-escaped  the console-escape guest's line reached the VMM's output
+#            three times (console_io, port 0xe9, the PV ring) with every
+#            control and non-ASCII byte as \xNN and '\' as '\\', and no
+#            ESC byte reached it at all (the default console).
+#   console-raw  the same line three times with the guest's bytes as they
+#            are ('\r' dropped): `--console raw`.
 set -u
 check=$1
 shift
@@ -48,6 +54,27 @@ balloon)
 quiet)
 	if grep '^fastabi:' "$out"; then
 		echo "check: FAILED: the VMM logged the lines above for what the guest did"
+		exit 1
+	fi
+	;;
+console-escaped | console-raw)
+	# The guest's payload (guest/tests/console-escape/main.c), as the console must show it.
+	if [ "$check" = console-escaped ]; then
+		want=$' \\x1b]0;pwned\\x07\\x1b[2J\\x1b]52;c;aGk=\\x07 tab\there back\\\\slash \\x7f\\x80\\xff\\x01 end'
+	else
+		want=$' \x1b]0;pwned\x07\x1b[2J\x1b]52;c;aGk=\x07 tab\there back\\slash \x7f\x80\xff\x01 end'
+	fi
+	for via in 'via console_io:' 'via port 0xe9:' 'via the ring:'; do
+		n=$(LC_ALL=C grep -aF -- "$via$want" "$out" | LC_ALL=C sed 's/^\[[^]]*\] //' |
+			LC_ALL=C grep -axcF -- "$via$want")
+		echo "check: '$via' line as expected ($check): $n time(s)"
+		if [ "$n" != 1 ]; then
+			echo "check: FAILED: the line written $via is not shown as expected"
+			exit 1
+		fi
+	done
+	if [ "$check" = console-escaped ] && LC_ALL=C grep -aq $'\x1b' "$out"; then
+		echo "check: FAILED: an ESC byte reached the VMM's output"
 		exit 1
 	fi
 	;;
