@@ -18,6 +18,9 @@
 #            three times (console_io, port 0xe9, the PV ring) with every
 #            control and non-ASCII byte as \xNN and '\' as '\\', and no
 #            ESC byte reached it at all (the default console).
+#   console-big  the console-big guest's one 2 MiB console_io write reached
+#            the VMM's output whole: lines "big 000000 " .. "big 032767 "
+#            once each, in order, each with the 52 letters after the number.
 #   console-raw  the same line three times with the guest's bytes as they
 #            are ('\r' dropped): `--console raw`.
 set -u
@@ -54,6 +57,20 @@ balloon)
 quiet)
 	if grep '^fastabi:' "$out"; then
 		echo "check: FAILED: the VMM logged the lines above for what the guest did"
+		exit 1
+	fi
+	;;
+console-big)
+	abc=abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ
+	if ! awk -v abc="$abc" '
+		/^\[console-big\] big / {
+			if ($0 != sprintf("[console-big] big %06d %s", n, abc)) {
+				printf "check: line %d is \"%s\"\n", n, substr($0, 1, 80); bad = 1; exit
+			}
+			n++
+		}
+		END { printf "check: %d lines of the 2 MiB write\n", n; exit bad || n != 32768 }' "$out"; then
+		echo "check: FAILED: the 2 MiB write did not arrive whole and in order"
 		exit 1
 	fi
 	;;
