@@ -10,6 +10,7 @@
  * GNTST_no_device_space; an unmap makes room again.
  */
 #include "guest.h"
+#include "common/physmap.h"
 
 const char test_title[] = "paddr-width";
 
@@ -20,13 +21,6 @@ const char test_title[] = "paddr-width";
 
 static uint8_t src[PAGE_SIZE] __page_noinit;
 static grant_handle_t handles[HOST_MAPS + 1];
-
-static long place(bool fast, unsigned space, uint64_t gpfn)
-{
-	struct xen_add_to_physmap x = { .domid = DOMID_SELF, .space = space, .gpfn = gpfn };
-	return fast ? xen_hypercall_memory_add_to_physmap(&x)
-		    : hypercall_memory_op(XENMEM_add_to_physmap, &x);
-}
 
 static int16_t map_at(uint64_t addr, grant_handle_t *h)
 {
@@ -50,16 +44,8 @@ static int16_t unmap_at(uint64_t addr, grant_handle_t h)
 
 void test_main(void)
 {
-	if (memmap_find(XEN_HVM_MEMMAP_TYPE_SHARED_INFO)) {
-		xtf_skip("fixed memory layout: shared_info must stay where it is");
+	if (!physmap_hole_ready(HOLE))
 		return;
-	}
-	if (!xtf_both_abis_ready())
-		return;
-	if (memmap_ram_end() > HOLE) {
-		xtf_error("RAM reaches the hole this test maps into (run with less memory)");
-		return;
-	}
 	unsigned bits = cpuid(0x80000008).eax & 0xff;
 	printf("physical address width (CPUID 0x80000008): %u bits\n", bits);
 	if (!CHECK(bits >= 32 && bits <= 52))
@@ -69,7 +55,7 @@ void test_main(void)
 	/* Frames at and beyond the width: -EINVAL, through both ABIs. */
 	for (unsigned i = 0; i < 4; i++) {
 		unsigned space = (i & 2) ? XENMAPSPACE_grant_table : XENMAPSPACE_shared_info;
-		CHECK_EQ(place(i & 1, space, limit + i), -XEN_EINVAL);
+		CHECK_EQ(physmap_place(i & 1, space, limit + i), -XEN_EINVAL);
 	}
 
 	grant_entry_v1_t *gt = grant_frame0_map();
