@@ -10,8 +10,20 @@
 
 #include "hv.h"
 
-/* Bytes one console_io write moves per call before it continues. */
-#define CONSOLE_WRITE_STEP 1024u
+/*
+ * A console_io write is copied in chunks of 127 bytes, as Xen's
+ * guest_console_write does (its 128-byte kbuf less the NUL): a chunk that
+ * cannot be read ends the call with -EFAULT, the chunks before it stay
+ * written, so what a bad buffer leaves on the console is what Xen leaves.
+ */
+#define CONSOLE_WRITE_CHUNK 127u
+/*
+ * Bytes one trap moves before the call continues (whole chunks, so chunk
+ * boundaries stay where Xen has them). Xen continues when its preemption
+ * check says so; here every step ends the trap, so one huge write is many
+ * short exits and the VMM serves signals, other vCPUs and domains between.
+ */
+#define CONSOLE_WRITE_STEP (8u * CONSOLE_WRITE_CHUNK)
 
 /* Hand len bytes (len <= CONSOLE_WRITE_STEP) of v's output to the VMM. */
 void console__write(struct hv_vcpu *v, const char *buf, size_t len);

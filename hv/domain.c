@@ -92,6 +92,8 @@ int domain__create(struct hv *hv, const struct domain_config *cfg, struct domain
 		return -XEN_EINVAL;
 	if (cfg->name && strlen(cfg->name) >= HV_NAME_MAX)
 		return -XEN_EINVAL;
+	if (cfg->paddr_bits && (cfg->paddr_bits < 32 || cfg->paddr_bits > GUESTMEM_MAXPHYADDR))
+		return -XEN_EINVAL;
 
 	lock__take(&hv->domains_lock);
 	unsigned id = cfg->min_domid;
@@ -118,6 +120,7 @@ int domain__create(struct hv *hv, const struct domain_config *cfg, struct domain
 		snprintf(d->name, sizeof(d->name), "dom%u", id);
 	d->flags = cfg->flags;
 	d->nr_vcpus = cfg->nr_vcpus;
+	d->paddr_bits = cfg->paddr_bits ? cfg->paddr_bits : GUESTMEM_MAXPHYADDR;
 	guestmem__init(&d->mem);
 	guestmem__set_confidential(&d->mem, cfg->flags & DOMAIN_CONFIDENTIAL);
 
@@ -440,6 +443,22 @@ domid_t hv_domain__id(const struct domain *d)
 unsigned hv_domain__flags(const struct domain *d)
 {
 	return d->flags;
+}
+
+int hv_domain__set_paddr_bits(struct domain *d, unsigned bits)
+{
+	int ret = 0;
+
+	if (bits < 32 || bits > GUESTMEM_MAXPHYADDR)
+		return -XEN_EINVAL;
+	lock__domain(d);
+	for (unsigned i = 0; i < d->mem.nr_regions; i++)
+		if ((d->mem.regions[i].start + d->mem.regions[i].size - 1) >> bits)
+			ret = -XEN_EINVAL;
+	if (!ret)
+		d->paddr_bits = bits;
+	lock__release(d->hv);
+	return ret;
 }
 
 struct hv_vcpu *hv_domain__vcpu(struct domain *d, unsigned id)

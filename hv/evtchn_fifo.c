@@ -21,6 +21,7 @@
 
 #include "evtchn.h"
 #include "hv.h"
+#include "memory.h"
 
 #define W_PENDING (1u << EVTCHN_FIFO_PENDING)
 #define W_MASKED (1u << EVTCHN_FIFO_MASKED)
@@ -31,8 +32,6 @@
 /* Attempts at changing a LINK word before and after marking it BUSY. */
 #define SET_LINK_TRIES 4
 
-/* Frames the guest may name (GPAs stay below 2^GUESTMEM_MAXPHYADDR). */
-#define MAX_GFN (1ull << (GUESTMEM_MAXPHYADDR - PAGE_SHIFT))
 
 static struct evtchn_fifo_domain *fifo_of(struct domain *d)
 {
@@ -228,7 +227,7 @@ static int check_guest_page(struct domain *d, uint64_t frame, uint32_t offset, s
 {
 	uint8_t probe;
 
-	if (frame >= MAX_GFN)
+	if (frame >= memory__gfn_limit(d))
 		return -XEN_EINVAL;
 	gpa_t a = gpa(gpa_val(gfn_to_gpa(gfn(frame))) + offset);
 	const struct guestmem_region *r = guestmem__lookup(&d->mem, a);

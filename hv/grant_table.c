@@ -22,12 +22,11 @@
 
 #include "grant_table.h"
 #include "hv.h"
+#include "memory.h"
 #include "sched_vcpu.h"
 
 #define MAPTRACK_NONE UINT32_MAX
 #define MAPTRACK_FIRST 64
-/* A guest frame number must give a GPA below 2^GUESTMEM_MAXPHYADDR. */
-#define GFN_LIMIT (1ull << (GUESTMEM_MAXPHYADDR - PAGE_SHIFT))
 /* Attempts at the compare-and-swap before a changing entry is given up on. */
 #define PIN_RETRIES 4
 
@@ -218,7 +217,7 @@ int gnttab__set_frame_gfn(struct domain *d, bool status, unsigned idx, gfn_t f)
 {
 	struct gnttab_domain *gt = d->gnttab;
 
-	if (!gt || gfn_val(f) >= GFN_LIMIT)
+	if (!gt || gfn_val(f) >= memory__gfn_limit(d))
 		return -XEN_EINVAL;
 	if (status) {
 		if (idx >= gt->max_status_frames)
@@ -348,7 +347,7 @@ static uint16_t *status_word(struct gnttab_domain *gt, grant_ref_t ref)
 /* The granter's frame as a page of its RAM, or GNTST_bad_page. */
 static int16_t check_frame(struct domain *granter, uint64_t frame)
 {
-	if (frame >= GFN_LIMIT)
+	if (frame >= memory__gfn_limit(granter))
 		return GNTST_bad_page;
 	const struct guestmem_region *r = guestmem__lookup(&granter->mem, gfn_to_gpa(gfn(frame)));
 	if (!r || r->kind != GUESTMEM_RAM)
@@ -591,7 +590,7 @@ static int16_t check_host_addr(struct domain *d, uint64_t host_addr)
 {
 	struct gnttab_domain *gt = d->gnttab;
 
-	if ((host_addr & (PAGE_SIZE - 1)) || (host_addr >> GUESTMEM_MAXPHYADDR))
+	if (host_addr & (PAGE_SIZE - 1))
 		return GNTST_bad_virt_addr;
 	const struct guestmem_region *r = guestmem__lookup(&d->mem, gpa(host_addr));
 	if (r && r->kind != GUESTMEM_RAM)
@@ -629,6 +628,9 @@ static int16_t do_map(struct hv_vcpu *v, struct gnttab_map_grant_ref *arg)
 		return GNTST_bad_domain;
 	if (gt->maptrack_used >= gt->max_maptrack)
 		return GNTST_no_space;
+	/* The VMM's own limit (domain_config.max_host_maps): an error of its own. */
+	if (d->config.max_host_maps && gt->maptrack_used >= d->config.max_host_maps)
+		return GNTST_no_device_space;
 
 	struct grant_hold hold;
 	st = grant_acquire(granter, d->id, arg->ref, !readonly, true, &hold);
@@ -637,6 +639,16 @@ static int16_t do_map(struct hv_vcpu *v, struct gnttab_map_grant_ref *arg)
 	if (maptrack_get(gt, &h)) {
 		grant_release(granter, arg->ref, !readonly);
 		return GNTST_no_space;
+	}
+	/*
+	 * host_addr beyond the mapper's physical address width: Xen's p2m
+	 * refuses the entry (ept_set_entry -EINVAL), which map_grant_ref
+	 * reports as GNTST_general_error once the grant was checked.
+	 */
+	if ((arg->host_addr >> PAGE_SHIFT) >= memory__gfn_limit(d)) {
+		maptrack_put(gt, h);
+		grant_release(granter, arg->ref, !readonly);
+		return GNTST_general_error;
 	}
 	if (hv->ops.map_grant) {
 		st = vmm_status(hv->ops.map_grant(d, gpa(arg->host_addr), granter, gfn(hold.frame),

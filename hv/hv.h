@@ -140,6 +140,19 @@ struct domain_config {
 	unsigned max_maptrack;     /* grant mappings this domain may hold; 0: default (1024) */
 	unsigned max_evtchn_ports; /* event-channel ports 0..n-1; 0: default (1024), see evtchn.h */
 	unsigned min_domid;        /* the lowest free id at or above this (`fastabi create`: 1) */
+	/*
+	 * The guest's physical address width, as CPUID 0x80000008 EAX[7:0]
+	 * tells the guest (32..GUESTMEM_MAXPHYADDR; 0: GUESTMEM_MAXPHYADDR).
+	 * Frames and grant host addresses at or beyond 2^paddr_bits are refused
+	 * as Xen's p2m refuses them (-EINVAL, GNTST_general_error).
+	 */
+	unsigned paddr_bits;
+	/*
+	 * Grant mappings the VMM can back at once (one KVM memslot each at
+	 * most); 0: no limit but max_maptrack. One more map answers
+	 * GNTST_no_device_space (maptrack full: GNTST_no_space, as Xen).
+	 */
+	unsigned max_host_maps;
 };
 
 /* E820-style memory map entry, as XENMEM_memory_map and hvm_start_info give it. */
@@ -242,6 +255,7 @@ struct domain {
 	char name[HV_NAME_MAX]; /* [const] */
 	unsigned flags;         /* [const] DOMAIN_* */
 	struct domain_config config; /* [const] as created (config.name is NULL: see name) */
+	unsigned paddr_bits;         /* config.paddr_bits or GUESTMEM_MAXPHYADDR; [const] once running */
 	xen_domain_handle_t handle;  /* the toolstack's UUID (XENVER_guest_handle); zero by default */
 	/*
 	 * The domain's lock (lock.h): guards everything below and in its vCPUs,
@@ -400,6 +414,13 @@ void domain__shutdown_locked(struct domain *d, unsigned reason);
 
 domid_t hv_domain__id(const struct domain *d);        /* [const] */
 unsigned hv_domain__flags(const struct domain *d);    /* [const] DOMAIN_* */
+/*
+ * The guest's physical address width, once the VMM knows the CPUID it gives
+ * (before any vCPU runs; domain_config.paddr_bits says the same at
+ * creation): 0, or -XEN_EINVAL outside 32..GUESTMEM_MAXPHYADDR or below
+ * memory the domain already has.
+ */
+int hv_domain__set_paddr_bits(struct domain *d, unsigned bits);
 struct hv_vcpu *hv_domain__vcpu(struct domain *d, unsigned id); /* NULL past nr_vcpus */
 /* Set HVM parameter idx (what the domain builder announces): 0, or -XEN_EINVAL. */
 int hv_domain__set_param(struct domain *d, unsigned idx, uint64_t value);

@@ -9,6 +9,7 @@
 #include <xen/errno.h>
 
 #include "hv.h"
+#include "memory.h"
 #include "lock.h"
 #include "sched_vcpu.h"
 
@@ -165,7 +166,7 @@ int64_t hvm__get_mem_type(struct hv_vcpu *hv_vcpu, struct xen_hvm_get_mem_type *
 	if (ret)
 		return ret;
 	const struct guestmem_region *r = NULL;
-	if (arg->pfn < (1ull << (GUESTMEM_MAXPHYADDR - PAGE_SHIFT)))
+	if (arg->pfn < memory__gfn_limit(d))
 		r = guestmem__lookup(&d->mem, gfn_to_gpa(gfn(arg->pfn)));
 	arg->mem_type = r ? HVMMEM_ram_rw : HVMMEM_mmio_dm;
 	return 0;

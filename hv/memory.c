@@ -17,7 +17,6 @@
 #include "memory.h"
 #include "reservation.h"
 
-#define MAX_GFN MEMORY_MAX_GFN
 
 
 /* ---- the memory map ---- */
@@ -221,7 +220,7 @@ int64_t memory__add_to_physmap(struct hv_vcpu *hv_vcpu, struct xen_add_to_physma
 	default:
 		return -XEN_EINVAL;
 	}
-	if (arg->gpfn >= MAX_GFN)
+	if (arg->gpfn >= memory__gfn_limit(d))
 		return -XEN_EINVAL;
 
 	gfn_t to = gfn(arg->gpfn), old = gfn(0);
@@ -308,7 +307,7 @@ int64_t memory__remove_from_physmap(struct hv_vcpu *hv_vcpu, struct xen_remove_f
 
 	if (ret)
 		return ret;
-	if (arg->gpfn >= MAX_GFN)
+	if (arg->gpfn >= memory__gfn_limit(d))
 		return -XEN_EINVAL;
 	gfn_t f = gfn(arg->gpfn);
 	const struct guestmem_region *r = guestmem__lookup(&d->mem, gfn_to_gpa(f));
@@ -377,7 +376,7 @@ static int64_t share_step(struct hv_vcpu *v, struct fastabi_memory_share *arg, b
 	struct domain *d = v->d;
 	uint64_t first = arg->first_gfn, nr = arg->nr_frames;
 
-	if (arg->done > nr || first >= MAX_GFN || nr > MAX_GFN - first)
+	if (arg->done > nr || first >= memory__gfn_limit(d) || nr > memory__gfn_limit(d) - first)
 		return -XEN_EINVAL;
 	if (!all_ram(d, first, nr))
 		return -XEN_EINVAL;

@@ -13,8 +13,16 @@
 
 #include "hv.h"
 
-/* Frames a guest may name: below 2^GUESTMEM_MAXPHYADDR. */
-#define MEMORY_MAX_GFN (1ull << (GUESTMEM_MAXPHYADDR - PAGE_SHIFT))
+/*
+ * Frames domain d may name: below 2^paddr_bits, its physical address width
+ * (CPUID 0x80000008). Xen's p2m refuses a gfn beyond the guest's width
+ * (ept_set_entry: -EINVAL), so every call that puts a frame into the
+ * physical map or names one to map answers as that refusal does.
+ */
+static inline uint64_t memory__gfn_limit(const struct domain *d)
+{
+	return 1ull << (d->paddr_bits - PAGE_SHIFT);
+}
 
 /* Frames share/unshare handle per call before they continue. */
 #define MEMORY_SHARE_STEP 256u

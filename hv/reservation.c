@@ -165,7 +165,7 @@ static void decrease(struct hv_vcpu *v, struct domain *d, struct reservation_arg
 		uint64_t f;
 		if (!extent_frame(a, i, n, budget, &f))
 			break;
-		if (f >= MEMORY_MAX_GFN || n > MEMORY_MAX_GFN - f)
+		if (f >= memory__gfn_limit(d) || n > memory__gfn_limit(d) - f)
 			break;
 		if (remove_frames(d, f, n, &run))
 			break;
@@ -270,7 +270,7 @@ static void populate(struct hv_vcpu *v, struct domain *d, struct reservation_arg
 			break;
 		if (d->tot_pages + n > d->max_pages)
 			break; /* Xen's assign_pages: over-allocation */
-		if (f >= MEMORY_MAX_GFN || n > MEMORY_MAX_GFN - f)
+		if (f >= memory__gfn_limit(d) || n > memory__gfn_limit(d) - f)
 			break;
 		if (populate_frames(d, f, n))
 			break;
@@ -368,6 +368,6 @@ int64_t reservation__exchange(struct hv_vcpu *v, struct xen_memory_exchange *x,
 	if (get_in(ctx, chunk << in_chunk_order, &pfn))
 		return -XEN_EFAULT;
 	const struct guestmem_region *r =
-		pfn < MEMORY_MAX_GFN ? guestmem__lookup(&d->mem, gfn_to_gpa(gfn(pfn))) : NULL;
+		pfn < memory__gfn_limit(d) ? guestmem__lookup(&d->mem, gfn_to_gpa(gfn(pfn))) : NULL;
 	return r ? -XEN_EOPNOTSUPP : -XEN_EINVAL;
 }

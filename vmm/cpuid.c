@@ -33,6 +33,20 @@ static void add(struct kvm_cpuid2 *c, uint32_t fn, uint32_t a, uint32_t b, uint3
 							   .ecx = cx, .edx = d };
 }
 
+unsigned cpuid__paddr_bits(const struct kvm_cpuid2 *sup)
+{
+	unsigned bits = 36;
+
+	if (!sup)
+		return 0; /* no KVM (the fuzz targets' domains): the core's default */
+	for (unsigned i = 0; i < sup->nent; i++)
+		if (sup->entries[i].function == 0x80000008 && (sup->entries[i].eax & 0xff))
+			bits = sup->entries[i].eax & 0xff;
+	if (bits < 32)
+		bits = 32;
+	return bits > GUESTMEM_MAXPHYADDR ? GUESTMEM_MAXPHYADDR : bits;
+}
+
 int cpuid__setup(struct vmm_vcpu *vc)
 {
 	const struct kvm_cpuid2 *sup = vc->dom->vmm->cpuid;

@@ -446,7 +446,7 @@ int kvm_mem__map_grant(struct domain *mapper, gpa_t at, struct domain *granter, 
 		if (!vd->grants[i].used)
 			g = &vd->grants[i];
 	if (!g)
-		return GNTST_no_space;
+		return GNTST_no_device_space; /* the core's max_host_maps stops this first */
 	*g = (struct grant_map){ .used = true, .gpa = gpa_val(at), .readonly = readonly,
 				 .host = r->host + (gpa_val(gfn_to_gpa(frame)) - r->start) };
 	if (vd->grant_batch) {

@@ -30,6 +30,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: fastabi run KERNEL [options]\n"
 		"       fastabi create FILE.cfg [FILE.cfg ...] [--timeout SECONDS] [--trace] [--stats]\n"
+		"               [--console escaped|raw]\n"
 		"       fastabi xenstore-ls [PATH] | xenstore-read PATH | xenstore-write PATH VALUE |\n"
 		"               xenstore-rm PATH   [--pid PID]  (a running instance's XenStore)\n"
 		"                      [confinement options]\n"
@@ -57,6 +58,10 @@ static void usage(FILE *f)
 		"  --timeout SECONDS    stop a guest that runs longer (exit status 4)\n"
 		"  --trace              print every hypercall on stderr (also FASTABI_TRACE=1)\n"
 		"  --stats              print counters per domain at exit (also FASTABI_STATS=1)\n"
+		"  --console MODE       guest console output (run and create): 'escaped' (default)\n"
+		"                       shows control and non-ASCII bytes as \\xNN and '\\' as\n"
+		"                       '\\\\', so a guest cannot drive the terminal; 'raw' passes\n"
+		"                       the guest's bytes as they are\n"
 		"  --legacy-translate   benchmarks: translate legacy pointers with one\n"
 		"                       KVM_TRANSLATE per page, as QEMU does (docs/benchmarks.md)\n"
 		"  --service-times FILE benchmarks: the VMM's time per exit and hypercall,\n"
@@ -158,11 +163,23 @@ static int sandbox_option(const char *name, const char *val, struct sandbox_conf
 	return 1;
 }
 
+/* --console MODE (run and create): 0, or an error after printing why. */
+static int console_mode(const char *val, bool *raw)
+{
+	if (!strcmp(val, "escaped") || !strcmp(val, "raw")) {
+		*raw = !strcmp(val, "raw");
+		return 0;
+	}
+	bad("--console '%s': unknown mode (escaped or raw)", val);
+	return -1;
+}
+
 struct run_args {
 	struct sandbox_config sandbox;
 	struct vmm_domain_config cfg;
 	unsigned timeout_s;
 	bool trace, stats; /* for the whole VMM, not one domain */
+	bool console_raw;  /* --console raw, for every domain */
 	bool legacy_translate;      /* benchmarks only (measure.h) */
 	const char *service_times;  /* benchmarks only (measure.h) */
 };
@@ -175,7 +192,7 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 	a->cfg = vmm_domain_config__default(NULL);
 	a->sandbox = sandbox__default_config();
 	a->timeout_s = 0;
-	a->trace = a->stats = a->legacy_translate = false;
+	a->trace = a->stats = a->legacy_translate = a->console_raw = false;
 	a->service_times = NULL;
 	for (int i = 0; i < argc; i++) {
 		char *arg = argv[i];
@@ -238,7 +255,8 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 		}
 		if (strcmp(name, "--memory") && strcmp(name, "--vcpus") && strcmp(name, "--cmdline") &&
 		    strcmp(name, "--timeout") && strcmp(name, "--name") && strcmp(name, "--ramdisk") &&
-		    strcmp(name, "--module") && strcmp(name, "--service-times"))
+		    strcmp(name, "--module") && strcmp(name, "--service-times") &&
+		    strcmp(name, "--console"))
 			return bad("unknown option '%s'", name);
 		if (!val) {
 			if (i + 1 >= argc)
@@ -263,6 +281,9 @@ static int parse_run(int argc, char **argv, struct run_args *a)
 				return bad("--cmdline is too long: %zu bytes, at most %llu", strlen(val),
 					   (unsigned long long)PVH_CMDLINE_MAX);
 			a->cfg.cmdline = val;
+		} else if (!strcmp(name, "--console")) {
+			if (console_mode(val, &a->console_raw))
+				return VMM_EXIT_ERROR;
 		} else if (!strcmp(name, "--service-times")) {
 			if (!*val)
 				return bad("--service-times needs a file name");
@@ -323,6 +344,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	vmm.trace |= a.trace;
 	vmm.stats |= a.stats;
+	vmm.console_raw = a.console_raw;
 	vmm.sandbox = a.sandbox;
 	vmm.main_ns = main_ns;
 	if ((a.service_times && measure__service_open(a.service_times)) ||
@@ -393,7 +415,7 @@ static int cmd_create(int argc, char **argv)
 	const char *files[HV_MAX_DOMAINS];
 	unsigned nr = 0;
 	unsigned long long timeout = 0;
-	bool trace = false, stats = false;
+	bool trace = false, stats = false, console_raw = false;
 	struct sandbox_config sc = sandbox__default_config();
 
 	command = "create";
@@ -417,6 +439,12 @@ static int cmd_create(int argc, char **argv)
 			trace = true;
 		} else if (!strcmp(a, "--stats")) {
 			stats = true;
+		} else if (!strncmp(a, "--console", 9) && (a[9] == '=' || !a[9])) {
+			const char *v = a[9] ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v)
+				return bad("--console needs a value (escaped or raw)");
+			if (console_mode(v, &console_raw))
+				return VMM_EXIT_ERROR;
 		} else if (!strncmp(a, "--timeout", 9) && (a[9] == '=' || !a[9])) {
 			const char *v = a[9] ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
 			if (!v)
@@ -465,6 +493,7 @@ static int cmd_create(int argc, char **argv)
 		goto out_vmm;
 	vmm.trace |= trace;
 	vmm.stats |= stats;
+	vmm.console_raw = console_raw;
 	vmm.sandbox = sc;
 	vmm.main_ns = main_ns;
 	for (unsigned i = 0; i < nr; i++) {

@@ -4,6 +4,17 @@
  * as "[name] text", so the output of several vCPUs and domains never
  * interleaves within a line. A line longer than the buffer is cut into
  * several; a partial line is written when the domain stops.
+ *
+ * The guest's bytes must not drive the operator's terminal (escape
+ * sequences set the window title, clear the screen, write the clipboard
+ * with OSC 52...), so by default only printable ASCII and tab pass as they
+ * are; every other byte is shown as "\xNN" (two lower-case hex digits)
+ * and a backslash as "\\", so the escaped text reads back to exactly the
+ * guest's bytes. Bytes >= 0x80 are escaped too: checking UTF-8 would need
+ * state across writes, and some terminals act on C1 controls (U+0080..
+ * U+009F) even when UTF-8 encoded. `--console raw` passes the bytes as
+ * they are (term->raw). In both modes '\n' ends the line and '\r' and NUL
+ * are dropped, as before (CRLF line ends, padding).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,9 +23,10 @@
 
 #include "vmm.h"
 
-void term__init(struct term *c, const char *name)
+void term__init(struct term *c, const char *name, bool raw)
 {
 	pthread_mutex_init(&c->lock, NULL);
+	c->raw = raw;
 	snprintf(c->prefix, sizeof(c->prefix), "[%s] ", name);
 	c->len = 0;
 }
@@ -37,6 +49,26 @@ static void emit(struct term *c)
 	c->len = 0;
 }
 
+unsigned term__render(char ch, bool raw, char out[4])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b = (unsigned char)ch;
+
+	if (raw || b == '\t' || (b >= 0x20 && b < 0x7f && b != '\\')) {
+		out[0] = ch;
+		return 1;
+	}
+	out[0] = '\\';
+	if (b == '\\') {
+		out[1] = '\\';
+		return 2;
+	}
+	out[1] = 'x';
+	out[2] = hex[b >> 4];
+	out[3] = hex[b & 15];
+	return 4;
+}
+
 void term__put(struct term *c, const char *buf, size_t len)
 {
 	pthread_mutex_lock(&c->lock);
@@ -48,7 +80,13 @@ void term__put(struct term *c, const char *buf, size_t len)
 		}
 		if (ch == '\r' || ch == '\0')
 			continue;
-		c->line[c->len++] = ch;
+		char shown[4];
+		unsigned n = term__render(ch, c->raw, shown);
+		/* An escape is never cut between two lines. */
+		if (c->len + n > CONSOLE_LINE_MAX)
+			emit(c);
+		memcpy(c->line + c->len, shown, n);
+		c->len += n;
 		if (c->len == CONSOLE_LINE_MAX)
 			emit(c);
 	}

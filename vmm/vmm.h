@@ -283,6 +283,7 @@ struct vmm {
 	uint64_t main_ns;             /* CLOCK_MONOTONIC at main() (main.c), for the timeline */
 	bool trace;                   /* --trace, FASTABI_TRACE: every hypercall on stderr */
 	bool stats;                   /* --stats, FASTABI_STATS: counters at exit */
+	bool console_raw;             /* --console raw: guest console bytes unescaped (term.c) */
 	struct hv hv;
 
 	struct vmm_domain *doms[HV_MAX_DOMAINS]; /* by domid */

@@ -128,7 +128,7 @@ struct vmm_domain *vmm_domain__new(struct vmm *vmm, const struct vmm_domain_conf
 		snprintf(vd->name, sizeof(vd->name), "%s", cfg->name);
 	else
 		default_name(cfg->kernel, vd->name, sizeof(vd->name));
-	term__init(&vd->console, vd->name);
+	term__init(&vd->console, vd->name, vmm->console_raw);
 	util__ratelimit_init(&vd->log_limit);
 	backend__init(vd);
 	vd->nr_vcpus = cfg->vcpus;
@@ -145,6 +145,8 @@ struct vmm_domain *vmm_domain__new(struct vmm *vmm, const struct vmm_domain_conf
 		.name = vd->name,
 		.nr_vcpus = cfg->vcpus,
 		.min_domid = cfg->min_domid,
+		/* What kvm_mem.c can back; the width comes with KVM's CPUID (below). */
+		.max_host_maps = VMM_MAX_GRANT_MAPS,
 		.flags = (cfg->fastabi ? DOMAIN_FASTABI : 0) |
 			 (cfg->confidential ? DOMAIN_CONFIDENTIAL : 0) |
 			 (cfg->fixed_mem_layout ? DOMAIN_FIXED_LAYOUT : 0),
@@ -202,6 +204,13 @@ struct vmm_domain *vmm_domain__build(struct vmm *vmm, const struct vmm_domain_co
 	vd->phase_ns[VMM_PHASE_BOOTINFO] = vmm__now(vmm);
 	if ((vmm->kvm_fd < 0 && kvm__open(vmm)) || kvm__create_vm(vmm, vd))
 		goto fail;
+	/* The physical address width the guest's CPUID gives (cpuid.c), for the core's checks. */
+	unsigned paddr_bits = cpuid__paddr_bits(vmm->cpuid);
+	if (paddr_bits && hv_domain__set_paddr_bits(vd->d, paddr_bits)) {
+		util__err("[%s] guest memory reaches beyond the %u-bit physical address width "
+			  "KVM gives", vd->name, paddr_bits);
+		goto fail;
+	}
 	vd->phase_ns[VMM_PHASE_KVM_VM] = vmm__now(vmm);
 	hv_domain__mem_lock(vd->d);
 	int synced = kvm_mem__sync(vd);

@@ -13,7 +13,9 @@
  * ring whose indices do not (for good), and hands out_cons = out_prod
  * back. At the end the console's output must be exactly the consumed bytes
  * as term.c prints them: "[fuzz] " lines of at most CONSOLE_LINE_MAX bytes,
- * cut at '\n' and at the line length, '\r' and NUL dropped.
+ * cut at '\n' and at the line length (an escape never cut), '\r' and NUL
+ * dropped, bytes other than printable ASCII and tab shown as "\xNN" and
+ * '\\' as "\\\\" (the default, escaped console).
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -75,10 +77,22 @@ static void expect_byte(struct expect *e, char ch)
 	}
 	if (ch == '\r' || ch == '\0')
 		return;
+	/* Written out independently of term__render, so that the two check each other. */
+	char shown[8];
+	int n;
+	if (ch == '\\')
+		n = snprintf(shown, sizeof(shown), "\\\\");
+	else if (ch == '\t' || (ch >= ' ' && ch <= '~'))
+		n = snprintf(shown, sizeof(shown), "%c", ch);
+	else
+		n = snprintf(shown, sizeof(shown), "\\x%02x", (unsigned char)ch);
+	if (e->line + (unsigned)n > CONSOLE_LINE_MAX)
+		expect_newline(e);
 	if (!e->line)
 		expect_put(e, "[fuzz] ", 7);
-	expect_put(e, &ch, 1);
-	if (++e->line == CONSOLE_LINE_MAX)
+	expect_put(e, shown, (size_t)n);
+	e->line += (unsigned)n;
+	if (e->line == CONSOLE_LINE_MAX)
 		expect_newline(e);
 }
 

@@ -27,8 +27,8 @@
  *      port Xen drops the event), the mapper sees its port unbound; the
  *      granter's second close and send, and the mapper's after its own
  *      close, are -EINVAL;
- *   4. limits: maps of R until the VMM refuses (its per-domain slots,
- *      GNTST_no_space), at a host address beyond the physical address
+ *   4. limits: maps of R until the VMM refuses (its per-domain limit of
+ *      grant mappings, GNTST_no_device_space), at a host address beyond the physical address
  *      width (refused), of E (GNTST_bad_page), and of a ref beyond the
  *      table (GNTST_bad_gntref); all unmapped, then as many maps again:
  *      nothing leaked;
@@ -245,7 +245,7 @@ static unsigned limits(unsigned peer, unsigned g, uint64_t win)
 		h[n++] = m.handle;
 	}
 	printf("mapper: %u maps of R, then status %d\n", n, st);
-	CHECK_EQ(st, GNTST_no_space);
+	CHECK_EQ(st, GNTST_no_device_space);
 	CHECK(n >= 16 && n < MAX_MAPS);
 	int16_t far = map(peer, g + P_R, 1ull << 52, false).status;
 	int16_t bad_page = map(peer, g + P_E, win + 4 * PAGE_SIZE, false).status;

@@ -18,6 +18,7 @@
  * tests/integration/sandbox), never answer anything else.
  */
 #include "guest.h"
+#include "common/physmap.h"
 
 const char test_title[] = "physmap-grant";
 
@@ -60,27 +61,16 @@ static void populate_over_grant(void)
 	xtf_failure("populate_physmap over a grant mapping returned %ld: the domain lives on", rc);
 }
 
+/* XENMEM_add_to_physmap of our own space at a guest-physical address. */
 static long place(bool fast, unsigned space, uint64_t gpa)
 {
-	struct xen_add_to_physmap x = {
-		.domid = DOMID_SELF, .space = space, .idx = 0, .gpfn = gpa >> 12,
-	};
-	return fast ? xen_hypercall_memory_add_to_physmap(&x)
-		    : hypercall_memory_op(XENMEM_add_to_physmap, &x);
+	return physmap_place(fast, space, gpa >> 12);
 }
 
 void test_main(void)
 {
-	if (memmap_find(XEN_HVM_MEMMAP_TYPE_SHARED_INFO)) {
-		xtf_skip("fixed memory layout: the special pages must stay where they are");
+	if (!physmap_hole_ready(HOLE))
 		return;
-	}
-	if (!xtf_both_abis_ready())
-		return;
-	if (memmap_ram_end() > HOLE) {
-		xtf_error("RAM reaches the hole this test maps into (run with less memory)");
-		return;
-	}
 	grant_entry_v1_t *gt = grant_frame0_map();
 	if (!gt) {
 		xtf_error("grant frame 0 not available");

@@ -179,7 +179,7 @@ static void t_xen(void)
 		xtf_success(NULL);
 }
 
-/* console_io write of more than one step (1024 bytes): the core continues the call. */
+/* console_io write of more than one step (8 chunks of 127 bytes): the core continues the call. */
 static void t_console_io(void)
 {
 	static char big[3000] __page_noinit;

@@ -80,10 +80,14 @@ static void test_write_hostile(void **state)
 	assert_int_equal(hleg64(v, CON, CONSOLEIO_write, 64, va), -XEN_EFAULT);
 	assert_int_equal(h->console_len[d->id], 0);
 	*pte = saved;
-	/* 4 GiB of count: bounded steps, stops at the first bad page. */
+	/*
+	 * 4 GiB of count: bounded steps, stops at the end of RAM (8 MiB) with
+	 * the whole chunks before it written (Xen's 127-byte chunks).
+	 */
 	assert_int_equal(harness__legacy_loop(v, true, CON,
 		(const uint64_t[5]){ CONSOLEIO_write, 0xffffffffu, 1u << 20 }, &res, NULL), -XEN_EFAULT);
-	assert_int_equal(h->console_total[d->id], (7u << 20));
+	assert_int_equal(h->console_total[d->id],
+			 (7u << 20) / CONSOLE_WRITE_CHUNK * CONSOLE_WRITE_CHUNK);
 	/* count is 32 bits: the upper half of the register is not part of it. */
 	uint64_t before = h->console_total[d->id];
 	s = harness__alloc(h, d, 4, &va);
@@ -92,6 +96,43 @@ static void test_write_hostile(void **state)
 	assert_int_equal(h->console_total[d->id], before + 4);
 	assert_int_equal(hleg64(v, CON, 7, 4, va), -XEN_ENOSYS);
 	harness__free(h);
+}
+
+/*
+ * A buffer that becomes unreadable part-way: -EFAULT, after the whole
+ * 127-byte chunks before the bad page (Xen's guest_console_write copies
+ * chunk by chunk and fails on the first it cannot copy), in the first
+ * trap and after continuations alike.
+ */
+static void test_write_fault_after_chunks(void **state)
+{
+	(void)state;
+	static const struct { size_t size, before; unsigned restarts; } cases[] = {
+		{ 400, 300, 0 },   /* chunks 0..126, 127..253 written; 254..380 faults */
+		{ 3000, 2500, 2 }, /* two steps of 1016, then 19 chunks in all (2413 bytes) */
+		{ 300, 100, 0 },   /* the first chunk faults: nothing */
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct harness *h = harness__new();
+		struct domain *d = harness__domain(h, "c", 0, 1, 8);
+		struct hv_vcpu *v = &d->vcpus[0];
+		struct harness_result res;
+		unsigned restarts;
+		uint64_t va;
+
+		char *s = harness__alloc_cross(h, d, cases[i].size, cases[i].before, &va);
+		for (size_t j = 0; j < cases[i].size; j++)
+			s[j] = (char)('a' + j % 26);
+		*harness__pte(h, d, va + cases[i].before) = 0;
+		assert_int_equal(harness__legacy_loop(v, true, CON,
+			(const uint64_t[5]){ CONSOLEIO_write, cases[i].size, va }, &res, &restarts),
+			-XEN_EFAULT);
+		size_t want = cases[i].before / CONSOLE_WRITE_CHUNK * CONSOLE_WRITE_CHUNK;
+		assert_int_equal(restarts, cases[i].restarts);
+		assert_int_equal(h->console_len[d->id], want);
+		assert_memory_equal(h->console[d->id], s, want);
+		harness__free(h);
+	}
 }
 
 static void test_read(void **state)
@@ -128,7 +169,12 @@ static void test_read(void **state)
 	assert_int_equal(hv_console__input(d, big, sizeof(big)), HV_CONSOLE_IN_MAX);
 	assert_int_equal(hv_console__input(d, "x", 1), 0);
 	char *r = harness__alloc(h, d, HV_CONSOLE_IN_MAX, &va);
-	assert_int_equal(hleg64(v, CON, CONSOLEIO_read, 0xffffffffu, va), HV_CONSOLE_IN_MAX);
+	/* More than INT_MAX: the count would not fit the result (Xen: -E2BIG), nothing read. */
+	assert_int_equal(hleg64(v, CON, CONSOLEIO_read, 0xffffffffu, va), -XEN_E2BIG);
+	assert_int_equal(hleg32(v, CON, CONSOLEIO_read, 0x80000000u, va), -XEN_E2BIG);
+	assert_int_equal(r[0], 0);
+	/* Everything queued comes back in one read. */
+	assert_int_equal(hleg64(v, CON, CONSOLEIO_read, 0x7fffffffu, va), HV_CONSOLE_IN_MAX);
 	assert_int_equal(r[HV_CONSOLE_IN_MAX - 1], 'q');
 	harness__free(h);
 }
@@ -139,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_long_write_continues),
 		cmocka_unit_test(test_write_hostile),
+		cmocka_unit_test(test_write_fault_after_chunks),
 		cmocka_unit_test(test_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -345,6 +345,38 @@ static void test_physmap_refused(void **state)
 	harness__free(h);
 }
 
+/*
+ * A guest whose physical address width is 36 bits (CPUID 0x80000008, the
+ * domain's paddr_bits): add_to_physmap to a gpfn at or beyond 2^36 is
+ * refused as Xen's p2m refuses the entry (-EINVAL), through every ABI,
+ * for shared_info and grant frames alike; the last frame below is fine.
+ */
+static void test_physmap_paddr_width(void **state)
+{
+	(void)state;
+	struct harness *h = harness__new();
+	const struct domain_config cfg = { .name = "w", .nr_vcpus = 1, .flags = DOMAIN_FASTABI,
+					   .paddr_bits = 36 };
+	struct domain *d = harness__domain_cfg(h, &cfg, 8);
+	struct hv_vcpu *v = &d->vcpus[0];
+	const uint64_t limit = 1ull << (36 - PAGE_SHIFT);
+
+	HARNESS_ABIS(abi) {
+		if (abi == ABI_LEG32)
+			continue; /* 32-bit gpfns cannot reach 2^36 */
+		assert_int_equal(add_to_physmap(h, v, abi, DOMID_SELF, XENMAPSPACE_shared_info, 0,
+						limit), -XEN_EINVAL);
+		assert_int_equal(add_to_physmap(h, v, abi, DOMID_SELF, XENMAPSPACE_grant_table, 0,
+						limit + 5), -XEN_EINVAL);
+	}
+	assert_int_equal(h->nr_maps, 0);
+	assert_false(d->shared_info_mapped);
+	assert_int_equal(add_to_physmap(h, v, ABI_FAST, DOMID_SELF, XENMAPSPACE_shared_info, 0,
+					limit - 1), 0);
+	assert_int_equal(gfn_val(d->shared_info_gfn), limit - 1);
+	harness__free(h);
+}
+
 static void test_grant_frames(void **state)
 {
 	(void)state;
@@ -561,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_reservations),
 		cmocka_unit_test(test_shared_info_moves),
 		cmocka_unit_test(test_physmap_refused),
+		cmocka_unit_test(test_physmap_paddr_width),
 		cmocka_unit_test(test_grant_frames),
 		cmocka_unit_test(test_fixed_layout_move),
 		cmocka_unit_test(test_share_unshare),

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "console.h"
 #include "legacy.h"
 #include "policy.h"
 
@@ -195,9 +196,9 @@ static void test_subcall_continues(void **state)
 		assert_int_equal(*legacy__arg_reg(&res.regs, m64, 1) & UINT32_MAX, 2);
 		assert_int_equal(result(list, m64, 1), __HYPERVISOR_console_io);
 		if (m64)
-			assert_int_equal(((struct multicall_entry *)list)[1].args[1], 3000 - 1024);
+			assert_int_equal(((struct multicall_entry *)list)[1].args[1], 3000 - CONSOLE_WRITE_STEP);
 		else
-			assert_int_equal(((struct mc32 *)list)[1].args[1], 3000 - 1024);
+			assert_int_equal(((struct mc32 *)list)[1].args[1], 3000 - CONSOLE_WRITE_STEP);
 		assert_int_equal(result(list, m64, 2), 0x5a5a);
 
 		unsigned restarts = 0;

@@ -166,10 +166,14 @@ static void test_map_refused(enum abi abi, void *ctx)
 			 GNTST_general_error);
 	assert_int_equal(gt_map(h, b, abi, a->id, MAP_AT(0), hm | (1u << 9), 6).status,
 			 GNTST_general_error);
-	/* Addresses: page aligned, below MAXPHYADDR, not over a special page. */
+	/*
+	 * Addresses: page aligned, not over a special page, below the mapper's
+	 * physical address width (beyond it Xen's p2m refuses the entry:
+	 * GNTST_general_error, test_paddr_width).
+	 */
 	assert_int_equal(gt_map(h, b, abi, a->id, MAP_AT(0) + 8, hm, 6).status,
 			 GNTST_bad_virt_addr);
-	assert_int_equal(gt_map(h, b, abi, a->id, 1ull << 52, hm, 6).status, GNTST_bad_virt_addr);
+	assert_int_equal(gt_map(h, b, abi, a->id, 1ull << 52, hm, 6).status, GNTST_general_error);
 	uint64_t si = gpa_val(gfn_to_gpa(f->shared_info_gfn));
 	assert_int_equal(gt_map(h, f, abi, f->id, si, hm, 7).status, GNTST_bad_virt_addr);
 	gfn_t g0;
@@ -345,6 +349,61 @@ static void test_maptrack_limit(void **state)
 	const struct domain_config big2 = { .nr_vcpus = 1, .max_maptrack = 1u << 30 };
 	assert_int_equal(domain__create(&h->hv, &big2, &d), -XEN_EINVAL);
 	harness__free(h);
+}
+
+/*
+ * A mapper whose physical address width (CPUID 0x80000008, domain_config
+ * paddr_bits) is 36: a host_addr at or beyond 2^36 is refused as Xen's p2m
+ * refuses it (GNTST_general_error), the grant left as it was and the VMM
+ * never asked. And the VMM's own limit of grant mappings it can back
+ * (max_host_maps): one more is GNTST_no_device_space, distinct from a full
+ * maptrack (GNTST_no_space); an unmap makes room again.
+ */
+static void paddr_width_per_abi(enum abi abi, void *ctx)
+{
+	(void)ctx;
+	const uint32_t hm = GNTMAP_host_map;
+	struct harness *h = gt_world();
+	struct domain *a = gt_dom(h, "a", 0, 0, 0);
+	const struct domain_config cfg = { .name = "b", .nr_vcpus = 1, .flags = DOMAIN_FASTABI,
+					   .paddr_bits = 36, .max_host_maps = 2 };
+	struct domain *b = harness__domain_cfg(h, &cfg, RAM_MIB);
+
+	for (grant_ref_t r = 0; r < 4; r++)
+		gt_grant1(a, r, GTF_permit_access, b->id, FRAME(r));
+	assert_int_equal(gt_map(h, b, abi, a->id, 1ull << 36, hm, 0).status, GNTST_general_error);
+	assert_int_equal(gt_map(h, b, abi, a->id, (1ull << 40) + PAGE_SIZE, hm, 0).status,
+			 GNTST_general_error);
+	assert_int_equal(gt_flags1(a, 0), GTF_permit_access);
+	assert_int_equal(a->gnttab->nr_pinned, 0);
+	assert_int_equal(b->gnttab->maptrack_used, 0);
+	assert_int_equal(gt_rec.maps, 0);
+	/* The last page below the width is fine. */
+	struct map_res m0 = gt_map(h, b, abi, a->id, (1ull << 36) - PAGE_SIZE, hm, 0);
+	assert_int_equal(m0.status, GNTST_okay);
+	assert_int_equal(gt_map(h, b, abi, a->id, MAP_AT(1), hm, 1).status, GNTST_okay);
+	/* Two mappings backed: the third is the VMM's limit, not the maptrack's. */
+	assert_int_equal(gt_map(h, b, abi, a->id, MAP_AT(2), hm, 2).status, GNTST_no_device_space);
+	assert_int_equal(gt_flags1(a, 2), GTF_permit_access);
+	assert_int_equal(gt_rec.maps, 2);
+	assert_int_equal(gt_unmap(h, b, abi, (1ull << 36) - PAGE_SIZE, m0.handle).status, GNTST_okay);
+	assert_int_equal(gt_map(h, b, abi, a->id, MAP_AT(2), hm, 2).status, GNTST_okay);
+	harness__free(h);
+
+	/* A width the CPU cannot have is refused at creation. */
+	h = gt_world();
+	struct domain *d = NULL;
+	const struct domain_config narrow = { .nr_vcpus = 1, .paddr_bits = 31 };
+	assert_int_equal(domain__create(&h->hv, &narrow, &d), -XEN_EINVAL);
+	const struct domain_config wide = { .nr_vcpus = 1, .paddr_bits = 53 };
+	assert_int_equal(domain__create(&h->hv, &wide, &d), -XEN_EINVAL);
+	harness__free(h);
+}
+
+static void test_paddr_width(void **state)
+{
+	(void)state;
+	harness__each_abi(paddr_width_per_abi, NULL);
 }
 
 static void test_confidential(void **state)
@@ -567,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_map_self_and_device),
 		harness_abi_test(test_map_v2),
 		cmocka_unit_test(test_maptrack_limit),
+		cmocka_unit_test(test_paddr_width),
 		cmocka_unit_test(test_confidential),
 		cmocka_unit_test(test_destroy),
 		cmocka_unit_test(test_kill),

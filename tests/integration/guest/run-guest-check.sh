@@ -17,6 +17,15 @@
 #   poweroff the domain ended in SCHEDOP_shutdown(poweroff) (the VMM's
 #            "shutdown: poweroff" line of --stats), not in a test verdict: exit status
 #            0 alone would also be a SUCCESS reported on the console.
+#   console-escaped  the console-escape guest's line reached the VMM's output
+#            three times (console_io, port 0xe9, the PV ring) with every
+#            control and non-ASCII byte as \xNN and '\' as '\\', and no
+#            ESC byte reached it at all (the default console).
+#   console-big  the console-big guest's one 2 MiB console_io write reached
+#            the VMM's output whole: lines "big 000000 " .. "big 032767 "
+#            once each, in order, each with the 52 letters after the number.
+#   console-raw  the same line three times with the guest's bytes as they
+#            are ('\r' dropped): `--console raw`.
 set -u
 check=$1
 shift
@@ -57,6 +66,41 @@ quiet)
 poweroff)
 	if ! grep -q '\] shutdown: poweroff;' "$out"; then
 		echo "check: FAILED: the VMM did not report a poweroff"
+		exit 1
+	fi
+	;;
+console-big)
+	abc=abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ
+	if ! awk -v abc="$abc" '
+		/^\[console-big\] big / {
+			if ($0 != sprintf("[console-big] big %06d %s", n, abc)) {
+				printf "check: line %d is \"%s\"\n", n, substr($0, 1, 80); bad = 1; exit
+			}
+			n++
+		}
+		END { printf "check: %d lines of the 2 MiB write\n", n; exit bad || n != 32768 }' "$out"; then
+		echo "check: FAILED: the 2 MiB write did not arrive whole and in order"
+		exit 1
+	fi
+	;;
+console-escaped | console-raw)
+	# The guest's payload (guest/tests/console-escape/main.c), as the console must show it.
+	if [ "$check" = console-escaped ]; then
+		want=$' \\x1b]0;pwned\\x07\\x1b[2J\\x1b]52;c;aGk=\\x07 tab\there back\\\\slash \\x7f\\x80\\xff\\x01 end'
+	else
+		want=$' \x1b]0;pwned\x07\x1b[2J\x1b]52;c;aGk=\x07 tab\there back\\slash \x7f\x80\xff\x01 end'
+	fi
+	for via in 'via console_io:' 'via port 0xe9:' 'via the ring:'; do
+		n=$(LC_ALL=C grep -aF -- "$via$want" "$out" | LC_ALL=C sed 's/^\[[^]]*\] //' |
+			LC_ALL=C grep -axcF -- "$via$want")
+		echo "check: '$via' line as expected ($check): $n time(s)"
+		if [ "$n" != 1 ]; then
+			echo "check: FAILED: the line written $via is not shown as expected"
+			exit 1
+		fi
+	done
+	if [ "$check" = console-escaped ] && LC_ALL=C grep -aq $'\x1b' "$out"; then
+		echo "check: FAILED: an ESC byte reached the VMM's output"
 		exit 1
 	fi
 	;;
