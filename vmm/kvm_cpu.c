@@ -62,6 +62,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 
 #include <fastabi/trap.h>
@@ -112,6 +113,38 @@ void kvm_cpu__kick(struct vmm_vcpu *vc)
 	if (vc->thread_started && atomic_load(&vc->in_run))
 		pthread_kill(vc->thread, SIG_KICK);
 	pthread_mutex_unlock(&vc->lock);
+}
+
+/*
+ * A memslot change that unmaps guest memory only to map it again (RAM cut
+ * anew around a ballooned frame or a moved special page, a run of grant
+ * mappings that grows): KVM has no atomic way to replace a memslot, so for
+ * a moment the pages are not there. A vCPU running then takes an
+ * instruction fetch through a page table it cannot read as a page fault
+ * KVM injects itself (cr2 = rip), and the delivery through an IDT it cannot
+ * read either as a triple fault. On Xen a p2m entry that stays valid never
+ * reads as empty, so while such a change is made the domain's other vCPUs
+ * are held out of KVM_RUN: memslots_busy is set first, then each vCPU is
+ * kicked and awaited out of KVM_RUN; the vCPU thread looks at the flag
+ * after publishing in_run (both sequentially consistent, so one of the two
+ * sees the other) and waits for the memory map, which the changer holds.
+ * Called with the domain's memory map held (hv_domain__mem_lock); the
+ * calling thread, if it is a vCPU of vd, goes on.
+ */
+void kvm_cpu__pause_others(struct vmm_domain *vd)
+{
+	atomic_store(&vd->memslots_busy, true);
+	for (unsigned i = 0; i < vd->nr_vcpus; i++)
+		if (vd->vcpus[i].run != tls_run)
+			kvm_cpu__kick(&vd->vcpus[i]);
+	for (unsigned i = 0; i < vd->nr_vcpus; i++)
+		while (vd->vcpus[i].run != tls_run && atomic_load(&vd->vcpus[i].in_run))
+			sched_yield(); /* a signal away from leaving KVM_RUN */
+}
+
+void kvm_cpu__resume_others(struct vmm_domain *vd)
+{
+	atomic_store(&vd->memslots_busy, false);
 }
 
 static void wait_kick(struct vmm_vcpu *vc)
@@ -407,6 +440,13 @@ static void *thread_main(void *arg)
 			hv_vcpu__update_time(vc->hv);
 		}
 		atomic_store(&vc->in_run, true);
+		if (atomic_load(&vd->memslots_busy)) {
+			/* Held out while the memslots change (kvm_cpu__pause_others). */
+			atomic_store(&vc->in_run, false);
+			hv_domain__mem_lock(vd->d);
+			hv_domain__mem_unlock(vd->d);
+			continue;
+		}
 		if (atomic_load(&vc->kicked) || vmm_domain__stopping(vd)) {
 			atomic_store(&vc->in_run, false);
 			continue;

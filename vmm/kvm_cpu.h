@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct vmm_vcpu;
+struct vmm_domain;
 
 int kvm_cpu__start(struct vmm_vcpu *vc);
 void kvm_cpu__kick(struct vmm_vcpu *vc);
@@ -21,5 +22,11 @@ void kvm_cpu__events_changed(struct vmm_vcpu *vc);
  * next time it wants to look (0: none).
  */
 uint64_t kvm_cpu__watch(struct vmm_vcpu *vc, uint64_t now);
+/*
+ * Hold vd's vCPUs (all but the caller's own) out of KVM_RUN while memslots
+ * are replaced, until kvm_cpu__resume_others; with vd's memory map held.
+ */
+void kvm_cpu__pause_others(struct vmm_domain *vd);
+void kvm_cpu__resume_others(struct vmm_domain *vd);
 
 #endif

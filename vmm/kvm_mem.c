@@ -182,6 +182,24 @@ static bool same(const struct memslot *a, const struct memslot *b)
 	       a->readonly == b->readonly;
 }
 
+/* Whether slot s stays as it is among the n slots wanted. */
+static bool kept(const struct memslot *s, const struct memslot *want, unsigned n)
+{
+	for (unsigned j = 0; j < n; j++)
+		if (want[j].used && same(&want[j], s))
+			return true;
+	return false;
+}
+
+/* Whether some of slot s's guest-physical pages are in one of the n slots wanted. */
+static bool remapped(const struct memslot *s, const struct memslot *want, unsigned n)
+{
+	for (unsigned j = 0; j < n; j++)
+		if (want[j].used && want[j].gpa < s->gpa + s->size && s->gpa < want[j].gpa + want[j].size)
+			return true;
+	return false;
+}
+
 /* The used grant mappings, by guest-physical address. */
 static unsigned grants_by_gpa(struct vmm_domain *vd, const struct grant_map *out[])
 {
@@ -254,7 +272,9 @@ static unsigned grant_slots(struct vmm_domain *vd, struct memslot *want)
 
 /*
  * Make the KVM memslots what the core's map says. Slots that changed are
- * deleted first, then the new ones added: while that happens another vCPU
+ * deleted first, then the new ones added. When a page that stays mapped
+ * moves to another slot (RAM cut anew), the domain's other vCPUs are held
+ * out of KVM_RUN meanwhile (kvm_cpu__pause_others); otherwise another vCPU
  * may touch a page that is briefly unmapped, which ends in an MMIO exit
  * that kvm_cpu.c serves from the core's map once the change is done. The
  * caller holds the domain's memory map: a map callback of the core runs
@@ -274,13 +294,23 @@ int kvm_mem__sync(struct vmm_domain *vd)
 					      .host = gm->regions[i].host };
 	n += grant_slots(vd, want + n);
 
+	/*
+	 * Memory that stays mapped but under another slot disappears between
+	 * the delete and the add: no vCPU may run meanwhile (kvm_cpu.c,
+	 * kvm_cpu__pause_others). A slot that only goes (an unmapped grant,
+	 * a ballooned run on its own) or only comes needs no pause: an access
+	 * to it either way is what the core's map says.
+	 */
+	bool paused = false;
+	for (unsigned id = 0; id < VMM_MAX_MEMSLOTS && !paused; id++)
+		if (vd->slots[id].used && !kept(&vd->slots[id], want, n) &&
+		    remapped(&vd->slots[id], want, n)) {
+			kvm_cpu__pause_others(vd);
+			paused = true;
+		}
+
 	for (unsigned id = 0; id < VMM_MAX_MEMSLOTS; id++) {
-		if (!vd->slots[id].used)
-			continue;
-		bool keep = false;
-		for (unsigned j = 0; j < n && !keep; j++)
-			keep = want[j].used && same(&want[j], &vd->slots[id]);
-		if (keep)
+		if (!vd->slots[id].used || kept(&vd->slots[id], want, n))
 			continue;
 		if (set_slot(vd, id, NULL) < 0) {
 			ret = -1;
@@ -310,6 +340,8 @@ int kvm_mem__sync(struct vmm_domain *vd)
 	}
 out:
 	atomic_fetch_add(&vd->memslot_gen, 1);
+	if (paused)
+		kvm_cpu__resume_others(vd);
 	return ret;
 }
 

@@ -226,6 +226,8 @@ struct vmm_domain {
 
 	struct memslot slots[VMM_MAX_MEMSLOTS];
 	atomic_uint memslot_gen; /* bumped (holding the memory map) before and after every memslot change */
+	/* Memory that stays mapped is being remapped: vCPUs stay out of KVM_RUN (kvm_cpu__pause_others). */
+	atomic_bool memslots_busy;
 	struct grant_map grants[VMM_MAX_GRANT_MAPS];
 	/*
 	 * A batch of grant maps/unmaps is open (kvm_mem__grant_batch): the

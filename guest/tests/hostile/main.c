@@ -642,8 +642,11 @@ static void race(uint64_t *s, uint64_t i)
 	}
 	if (i % 64 == 32)
 		pool_grant();
-	if (i % 50 == 25 && updown) {
+	if (i % 50 == 25) {
+		/* Drawn with updown=0 too: vCPU 0's calls are then the same sequence. */
 		bool fast = rnd_n(s, 2);
+		if (!updown)
+			return;
 		long rc = fast ? xen_hypercall_vcpu_down(1)
 			       : hypercall_vcpu_op(VCPUOP_down, 1, NULL);
 		long rc2 = fast ? hypercall_vcpu_op(VCPUOP_up, 1, NULL)
