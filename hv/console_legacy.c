@@ -24,7 +24,8 @@ int64_t legacy__console_io(struct legacy_call *lc)
 	char buf[CONSOLE_WRITE_STEP > HV_CONSOLE_IN_MAX ? CONSOLE_WRITE_STEP : HV_CONSOLE_IN_MAX];
 	int ret;
 
-	switch (lc->arg[0]) {
+	/* cmd too is an unsigned int there: the register's upper half is not looked at. */
+	switch ((uint32_t)lc->arg[0]) {
 	case CONSOLEIO_write: {
 		uint32_t n = count < CONSOLE_WRITE_STEP ? count : CONSOLE_WRITE_STEP, got = 0;
 		ret = 0;

@@ -155,8 +155,11 @@ static void test_read(void **state)
 	assert_int_equal(hv_console__input(d, "xyz", 3), 3);
 	assert_true(evtchn__port_pending(d, port));
 
-	assert_int_equal(hleg64(v, CON, CONSOLEIO_read, 2, va), 2);
-	assert_memory_equal(s, "xy", 2);
+	/* cmd is an unsigned int in Xen's prototype: only its low 32 bits count. */
+	assert_int_equal(hleg64(v, CON, (1ull << 32) | CONSOLEIO_read, 1, va), 1);
+	assert_int_equal(s[0], 'x');
+	assert_int_equal(hleg64(v, CON, CONSOLEIO_read, 1, va), 1);
+	assert_int_equal(s[0], 'y');
 	/* A bad buffer loses no input. */
 	assert_int_equal(hleg64(v, CON, CONSOLEIO_read, 2, 0), -XEN_EFAULT);
 	assert_int_equal(hleg32(v, CON, CONSOLEIO_read, 16, va), 1);
