@@ -376,7 +376,7 @@ static int64_t share_step(struct hv_vcpu *v, struct fastabi_memory_share *arg, b
 	struct domain *d = v->d;
 	uint64_t first = arg->first_gfn, nr = arg->nr_frames;
 
-	if (arg->done > nr || first >= memory__gfn_limit(d) || nr > memory__gfn_limit(d) - first)
+	if (arg->done > nr || !memory__gfns_fit(d, first, nr))
 		return -XEN_EINVAL;
 	if (!all_ram(d, first, nr))
 		return -XEN_EINVAL;

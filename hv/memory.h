@@ -5,6 +5,7 @@
 #ifndef HV_MEMORY_H
 #define HV_MEMORY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <xen/memory.h>
@@ -22,6 +23,12 @@
 static inline uint64_t memory__gfn_limit(const struct domain *d)
 {
 	return 1ull << (d->paddr_bits - PAGE_SHIFT);
+}
+
+/* Whether the n frames from first are all below that limit (no wrap). */
+static inline bool memory__gfns_fit(const struct domain *d, uint64_t first, uint64_t n)
+{
+	return first < memory__gfn_limit(d) && n <= memory__gfn_limit(d) - first;
 }
 
 /* Frames share/unshare handle per call before they continue. */

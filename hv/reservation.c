@@ -165,7 +165,7 @@ static void decrease(struct hv_vcpu *v, struct domain *d, struct reservation_arg
 		uint64_t f;
 		if (!extent_frame(a, i, n, budget, &f))
 			break;
-		if (f >= memory__gfn_limit(d) || n > memory__gfn_limit(d) - f)
+		if (!memory__gfns_fit(d, f, n))
 			break;
 		if (remove_frames(d, f, n, &run))
 			break;
@@ -270,7 +270,7 @@ static void populate(struct hv_vcpu *v, struct domain *d, struct reservation_arg
 			break;
 		if (d->tot_pages + n > d->max_pages)
 			break; /* Xen's assign_pages: over-allocation */
-		if (f >= memory__gfn_limit(d) || n > memory__gfn_limit(d) - f)
+		if (!memory__gfns_fit(d, f, n))
 			break;
 		if (populate_frames(d, f, n))
 			break;
